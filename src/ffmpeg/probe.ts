@@ -1,0 +1,336 @@
+/**
+ * Reads what a media file holds with ffprobe: container, duration, the first video stream's
+ * size, pixel format, bit depth, frame rate, rotation and colour description, and how many other
+ * streams there are.
+ *
+ * Probing reads the input, so it cannot be done on stdin (`-`) without consuming what the decoder
+ * needs: a piped input is described by the decoder itself as it opens the stream, not here.
+ */
+import { stat } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { UsageError } from '../util/errors.js';
+import { inputArgs } from './args.js';
+import { pixFmtBitDepth, pixFmtHasAlpha } from './pixfmt.js';
+import { FfmpegExitError, runFfmpeg } from './spawn.js';
+import { meaningfulLines } from './stderr.js';
+
+/** The video stream vgrade grades (the first one that is not cover art). */
+export interface VideoStreamInfo {
+  /** Index among all the file's streams (for `-map 0:<index>`). */
+  index: number;
+  /** Decoder name: `h264`, `png`, `ffv1`. */
+  codec: string;
+  /** Coded width in pixels, before any rotation is applied. */
+  width: number;
+  /** Coded height in pixels, before any rotation is applied. */
+  height: number;
+  /** ffmpeg pixel format: `yuv420p`, `yuv420p10le`, `rgb24`. */
+  pixFmt: string;
+  /** Bits of the deepest component: 8, 10, 12, 16 (from {@link VideoStreamInfo.pixFmt}). */
+  bitsPerChannel: number;
+  /** `r_frame_rate`: the base rate that every timestamp is a multiple of, in frames per second. */
+  frameRate?: number;
+  /** `avg_frame_rate`: frames divided by duration. */
+  avgFrameRate?: number;
+  /** The frame count the container states, when it states one (mp4 does, matroska does not). */
+  nbFrames?: number;
+  /** Seconds. */
+  duration?: number;
+  /**
+   * Degrees counterclockwise that the picture must be turned for display, in [0, 360): the
+   * display matrix's `rotation` as ffprobe reports it, or the legacy `rotate` tag (which counts
+   * clockwise) converted. 0 when the file says nothing.
+   */
+  rotation: number;
+  /** `tv` (limited) or `pc` (full), when stated. */
+  colorRange?: string;
+  /** Matrix: `bt709`, `bt470bg`, `bt2020nc`... when stated. */
+  colorSpace?: string;
+  colorPrimaries?: string;
+  colorTransfer?: string;
+  /** A single picture (PNG, JPEG, TIFF... or a one-frame stream of an image codec). */
+  isStill: boolean;
+  hasAlpha: boolean;
+}
+
+/** What {@link probeMedia} found. */
+export interface MediaInfo {
+  /** The input as given. */
+  path: string;
+  /** ffprobe's `format_name`, e.g. `mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`, `png_pipe`. */
+  formatName: string;
+  /** Seconds. */
+  duration?: number;
+  /** Seconds. */
+  startTime?: number;
+  /** Bits per second. */
+  bitRate?: number;
+  /** Absent only when probing with `requireVideo: false` a file that has none. */
+  video?: VideoStreamInfo;
+  audioStreams: number;
+  subtitleStreams: number;
+  /** Data and attachment streams (timecode tracks, fonts...). */
+  dataStreams: number;
+  chapters: number;
+  /** `nbFrames`, else duration times average rate, else 1 for a still. */
+  estimatedFrames?: number;
+}
+
+/** Options of {@link probeMedia}. */
+export interface ProbeOptions {
+  /** Forces the demuxer (`-f`), as for the decoder. */
+  format?: string;
+  /** When false, a file without video is described instead of refused. Default true. */
+  requireVideo?: boolean;
+  logger?: Logger;
+}
+
+/** Containers that hold one picture (the image2 demuxer and the `*_pipe` image demuxers). */
+const IMAGE_FORMAT = /(?:^|,)(?:image2|\w+_pipe)(?:,|$)/;
+
+/** Image codecs: a stream of one frame in any container is a still. */
+const IMAGE_CODECS = new Set([
+  'png',
+  'apng',
+  'mjpeg',
+  'jpegls',
+  'jpeg2000',
+  'tiff',
+  'bmp',
+  'webp',
+  'gif',
+  'targa',
+  'dpx',
+  'exr',
+  'ppm',
+  'pgm',
+  'pgmyuv',
+  'pbm',
+  'pam',
+  'sgi',
+  'pcx',
+  'qoi',
+  'jpegxl',
+  'hdr',
+  'psd',
+  'xwd',
+  'sunrast',
+]);
+
+/**
+ * Describes the media file `input`.
+ *
+ * @throws UsageError `E_USAGE` for `-` (stdin cannot be probed, see the module comment);
+ *   `E_INPUT_MISSING` when the file does not exist; `E_INPUT_NOT_MEDIA` when ffprobe cannot read
+ *   it; `E_INPUT_NO_VIDEO` when it has no video stream (unless `requireVideo` is false);
+ *   `E_FFMPEG_MISSING` when ffprobe cannot be started.
+ */
+export async function probeMedia(
+  ffprobePath: string,
+  input: string,
+  opts: ProbeOptions = {},
+): Promise<MediaInfo> {
+  if (input === '-') {
+    throw new UsageError(
+      'E_USAGE',
+      'Cannot probe stdin (-): probing would consume the input the decoder needs',
+    );
+  }
+  if (isLocalPath(input) && opts.format !== 'lavfi') await requireReadableFile(input);
+
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters'];
+  if (opts.format !== undefined) args.push('-f', opts.format);
+  args.push(...inputArgs(input));
+
+  let stdout: string;
+  try {
+    ({ stdout } = await runFfmpeg(ffprobePath, args, { label: `probe ${input}`, logger: opts.logger }));
+  } catch (err) {
+    if (!(err instanceof FfmpegExitError)) throw err;
+    throw new UsageError(
+      'E_INPUT_NOT_MEDIA',
+      `Cannot read ${input} as media: ${probeFailureReason(err, input)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+
+  const info = toMediaInfo(input, JSON.parse(stdout) as ProbeJson);
+  if (info.video === undefined && opts.requireVideo !== false) {
+    throw new UsageError('E_INPUT_NO_VIDEO', `${input} has no video stream`);
+  }
+  return info;
+}
+
+/** A name ffmpeg opens as a local file: no `scheme:` prefix (`rtsp:`, `pipe:`), or `file:`. */
+function isLocalPath(input: string): boolean {
+  return !/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(input) || input.startsWith('file:');
+}
+
+async function requireReadableFile(input: string): Promise<void> {
+  const file = input.startsWith('file:') ? input.slice('file:'.length) : input;
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(file)).isDirectory();
+  } catch (err) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+    ) {
+      throw new UsageError('E_INPUT_MISSING', `Input file not found: ${input}`, { cause: err });
+    }
+    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (isDirectory)
+    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: it is a directory`);
+}
+
+/** ffprobe's own words, without the `<file>: ` it puts in front: "Invalid data found when processing input". */
+function probeFailureReason(err: FfmpegExitError, input: string): string {
+  const lines = meaningfulLines(err.stderr, false, 2);
+  if (lines.length === 0) return `ffprobe exited with code ${String(err.status)}`;
+  return lines
+    .map((line) => (line.startsWith(`${input}: `) ? line.slice(input.length + 2) : line))
+    .join('; ');
+}
+
+/** The parts of ffprobe's JSON read here. */
+export interface ProbeJson {
+  format?: {
+    format_name?: string;
+    duration?: string;
+    start_time?: string;
+    bit_rate?: string;
+  };
+  streams?: ProbeStream[];
+  chapters?: unknown[];
+}
+
+export interface ProbeStream {
+  index: number;
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  pix_fmt?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+  color_range?: string;
+  color_space?: string;
+  color_primaries?: string;
+  color_transfer?: string;
+  disposition?: { attached_pic?: number };
+  tags?: Record<string, string | undefined>;
+  side_data_list?: { side_data_type?: string; rotation?: number }[];
+}
+
+/** Turns ffprobe's JSON into a {@link MediaInfo}. */
+export function toMediaInfo(path: string, json: ProbeJson): MediaInfo {
+  const format = json.format ?? {};
+  const streams = json.streams ?? [];
+  const count = (type: string): number => streams.filter((s) => s.codec_type === type).length;
+  const formatName = format.format_name ?? 'unknown';
+  const duration = toNumber(format.duration);
+  const videoStream = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
+  const video = videoStream && toVideoInfo(videoStream, formatName, duration);
+
+  return {
+    path,
+    formatName,
+    duration,
+    startTime: toNumber(format.start_time),
+    bitRate: toNumber(format.bit_rate),
+    video,
+    audioStreams: count('audio'),
+    subtitleStreams: count('subtitle'),
+    dataStreams: count('data') + count('attachment'),
+    chapters: json.chapters?.length ?? 0,
+    estimatedFrames: video && estimateFrames(video, duration),
+  };
+}
+
+function toVideoInfo(
+  s: ProbeStream,
+  formatName: string,
+  formatDuration: number | undefined,
+): VideoStreamInfo {
+  const pixFmt = s.pix_fmt ?? 'unknown';
+  const codec = s.codec_name ?? 'unknown';
+  const nbFrames = toNumber(s.nb_frames);
+  const avgFrameRate = toRate(s.avg_frame_rate);
+  const duration = toNumber(s.duration) ?? toTimecode(s.tags?.DURATION);
+  const frames = nbFrames ?? framesFrom(duration ?? formatDuration, avgFrameRate);
+  const isStill =
+    (IMAGE_FORMAT.test(formatName) && (frames === undefined || frames <= 1)) ||
+    (IMAGE_CODECS.has(codec) && frames === 1);
+  return {
+    index: s.index,
+    codec,
+    width: s.width ?? 0,
+    height: s.height ?? 0,
+    pixFmt,
+    bitsPerChannel: pixFmtBitDepth(pixFmt),
+    frameRate: toRate(s.r_frame_rate),
+    avgFrameRate,
+    nbFrames,
+    duration,
+    rotation: rotationOf(s),
+    colorRange: stated(s.color_range),
+    colorSpace: stated(s.color_space),
+    colorPrimaries: stated(s.color_primaries),
+    colorTransfer: stated(s.color_transfer),
+    isStill,
+    hasAlpha: pixFmtHasAlpha(pixFmt),
+  };
+}
+
+function estimateFrames(video: VideoStreamInfo, formatDuration: number | undefined): number | undefined {
+  if (video.isStill) return 1;
+  return video.nbFrames ?? framesFrom(video.duration ?? formatDuration, video.avgFrameRate);
+}
+
+function framesFrom(duration: number | undefined, rate: number | undefined): number | undefined {
+  return duration !== undefined && rate !== undefined ? Math.round(duration * rate) : undefined;
+}
+
+/**
+ * Counterclockwise degrees in [0, 360). ffprobe 5.0 and later report only the display matrix;
+ * ffmpeg 4.x also exported a `rotate` tag, which counts the other way (matrix 90 = tag 270).
+ */
+function rotationOf(s: ProbeStream): number {
+  const matrix = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const tag = toNumber(s.tags?.rotate);
+  const ccw = matrix ?? (tag !== undefined ? -tag : 0);
+  const normalised = Math.round((((ccw % 360) + 360) % 360) * 100) / 100;
+  return normalised === 360 ? 0 : normalised;
+}
+
+/** ffprobe's numbers are strings, and `N/A` where unknown. */
+function toNumber(value: string | number | undefined): number | undefined {
+  if (value === undefined || value === '' || value === 'N/A') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** `30000/1001` to 29.97...; `0/0` (unknown) to undefined. */
+function toRate(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : /^(\d+)\/(\d+)$/.exec(value);
+  if (m === null) return toNumber(value);
+  const [num, den] = [Number(m[1]), Number(m[2])];
+  return num > 0 && den > 0 ? num / den : undefined;
+}
+
+/** Matroska's `DURATION` tag: `00:00:00.200000000`. */
+function toTimecode(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : /^(\d+):(\d\d):(\d\d(?:\.\d+)?)$/.exec(value);
+  return m === null ? undefined : Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+function stated(value: string | undefined): string | undefined {
+  return value === undefined || value === 'unknown' || value === 'reserved' ? undefined : value;
+}

@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { STAGES } from '../stages/index.js';
+import type { FrameGeometry, FrameProduct, StageContextNeeds, StageDefinition } from '../stages/stage.js';
+import { resolveOptions, type OptionValues, type OptionsTable } from './options.js';
+import type { PipelineSpec } from './load.js';
+import { UsageError } from '../util/errors.js';
+import { frameBytes, type Depth } from '../frame/image.js';
+import { haldFrameBytes } from '../correction/hald.js';
+
+/** Where a stage's work happens. */
+export type StagePlacement = 'decoder ffmpeg' | 'node' | 'encoder ffmpeg';
+
+export interface CompiledStage {
+  readonly definition: StageDefinition;
+  readonly options: OptionValues<OptionsTable>;
+  readonly index: number;
+  readonly placement: StagePlacement;
+  readonly needs: StageContextNeeds;
+}
+
+export interface CompiledPipeline {
+  readonly spec: PipelineSpec;
+  readonly stages: readonly CompiledStage[];
+  /** Frames in the pool: enough for every stage's context plus the frames in motion. */
+  readonly poolSize: number;
+  /** Frames between a frame entering and leaving the pipeline (the sum of lookaheads). */
+  readonly delayFrames: number;
+  readonly haldLevel: number;
+}
+
+/** Frames in motion besides the stages' context: one being filled, one being passed on, and the
+ * encoder's pipe (which holds a few frames' LUTs while ffmpeg works). */
+export const FRAMES_IN_MOTION = 4;
+
+/**
+ * Validates a parsed pipeline against every stage's options table and the rules that keep a
+ * pipeline sound, before any process starts, then sizes the frame pool from the declared context.
+ *
+ * Rules: `decode` first and only there; `encode` last, if present; stages that run inside the
+ * decoder (`downscale`) directly after `decode`; every stage's `requires` met by an earlier stage.
+ */
+export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
+  const file = path.basename(spec.file);
+  const stages: CompiledStage[] = [];
+  const produced = new Set<FrameProduct>();
+  let fusing = true;
+  spec.stages.forEach((entry, index) => {
+    const definition = STAGES.get(entry.name);
+    const where = `stages[${index}].${entry.name} (${entry.position})`;
+    if (!definition) {
+      throw new UsageError(
+        'E_PIPELINE_STAGE',
+        `Expected one of ${[...STAGES.keys()].join(', ')} for stages[${index}] (${entry.position}) but received ${JSON.stringify(entry.name)}`,
+      );
+    }
+    const options = resolveOptions(definition.options, entry.options, `stages[${index}].${entry.name}`, (key) =>
+      entry.optionPositions.get(key),
+    );
+    if (definition.kind === 'source' && index !== 0) {
+      throw new UsageError('E_PIPELINE_ORDER', `${where}: ${entry.name} must be the first stage of ${file}`);
+    }
+    if (index === 0 && definition.kind !== 'source') {
+      throw new UsageError('E_PIPELINE_ORDER', `${where}: the first stage of ${file} must be decode`);
+    }
+    if (definition.kind === 'sink' && index !== spec.stages.length - 1) {
+      throw new UsageError('E_PIPELINE_ORDER', `${where}: ${entry.name} must be the last stage of ${file}`);
+    }
+    let placement: StagePlacement = 'node';
+    if (definition.kind === 'transform' && definition.decoderFilter) {
+      if (!fusing) {
+        throw new UsageError(
+          'E_PIPELINE_ORDER',
+          `${where}: ${entry.name} runs inside the decoder's ffmpeg, so it must directly follow decode`,
+        );
+      }
+      placement = 'decoder ffmpeg';
+    } else if (definition.kind === 'sink') {
+      placement = 'encoder ffmpeg';
+    } else if (definition.kind === 'transform') {
+      fusing = false;
+    }
+    for (const need of definition.requires ?? []) {
+      if (!produced.has(need)) {
+        const providers = [...STAGES.values()].filter((s) => s.produces?.includes(need)).map((s) => s.name);
+        throw new UsageError(
+          'E_PIPELINE_ORDER',
+          `${where}: ${entry.name} needs a stage that produces ${need} frames before it (${providers.join(', ')})`,
+        );
+      }
+    }
+    for (const p of definition.produces ?? []) produced.add(p);
+    const needs = definition.context?.(options as never) ?? { lookbehind: 0, lookahead: 0 };
+    stages.push({ definition, options, index, placement, needs });
+  });
+  const context = stages.reduce((n, s) => n + s.needs.lookbehind + s.needs.lookahead, 0);
+  const delayFrames = stages.reduce((n, s) => n + s.needs.lookahead, 0);
+  const merge = stages.find((s) => s.definition.name === 'merge');
+  const haldLevel = (merge?.options['hald_level'] as number | undefined) ?? 6;
+  return { spec, stages, poolSize: context + FRAMES_IN_MOTION, delayFrames, haldLevel };
+}
+
+/** The frames' geometry after the stages that run inside the decoder. */
+export function decoderGeometry(
+  pipeline: CompiledPipeline,
+  source: { width: number; height: number; depth: Depth },
+): { geometry: FrameGeometry; filters: string[] } {
+  let geometry: FrameGeometry = {
+    width: source.width,
+    height: source.height,
+    depth: source.depth,
+    active: { x: 0, y: 0, width: source.width, height: source.height },
+  };
+  const filters: string[] = [];
+  for (const stage of pipeline.stages) {
+    if (stage.placement !== 'decoder ffmpeg' || stage.definition.kind !== 'transform') continue;
+    const fused = stage.definition.decoderFilter!(stage.options as never, geometry);
+    filters.push(fused.filter);
+    geometry = fused.geometry;
+  }
+  return { geometry, filters };
+}
+
+/** Bytes the pipeline holds in Node for frames of this geometry: the pool and the LUT buffers. */
+export function memoryEstimate(pipeline: CompiledPipeline, geometry: FrameGeometry): { poolBytes: number; lutBytes: number; totalBytes: number } {
+  const perFrame = 2 * frameBytes(geometry.width, geometry.height, geometry.depth);
+  const size = pipeline.haldLevel * pipeline.haldLevel;
+  const lutBytes = pipeline.poolSize * (size ** 3 * 3 * 4 + haldFrameBytes(pipeline.haldLevel));
+  const poolBytes = pipeline.poolSize * perFrame;
+  return { poolBytes, lutBytes, totalBytes: poolBytes + lutBytes };
+}

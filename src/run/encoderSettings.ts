@@ -1,0 +1,131 @@
+import path from 'node:path';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import type { MediaInfo } from '../ffmpeg/probe.js';
+import type { OutputTarget } from './output.js';
+import { UsageError } from '../util/errors.js';
+
+/** The encoder choices of the pipeline's `encode` stage ('auto' and -1 mean "pick for the output"). */
+export interface EncodeChoices {
+  readonly codec: string;
+  readonly crf: number;
+  readonly preset: string;
+  readonly pix_fmt: string;
+}
+
+/** Arguments for the video encoder, the other streams and the container, from the output type. */
+export interface EncoderPlan {
+  readonly videoArgs: string[];
+  readonly streamArgs: string[];
+  readonly muxerArgs: string[];
+  readonly description: string;
+}
+
+const MP4_LIKE = new Set(['.mp4', '.m4v', '.mov']);
+
+function chroma(pixFmt: string | undefined): '420' | '422' | '444' {
+  if (!pixFmt) return '420';
+  if (/444|gbr|rgb|bgr/.test(pixFmt)) return '444';
+  if (/422/.test(pixFmt)) return '422';
+  return '420';
+}
+
+/**
+ * Picks encoder defaults per output type: H.264 (CRF 18, preset medium) for video files and
+ * pipes, keeping the source's chroma layout and bit depth where the encoder can (10-bit H.264 for
+ * deeper sources); PNG/TIFF/JPEG for stills, 16-bit where the source is deeper than 8 bits.
+ * Explicit choices (command line first, then the pipeline's `encode` stage) win.
+ */
+export function planEncoder(
+  output: OutputTarget,
+  media: MediaInfo | undefined,
+  choices: EncodeChoices,
+  caps: FfmpegCapabilities,
+  frameSize: { width: number; height: number },
+): EncoderPlan {
+  const ext = output.path === '-' ? '' : path.extname(output.path).toLowerCase();
+  const deep = (media?.video?.bitsPerChannel ?? 8) > 8;
+  const codecChoice = output.overrides.codec ?? choices.codec;
+  const crf = output.overrides.crf ?? (choices.crf >= 0 ? choices.crf : undefined);
+  const preset = output.overrides.preset ?? (choices.preset !== 'auto' ? choices.preset : undefined);
+  const want = (name: string): string => {
+    if (!caps.encoders.has(name)) {
+      throw new UsageError('E_USAGE', `The ffmpeg in use (${caps.path}) has no ${name} encoder, needed for ${output.label}`);
+    }
+    return name;
+  };
+
+  if (output.kind === 'image' || output.kind === 'sequence') {
+    const single = output.kind === 'image' ? ['-update', '1'] : [];
+    if (ext === '.png') {
+      const codec = codecChoice === 'auto' ? want('png') : codecChoice;
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : deep ? 'rgb48be' : 'rgb24';
+      return { videoArgs: ['-c:v', codec, '-pix_fmt', pix], streamArgs: [], muxerArgs: single, description: `${codec} ${pix}` };
+    }
+    if (ext === '.tif' || ext === '.tiff') {
+      const codec = codecChoice === 'auto' ? want('tiff') : codecChoice;
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : deep ? 'rgb48le' : 'rgb24';
+      return { videoArgs: ['-c:v', codec, '-pix_fmt', pix], streamArgs: [], muxerArgs: single, description: `${codec} ${pix}` };
+    }
+    if (ext === '.jpg' || ext === '.jpeg') {
+      const codec = codecChoice === 'auto' ? want('mjpeg') : codecChoice;
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : 'yuvj444p';
+      return {
+        videoArgs: ['-c:v', codec, '-pix_fmt', pix, '-q:v', '2'],
+        streamArgs: [],
+        muxerArgs: single,
+        description: `${codec} ${pix} q2`,
+      };
+    }
+    const codec = codecChoice === 'auto' ? undefined : codecChoice;
+    return {
+      videoArgs: codec ? ['-c:v', codec] : [],
+      streamArgs: [],
+      muxerArgs: single,
+      description: codec ?? 'ffmpeg default for the extension',
+    };
+  }
+
+  const format = output.format ?? ext.slice(1);
+  if (format === 'y4m' || ext === '.y4m') {
+    const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : chroma(media?.video?.pixFmt) === '444' ? 'yuv444p' : 'yuv420p';
+    return { videoArgs: ['-c:v', 'rawvideo', '-pix_fmt', pix], streamArgs: ['-an', '-sn'], muxerArgs: [], description: `y4m ${pix}` };
+  }
+  const isWebm = format === 'webm';
+  const codec = codecChoice !== 'auto' ? codecChoice : isWebm ? want('libvpx-vp9') : want('libx264');
+  const videoArgs = ['-c:v', codec];
+  let pix = choices.pix_fmt;
+  if (pix === 'auto') {
+    const layout = chroma(media?.video?.pixFmt);
+    const odd = frameSize.width % 2 === 1 || frameSize.height % 2 === 1;
+    // 4:2:0 needs even sizes; keep odd-sized sources whole in 4:4:4 rather than crop them.
+    const sub = odd ? '444' : layout;
+    pix = `yuv${sub}p${deep ? '10le' : ''}`;
+  }
+  videoArgs.push('-pix_fmt', pix);
+  if (codec === 'libx264' || codec === 'libx265') {
+    videoArgs.push('-crf', String(crf ?? 18), '-preset', preset ?? 'medium');
+  } else if (codec === 'libvpx-vp9') {
+    videoArgs.push('-crf', String(crf ?? 30), '-b:v', '0');
+    if (preset) videoArgs.push('-deadline', preset);
+  } else {
+    if (crf !== undefined) videoArgs.push('-crf', String(crf));
+    if (preset) videoArgs.push('-preset', preset);
+  }
+  const c = media?.video;
+  for (const [flag, value] of [
+    ['-color_range', c?.colorRange],
+    ['-colorspace', c?.colorSpace],
+    ['-color_primaries', c?.colorPrimaries],
+    ['-color_trc', c?.colorTransfer],
+  ] as const) {
+    if (value && value !== 'unknown' && value !== 'reserved') videoArgs.push(flag, value);
+  }
+  const streamArgs = ['-map', '0:a?', '-map_metadata', '0', '-map_chapters', '0'];
+  if (isWebm) streamArgs.push('-c:a', 'libopus');
+  else streamArgs.push('-c:a', 'copy');
+  if (MP4_LIKE.has(ext)) streamArgs.push('-map', '0:s?', '-c:s', 'mov_text');
+  else if (format === 'matroska' || ext === '.mkv' || format === 'nut') streamArgs.push('-map', '0:s?', '-c:s', 'copy');
+  const muxerArgs = ['-max_muxing_queue_size', '4096'];
+  if (MP4_LIKE.has(ext) && output.path !== '-') muxerArgs.push('-movflags', '+faststart');
+  return { videoArgs, streamArgs, muxerArgs, description: `${codec} ${pix}${crf !== undefined || codec === 'libx264' ? ` crf ${crf ?? 18}` : ''}` };
+}

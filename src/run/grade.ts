@@ -1,0 +1,182 @@
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Observable } from 'rxjs';
+import type { Logger } from '../util/logger.js';
+import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
+import { compilePipeline, decoderGeometry, type CompiledPipeline } from '../pipeline/compile.js';
+import type { PipelineSpec } from '../pipeline/load.js';
+import { FramePool } from '../frame/pool.js';
+import type { Frame } from '../frame/frame.js';
+import type { RunContext } from '../stages/stage.js';
+import type { InputSource } from './input.js';
+import type { OutputTarget } from './output.js';
+import { Interrupted, RuntimeFailure, UsageError } from '../util/errors.js';
+
+export interface GradeProgress {
+  readonly input: string;
+  readonly frames: number;
+  /** Expected frames, when the input says. */
+  readonly total: number | undefined;
+  readonly elapsedSeconds: number;
+}
+
+export interface GradeEnvironment {
+  readonly logger: Logger;
+  readonly binaries: ResolvedBinaries;
+  readonly caps: FfmpegCapabilities;
+  readonly signal: AbortSignal;
+  readonly onProgress?: (progress: GradeProgress) => void;
+}
+
+export interface GradeResult {
+  readonly input: string;
+  readonly output: string;
+  readonly frames: number;
+  readonly seconds: number;
+  readonly poolSize: number;
+  readonly poolPeak: number;
+}
+
+/** The run context for one input: probe, geometry, pool. Exported for tests and `explain`. */
+export async function prepareRun(
+  pipeline: CompiledPipeline,
+  input: InputSource,
+  output: OutputTarget,
+  env: GradeEnvironment,
+  media?: MediaInfo,
+): Promise<RunContext> {
+  const info = media ?? (input.path === '-' ? undefined : await probeMedia(env.binaries.ffprobe, input.path, { format: input.format, logger: env.logger }));
+  const video = info?.video;
+  if (!video) {
+    throw new UsageError('E_INPUT_NO_VIDEO', `${input.label}: the size of the video must be known before grading starts`);
+  }
+  if (output.kind === 'image' && !video.isStill && (info.estimatedFrames ?? 2) > 1) {
+    throw new UsageError(
+      'E_USAGE',
+      `${output.label} is a single image but ${input.label} is a video: name an image sequence (e.g. frame_%05d.png) or a video file`,
+    );
+  }
+  // The decoder turns the picture upright; 90 and 270 degrees swap width and height.
+  const quarter = Math.round(Math.abs(video.rotation) / 90) % 2 === 1;
+  const source = {
+    width: quarter ? video.height : video.width,
+    height: quarter ? video.width : video.height,
+    depth: (video.bitsPerChannel > 8 ? 16 : 8) as 8 | 16,
+  };
+  const { geometry, filters } = decoderGeometry(pipeline, source);
+  return {
+    logger: env.logger,
+    binaries: env.binaries,
+    caps: env.caps,
+    input,
+    output,
+    media: info,
+    pool: new FramePool(pipeline.poolSize, geometry.width, geometry.height, geometry.depth),
+    geometry,
+    decoderFilters: filters,
+    haldLevel: pipeline.haldLevel,
+    signal: env.signal,
+  };
+}
+
+/** The whole pipeline as one observable of frames that have left the last stage. */
+export function buildStream(pipeline: CompiledPipeline, run: RunContext): Observable<Frame> {
+  const [first, ...rest] = pipeline.stages;
+  if (!first || first.definition.kind !== 'source') throw new Error('a compiled pipeline starts with its source');
+  let stream = first.definition.open(first.options, run);
+  for (const stage of rest) {
+    const def = stage.definition;
+    if (def.kind === 'source') continue;
+    if (def.kind === 'transform' && stage.placement === 'decoder ffmpeg') continue;
+    if (def.kind === 'transform' && def.isIdentity?.(stage.options)) continue;
+    const logger = run.logger.child({ stage: def.name, index: stage.index });
+    stream = stream.pipe(def.create(stage.options, { ...run, logger }));
+  }
+  return stream;
+}
+
+/** Checks that the output's folder exists and a file can be created there, before any work. */
+async function checkWritable(output: OutputTarget): Promise<void> {
+  if (output.path === '-') return;
+  const dir = path.dirname(output.path);
+  const fail = (why: string, cause?: unknown): never => {
+    throw new RuntimeFailure('E_OUTPUT', `Cannot write ${output.label}: ${why}`, { cause });
+  };
+  try {
+    const s = await stat(dir);
+    if (!s.isDirectory()) fail(`${dir} is not a folder`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') fail(`the folder ${dir} does not exist`, err);
+    if (err instanceof RuntimeFailure) throw err;
+    fail((err as Error).message, err);
+  }
+  if (output.tmpPath) {
+    try {
+      const handle = await open(output.tmpPath, 'w');
+      await handle.close();
+    } catch (err) {
+      fail(`${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim(), err);
+    }
+  }
+}
+
+/**
+ * Grades one input into one output with a compiled pipeline.
+ *
+ * The output is written under a temporary name beside it and renamed when ffmpeg has finished it;
+ * on any failure or interruption the temporary file is removed, so the output's name never holds
+ * a partial file. Like Node's `pipeline`, the first error wins and every child is stopped.
+ */
+export async function gradeOne(
+  spec: PipelineSpec | CompiledPipeline,
+  input: InputSource,
+  output: OutputTarget,
+  env: GradeEnvironment,
+): Promise<GradeResult> {
+  const pipeline = 'poolSize' in spec ? spec : compilePipeline(spec);
+  const run = await prepareRun(pipeline, input, output, env);
+  await checkWritable(output);
+  const started = process.hrtime.bigint();
+  const total = run.media?.estimatedFrames;
+  let frames = 0;
+  const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+  env.logger.info(
+    { input: input.label, output: output.label, pool: pipeline.poolSize, proxy: `${run.geometry.width}x${run.geometry.height}` },
+    'grading',
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (env.signal.aborted) {
+        reject(new Interrupted());
+        return;
+      }
+      const subscription = buildStream(pipeline, run).subscribe({
+        next: (frame) => {
+          frames++;
+          frame.release();
+          env.onProgress?.({ input: input.label, frames, total, elapsedSeconds: elapsed() });
+        },
+        error: reject,
+        complete: resolve,
+      });
+      env.signal.addEventListener(
+        'abort',
+        () => {
+          subscription.unsubscribe();
+          reject(new Interrupted(`interrupted while grading ${input.label}`));
+        },
+        { once: true },
+      );
+    });
+    if (output.tmpPath) await rename(output.tmpPath, output.path);
+  } catch (err) {
+    if (output.tmpPath) await rm(output.tmpPath, { force: true });
+    throw err;
+  }
+  if (run.pool.inUse !== 0) env.logger.warn({ inUse: run.pool.inUse }, 'frames still checked out after the run');
+  const seconds = elapsed();
+  env.logger.info({ input: input.label, output: output.label, frames, seconds: +seconds.toFixed(2) }, 'graded');
+  return { input: input.label, output: output.label, frames, seconds, poolSize: pipeline.poolSize, poolPeak: run.pool.peakInUse };
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+
+/** What kind of thing an output is: decides the encoder defaults. */
+export type OutputKind = 'video' | 'image' | 'sequence';
+
+/** Encoder settings the user set on the command line; they win over the pipeline's. */
+export interface EncoderOverrides {
+  readonly codec?: string;
+  readonly crf?: number;
+  readonly preset?: string;
+}
+
+/**
+ * One output. Files are written under `tmpPath` (same folder, same extension, so ffmpeg picks the
+ * same muxer) and renamed to `path` only when complete; standard output is written directly.
+ */
+export interface OutputTarget {
+  /** As the user wrote it, or derived from the input's name; `-` for standard output. */
+  readonly path: string;
+  readonly tmpPath: string | undefined;
+  readonly label: string;
+  /** The muxer to force (`-f`), required for standard output. */
+  readonly format: string | undefined;
+  readonly kind: OutputKind;
+  readonly overrides: EncoderOverrides;
+}
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp']);
+
+export function outputKind(file: string): OutputKind {
+  const ext = path.extname(file).toLowerCase();
+  if (!IMAGE_EXTENSIONS.has(ext)) return 'video';
+  return /%0?\d*d/.test(path.basename(file)) ? 'sequence' : 'image';
+}
+
+export function fileOutput(file: string, overrides: EncoderOverrides = {}, format?: string): OutputTarget {
+  const kind = outputKind(file);
+  const dir = path.dirname(file);
+  const ext = path.extname(file);
+  const base = path.basename(file, ext);
+  // Sequences are written in place (each image is complete when written); one file gets a temp name.
+  const tmpPath =
+    kind === 'sequence' ? undefined : path.join(dir, `.${base}.vgrade-partial-${process.pid}${ext}`);
+  return { path: file, tmpPath, label: file, format, kind, overrides };
+}
+
+export function stdoutOutput(format: string | undefined, overrides: EncoderOverrides = {}): OutputTarget {
+  return { path: '-', tmpPath: undefined, label: 'standard output', format: format ?? 'nut', kind: 'video', overrides };
+}

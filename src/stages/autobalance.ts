@@ -1,0 +1,209 @@
+/**
+ * autobalance: a classical automatic grader on the proxy. It is the baseline the networks must
+ * beat, and the grader until they land.
+ *
+ * Per frame, inside the picture (padding excluded), on every `step`-th pixel:
+ *   1. White balance by grey world on the mid-tones: the mean of each channel over pixels that are
+ *      neither near black nor clipped; gains g_c = grey / mean_c, limited to [1/max_gain, max_gain]
+ *      and raised to the power `balance` (0 = off, 1 = full grey world).
+ *   2. Black and white points from robust statistics: after the gains, the `black_percentile`-th
+ *      percentile of the darkest channel and the `white_percentile`-th of the brightest; black is
+ *      limited to `max_black`, white to at least `min_white`, both scaled towards identity by `levels`.
+ *   3. The correction per channel: out_c = (g_c x_c - black) / (white - black), clipped to [0, 1].
+ * Smoothing over time: each frame uses the average of the parameters over `radius` frames either
+ * side within its shot (never across a discontinuity or cut), so the grade cannot pump. The stage
+ * holds `radius` frames of lookahead; earlier frames are remembered only as numbers.
+ */
+import { defer, map, type OperatorFunction } from 'rxjs';
+import { defineStage } from './stage.js';
+import type { OptionValues } from '../pipeline/options.js';
+import { startsSegment, type Frame } from '../frame/frame.js';
+import { maxValue } from '../frame/image.js';
+import { slidingContext } from '../operators/slidingContext.js';
+
+const options = {
+  radius: { type: 'integer', default: 12, min: 0, max: 120, help: 'Frames either side averaged over time' },
+  balance: { type: 'number', default: 0.8, min: 0, max: 1, help: 'Strength of the grey-world white balance' },
+  levels: { type: 'number', default: 1, min: 0, max: 1, help: 'Strength of the black and white point correction' },
+  max_gain: { type: 'number', default: 1.5, min: 1, max: 4, help: 'Largest white-balance gain on any channel' },
+  black_percentile: { type: 'number', default: 0.5, min: 0, max: 20, help: 'Percentile taken as black' },
+  white_percentile: { type: 'number', default: 99.5, min: 80, max: 100, help: 'Percentile taken as white' },
+  max_black: { type: 'number', default: 0.2, min: 0, max: 0.5, help: 'Highest black point moved to 0' },
+  min_white: { type: 'number', default: 0.6, min: 0.3, max: 1, help: 'Lowest white point moved to 1' },
+  step: { type: 'integer', default: 2, min: 1, max: 16, help: 'Sample every step-th pixel in each direction' },
+} as const;
+
+type Options = OptionValues<typeof options>;
+
+/** The grade of one frame: per-channel gains, then one black and white point. */
+export interface BalanceParams {
+  readonly gains: readonly [number, number, number];
+  readonly black: number;
+  readonly white: number;
+}
+
+const BINS = 256;
+
+/** Measures one frame and returns its (unsmoothed) parameters. */
+export function measureBalance(frame: Frame, opts: Options): BalanceParams {
+  const { image, active } = frame;
+  const data = image.data;
+  const shift = image.depth === 16 ? 8 : 0;
+  const inv = 1 / maxValue(image.depth);
+  const hist = [new Uint32Array(BINS), new Uint32Array(BINS), new Uint32Array(BINS)] as const;
+  const sum: [number, number, number] = [0, 0, 0];
+  let used = 0;
+  let samples = 0;
+  const allSum: [number, number, number] = [0, 0, 0];
+  for (let y = active.y; y < active.y + active.height; y += opts.step) {
+    let i = (y * image.width + active.x) * 3;
+    const rowStep = opts.step * 3;
+    for (let x = 0; x < active.width; x += opts.step, i += rowStep) {
+      const r = data[i]!;
+      const g = data[i + 1]!;
+      const b = data[i + 2]!;
+      hist[0][r >> shift]!++;
+      hist[1][g >> shift]!++;
+      hist[2][b >> shift]!++;
+      samples++;
+      const rn = r * inv;
+      const gn = g * inv;
+      const bn = b * inv;
+      allSum[0] += rn;
+      allSum[1] += gn;
+      allSum[2] += bn;
+      const hi = Math.max(rn, gn, bn);
+      const lo = Math.min(rn, gn, bn);
+      if (hi < 0.97 && lo > 0.03) {
+        sum[0] += rn;
+        sum[1] += gn;
+        sum[2] += bn;
+        used++;
+      }
+    }
+  }
+  const means = used >= samples * 0.01 && used > 0 ? sum.map((s) => s / used) : allSum.map((s) => s / Math.max(1, samples));
+  const grey = (means[0]! + means[1]! + means[2]!) / 3;
+  const gains = means.map((m) => {
+    if (m <= 1e-4 || grey <= 1e-4) return 1;
+    const g = Math.min(opts.max_gain, Math.max(1 / opts.max_gain, grey / m));
+    return Math.pow(g, opts.balance);
+  }) as [number, number, number];
+  const lowAt = (samples * opts.black_percentile) / 100;
+  const highAt = (samples * opts.white_percentile) / 100;
+  let black = Infinity;
+  let white = -Infinity;
+  for (let c = 0; c < 3; c++) {
+    black = Math.min(black, gains[c]! * percentile(hist[c]!, lowAt));
+    white = Math.max(white, gains[c]! * percentile(hist[c]!, highAt));
+  }
+  black = Math.min(opts.max_black, Math.max(0, black)) * opts.levels;
+  white = 1 + (Math.max(opts.min_white, white) - 1) * opts.levels;
+  if (white - black < 0.05) white = black + 0.05;
+  return { gains, black, white };
+}
+
+/** Value (normalised, bin centre) below which `rank` of the histogram's samples lie. */
+function percentile(hist: Uint32Array, rank: number): number {
+  let seen = 0;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i]!;
+    if (seen > rank) return (i + 0.5) / hist.length;
+  }
+  return 1;
+}
+
+export function averageParams(list: readonly BalanceParams[]): BalanceParams {
+  const n = list.length;
+  const gains: [number, number, number] = [0, 0, 0];
+  let black = 0;
+  let white = 0;
+  for (const p of list) {
+    gains[0] += p.gains[0] / n;
+    gains[1] += p.gains[1] / n;
+    gains[2] += p.gains[2] / n;
+    black += p.black / n;
+    white += p.white / n;
+  }
+  return { gains, black, white };
+}
+
+/** The correction as a colour transform on normalised RGB. */
+export function balanceTransform(p: BalanceParams): (r: number, g: number, b: number, out: Float32Array) => void {
+  const scale = 1 / (p.white - p.black);
+  const [gr, gg, gb] = p.gains;
+  return (r, g, b, out) => {
+    out[0] = clamp01((gr * r - p.black) * scale);
+    out[1] = clamp01((gg * g - p.black) * scale);
+    out[2] = clamp01((gb * b - p.black) * scale);
+  };
+}
+
+/** Applies the parameters to the frame's proxy, writing `graded`, through per-channel tables. */
+export function applyBalance(frame: Frame, p: BalanceParams): void {
+  const max = maxValue(frame.image.depth);
+  const scale = 1 / (p.white - p.black);
+  const tables = p.gains.map((gain) => {
+    const t = frame.image.depth === 8 ? new Uint8Array(256) : new Uint16Array(65536);
+    for (let v = 0; v < t.length; v++) t[v] = Math.round(clamp01((gain * (v / max) - p.black) * scale) * max);
+    return t;
+  });
+  const src = frame.image.data;
+  const dst = frame.graded.data;
+  const [tr, tg, tb] = tables as [Uint8Array, Uint8Array, Uint8Array];
+  for (let i = 0; i < src.length; i += 3) {
+    dst[i] = tr[src[i]!]!;
+    dst[i + 1] = tg[src[i + 1]!]!;
+    dst[i + 2] = tb[src[i + 2]!]!;
+  }
+  frame.hasGraded = true;
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function autobalanceOperator(opts: Options): OperatorFunction<Frame, Frame> {
+  return (source) =>
+    defer(() => {
+      // Parameters of frames already passed on, within the current shot (numbers, not frames).
+      let history: BalanceParams[] = [];
+      const measured = new WeakMap<Frame, BalanceParams>();
+      return source.pipe(
+        map((frame) => {
+          measured.set(frame, measureBalance(frame, opts));
+          return frame;
+        }),
+        slidingContext<Frame>({
+          lookbehind: 0,
+          lookahead: opts.radius,
+          startsSegment,
+          retain: (f) => f.retain(),
+          release: (f) => f.release(),
+        }),
+        map(({ center, after }) => {
+          if (startsSegment(center)) history = [];
+          const own = measured.get(center)!;
+          const window = [...history, own, ...after.map((f) => measured.get(f)!)];
+          const params = averageParams(window);
+          history.push(own);
+          if (history.length > opts.radius) history.shift();
+          center.correction = balanceTransform(params);
+          center.notes.set('autobalance', params);
+          applyBalance(center, params);
+          return center;
+        }),
+      );
+    });
+}
+
+export const autobalance = defineStage({
+  kind: 'transform',
+  name: 'autobalance',
+  description: 'Classical grader: grey-world white balance plus robust black/white points, smoothed over time',
+  options,
+  context: (opts) => ({ lookbehind: 0, lookahead: opts.radius }),
+  produces: ['graded', 'correction'],
+  isIdentity: (opts) => opts.balance === 0 && opts.levels === 0,
+  create: (opts) => autobalanceOperator(opts),
+});

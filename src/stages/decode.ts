@@ -1,0 +1,232 @@
+/**
+ * decode: the source. Runs ffmpeg on the input and reads raw RGB frames from its stdout into the
+ * pipeline's frame pool.
+ *
+ * The ffmpeg command is `-i INPUT -map 0:v:0 <fused filters>,format=rgb24|rgb48le,showinfo -f
+ * rawvideo pipe:1` with frame-rate passthrough (no frame is duplicated or dropped, so frame N here
+ * is frame N in the encoder's own decode of the same input). `showinfo` reports each frame's exact
+ * timestamp on stderr; a frame is emitted once its pixels and its timestamp have both arrived.
+ *
+ * Backpressure: pixels are copied straight from ffmpeg's stdout chunks into a pooled frame. When the
+ * pool has no free frame, the stage pauses stdout; the pipe fills, ffmpeg blocks in write(), and
+ * decoding stops until a frame is released. So memory is the pool whatever the footage's length.
+ *
+ * Sources with more than 8 bits per channel are decoded to rgb48le (16 bits), others to rgb24.
+ * Any error line ffmpeg logs about the input (a corrupt or truncated file) fails the stream, so a
+ * damaged file never yields a silently shortened output; a file with no frames fails too.
+ */
+import { Observable } from 'rxjs';
+import { defineStage, type RunContext } from './stage.js';
+import type { OptionValues } from '../pipeline/options.js';
+import { spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { frameBytes, imageBytes, rawPixelFormat } from '../frame/image.js';
+import type { Frame } from '../frame/frame.js';
+import { RuntimeFailure } from '../util/errors.js';
+
+const options = {
+  errors: {
+    type: 'enum',
+    values: ['fail', 'ignore'],
+    default: 'fail',
+    help: 'What a decoding error does: fail the job (nothing is written) or log it and go on',
+  },
+} as const;
+
+const SHOWINFO_FRAME = /\bn:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b/;
+const SHOWINFO_TIMEBASE = /config in time_base:\s*(\d+)\/(\d+)/;
+const ERROR_LINE = /\[(error|fatal|panic)\]/;
+
+/** The decoder's ffmpeg arguments (exported for `vgrade explain` and tests). */
+export function decoderArgs(run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry'>): string[] {
+  const pixFmt = rawPixelFormat(run.geometry.depth);
+  const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'level+info'];
+  if (run.input.format) args.push('-f', run.input.format);
+  args.push('-i', run.input.ffmpegInput, '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push(...run.caps.passthroughArgs);
+  args.push('-vf', filters, '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1');
+  return args;
+}
+
+export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext): Observable<Frame> {
+  return new Observable<Frame>((subscriber) => {
+    const { pool, geometry, logger } = run;
+    const frameSize = frameBytes(geometry.width, geometry.height, geometry.depth);
+    const ptsByIndex = new Map<number, bigint | undefined>();
+    let timebase: [bigint, bigint] = [1n, 1000000n];
+    let current: Frame | undefined;
+    let filled = 0;
+    let nextIndex = 0;
+    let decodedBytesFrame: Frame | undefined; // complete pixels waiting for their timestamp
+    let stalled: Buffer | undefined;
+    let closed = false;
+    let lastMicros = -1;
+    let firstError: string | undefined;
+    let stdoutEnded = false;
+    let exited = false;
+
+    const args = decoderArgs(run);
+    logger.debug({ args }, 'decoder ffmpeg');
+    const proc = spawnFfmpeg(run.binaries.ffmpeg, args, {
+      label: `decoding ${run.input.label}`,
+      stdio: [run.input.connect ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      logger,
+      onStderrLine: (line) => {
+        const frame = SHOWINFO_FRAME.exec(line);
+        if (frame) {
+          ptsByIndex.set(Number(frame[1]), frame[2] === 'NOPTS' ? undefined : BigInt(frame[2]!));
+          tryEmit();
+          return;
+        }
+        const tb = SHOWINFO_TIMEBASE.exec(line);
+        if (tb) {
+          timebase = [BigInt(tb[1]!), BigInt(tb[2]!)];
+          return;
+        }
+        if (ERROR_LINE.test(line)) {
+          if (opts.errors === 'fail') firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
+          else logger.warn({ line }, 'decoding error ignored');
+        }
+      },
+    });
+    run.input.connect?.(proc.child, 'decoder');
+    const stdout = proc.child.stdout!;
+
+    const tryEmit = (): void => {
+      const frame = decodedBytesFrame;
+      if (!frame || closed) return;
+      if (!ptsByIndex.has(frame.index)) return;
+      const pts = ptsByIndex.get(frame.index);
+      ptsByIndex.delete(frame.index);
+      decodedBytesFrame = undefined;
+      if (pts !== undefined) {
+        const [num, den] = timebase;
+        frame.pts = (Number(pts) * Number(num)) / Number(den);
+        // Floor, so the CLUT timestamp is never later than the frame it belongs to.
+        const scaled = pts * num * 1000000n;
+        const micros = scaled >= 0n ? scaled / den : -((-scaled + den - 1n) / den);
+        frame.ptsMicros = Math.max(Number(micros), lastMicros + 1);
+      } else {
+        frame.pts = undefined;
+        frame.ptsMicros = lastMicros + 1;
+        logger.warn({ frame: frame.index }, 'frame without timestamp');
+      }
+      lastMicros = frame.ptsMicros;
+      subscriber.next(frame);
+      // The frame now belongs downstream; pixels that arrived meanwhile wait in `stalled`.
+      if (stalled && !closed) {
+        const rest = stalled;
+        stalled = undefined;
+        consume(rest);
+      }
+      finishIfDone();
+    };
+
+    /** Copies a chunk into pooled frames; returns false when it had to stop (no frame, or waiting). */
+    const consume = (chunk: Buffer): void => {
+      let offset = 0;
+      while (offset < chunk.length && !closed) {
+        if (decodedBytesFrame) {
+          // Pixels of the next frame arrived before this frame's timestamp line: wait for it.
+          stalled = chunk.subarray(offset);
+          stdout.pause();
+          return;
+        }
+        if (!current) {
+          current = pool.tryAcquire();
+          if (!current) {
+            stalled = chunk.subarray(offset);
+            stdout.pause();
+            pool.onAvailable(() => {
+              if (closed || !stalled) return;
+              const rest = stalled;
+              stalled = undefined;
+              consume(rest);
+            });
+            return;
+          }
+          current.index = nextIndex++;
+          current.discontinuity = current.index === 0;
+          current.active = geometry.active;
+          filled = 0;
+        }
+        const target = imageBytes(current.image);
+        const n = Math.min(frameSize - filled, chunk.length - offset);
+        target.set(chunk.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === frameSize) {
+          decodedBytesFrame = current;
+          current = undefined;
+          tryEmit();
+        }
+      }
+      if (!closed && !stalled && stdout.isPaused()) stdout.resume();
+    };
+
+    const finishIfDone = (): void => {
+      if (closed || !stdoutEnded || !exited || decodedBytesFrame || stalled) return;
+      closed = true;
+      if (current) {
+        current.release();
+        current = undefined;
+        if (filled > 0) {
+          subscriber.error(
+            new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label}: the decoder stopped in the middle of a frame`),
+          );
+          return;
+        }
+      }
+      if (firstError) {
+        subscriber.error(new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`));
+        return;
+      }
+      if (nextIndex === 0) {
+        subscriber.error(new RuntimeFailure('E_INPUT_EMPTY', `${run.input.label} has no video frames`));
+        return;
+      }
+      subscriber.complete();
+    };
+
+    stdout.on('data', consume);
+    stdout.on('end', () => {
+      stdoutEnded = true;
+      finishIfDone();
+    });
+    proc.exited.then(
+      () => {
+        exited = true;
+        finishIfDone();
+      },
+      (err: unknown) => {
+        if (closed) return;
+        closed = true;
+        current?.release();
+        current = undefined;
+        decodedBytesFrame?.release();
+        decodedBytesFrame = undefined;
+        subscriber.error(
+          firstError ? new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`, { cause: err }) : err,
+        );
+      },
+    );
+
+    return () => {
+      closed = true;
+      stalled = undefined;
+      current?.release();
+      current = undefined;
+      decodedBytesFrame?.release();
+      decodedBytesFrame = undefined;
+      proc.kill('SIGKILL');
+    };
+  });
+}
+
+export const decode = defineStage({
+  kind: 'source',
+  name: 'decode',
+  description: 'Reads the input with ffmpeg into pooled RGB frames (8 or 16 bits), exact timestamps kept',
+  options,
+  open: decodeFrames,
+});

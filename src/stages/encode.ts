@@ -1,0 +1,170 @@
+/**
+ * encode: the sink. A second ffmpeg reads the input itself (full resolution, never through
+ * JavaScript), applies each frame's 3D LUT with `haldclut` (tetrahedral), and encodes.
+ *
+ * The per-frame LUTs travel to it as a stream of 16-bit Hald CLUT images in Matroska on pipe:3
+ * (see `mkv-writer.ts`), each stamped with its frame's timestamp, so `haldclut` pairs every source
+ * frame with its own LUT even at a variable frame rate. Audio, subtitles, chapters, metadata,
+ * rotation (`-noautorotate` keeps the pixels and the display matrix as they are), colour tags and
+ * timestamps (frame-rate passthrough) are carried over from the input.
+ *
+ * Backpressure: each frame stays checked out of the pool until pipe:3 has taken its LUT; when the
+ * pipe is full the stage waits for 'drain' (`writeWithBackpressure`), the pool runs dry, and the
+ * decoder stops. A frame is passed on (for progress, then released) once its LUT is written.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Writable } from 'node:stream';
+import { defineStage, type RunContext } from './stage.js';
+import type { OptionValues } from '../pipeline/options.js';
+import type { Frame } from '../frame/frame.js';
+import { spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { writeWithBackpressure } from '../operators/writeWithBackpressure.js';
+import { identityLut, type Lut3d } from '../correction/lut3d.js';
+import { haldCubeSize, haldFrameBytes, haldSide, writeHald16 } from '../correction/hald.js';
+import { mkvFramePrefix, mkvHeader } from '../frame/mkv-writer.js';
+import { planEncoder } from '../run/encoderSettings.js';
+import { RuntimeFailure } from '../util/errors.js';
+
+const options = {
+  codec: { type: 'string', default: 'auto', help: 'Video encoder (auto: picked for the output type)' },
+  crf: { type: 'integer', default: -1, min: -1, max: 63, help: 'Constant rate factor (-1: the encoder default we pick)' },
+  preset: { type: 'string', default: 'auto', help: 'Encoder preset, e.g. medium, veryfast (auto: medium)' },
+  pix_fmt: { type: 'string', default: 'auto', help: 'Output pixel format (auto: the source layout and depth)' },
+} as const;
+
+type Options = OptionValues<typeof options>;
+
+/** The encoder's ffmpeg arguments. */
+export function encoderArgs(opts: Options, run: Pick<RunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry'>): string[] {
+  const media = run.media;
+  const fullSize = { width: media?.video?.width ?? run.geometry.width, height: media?.video?.height ?? run.geometry.height };
+  const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
+  const deep = run.geometry.depth === 16;
+  const mainFormat = deep ? 'rgb48le' : 'rgb24';
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'level+error', '-noautorotate'];
+  if (run.input.format) args.push('-f', run.input.format);
+  args.push('-i', run.input.ffmpegInput);
+  args.push('-f', 'matroska', '-i', 'pipe:3');
+  args.push(
+    '-filter_complex',
+    `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
+  );
+  args.push('-map', '[graded]', ...plan.streamArgs, ...run.caps.passthroughArgs, ...plan.videoArgs, ...plan.muxerArgs);
+  if (run.output.format) args.push('-f', run.output.format);
+  args.push('-y', run.output.path === '-' ? 'pipe:1' : run.output.tmpPath ?? run.output.path);
+  return args;
+}
+
+function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, Frame> {
+  return (source) =>
+    new Observable<Frame>((subscriber) => {
+      const level = run.haldLevel;
+      const side = haldSide(level);
+      const identity = identityLut(haldCubeSize(level));
+      const spare: Uint16Array[] = [];
+      const inUse = new Map<Frame, Uint16Array>();
+      let first = true;
+      let upstreamDone = false;
+      let finished = false;
+
+      const args = encoderArgs(opts, run);
+      run.logger.debug({ args }, 'encoder ffmpeg');
+      const proc = spawnFfmpeg(run.binaries.ffmpeg, args, {
+        label: `encoding ${run.output.label}`,
+        stdio: [run.input.connect ? 'pipe' : 'ignore', run.output.path === '-' ? 1 : 'ignore', 'pipe', 'pipe'],
+        logger: run.logger,
+      });
+      run.input.connect?.(proc.child, 'encoder');
+      const clut = proc.child.stdio[3] as Writable;
+      // A failed ffmpeg closes the pipe: its own exit status says why, so pipe errors wait for it.
+      clut.on('error', () => {});
+      clut.write(mkvHeader(side, side, 'rgb48le'));
+
+      const giveBack = (frame: Frame): void => {
+        const buffer = inUse.get(frame);
+        if (buffer) {
+          inUse.delete(frame);
+          spare.push(buffer);
+        }
+      };
+      const chunks = (frame: Frame): Uint8Array[] => {
+        const hald = spare.pop() ?? new Uint16Array(side * side * 3);
+        inUse.set(frame, hald);
+        writeHald16((frame.lut ?? identity) as Lut3d, level, hald);
+        const bytes = new Uint8Array(hald.buffer, hald.byteOffset, hald.byteLength);
+        const length = haldFrameBytes(level);
+        const parts = [mkvFramePrefix(frame.ptsMicros, length), bytes];
+        if (first && frame.ptsMicros > 0) {
+          // The LUT stream must start at 0 like the source does after ffmpeg's start-time shift.
+          parts.unshift(mkvFramePrefix(0, length), bytes);
+        }
+        first = false;
+        return parts;
+      };
+
+      const fail = (err: unknown): void => {
+        if (finished) return;
+        finished = true;
+        subscriber.error(err);
+      };
+
+      proc.exited.then(
+        () => {
+          if (finished) return;
+          if (!upstreamDone) {
+            fail(new RuntimeFailure('E_FFMPEG', `ffmpeg (encoding ${run.output.label}) stopped before the last frame`));
+            return;
+          }
+          finished = true;
+          subscriber.complete();
+        },
+        (err: unknown) => fail(err),
+      );
+
+      const inner = source
+        .pipe(
+          writeWithBackpressure<Frame>(clut, {
+            chunks,
+            written: giveBack,
+            release: (frame) => {
+              giveBack(frame);
+              frame.release();
+            },
+          }),
+        )
+        .subscribe({
+          next: (frame) => subscriber.next(frame),
+          error: (err: unknown) => {
+            // A broken pipe means ffmpeg died: report its exit instead, if it comes soon.
+            const code = (err as NodeJS.ErrnoException | undefined)?.code;
+            if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || String(err).includes('closed before')) {
+              const timer = setTimeout(() => fail(err), 2000);
+              proc.exited.finally(() => clearTimeout(timer)).catch(() => {});
+              return;
+            }
+            proc.kill('SIGKILL');
+            fail(err);
+          },
+          complete: () => {
+            upstreamDone = true;
+            clut.end();
+          },
+        });
+
+      return () => {
+        inner.unsubscribe();
+        if (!finished) {
+          finished = true;
+          proc.kill('SIGKILL');
+        }
+      };
+    });
+}
+
+export const encode = defineStage({
+  kind: 'sink',
+  name: 'encode',
+  description: 'Applies each frame\'s LUT to the full-resolution input in ffmpeg (haldclut) and encodes; other streams copied',
+  options,
+  create: encodeFrames,
+});

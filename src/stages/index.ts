@@ -1,0 +1,11 @@
+import type { StageDefinition } from './stage.js';
+import { decode } from './decode.js';
+import { downscale } from './downscale.js';
+import { autobalance } from './autobalance.js';
+import { merge } from './merge.js';
+import { encode } from './encode.js';
+
+/** Every stage a pipeline file may name, by YAML key. */
+export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
+  ([decode, downscale, autobalance, merge, encode] as StageDefinition[]).map((s) => [s.name, s]),
+);

@@ -1,0 +1,94 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import type { Logger } from '../util/logger.js';
+import type { Frame } from '../frame/frame.js';
+import type { FramePool } from '../frame/pool.js';
+import type { Depth, Rect } from '../frame/image.js';
+import type { OptionsTable, OptionValues } from '../pipeline/options.js';
+import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import type { MediaInfo } from '../ffmpeg/probe.js';
+import type { InputSource } from '../run/input.js';
+import type { OutputTarget } from '../run/output.js';
+
+/** The frames a stage receives: size and depth fixed for the whole stream. */
+export interface FrameGeometry {
+  readonly width: number;
+  readonly height: number;
+  readonly depth: Depth;
+  /** Where the picture lies inside the frame (padding excluded). */
+  readonly active: Rect;
+}
+
+/** Frames of context a stage holds: it sees `lookbehind` earlier and `lookahead` later frames. */
+export interface StageContextNeeds {
+  readonly lookbehind: number;
+  readonly lookahead: number;
+}
+
+/** What a stage leaves on each frame, so the compiler can check that a grader feeds `merge`. */
+export type FrameProduct = 'graded' | 'correction' | 'lut';
+
+/** Everything a stage may use at run time: one per graded input. */
+export interface RunContext {
+  readonly logger: Logger;
+  readonly binaries: ResolvedBinaries;
+  readonly caps: FfmpegCapabilities;
+  readonly input: InputSource;
+  readonly output: OutputTarget;
+  readonly media: MediaInfo | undefined;
+  readonly pool: FramePool;
+  readonly geometry: FrameGeometry;
+  /** The ffmpeg filters that stages fused into the decoder (e.g. downscale), in order. */
+  readonly decoderFilters: readonly string[];
+  /** Hald level of the per-frame LUTs (set by `merge`; 6 when no stage sets it). */
+  readonly haldLevel: number;
+  /** Aborted when the user interrupts. */
+  readonly signal: AbortSignal;
+}
+
+interface StageBase<T extends OptionsTable> {
+  /** The YAML key. */
+  readonly name: string;
+  /** One line for `vgrade explain`, the schema and the README. */
+  readonly description: string;
+  readonly options: T;
+  /** Frames of context the stage holds; none when absent. */
+  context?(options: OptionValues<T>): StageContextNeeds;
+  readonly requires?: readonly FrameProduct[];
+  readonly produces?: readonly FrameProduct[];
+}
+
+/** Produces the stream's frames (`decode`). */
+export interface SourceStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
+  readonly kind: 'source';
+  open(options: OptionValues<T>, run: RunContext): Observable<Frame>;
+}
+
+/**
+ * Changes frames in Node, or, when `decoderFilter` is given and the stage directly follows
+ * `decode`, inside the decoder's ffmpeg (so full-resolution pixels never reach JavaScript).
+ */
+export interface TransformStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
+  readonly kind: 'transform';
+  /** The ffmpeg filter this stage becomes inside the decoder, and the frames it then produces. */
+  decoderFilter?(
+    options: OptionValues<T>,
+    source: { width: number; height: number; depth: Depth },
+  ): { filter: string; geometry: FrameGeometry };
+  /** True when these options leave every frame as it is. */
+  isIdentity?(options: OptionValues<T>): boolean;
+  create(options: OptionValues<T>, run: RunContext): OperatorFunction<Frame, Frame>;
+}
+
+/** Consumes frames (`encode`); passes each on once it is written, for progress and release. */
+export interface SinkStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
+  readonly kind: 'sink';
+  create(options: OptionValues<T>, run: RunContext): OperatorFunction<Frame, Frame>;
+}
+
+export type StageDefinition<T extends OptionsTable = OptionsTable> = SourceStage<T> | TransformStage<T> | SinkStage<T>;
+
+/** Identity for `defineStage`, so option values are typed from the table inside the definition. */
+export function defineStage<T extends OptionsTable>(stage: StageDefinition<T>): StageDefinition<T> {
+  return stage;
+}

@@ -1,0 +1,64 @@
+/**
+ * Errors with a stable code and a message of one shape.
+ *
+ * `UsageError` (exit status 2) is for what the user asked: a bad option, a bad pipeline file, an
+ * input that does not exist. `RuntimeFailure` (exit status 1) is for what went wrong while working:
+ * ffmpeg died, a file turned out to be corrupt, an output could not be written.
+ */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_PIPELINE_SYNTAX'
+  | 'E_PIPELINE_OPTION'
+  | 'E_PIPELINE_STAGE'
+  | 'E_PIPELINE_ORDER'
+  | 'E_INPUT_MISSING'
+  | 'E_INPUT_NOT_MEDIA'
+  | 'E_INPUT_NO_VIDEO'
+  | 'E_INPUT_CORRUPT'
+  | 'E_INPUT_EMPTY'
+  | 'E_OUTPUT'
+  | 'E_FFMPEG_MISSING'
+  | 'E_FFMPEG'
+  | 'E_INTERRUPTED'
+  | 'E_INTERNAL';
+
+export class VgradeError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  constructor(code: ErrorCode, message: string, exitCode: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The user asked for something that cannot be done as asked. Exit status 2. */
+export class UsageError extends VgradeError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, 2, options);
+  }
+}
+
+/** Something failed while working. Exit status 1. */
+export class RuntimeFailure extends VgradeError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, 1, options);
+  }
+}
+
+/** Ctrl-C or SIGTERM stopped the work. Exit status 130. */
+export class Interrupted extends VgradeError {
+  constructor(message = 'interrupted') {
+    super('E_INTERRUPTED', message, 130);
+  }
+}
+
+/** Describes a received value the way sharp does: `0.1 of type number`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return `${JSON.stringify(value)} of type string`;
+  if (typeof value === 'object') return `${JSON.stringify(value)} of type ${Array.isArray(value) ? 'array' : 'object'}`;
+  return `${String(value)} of type ${typeof value}`;
+}
