@@ -59,7 +59,7 @@ export function deltaE2000Components(L1: number, a1: number, b1: number, L2: num
   const Lbar = (L1 + L2) / 2;
   const Cpbar = (Cp1 + Cp2) / 2;
   let hbar: number;
-  if (CpProduct === 0) hbar = (hp1 + hp2) / 2;
+  if (CpProduct === 0) hbar = hp1 + hp2;
   else if (Math.abs(hp1 - hp2) <= 180) hbar = (hp1 + hp2) / 2;
   else if (hp1 + hp2 < 360) hbar = (hp1 + hp2 + 360) / 2;
   else hbar = (hp1 + hp2 - 360) / 2;

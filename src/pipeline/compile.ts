@@ -76,6 +76,8 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       placement = 'decoder ffmpeg';
     } else if (definition.kind === 'sink') {
       placement = 'encoder ffmpeg';
+    } else if (definition.kind === 'source') {
+      placement = 'decoder ffmpeg';
     } else if (definition.kind === 'transform') {
       fusing = false;
     }

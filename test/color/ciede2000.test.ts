@@ -92,11 +92,14 @@ describe('meanDeltaE2000', () => {
     // Mid grey 128 (L* 53.58501) against black: L̄' = 26.79251, (L̄' - 50)^2 = 538.5877,
     // S_L = 1 + 0.015 * 538.5877 / sqrt(558.5877) = 1 + 8.078816 / 23.634461 = 1.341824,
     // ΔE00 = 53.58501 / 1.341824 = 39.9345.
-    const a = Uint8Array.from([128, 128, 128, 200, 30, 90]);
-    const b = Uint8Array.from([0, 0, 0, 190, 45, 70]);
+    // The third pixel differs in B only, which must count too.
+    const a = Uint8Array.from([128, 128, 128, 200, 30, 90, 100, 100, 100]);
+    const b = Uint8Array.from([0, 0, 0, 190, 45, 70, 100, 100, 140]);
     const second = deltaE2000(srgb8ToLab(200, 30, 90), srgb8ToLab(190, 45, 70));
+    const third = deltaE2000(srgb8ToLab(100, 100, 100), srgb8ToLab(100, 100, 140));
+    expect(third).toBeGreaterThan(5);
     expect(deltaE2000(srgb8ToLab(128, 128, 128), srgb8ToLab(0, 0, 0))).toBeCloseTo(39.9345, 4);
-    expect(meanDeltaE2000(a, b)).toBeCloseTo((39.9345 + second) / 2, 4);
+    expect(meanDeltaE2000(a, b)).toBeCloseTo((39.9345 + second + third) / 3, 4);
   });
 
   it('measures a 456x256 frame in well under 100 ms', () => {

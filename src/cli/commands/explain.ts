@@ -1,0 +1,39 @@
+import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { compilePipeline, decoderGeometry, memoryEstimate } from '../../pipeline/compile.js';
+import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { UsageError } from '../../util/errors.js';
+
+const MB = 1024 * 1024;
+
+/** `vgrade explain PIPELINE`: stages, where each runs, context, ring size, delay, memory. */
+export async function runExplain(opts: { pipeline: string; size: string; depth: 8 | 16; sets: string[] }): Promise<number> {
+  const match = /^(\d+)x(\d+)$/.exec(opts.size);
+  if (!match) throw new UsageError('E_USAGE', `Expected WxH (e.g. 1920x1080) for --size but received ${JSON.stringify(opts.size)}`);
+  const source = { width: Number(match[1]), height: Number(match[2]), depth: opts.depth };
+  const spec = applyOverrides(await loadPipeline(resolvePipelinePath(opts.pipeline)), opts.sets);
+  const pipeline = compilePipeline(spec);
+  const { geometry, filters } = decoderGeometry(pipeline, source);
+  const memory = memoryEstimate(pipeline, geometry);
+  const rows = pipeline.stages.map((s) => {
+    const opts = Object.entries(s.options)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    return `  ${String(s.index).padStart(2)}  ${s.definition.name.padEnd(12)} ${s.placement.padEnd(15)} ${String(s.needs.lookbehind).padStart(3)} ${String(s.needs.lookahead).padStart(3)}  ${opts}`;
+  });
+  const lines = [
+    `${spec.file}${spec.description ? `: ${spec.description}` : ''}`,
+    '',
+    '   #  stage        runs in         behind ahead  options',
+    ...rows,
+    '',
+    `source ${source.width}x${source.height} ${source.depth}-bit -> frames in Node ${geometry.width}x${geometry.height} ${geometry.depth}-bit` +
+      ` (picture ${geometry.active.width}x${geometry.active.height} at ${geometry.active.x},${geometry.active.y})`,
+    `decoder filters: ${[...filters, geometry.depth === 8 ? 'format=rgb24' : 'format=rgb48le', 'showinfo'].join(',')}`,
+    `frame ring: ${pipeline.poolSize} frames (context ${pipeline.poolSize - 4} + 4 in motion)`,
+    `delay: ${pipeline.delayFrames} frames`,
+    `memory in Node for frames: ${(memory.poolBytes / MB).toFixed(1)} MiB ring + ${(memory.lutBytes / MB).toFixed(1)} MiB LUTs = ${(memory.totalBytes / MB).toFixed(1)} MiB, whatever the footage's length`,
+    `full-resolution pixels stay in ffmpeg (decoder and encoder) and never enter Node`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,102 @@
+import { createLogger } from '../../util/logger.js';
+import { resolveBinaries } from '../../ffmpeg/binaries.js';
+import { getCapabilities } from '../../ffmpeg/capabilities.js';
+import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { compilePipeline } from '../../pipeline/compile.js';
+import { planOutputs } from '../../run/plan.js';
+import { fileInput, StdinTee } from '../../run/input.js';
+import { gradeOne } from '../../run/grade.js';
+import { ProgressReporter, type ProgressMode } from '../progress.js';
+import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { Interrupted, VgradeError } from '../../util/errors.js';
+import type { LevelWithSilent } from 'pino';
+
+export interface GradeCommand {
+  inputs: string[];
+  output: string;
+  pipeline: string;
+  sets: string[];
+  format: string | undefined;
+  inputFormat: string | undefined;
+  codec: string | undefined;
+  crf: number | undefined;
+  preset: string | undefined;
+  progress: 'auto' | 'bar' | 'json' | 'none';
+  quiet: boolean;
+  logLevel: string;
+}
+
+/**
+ * `vgrade grade IN... -o OUT`: validates everything first (pipeline, inputs, outputs), then grades
+ * each input in turn. Ctrl-C stops the current job, removes its partial output and exits 130; a
+ * second Ctrl-C exits at once. A failing input does not stop the others: the command reports each
+ * failure and exits with the worst status.
+ */
+export async function runGrade(cmd: GradeCommand): Promise<number> {
+  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const spec = applyOverrides(await loadPipeline(resolvePipelinePath(cmd.pipeline)), cmd.sets);
+  const pipeline = compilePipeline(spec);
+  const overrides = {
+    ...(cmd.codec !== undefined ? { codec: cmd.codec } : {}),
+    ...(cmd.crf !== undefined ? { crf: cmd.crf } : {}),
+    ...(cmd.preset !== undefined ? { preset: cmd.preset } : {}),
+  };
+  const jobs = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg, logger);
+
+  const mode: ProgressMode = cmd.quiet
+    ? 'none'
+    : cmd.progress === 'auto'
+      ? process.stderr.isTTY
+        ? 'bar'
+        : 'none'
+      : cmd.progress;
+  const progress = new ProgressReporter(mode);
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let worst = 0;
+  try {
+    for (const job of jobs) {
+      if (abort.signal.aborted) break;
+      const input = job.input === '-' ? new StdinTee(process.stdin).input(cmd.inputFormat) : fileInput(job.input, cmd.inputFormat);
+      try {
+        const result = await gradeOne(pipeline, input, job.output, {
+          logger,
+          binaries,
+          caps,
+          signal: abort.signal,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.finish();
+        if (mode === 'json') {
+          process.stderr.write(`${JSON.stringify({ type: 'done', input: result.input, output: result.output, frames: result.frames, seconds: +result.seconds.toFixed(3) })}\n`);
+        } else if (!cmd.quiet && job.output.path !== '-') {
+          process.stderr.write(`${result.input} -> ${result.output} (${result.frames} frames, ${result.seconds.toFixed(1)} s)\n`);
+        }
+      } catch (err) {
+        progress.finish();
+        if (err instanceof Interrupted) {
+          process.stderr.write(`vgrade: ${err.message}; partial output removed\n`);
+          return 130;
+        }
+        const status = err instanceof VgradeError ? err.exitCode : 1;
+        process.stderr.write(`vgrade: ${err instanceof VgradeError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+        if (mode === 'json') process.stderr.write(`${JSON.stringify({ type: 'error', input: job.input, message: (err as Error).message })}\n`);
+        worst = Math.max(worst, status);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return abort.signal.aborted ? 130 : worst;
+}

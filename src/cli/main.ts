@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runGrade } from './commands/grade.js';
+import { runDoctor } from './commands/doctor.js';
+import { runSchema } from './commands/schema.js';
+import { runExplain } from './commands/explain.js';
+import { VgradeError } from '../util/errors.js';
+import { packageVersion } from '../util/packageRoot.js';
+
+/** Exit statuses: 0 done, 1 failed while working, 2 usage or configuration error, 130 interrupted. */
+async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  const parser = yargs(argv)
+    .scriptName('vgrade')
+    .version(packageVersion())
+    .usage('$0 <command> [options]\n\nAutomatic colour grading of video and stills, as a stream.')
+    .option('log-level', {
+      type: 'string',
+      choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'],
+      default: 'warn',
+      describe: 'Log level (logs are JSON on stderr, pretty in a terminal)',
+    })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only errors on stderr, no progress' })
+    .command(
+      'grade <inputs..>',
+      'Grade videos, stills or standard input (-) with a pipeline',
+      (y) =>
+        y
+          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'Files, image sequences (a%04d.png) or - for stdin' })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Output file, folder (for several inputs) or - for stdout' })
+          .option('pipeline', { alias: 'p', type: 'string', default: 'grade', describe: 'Pipeline file, or the name of a shipped one (grade, classical)' })
+          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option: stage.option=value (repeatable)' })
+          .option('format', { alias: 'f', type: 'string', describe: 'Output container, e.g. nut, matroska, mp4 (needed for -o -; default nut)' })
+          .option('input-format', { type: 'string', describe: 'Input container when ffmpeg cannot tell, e.g. for stdin: nut, matroska, y4m' })
+          .option('codec', { type: 'string', describe: 'Video encoder, e.g. libx264, libx265, prores_ks, ffv1' })
+          .option('crf', { type: 'number', describe: 'Constant rate factor for the encoder' })
+          .option('preset', { type: 'string', describe: 'Encoder preset, e.g. veryfast, medium, slow' })
+          .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto', describe: 'Progress on stderr' }),
+      async (args) => {
+        status = await runGrade({
+          inputs: args.inputs as string[],
+          output: args.output,
+          pipeline: args.pipeline,
+          sets: args.set as string[],
+          format: args.format,
+          inputFormat: args['input-format'],
+          codec: args.codec,
+          crf: args.crf,
+          preset: args.preset,
+          progress: args.progress as 'auto' | 'bar' | 'json' | 'none',
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
+      'doctor',
+      'Show the ffmpeg and ffprobe in use, their versions, the encoders and filters that matter, and the model backend',
+      (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      async (args) => {
+        status = await runDoctor({ json: args.json });
+      },
+    )
+    .command(
+      'schema',
+      'Write the JSON Schema of pipeline files (for editors)',
+      (y) => y.option('output', { alias: 'o', type: 'string', describe: 'File to write (default: stdout)' }),
+      async (args) => {
+        status = await runSchema({ output: args.output });
+      },
+    )
+    .command(
+      'explain <pipeline>',
+      'Print a pipeline\'s stages, ring size, delay and memory for a frame size',
+      (y) =>
+        y
+          .positional('pipeline', { type: 'string', demandOption: true, describe: 'Pipeline file or shipped name' })
+          .option('size', { type: 'string', default: '1920x1080', describe: 'Source frame size WxH' })
+          .option('depth', { type: 'number', choices: [8, 16], default: 8, describe: 'Bits per channel of the source' })
+          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option: stage.option=value' }),
+      async (args) => {
+        status = await runExplain({ pipeline: args.pipeline, size: args.size, depth: args.depth as 8 | 16, sets: args.set as string[] });
+      },
+    )
+    .demandCommand(1, 'Name a command: grade, doctor, schema or explain')
+    .strict()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`vgrade: ${msg}\nRun "vgrade --help" for usage.\n`);
+      status = 2;
+      throw new ExitSignal();
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof ExitSignal) return status;
+    if (err instanceof VgradeError) {
+      process.stderr.write(`vgrade: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`vgrade: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+  return status;
+}
+
+class ExitSignal extends Error {}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`vgrade: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
