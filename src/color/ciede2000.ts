@@ -31,7 +31,14 @@ function pow7(x: number): number {
 }
 
 /** CIEDE2000 between (L1, a1, b1) and (L2, a2, b2), without allocating. */
-export function deltaE2000Components(L1: number, a1: number, b1: number, L2: number, a2: number, b2: number): number {
+export function deltaE2000Components(
+  L1: number,
+  a1: number,
+  b1: number,
+  L2: number,
+  a2: number,
+  b2: number,
+): number {
   const C1 = Math.sqrt(a1 * a1 + b1 * b1);
   const C2 = Math.sqrt(a2 * a2 + b2 * b2);
   const Cbar7 = pow7((C1 + C2) / 2);

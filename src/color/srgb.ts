@@ -81,9 +81,16 @@ export function srgb8ToLabInto(r: number, g: number, b: number, out: Float64Arra
 
 /** The CIELAB of one 8-bit sRGB colour (each code an integer 0..255). */
 export function srgb8ToLab(r: number, g: number, b: number): Lab {
-  for (const [name, v] of [['r', r], ['g', g], ['b', b]] as const) {
+  for (const [name, v] of [
+    ['r', r],
+    ['g', g],
+    ['b', b],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 255) {
-      throw new UsageError('E_USAGE', `Expected integer between 0 and 255 for ${name} but received ${describeValue(v)}`);
+      throw new UsageError(
+        'E_USAGE',
+        `Expected integer between 0 and 255 for ${name} but received ${describeValue(v)}`,
+      );
     }
   }
   const [X, Y, Z] = linearToXyz(SRGB_TO_LINEAR[r]!, SRGB_TO_LINEAR[g]!, SRGB_TO_LINEAR[b]!);

@@ -33,7 +33,10 @@ type Channel = (x: number) => number;
  * The per-channel formula of a detune on values in [0, 1], before clipping, for R, G and B; null
  * where the detune leaves that channel alone. saturation-low has none (it mixes channels).
  */
-function channelFormulas(family: Exclude<DetuneFamily, 'saturation-low'>, L: number): [Channel | null, Channel | null, Channel | null] {
+function channelFormulas(
+  family: Exclude<DetuneFamily, 'saturation-low'>,
+  L: number,
+): [Channel | null, Channel | null, Channel | null] {
   switch (family) {
     case 'green': {
       const s = 1 + 0.3 * L;

@@ -96,7 +96,10 @@ function checkLevel(family: string, level: unknown): DetuneLevel {
  */
 export function validateDetune(detune: unknown): Detune {
   if (typeof detune !== 'object' || detune === null) {
-    throw new UsageError('E_USAGE', `Expected object with family and amount for detune but received ${describeValue(detune)}`);
+    throw new UsageError(
+      'E_USAGE',
+      `Expected object with family and amount for detune but received ${describeValue(detune)}`,
+    );
   }
   const { family, amount } = detune as { family?: unknown; amount?: unknown };
   checkFamily(family);

@@ -24,7 +24,10 @@ export type Rng = () => number;
  */
 export function createRng(seed: number): Rng {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new UsageError('E_USAGE', `Expected integer between 0 and 4294967295 for seed but received ${describeValue(seed)}`);
+    throw new UsageError(
+      'E_USAGE',
+      `Expected integer between 0 and 4294967295 for seed but received ${describeValue(seed)}`,
+    );
   }
   let state = seed >>> 0;
   return () => {
@@ -75,7 +78,11 @@ function checkCount(name: string, value: number, low: number): number {
 }
 
 /** `count` distinct families, uniformly (a partial Fisher-Yates shuffle), in draw order. */
-function distinctFamilies(rng: Rng, count: number, exclude: ReadonlySet<DetuneFamily> = new Set()): DetuneFamily[] {
+function distinctFamilies(
+  rng: Rng,
+  count: number,
+  exclude: ReadonlySet<DetuneFamily> = new Set(),
+): DetuneFamily[] {
   const pool = FAMILIES.filter((family) => !exclude.has(family));
   for (let i = 0; i < count; i++) {
     const j = i + randomInt(rng, pool.length - i);
@@ -90,7 +97,7 @@ function distinctFamilies(rng: Rng, count: number, exclude: ReadonlySet<DetuneFa
  */
 export function randomCombination(rng: Rng, options: CombinationOptions = {}): Detune[] {
   const min = checkCount('min', options.min ?? 2, 1);
-  const max = checkCount('max', options.max ?? 3, min);
+  const max = checkCount('max', options.max ?? Math.max(3, min), min);
   const count = min + randomInt(rng, max - min + 1);
   return sortDetunes(distinctFamilies(rng, count).map((family) => ({ family, amount: randomAmount(rng) })));
 }
@@ -118,11 +125,17 @@ function smoothstep(t: number): number {
  */
 export function drift(rng: Rng, frames: number, options: DriftOptions = {}): Detune[][] {
   if (!Number.isInteger(frames) || frames < 0) {
-    throw new UsageError('E_USAGE', `Expected integer of at least 0 for frames but received ${describeValue(frames)}`);
+    throw new UsageError(
+      'E_USAGE',
+      `Expected integer of at least 0 for frames but received ${describeValue(frames)}`,
+    );
   }
   const swap = options.swap ?? 0.5;
   if (typeof swap !== 'number' || !(swap >= 0 && swap <= 1)) {
-    throw new UsageError('E_USAGE', `Expected number between 0 and 1 for swap but received ${describeValue(swap)}`);
+    throw new UsageError(
+      'E_USAGE',
+      `Expected number between 0 and 1 for swap but received ${describeValue(swap)}`,
+    );
   }
   const start = randomCombination(rng, { min: options.min ?? 1, max: options.max ?? 3 });
   const tracks = start.map(({ family, amount }) => ({ family, from: amount, to: randomAmount(rng) }));

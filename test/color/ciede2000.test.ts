@@ -57,7 +57,9 @@ describe('deltaE2000', () => {
       // toBeCloseTo(x, 4): |difference| < 0.5e-4, i.e. equal when rounded to 4 decimals like the table.
       expect(deltaE2000({ L: L1, a: a1, b: b1 }, { L: L2, a: a2, b: b2 })).toBeCloseTo(expected, 4);
       expect(deltaE2000({ L: L2, a: a2, b: b2 }, { L: L1, a: a1, b: b1 })).toBeCloseTo(expected, 4);
-      expect(deltaE2000Components(L1, a1, b1, L2, a2, b2)).toBe(deltaE2000({ L: L1, a: a1, b: b1 }, { L: L2, a: a2, b: b2 }));
+      expect(deltaE2000Components(L1, a1, b1, L2, a2, b2)).toBe(
+        deltaE2000({ L: L1, a: a1, b: b1 }, { L: L2, a: a2, b: b2 }),
+      );
     },
   );
 
@@ -131,6 +133,8 @@ describe('meanDeltaE2000', () => {
     expect(() => meanDeltaE2000(new Uint8Array(4), new Uint8Array(4))).toThrow(
       'Expected rgb24 data (a positive length, multiple of 3) for image a but received length 4 of type number',
     );
-    expect(() => meanDeltaE2000(new Uint8Array(0), new Uint8Array(0))).toThrow('for image a but received length 0');
+    expect(() => meanDeltaE2000(new Uint8Array(0), new Uint8Array(0))).toThrow(
+      'for image a but received length 0',
+    );
   });
 });

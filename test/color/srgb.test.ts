@@ -84,7 +84,9 @@ describe('linear RGB to XYZ and CIELAB', () => {
   });
 
   it('rejects codes outside 0..255', () => {
-    expect(() => srgb8ToLab(256, 0, 0)).toThrow('Expected integer between 0 and 255 for r but received 256 of type number');
+    expect(() => srgb8ToLab(256, 0, 0)).toThrow(
+      'Expected integer between 0 and 255 for r but received 256 of type number',
+    );
     expect(() => srgb8ToLab(0, 1.5, 0)).toThrow('for g but received 1.5 of type number');
   });
 });

@@ -89,7 +89,8 @@ function reference(src: ArrayLike<number>, detunes: readonly Detune[], max: numb
 function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): string | null {
   if (actual.length !== expected.length) return `length ${actual.length} against ${expected.length}`;
   for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) return `value ${i} (pixel ${Math.floor(i / 3)}): ${actual[i]} against ${expected[i]}`;
+    if (actual[i] !== expected[i])
+      return `value ${i} (pixel ${Math.floor(i / 3)}): ${actual[i]} against ${expected[i]}`;
   }
   return null;
 }
@@ -202,7 +203,10 @@ describe('applyDetunes: several detunes', () => {
       for (const amount of [1, 2, 3]) {
         const dst = new Uint8Array(src.length);
         applyDetune(src, dst, { family, amount });
-        expect(firstDifference(dst, reference(src, [{ family, amount }], 255)), `${family}-${amount}`).toBeNull();
+        expect(
+          firstDifference(dst, reference(src, [{ family, amount }], 255)),
+          `${family}-${amount}`,
+        ).toBeNull();
       }
     }
   });
@@ -280,7 +284,9 @@ describe('applyDetunes16 on rgb48', () => {
   it('matches the literal reference on random 16-bit pixels', () => {
     const rng = createRng(21);
     const src = Uint16Array.from({ length: 3 * 4000 }, () => Math.floor(rng() * 65536));
-    const detunes = parseDetuneList('orange:2.2,black-high-1,black-low:0.7,contrast-high:1.9,saturation-low:2.5');
+    const detunes = parseDetuneList(
+      'orange:2.2,black-high-1,black-low:0.7,contrast-high:1.9,saturation-low:2.5',
+    );
     const dst = new Uint16Array(src.length);
     applyDetunes16(src, dst, detunes);
     expect(firstDifference(dst, reference(src, detunes, 65535))).toBeNull();
@@ -289,7 +295,11 @@ describe('applyDetunes16 on rgb48', () => {
   it('is the identity at amount 0 and works in place', () => {
     const src = Uint16Array.from([0, 1, 65535, 32768, 12345, 54321]);
     const dst = new Uint16Array(src.length);
-    applyDetunes16(src, dst, FAMILIES.map((family) => ({ family, amount: 0 })));
+    applyDetunes16(
+      src,
+      dst,
+      FAMILIES.map((family) => ({ family, amount: 0 })),
+    );
     expect(dst).toEqual(src);
     applyDetunes16(src, src, parseDetuneList('white-low-2'));
     // factor 0.8: 0, 0.8 -> 1, 52428, 26214.4 -> 26214, 9876, 43456.8 -> 43457.

@@ -213,7 +213,9 @@ describe('parseDetuneList', () => {
   });
 
   it('rejects an empty item', () => {
-    expect(usageMessage(() => parseDetuneList('green-1,,blue-1'))).toBe(`${FAMILY_MESSAGE} "" of type string`);
+    expect(usageMessage(() => parseDetuneList('green-1,,blue-1'))).toBe(
+      `${FAMILY_MESSAGE} "" of type string`,
+    );
   });
 });
 
@@ -235,7 +237,11 @@ describe('formatDetune and formatDetuneList', () => {
   });
 
   it('round-trip with parseDetuneList', () => {
-    for (const text of ['none', 'green-2,contrast-high-1', 'blue:0.1,orange-3,black-low:2.75,saturation-low-1']) {
+    for (const text of [
+      'none',
+      'green-2,contrast-high-1',
+      'blue:0.1,orange-3,black-low:2.75,saturation-low-1',
+    ]) {
       expect(formatDetuneList(parseDetuneList(text))).toBe(text);
     }
   });

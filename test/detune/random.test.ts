@@ -38,7 +38,9 @@ describe('createRng', () => {
   });
 
   it('rejects a seed that is not a 32-bit unsigned integer', () => {
-    expect(() => createRng(-1)).toThrow('Expected integer between 0 and 4294967295 for seed but received -1 of type number');
+    expect(() => createRng(-1)).toThrow(
+      'Expected integer between 0 and 4294967295 for seed but received -1 of type number',
+    );
     expect(() => createRng(1.5)).toThrow('received 1.5 of type number');
   });
 
@@ -122,7 +124,9 @@ describe('randomCombination', () => {
   it('honours min and max, up to all eight families', () => {
     const rng = createRng(6);
     expect(randomCombination(rng, { min: 8, max: 8 }).map((d) => d.family)).toEqual([...FAMILIES]);
-    const sizes = new Set(Array.from({ length: 300 }, () => randomCombination(rng, { min: 1, max: 4 }).length));
+    const sizes = new Set(
+      Array.from({ length: 300 }, () => randomCombination(rng, { min: 1, max: 4 }).length),
+    );
     expect([...sizes].sort()).toEqual([1, 2, 3, 4]);
   });
 
@@ -224,7 +228,9 @@ describe('drift', () => {
   });
 
   it('rejects a bad frame count or swap chance', () => {
-    expect(() => drift(createRng(1), -1)).toThrow('Expected integer of at least 0 for frames but received -1 of type number');
+    expect(() => drift(createRng(1), -1)).toThrow(
+      'Expected integer of at least 0 for frames but received -1 of type number',
+    );
     expect(() => drift(createRng(1), 10, { swap: 2 })).toThrow(
       'Expected number between 0 and 1 for swap but received 2 of type number',
     );
