@@ -39,8 +39,8 @@ async function main(argv: string[]): Promise<number> {
           .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto', describe: 'Progress on stderr' }),
       async (args) => {
         status = await runGrade({
-          inputs: args.inputs as string[],
-          output: args.output,
+          inputs: (args.inputs as string[]).map(stdio),
+          output: stdio(args.output),
           pipeline: args.pipeline,
           sets: args.set as string[],
           format: args.format,
@@ -109,7 +109,18 @@ async function main(argv: string[]): Promise<number> {
 
 class ExitSignal extends Error {}
 
-main(hideBin(process.argv)).then(
+function stdio(value: string): string {
+  return value === STDIO_TOKEN ? '-' : value;
+}
+
+/**
+ * yargs drops a lone "-" (stdin/stdout in every Unix tool); carry it through as a token of our own
+ * and turn it back into "-" where the command reads its arguments.
+ */
+export const STDIO_TOKEN = '\u0000stdio';
+const argv = hideBin(process.argv).map((a) => (a === '-' ? STDIO_TOKEN : a));
+
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },

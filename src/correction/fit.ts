@@ -90,7 +90,8 @@ export function fitLut(
         const rn = r / max;
         const gn = g / max;
         const bn = b / max;
-        const k = 1 / (weight[node]! + shrink);
+        const total = weight[node]! + shrink;
+        const k = total > 0 ? 1 / total : 0;
         for (let c = 0; c < 3; c++) {
           const v = evalAffine(rn, gn, bn, c) + resid[node * 3 + c]! * k;
           o[node * 3 + c] = v < 0 ? 0 : v > 1 ? 1 : v;

@@ -147,13 +147,13 @@ export async function probeMedia(
     ({ stdout } = await runFfmpeg(ffprobePath, args, { label: `probe ${input}`, logger: opts.logger }));
   } catch (err) {
     if (!(err instanceof FfmpegExitError)) throw err;
-    throw new UsageError(
-      'E_INPUT_NOT_MEDIA',
-      `Cannot read ${input} as media: ${probeFailureReason(err, input)}`,
-      {
-        cause: err,
-      },
-    );
+    const reason = probeFailureReason(err, input);
+    if (/No such file or directory$/.test(reason)) {
+      throw new UsageError('E_INPUT_MISSING', `Input file not found: ${input}`, { cause: err });
+    }
+    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: ${reason}`, {
+      cause: err,
+    });
   }
 
   const info = toMediaInfo(input, JSON.parse(stdout) as ProbeJson);
@@ -168,24 +168,27 @@ function isLocalPath(input: string): boolean {
   return !/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(input) || input.startsWith('file:');
 }
 
+/** An image2 sequence pattern such as `frame%04d.png`, which names files but is not one. */
+const SEQUENCE_PATTERN = /%0?\d*d/;
+
 async function requireReadableFile(input: string): Promise<void> {
   const file = input.startsWith('file:') ? input.slice('file:'.length) : input;
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(file)).isDirectory();
   } catch (err) {
-    if (
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
-      (err as NodeJS.ErrnoException).code === 'ENOTDIR'
-    ) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && SEQUENCE_PATTERN.test(file)) return; // ffprobe expands it and says if nothing matches
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new UsageError('E_INPUT_MISSING', `Input file not found: ${input}`, { cause: err });
     }
     throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  if (isDirectory)
+  if (isDirectory) {
     throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: it is a directory`);
+  }
 }
 
 /** ffprobe's own words, without the `<file>: ` it puts in front: "Invalid data found when processing input". */

@@ -110,7 +110,7 @@ export function spawnFfmpeg(
       err.stack = `${err.name}: ${err.message}\n${callSite.stack?.split('\n').slice(1).join('\n') ?? ''}`;
       reject(err);
     };
-    child.once('error', (err: NodeJS.ErrnoException) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'ENOTDIR' || err.code === 'EPERM') {
         fail(
           new UsageError(

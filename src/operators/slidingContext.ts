@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
 
 /** One item with the items around it inside its segment. */
 export interface Context<T> {
@@ -65,9 +65,10 @@ export function slidingContext<T>(options: SlidingContextOptions<T>): OperatorFu
         if (lookbehind > 0) {
           retain(center);
           history.push(center);
-          if (history.length > lookbehind) release(history.shift() as T);
         }
         subscriber.next({ center, before, after });
+        // Only now: the item that falls out of reach was still `before` context during next().
+        if (history.length > lookbehind) release(history.shift() as T);
       };
 
       const flushSegment = (): void => {
@@ -75,7 +76,9 @@ export function slidingContext<T>(options: SlidingContextOptions<T>): OperatorFu
         while (history.length > 0) release(history.shift() as T);
       };
 
-      const subscription = source.subscribe({
+      // A Subscriber (not a plain observer) linked to ours, so a synchronous source sees it closed
+      // as soon as downstream unsubscribes, instead of running on into our queue.
+      const inner = new Subscriber<T>({
         next: (item) => {
           if (pending.length + history.length > 0 && startsSegment(item)) flushSegment();
           pending.push(item);
@@ -87,9 +90,11 @@ export function slidingContext<T>(options: SlidingContextOptions<T>): OperatorFu
           subscriber.complete();
         },
       });
+      subscriber.add(inner);
+      source.subscribe(inner);
 
       return () => {
-        subscription.unsubscribe();
+        inner.unsubscribe();
         while (pending.length > 0) release(pending.shift() as T);
         while (history.length > 0) release(history.shift() as T);
       };

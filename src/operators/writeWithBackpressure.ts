@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
 import type { Writable } from 'node:stream';
 
 export interface WriteWithBackpressureOptions<T> {
@@ -96,7 +96,7 @@ export function writeWithBackpressure<T>(
       writable.on('close', onClose);
       writable.on('error', onError);
 
-      const subscription = source.subscribe({
+      const inner = new Subscriber<T>({
         next: (item) => {
           if (failed) {
             release(item);
@@ -111,9 +111,11 @@ export function writeWithBackpressure<T>(
           maybeComplete();
         },
       });
+      subscriber.add(inner);
+      source.subscribe(inner);
 
       return () => {
-        subscription.unsubscribe();
+        inner.unsubscribe();
         writable.off('drain', onDrain);
         writable.off('close', onClose);
         writable.off('error', onError);

@@ -47,7 +47,11 @@ export async function prepareRun(
   env: GradeEnvironment,
   media?: MediaInfo,
 ): Promise<RunContext> {
-  const info = media ?? (input.path === '-' ? undefined : await probeMedia(env.binaries.ffprobe, input.path, { format: input.format, logger: env.logger }));
+  const info =
+    media ??
+    (input.probe
+      ? await input.probe(env.binaries.ffprobe)
+      : await probeMedia(env.binaries.ffprobe, input.path, { format: input.format, logger: env.logger }));
   const video = info?.video;
   if (!video) {
     throw new UsageError('E_INPUT_NO_VIDEO', `${input.label}: the size of the video must be known before grading starts`);

@@ -1,5 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { toMediaInfo, type MediaInfo, type ProbeJson } from '../ffmpeg/probe.js';
+import { UsageError } from '../util/errors.js';
 
 /**
  * One input as the stages see it: a file ffmpeg reads by name, or standard input, which both the
@@ -16,6 +18,8 @@ export interface InputSource {
   readonly ffmpegInput: string;
   /** Connects a child's stdin to the input when the input is standard input. */
   readonly connect?: (child: ChildProcess, role: 'decoder' | 'encoder') => void;
+  /** Describes an input that ffprobe cannot open by name (standard input). */
+  readonly probe?: (ffprobe: string) => Promise<MediaInfo>;
 }
 
 export function fileInput(path: string, format?: string): InputSource {
@@ -32,6 +36,8 @@ export function fileInput(path: string, format?: string): InputSource {
 export class StdinTee {
   private readonly sinks: NodeJS.WritableStream[] = [];
   private started = false;
+  private head: Buffer | undefined;
+  private headEnded = false;
 
   /** `consumers`: how many ffmpeg processes will read the input; copying starts when all are attached. */
   constructor(
@@ -47,6 +53,7 @@ export class StdinTee {
       format,
       ffmpegInput: 'pipe:0',
       connect: (child, role) => this.attach(child, role),
+      probe: (ffprobe) => this.probe(ffprobe, format),
     };
   }
 
@@ -60,6 +67,71 @@ export class StdinTee {
     if (role === 'decoder') this.sinks.unshift(stdin);
     else this.sinks.push(stdin);
     if (!this.started && this.sinks.length === this.consumers) this.start();
+  }
+
+  /**
+   * Describes the stream from its first bytes: reads up to `headBytes` (or to the end), asks
+   * ffprobe about them, and puts them back, so the decoder and encoder still see the whole input.
+   * Works for streaming containers (nut, matroska, mpegts, y4m); an mp4 whose index is at its end
+   * cannot be described from its head, and the error says so.
+   */
+  async probe(ffprobe: string, format: string | undefined, headBytes = 4 * 1024 * 1024): Promise<MediaInfo> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= headBytes) done();
+      };
+      const done = (): void => {
+        this.source.off('data', onData);
+        this.source.off('end', onEnd);
+        this.source.off('error', reject);
+        this.source.pause();
+        resolve();
+      };
+      const onEnd = (): void => {
+        ended = true;
+        done();
+      };
+      this.source.on('data', onData);
+      this.source.once('end', onEnd);
+      this.source.once('error', reject);
+    });
+    const head = Buffer.concat(chunks);
+    // Kept here (not unshifted: the source may have ended) and written first when copying starts.
+    this.head = head;
+    this.headEnded = ended;
+    if (head.length === 0) throw new UsageError('E_INPUT_EMPTY', 'Standard input is empty');
+    const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
+    if (format) args.push('-f', format);
+    args.push('-i', 'pipe:0');
+    const json = await new Promise<string>((resolve, reject) => {
+      const child = spawn(ffprobe, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdin.on('error', () => {});
+      child.stdin.end(head);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code === 0) resolve(out);
+        else
+          reject(
+            new UsageError(
+              'E_INPUT_NOT_MEDIA',
+              `Cannot read standard input as media: ${err.trim().split('\n').pop() ?? `ffprobe exited with ${code}`}` +
+                (format ? '' : ' (name its container with --input-format, e.g. nut, matroska, y4m)'),
+            ),
+          );
+      });
+    });
+    const info = toMediaInfo('-', JSON.parse(json) as ProbeJson);
+    if (!info.video) throw new UsageError('E_INPUT_NO_VIDEO', 'Standard input has no video stream');
+    return info;
   }
 
   /** The first sink (the decoder) paces the source; the others may lag up to `maxLagBytes`. */
@@ -76,6 +148,14 @@ export class StdinTee {
 
   private start(): void {
     this.started = true;
+    if (this.head) {
+      for (const sink of this.sinks) sink.write(this.head);
+      this.head = undefined;
+      if (this.headEnded) {
+        for (const sink of this.sinks) sink.end();
+        return;
+      }
+    }
     this.source.on('data', (chunk: Buffer) => {
       for (const sink of this.sinks) sink.write(chunk);
       if (this.mustWait()) this.source.pause();
@@ -83,5 +163,6 @@ export class StdinTee {
     this.source.on('end', () => {
       for (const sink of this.sinks) sink.end();
     });
+    this.source.resume();
   }
 }

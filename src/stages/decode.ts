@@ -19,6 +19,7 @@ import { Observable } from 'rxjs';
 import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { FfmpegArgs } from '../ffmpeg/args.js';
 import { frameBytes, imageBytes, rawPixelFormat } from '../frame/image.js';
 import type { Frame } from '../frame/frame.js';
 import { RuntimeFailure } from '../util/errors.js';
@@ -35,17 +36,21 @@ const options = {
 const SHOWINFO_FRAME = /\bn:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b/;
 const SHOWINFO_TIMEBASE = /config in time_base:\s*(\d+)\/(\d+)/;
 const ERROR_LINE = /\[(error|fatal|panic)\]/;
+/** Our own output side (the raw muxer) may complain about damaged input's timestamps: not the cause. */
+const OWN_OUTPUT = /^\[(rawvideo|null) @ 0x[0-9a-f]+\]/;
 
 /** The decoder's ffmpeg arguments (exported for `vgrade explain` and tests). */
 export function decoderArgs(run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry'>): string[] {
   const pixFmt = rawPixelFormat(run.geometry.depth);
   const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'level+info'];
-  if (run.input.format) args.push('-f', run.input.format);
-  args.push('-i', run.input.ffmpegInput, '-map', '0:v:0', '-an', '-sn', '-dn');
-  args.push(...run.caps.passthroughArgs);
-  args.push('-vf', filters, '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1');
-  return args;
+  return new FfmpegArgs()
+    .global('-hide_banner', '-nostdin', '-loglevel', 'level+info')
+    .input(run.input.ffmpegInput, { format: run.input.format })
+    .output('-', {
+      format: 'rawvideo',
+      options: ['-map', '0:v:0', '-an', '-sn', '-dn', ...run.caps.passthroughArgs, '-vf', filters, '-pix_fmt', pixFmt],
+    })
+    .toArray();
 }
 
 export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext): Observable<Frame> {
@@ -83,7 +88,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
           timebase = [BigInt(tb[1]!), BigInt(tb[2]!)];
           return;
         }
-        if (ERROR_LINE.test(line)) {
+        if (ERROR_LINE.test(line) && !OWN_OUTPUT.test(line)) {
           if (opts.errors === 'fail') firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
           else logger.warn({ line }, 'decoding error ignored');
         }

@@ -18,6 +18,7 @@ import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import type { Frame } from '../frame/frame.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { FfmpegArgs } from '../ffmpeg/args.js';
 import { writeWithBackpressure } from '../operators/writeWithBackpressure.js';
 import { identityLut, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldFrameBytes, haldSide, writeHald16 } from '../correction/hald.js';
@@ -41,18 +42,21 @@ export function encoderArgs(opts: Options, run: Pick<RunContext, 'input' | 'outp
   const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
   const deep = run.geometry.depth === 16;
   const mainFormat = deep ? 'rgb48le' : 'rgb24';
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'level+error', '-noautorotate'];
-  if (run.input.format) args.push('-f', run.input.format);
-  args.push('-i', run.input.ffmpegInput);
-  args.push('-f', 'matroska', '-i', 'pipe:3');
-  args.push(
-    '-filter_complex',
-    `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
-  );
-  args.push('-map', '[graded]', ...plan.streamArgs, ...run.caps.passthroughArgs, ...plan.videoArgs, ...plan.muxerArgs);
-  if (run.output.format) args.push('-f', run.output.format);
-  args.push('-y', run.output.path === '-' ? 'pipe:1' : run.output.tmpPath ?? run.output.path);
-  return args;
+  const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
+  return new FfmpegArgs()
+    .global('-hide_banner', '-nostdin', '-loglevel', 'level+error', '-y')
+    .global(
+      '-filter_complex',
+      `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
+    )
+    // -noautorotate: the pixels stay as stored and the rotation travels as metadata.
+    .input(run.input.ffmpegInput, { format: run.input.format, options: ['-noautorotate'] })
+    .input('pipe:3', { format: 'matroska' })
+    .output(target, {
+      format: run.output.format,
+      options: ['-map', '[graded]', ...plan.streamArgs, ...run.caps.passthroughArgs, ...plan.videoArgs, ...plan.muxerArgs],
+    })
+    .toArray();
 }
 
 function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, Frame> {

@@ -10,9 +10,9 @@
  *
  * `lut_size` is a Hald level: the lattice has level^2 points per axis (6 -> 36^3).
  */
-import { map } from 'rxjs';
+import { defer, map } from 'rxjs';
 import { defineStage } from './stage.js';
-import { fillLut } from '../correction/lut3d.js';
+import { allocLut, fillLut, sampleLut, type ColourTransform } from '../correction/lut3d.js';
 import { fitLut } from '../correction/fit.js';
 import { haldCubeSize } from '../correction/hald.js';
 
@@ -23,6 +23,13 @@ const options = {
     min: 2,
     max: 8,
     help: 'Hald level of the per-frame LUT: level^2 lattice points per axis (6 = 36^3)',
+  },
+  fit_size: {
+    type: 'integer',
+    default: 17,
+    min: 3,
+    max: 65,
+    help: 'When fitting: lattice points per axis of the fitted LUT (fewer points, more samples each)',
   },
   shrink: {
     type: 'number',
@@ -40,17 +47,27 @@ export const merge = defineStage({
   options,
   requires: ['graded'],
   produces: ['lut'],
-  create: (opts) =>
-    map((frame) => {
+  create: (opts) => (source) =>
+    defer(() => {
       const size = haldCubeSize(opts.hald_level);
-      const lut = frame.lutStorage(size);
-      if (frame.correction) fillLut(size, frame.correction, lut);
-      else if (frame.hasGraded) fitLut(frame.image, frame.graded, frame.active, lut, { shrink: opts.shrink });
-      else {
-        frame.lut = undefined;
-        return frame;
-      }
-      frame.lut = lut;
-      return frame;
+      // Fitted on a coarser lattice (a proxy has ~30k samples: too few for 36^3 points), then
+      // sampled onto the Hald lattice; exact corrections are sampled directly.
+      const fitted = allocLut(Math.min(size, opts.fit_size));
+      const sampled: ColourTransform = (r, g, b, out) => sampleLut(fitted, r, g, b, out);
+      return source.pipe(
+        map((frame) => {
+          const lut = frame.lutStorage(size);
+          if (frame.correction) fillLut(size, frame.correction, lut);
+          else if (frame.hasGraded) {
+            fitLut(frame.image, frame.graded, frame.active, fitted, { shrink: opts.shrink });
+            fillLut(size, sampled, lut);
+          } else {
+            frame.lut = undefined;
+            return frame;
+          }
+          frame.lut = lut;
+          return frame;
+        }),
+      );
     }),
 });

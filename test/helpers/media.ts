@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { resolveBinaries, type ResolvedBinaries } from '../../src/ffmpeg/binaries.js';
+
+const run = promisify(execFile);
+
+export async function binaries(): Promise<ResolvedBinaries> {
+  return resolveBinaries();
+}
+
+/** Runs ffmpeg (quietly) with the resolved binary; throws with stderr on failure. */
+export async function ffmpeg(args: string[], bin?: string): Promise<void> {
+  const ff = bin ?? (await binaries()).ffmpeg;
+  await run(ff, ['-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Raw rgb24 frames of a file, decoded with frame-rate passthrough, as one buffer per frame. */
+export async function decodeRgb(file: string, width: number, height: number, extra: string[] = []): Promise<Buffer[]> {
+  const ff = (await binaries()).ffmpeg;
+  const { stdout } = await run(
+    ff,
+    ['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', ...extra, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 },
+  );
+  const size = width * height * 3;
+  const frames: Buffer[] = [];
+  for (let i = 0; i + size <= stdout.length; i += size) frames.push(stdout.subarray(i, i + size));
+  return frames;
+}
+
+/** ffprobe's JSON for a file's streams and format (and frames when asked). */
+export async function probe(file: string, extra: string[] = []): Promise<any> {
+  const fp = (await binaries()).ffprobe;
+  const { stdout } = await run(fp, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ...extra, file], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout);
+}
+
+/** Video frame timestamps (seconds) as ffprobe reads them. */
+export async function frameTimes(file: string): Promise<number[]> {
+  const json = await probe(file, ['-select_streams', 'v:0', '-show_entries', 'frame=pkt_pts_time,best_effort_timestamp_time']);
+  return (json.frames as any[]).map((f) => Number(f.best_effort_timestamp_time ?? f.pkt_pts_time));
+}
+
+export async function tempDir(prefix = 'vgrade-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
