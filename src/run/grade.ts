@@ -13,6 +13,7 @@ import type { RunContext } from '../stages/stage.js';
 import type { InputSource } from './input.js';
 import type { OutputTarget } from './output.js';
 import { Interrupted, RuntimeFailure, UsageError } from '../util/errors.js';
+import { retagRotation, rotationPlan } from './rotation.js';
 
 export interface GradeProgress {
   readonly input: string;
@@ -174,6 +175,9 @@ export async function gradeOne(
         { once: true },
       );
     });
+    if (output.tmpPath && run.media && rotationPlan(run.media, output) === 'retag') {
+      await retagRotation(env.binaries.ffmpeg, output.tmpPath, run.media);
+    }
     if (output.tmpPath) await rename(output.tmpPath, output.path);
   } catch (err) {
     if (output.tmpPath) await rm(output.tmpPath, { force: true });

@@ -8,7 +8,7 @@
  *      and raised to the power `balance` (0 = off, 1 = full grey world).
  *   2. Black and white points from robust statistics: after the gains, the `black_percentile`-th
  *      percentile of the darkest channel and the `white_percentile`-th of the brightest; black is
- *      limited to `max_black`, white to at least `min_white`, both scaled towards identity by `levels`.
+ *      limited to `max_black`, white to [`min_white`, 1], both scaled towards identity by `levels`.
  *   3. The correction per channel: out_c = (g_c x_c - black) / (white - black), clipped to [0, 1].
  * Smoothing over time: each frame uses the average of the parameters over `radius` frames either
  * side within its shot (never across a discontinuity or cut), so the grade cannot pump. The stage
@@ -98,7 +98,9 @@ export function measureBalance(frame: Frame, opts: Options): BalanceParams {
     white = Math.max(white, gains[c]! * percentile(hist[c]!, highAt));
   }
   black = Math.min(opts.max_black, Math.max(0, black)) * opts.levels;
-  white = 1 + (Math.max(opts.min_white, white) - 1) * opts.levels;
+  // White never above 1: compressing the range to fit a boosted channel's highlights would darken
+  // the whole picture; letting the brightest 0.5% of a boosted channel clip is the lesser harm.
+  white = 1 + (Math.min(1, Math.max(opts.min_white, white)) - 1) * opts.levels;
   if (white - black < 0.05) white = black + 0.05;
   return { gains, black, white };
 }

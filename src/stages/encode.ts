@@ -24,6 +24,7 @@ import { identityLut, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldFrameBytes, haldSide, writeHald16 } from '../correction/hald.js';
 import { mkvFramePrefix, mkvHeader } from '../frame/mkv-writer.js';
 import { planEncoder } from '../run/encoderSettings.js';
+import { rotationPlan } from '../run/rotation.js';
 import { RuntimeFailure } from '../util/errors.js';
 
 const options = {
@@ -49,8 +50,11 @@ export function encoderArgs(opts: Options, run: Pick<RunContext, 'input' | 'outp
       '-filter_complex',
       `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
     )
-    // -noautorotate: the pixels stay as stored and the rotation travels as metadata.
-    .input(run.input.ffmpegInput, { format: run.input.format, options: ['-noautorotate'] })
+    // -noautorotate: the pixels stay as stored and the rotation is put back as metadata.
+    .input(run.input.ffmpegInput, {
+      format: run.input.format,
+      options: rotationPlan(run.media, run.output) === 'rotate-pixels' ? [] : ['-noautorotate'],
+    })
     .input('pipe:3', { format: 'matroska' })
     .output(target, {
       format: run.output.format,

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
@@ -42,6 +43,8 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
     ...(cmd.preset !== undefined ? { preset: cmd.preset } : {}),
   };
   const jobs = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
+  // A folder named with a trailing slash is created, as `cp a b dir/` users expect of a batch.
+  if (/[\\/]$/.test(cmd.output)) await mkdir(cmd.output, { recursive: true });
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
 

@@ -1,0 +1,168 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRgb, ffmpeg, frameTimes, probe, tempDir } from '../helpers/media.js';
+import { SAMPLE, vgrade } from '../helpers/cli.js';
+
+/** Mean of each channel over rgb24 frames. */
+function channelMeans(frames: Buffer[]): [number, number, number] {
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (const f of frames) {
+    for (let i = 0; i < f.length; i += 3) {
+      sum[0]! += f[i]!;
+      sum[1]! += f[i + 1]!;
+      sum[2]! += f[i + 2]!;
+      n++;
+    }
+  }
+  return [sum[0]! / n, sum[1]! / n, sum[2]! / n];
+}
+
+const distance = (a: [number, number, number], b: [number, number, number]): number =>
+  Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+describe('vgrade grade', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let castClip: string;
+  let refClip: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    // A real-looking scene with a strong green cast (the design's green-3 detune: G * 1.3), plus audio.
+    castClip = path.join(dir, 'cast.mp4');
+    refClip = path.join(dir, 'reference.mp4');
+    // Real footage (the shipped sample), 2 s at 320x180, and the same with a green cast plus audio.
+    await ffmpeg(['-i', SAMPLE, '-t', '2', '-vf', 'scale=320:180', '-an', '-c:v', 'libx264', '-crf', '12', refClip]);
+    await ffmpeg([
+      '-i', refClip, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-t', '2', '-vf', 'colorchannelmixer=gg=1.3:rr=0.9', '-map', '0:v', '-map', '1:a',
+      '-c:v', 'libx264', '-crf', '12', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-metadata', 'title=cast test', castClip,
+    ]);
+  });
+  afterAll(() => cleanup());
+
+  it('grades a file: every frame, audio and metadata kept, the cast reduced, no partial file left', async () => {
+    const out = path.join(dir, 'graded.mp4');
+    const result = await vgrade(['grade', castClip, '-o', out, '--pipeline', 'classical']);
+    expect(result.stderr).toContain('-> ');
+    expect(result.code).toBe(0);
+    const info = await probe(out);
+    const video = info.streams.find((s: any) => s.codec_type === 'video');
+    const audio = info.streams.find((s: any) => s.codec_type === 'audio');
+    expect(video.codec_name).toBe('h264');
+    expect([video.width, video.height]).toEqual([320, 180]);
+    expect(Number(video.nb_frames)).toBe(Number((await probe(castClip)).streams[0].nb_frames));
+    expect(audio.codec_name).toBe('aac');
+    expect(info.format.tags.title).toBe('cast test');
+    const reference = channelMeans(await decodeRgb(refClip, 320, 180));
+    const before = channelMeans(await decodeRgb(castClip, 320, 180));
+    const after = channelMeans(await decodeRgb(out, 320, 180));
+    // The green excess over red and blue, about 30 levels in the cast clip, is cut to under a quarter
+    // of it, and the channel means come closer to the uncast reference's.
+    const greenExcess = (m: [number, number, number]): number => m[1] - (m[0] + m[2]) / 2;
+    expect(greenExcess(before) - greenExcess(reference)).toBeGreaterThan(20);
+    expect(Math.abs(greenExcess(after) - greenExcess(reference))).toBeLessThan((greenExcess(before) - greenExcess(reference)) / 4);
+    expect(distance(after, reference)).toBeLessThan(distance(before, reference));
+    expect((await readdir(dir)).filter((f) => f.includes('vgrade-partial'))).toEqual([]);
+  });
+
+  it('keeps variable frame rate timestamps frame for frame', async () => {
+    const vfr = path.join(dir, 'vfr.mkv');
+    await ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=50', '-t', '2',
+      '-vf', "select='lt(mod(n\\,7)\\,3)+eq(mod(n\\,11)\\,0)'", '-vsync', 'vfr', '-c:v', 'ffv1', vfr,
+    ]);
+    const out = path.join(dir, 'vfr-graded.mkv');
+    const result = await vgrade(['grade', vfr, '-o', out, '--codec', 'ffv1']);
+    expect(result.code, result.stderr).toBe(0);
+    const source = await frameTimes(vfr);
+    const graded = await frameTimes(out);
+    expect(source.length).toBeGreaterThan(30);
+    expect(graded).toEqual(source);
+  });
+
+  it('grades a still at an odd size and keeps its size and format', async () => {
+    const png = path.join(dir, 'odd.png');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=385x289,format=rgb24', '-frames:v', '1', '-vf', 'colorchannelmixer=bb=1.3', png]);
+    const out = path.join(dir, 'odd-graded.png');
+    const result = await vgrade(['grade', png, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const video = (await probe(out)).streams[0];
+    expect([video.codec_name, video.width, video.height, video.pix_fmt]).toEqual(['png', 385, 289, 'rgb24']);
+  });
+
+  it('writes a 16-bit still back at 16 bits', async () => {
+    const png = path.join(dir, 'deep.png');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1', '-pix_fmt', 'rgb48be', png]);
+    const out = path.join(dir, 'deep-graded.png');
+    const result = await vgrade(['grade', png, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await probe(out)).streams[0].pix_fmt).toBe('rgb48be');
+  });
+
+  it('grades several inputs into a folder, each under its own name', async () => {
+    const still = path.join(dir, 'batch.png');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=96x64', '-frames:v', '1', still]);
+    const outDir = path.join(dir, 'batch-out') + path.sep;
+    const result = await vgrade(['grade', castClip, still, '-o', outDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await readdir(outDir)).sort()).toEqual(['batch.png', 'cast.mp4']);
+  });
+
+  it('reads a stream from stdin and writes one to stdout', async () => {
+    const nut = path.join(dir, 'pipe-in.nut');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '1', '-c:v', 'libx264', '-c:a', 'aac', nut]);
+    const result = await vgrade(['grade', '-', '--input-format', 'nut', '-o', '-', '-f', 'nut'], { stdin: await readFile(nut) });
+    expect(result.code, result.stderr).toBe(0);
+    const piped = path.join(dir, 'pipe-out.nut');
+    await import('node:fs/promises').then((fs) => fs.writeFile(piped, result.stdout));
+    const info = await probe(piped, ['-count_frames']);
+    expect(info.streams.map((s: any) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    expect(Number(info.streams.find((s: any) => s.codec_type === 'video').nb_read_frames)).toBe(25);
+  });
+
+  it('keeps a 10-bit source at 10 bits', async () => {
+    const deep = path.join(dir, 'deep.mkv');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=128x72:rate=25', '-t', '0.4', '-pix_fmt', 'yuv422p10le', '-c:v', 'ffv1', deep]);
+    const out = path.join(dir, 'deep-graded.mkv');
+    const result = await vgrade(['grade', deep, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await probe(out)).streams[0].pix_fmt).toBe('yuv422p10le');
+  });
+
+  it('keeps the rotation of a phone video as metadata, pixels untouched', async () => {
+    const rotated = path.join(dir, 'rotated.mp4');
+    const plain = path.join(dir, 'plain.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x96:rate=25', '-t', '0.4', '-c:v', 'libx264', plain]);
+    await ffmpeg(['-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+    const out = path.join(dir, 'rotated-graded.mp4');
+    const result = await vgrade(['grade', rotated, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const stream = (await probe(out)).streams[0];
+    expect([stream.width, stream.height]).toEqual([160, 96]);
+    const source = (await probe(rotated)).streams[0];
+    expect(stream.side_data_list?.[0]?.rotation).toBe(source.side_data_list?.[0]?.rotation);
+    expect(Math.abs(stream.side_data_list?.[0]?.rotation)).toBe(90);
+  });
+});
+
+describe('vgrade grade with Debian ffmpeg 5.1 as well', () => {
+  it.runIf(process.env.CI || stat('/usr/bin/ffmpeg').then(() => true, () => false))('grades a clip with /usr/bin/ffmpeg', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const clip = path.join(dir, 'c.mp4');
+      await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '1', '-c:v', 'libx264', '-c:a', 'aac', clip]);
+      const out = path.join(dir, 'o.mp4');
+      const env = { VGRADE_FFMPEG: '/usr/bin/ffmpeg', VGRADE_FFPROBE: '/usr/bin/ffprobe' };
+      const doctor = await vgrade(['doctor', '--json'], { env });
+      expect(JSON.parse(doctor.stdout.toString()).ffmpeg.release).toMatch(/^5\./);
+      const result = await vgrade(['grade', clip, '-o', out], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(Number((await probe(out)).streams[0].nb_frames)).toBe(25);
+    } finally {
+      await cleanup();
+    }
+  });
+});
