@@ -62,8 +62,11 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     let current: Frame | undefined;
     let filled = 0;
     let nextIndex = 0;
-    let decodedBytesFrame: Frame | undefined; // complete pixels waiting for their timestamp
-    let stalled: Buffer | undefined;
+    let complete: Frame | undefined; // pixels complete, waiting for its timestamp line
+    const queue: Buffer[] = []; // chunks read from stdout and not yet copied (stdout is paused meanwhile)
+    let waitingForPool = false;
+    let pumping = false;
+    let pumpAgain = false;
     let closed = false;
     let lastMicros = -1;
     let firstError: string | undefined;
@@ -80,7 +83,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         const frame = SHOWINFO_FRAME.exec(line);
         if (frame) {
           ptsByIndex.set(Number(frame[1]), frame[2] === 'NOPTS' ? undefined : BigInt(frame[2]!));
-          tryEmit();
+          if (complete?.index === Number(frame[1])) pump();
           return;
         }
         const tb = SHOWINFO_TIMEBASE.exec(line);
@@ -97,13 +100,13 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     run.input.connect?.(proc.child, 'decoder');
     const stdout = proc.child.stdout!;
 
+    /** Emits the completed frame once its timestamp is known. */
     const tryEmit = (): void => {
-      const frame = decodedBytesFrame;
-      if (!frame || closed) return;
-      if (!ptsByIndex.has(frame.index)) return;
+      const frame = complete;
+      if (!frame || closed || !ptsByIndex.has(frame.index)) return;
       const pts = ptsByIndex.get(frame.index);
       ptsByIndex.delete(frame.index);
-      decodedBytesFrame = undefined;
+      complete = undefined;
       if (pts !== undefined) {
         const [num, den] = timebase;
         frame.pts = (Number(pts) * Number(num)) / Number(den);
@@ -118,59 +121,63 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       }
       lastMicros = frame.ptsMicros;
       subscriber.next(frame);
-      // The frame now belongs downstream; pixels that arrived meanwhile wait in `stalled`.
-      if (stalled && !closed) {
-        const rest = stalled;
-        stalled = undefined;
-        consume(rest);
+    };
+
+    /**
+     * Copies queued stdout bytes into pooled frames, in order. Not re-entrant: emitting a frame can
+     * release another synchronously and call back in here, which only asks for another round.
+     * stdout stays paused while any bytes wait, so at most one chunk (64 KiB) waits here.
+     */
+    const pump = (): void => {
+      if (pumping) {
+        pumpAgain = true;
+        return;
       }
+      pumping = true;
+      do {
+        pumpAgain = false;
+        tryEmit();
+        while (queue.length > 0 && !closed && !complete) {
+          if (!current) {
+            current = pool.tryAcquire();
+            if (!current) {
+              if (!waitingForPool) {
+                waitingForPool = true;
+                pool.onAvailable(() => {
+                  waitingForPool = false;
+                  pump();
+                });
+              }
+              break;
+            }
+            current.index = nextIndex++;
+            current.discontinuity = current.index === 0;
+            current.active = geometry.active;
+            filled = 0;
+          }
+          const chunk = queue[0]!;
+          const target = imageBytes(current.image);
+          const n = Math.min(frameSize - filled, chunk.length);
+          target.set(chunk.subarray(0, n), filled);
+          filled += n;
+          if (n === chunk.length) queue.shift();
+          else queue[0] = chunk.subarray(n);
+          if (filled === frameSize) {
+            complete = current;
+            current = undefined;
+            tryEmit();
+          }
+        }
+      } while (pumpAgain && !closed);
+      pumping = false;
+      if (closed) return;
+      if (queue.length === 0) stdout.resume();
+      else stdout.pause();
       finishIfDone();
     };
 
-    /** Copies a chunk into pooled frames; returns false when it had to stop (no frame, or waiting). */
-    const consume = (chunk: Buffer): void => {
-      let offset = 0;
-      while (offset < chunk.length && !closed) {
-        if (decodedBytesFrame) {
-          // Pixels of the next frame arrived before this frame's timestamp line: wait for it.
-          stalled = chunk.subarray(offset);
-          stdout.pause();
-          return;
-        }
-        if (!current) {
-          current = pool.tryAcquire();
-          if (!current) {
-            stalled = chunk.subarray(offset);
-            stdout.pause();
-            pool.onAvailable(() => {
-              if (closed || !stalled) return;
-              const rest = stalled;
-              stalled = undefined;
-              consume(rest);
-            });
-            return;
-          }
-          current.index = nextIndex++;
-          current.discontinuity = current.index === 0;
-          current.active = geometry.active;
-          filled = 0;
-        }
-        const target = imageBytes(current.image);
-        const n = Math.min(frameSize - filled, chunk.length - offset);
-        target.set(chunk.subarray(offset, offset + n), filled);
-        filled += n;
-        offset += n;
-        if (filled === frameSize) {
-          decodedBytesFrame = current;
-          current = undefined;
-          tryEmit();
-        }
-      }
-      if (!closed && !stalled && stdout.isPaused()) stdout.resume();
-    };
-
     const finishIfDone = (): void => {
-      if (closed || !stdoutEnded || !exited || decodedBytesFrame || stalled) return;
+      if (closed || !stdoutEnded || !exited || complete || queue.length > 0) return;
       closed = true;
       if (current) {
         current.release();
@@ -193,7 +200,10 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       subscriber.complete();
     };
 
-    stdout.on('data', consume);
+    stdout.on('data', (chunk: Buffer) => {
+      queue.push(chunk);
+      pump();
+    });
     stdout.on('end', () => {
       stdoutEnded = true;
       finishIfDone();
@@ -208,8 +218,8 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         closed = true;
         current?.release();
         current = undefined;
-        decodedBytesFrame?.release();
-        decodedBytesFrame = undefined;
+        complete?.release();
+        complete = undefined;
         subscriber.error(
           firstError ? new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`, { cause: err }) : err,
         );
@@ -218,11 +228,11 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
 
     return () => {
       closed = true;
-      stalled = undefined;
+      queue.length = 0;
       current?.release();
       current = undefined;
-      decodedBytesFrame?.release();
-      decodedBytesFrame = undefined;
+      complete?.release();
+      complete = undefined;
       proc.kill('SIGKILL');
     };
   });
