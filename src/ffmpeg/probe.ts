@@ -157,6 +157,10 @@ export async function probeMedia(
   }
 
   const info = toMediaInfo(input, JSON.parse(stdout) as ProbeJson);
+  // ffmpeg renders any file it cannot place as text ("tty", chosen by .txt/.ans names): not footage.
+  if (info.formatName === 'tty') {
+    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: it is a text file, not video or a picture`);
+  }
   if (info.video === undefined && opts.requireVideo !== false) {
     throw new UsageError('E_INPUT_NO_VIDEO', `${input} has no video stream`);
   }
@@ -196,6 +200,7 @@ function probeFailureReason(err: FfmpegExitError, input: string): string {
   const lines = meaningfulLines(err.stderr, false, 2);
   if (lines.length === 0) return `ffprobe exited with code ${String(err.status)}`;
   return lines
+    .map((line) => line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, ''))
     .map((line) => (line.startsWith(`${input}: `) ? line.slice(input.length + 2) : line))
     .join('; ');
 }

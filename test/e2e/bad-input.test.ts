@@ -1,0 +1,170 @@
+import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binaries, ffmpeg, probe, tempDir } from '../helpers/media.js';
+import { vgrade } from '../helpers/cli.js';
+
+/**
+ * Every bad input gives one clear message naming the file and the cause, a non-zero exit status,
+ * and nothing under the output's name (no partial file either).
+ */
+describe('vgrade grade with bad input', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let clip: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    clip = path.join(dir, 'clip.mkv');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '2', '-c:v', 'libx264', '-c:a', 'aac', clip]);
+  });
+  afterAll(() => cleanup());
+
+  const leftovers = async (): Promise<string[]> => (await readdir(dir)).filter((f) => f.includes('vgrade-partial'));
+
+  async function expectFailure(args: string[], status: number, message: RegExp, output?: string, env?: NodeJS.ProcessEnv) {
+    const result = await vgrade(args, env ? { env } : {});
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(status);
+    // One message, not a stack trace.
+    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('vgrade:'))).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    if (output) expect(existsSync(output)).toBe(false);
+    expect(await leftovers()).toEqual([]);
+    return result;
+  }
+
+  it('a missing file', async () => {
+    const out = path.join(dir, 'missing-out.mp4');
+    await expectFailure(['grade', path.join(dir, 'nope.mp4'), '-o', out], 2, /Input file not found: .*nope\.mp4/, out);
+  });
+
+  it('a file that is not video', async () => {
+    const text = path.join(dir, 'notes.txt');
+    await writeFile(text, 'these are not the frames you are looking for\n'.repeat(50));
+    const out = path.join(dir, 'notes-out.mp4');
+    await expectFailure(['grade', text, '-o', out], 2, /Cannot read .*notes\.txt as media: it is a text file/, out);
+    const garbage = path.join(dir, 'garbage.mp4');
+    await writeFile(garbage, Buffer.alloc(4096, 7));
+    await expectFailure(['grade', garbage, '-o', out], 2, /Cannot read .*garbage\.mp4 as media: .*Invalid data found/, out);
+  });
+
+  it('a file with sound but no picture', async () => {
+    const audio = path.join(dir, 'sound.m4a');
+    await ffmpeg(['-f', 'lavfi', '-i', 'sine', '-t', '0.5', '-c:a', 'aac', audio]);
+    const out = path.join(dir, 'sound-out.mp4');
+    await expectFailure(['grade', audio, '-o', out], 2, /sound\.m4a has no video stream/, out);
+  });
+
+  it('a truncated file', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const truncated = path.join(dir, 'truncated.mkv');
+    const bytes = await readFile(clip);
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const out = path.join(dir, 'truncated-out.mp4');
+    await expectFailure(['grade', truncated, '-o', out], 1, /truncated\.mkv is damaged: .*(error|Read|Invalid)/i, out);
+  });
+
+  it('a truncated mp4 (its index is missing)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const mp4 = path.join(dir, 'whole.mp4');
+    await ffmpeg(['-i', clip, '-c', 'copy', mp4]);
+    const truncated = path.join(dir, 'cut.mp4');
+    await writeFile(truncated, (await readFile(mp4)).subarray(0, 20000));
+    const out = path.join(dir, 'cut-out.mp4');
+    await expectFailure(['grade', truncated, '-o', out], 2, /Cannot read .*cut\.mp4 as media: .*moov atom not found/, out);
+  });
+
+  it('a video stream with zero frames', async () => {
+    // A stream header and no frames (ffmpeg itself writes nothing at all for -frames:v 0).
+    const empty = path.join(dir, 'empty.y4m');
+    await writeFile(empty, 'YUV4MPEG2 W64 H36 F25:1 Ip A1:1 C420jpeg\n');
+    const out = path.join(dir, 'empty-out.mkv');
+    await expectFailure(['grade', empty, '-o', out], 1, /empty\.y4m has no video frames/, out);
+  });
+
+  it.each([
+    [385, 289],
+    [1919, 1079],
+  ])('odd sizes grade whole: %ix%i', async (w, h) => {
+    const odd = path.join(dir, `odd-${w}.mkv`);
+    await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=25,format=yuv444p`, '-t', '0.2', '-c:v', 'ffv1', odd]);
+    const out = path.join(dir, `odd-${w}-out.mp4`);
+    const result = await vgrade(['grade', odd, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const stream = (await probe(out)).streams[0];
+    expect([stream.width, stream.height, Number(stream.nb_frames)]).toEqual([w, h, 5]);
+  });
+
+  it('ffmpeg missing', async () => {
+    const out = path.join(dir, 'noffmpeg-out.mp4');
+    await expectFailure(['grade', clip, '-o', out], 2, /VGRADE_FFMPEG.*\/nowhere\/ffmpeg/, out, { VGRADE_FFMPEG: '/nowhere/ffmpeg' });
+  });
+
+  it('ffmpeg dying in the middle of the stream', async () => {
+    const long = path.join(dir, 'long.mkv');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', long]);
+    const real = await binaries();
+    // A stand-in ffmpeg whose decoding run is killed 0.5 s after it starts.
+    const wrapper = path.join(dir, 'dying-ffmpeg');
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in\n  *rawvideo*) "${real.ffmpeg}" "$@" & pid=$!; sleep 0.5; kill -9 $pid; wait $pid; exit 137;;\n  *) exec "${real.ffmpeg}" "$@";;\nesac\n`,
+    );
+    await chmod(wrapper, 0o755);
+    const out = path.join(dir, 'dying-out.mp4');
+    await expectFailure(['grade', long, '-o', out], 1, /ffmpeg \(decoding .*long\.mkv\) exited with code 137/, out, {
+      VGRADE_FFMPEG: wrapper,
+      VGRADE_FFPROBE: real.ffprobe,
+    });
+  });
+
+  it('an output folder that does not exist', async () => {
+    const out = path.join(dir, 'no-such-folder', 'out.mp4');
+    await expectFailure(['grade', clip, '-o', out], 1, /Cannot write .*out\.mp4: the folder .*no-such-folder does not exist/, out);
+  });
+
+  it('an output under a file', async () => {
+    const out = path.join(clip, 'out.mp4');
+    await expectFailure(['grade', clip, '-o', out], 1, /Cannot write .*clip\.mkv\/out\.mp4: .*not a folder/, out);
+  });
+
+  it('a bad pipeline option names file, line, column, stage and option', async () => {
+    const yaml = path.join(dir, 'bad.yaml');
+    await writeFile(yaml, 'stages:\n  - decode:\n  - downscale:\n      width: 0\n  - autobalance:\n  - merge:\n  - encode:\n');
+    const out = path.join(dir, 'bad-out.mp4');
+    await expectFailure(
+      ['grade', clip, '-o', out, '--pipeline', yaml],
+      2,
+      /Expected integer between 16 and 4096 for stages\[1\]\.downscale\.width \(bad\.yaml:4:14\) but received 0 of type number/,
+      out,
+    );
+  });
+
+  it('an unknown command-line option', async () => {
+    const result = await vgrade(['grade', clip, '-o', path.join(dir, 'x.mp4'), '--frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it('Ctrl-C stops cleanly, removes the partial output and exits 130', async () => {
+    const long = path.join(dir, 'long-sigint.mkv');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', long]);
+    const out = path.join(dir, 'sigint-out.mp4');
+    let sent = false;
+    const result = await vgrade(['grade', long, '-o', out, '--progress', 'json'], {
+      onStderr: (text, child) => {
+        if (!sent && text.includes('"type":"progress"') && /"frames":([1-9]\d*)/.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/interrupted while grading .*long-sigint\.mkv; partial output removed/);
+    expect(existsSync(out)).toBe(false);
+    expect(await leftovers()).toEqual([]);
+  });
+});
