@@ -21,22 +21,62 @@ async function main(argv: string[]): Promise<number> {
       default: 'warn',
       describe: 'Log level (logs are JSON on stderr, pretty in a terminal)',
     })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only errors on stderr, no progress' })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'Only errors on stderr, no progress',
+    })
     .command(
       'grade <inputs..>',
       'Grade videos, stills or standard input (-) with a pipeline',
       (y) =>
         y
-          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'Files, image sequences (a%04d.png) or - for stdin' })
-          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Output file, folder (for several inputs) or - for stdout' })
-          .option('pipeline', { alias: 'p', type: 'string', default: 'grade', describe: 'Pipeline file, or the name of a shipped one (grade, classical)' })
-          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option: stage.option=value (repeatable)' })
-          .option('format', { alias: 'f', type: 'string', describe: 'Output container, e.g. nut, matroska, mp4 (needed for -o -; default nut)' })
-          .option('input-format', { type: 'string', describe: 'Input container when ffmpeg cannot tell, e.g. for stdin: nut, matroska, y4m' })
-          .option('codec', { type: 'string', describe: 'Video encoder, e.g. libx264, libx265, prores_ks, ffv1' })
+          .positional('inputs', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Files, image sequences (a%04d.png) or - for stdin',
+          })
+          .option('output', {
+            alias: 'o',
+            type: 'string',
+            demandOption: true,
+            describe: 'Output file, folder (for several inputs) or - for stdout',
+          })
+          .option('pipeline', {
+            alias: 'p',
+            type: 'string',
+            default: 'grade',
+            describe: 'Pipeline file, or the name of a shipped one (grade, classical)',
+          })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Override a stage option: stage.option=value (repeatable)',
+          })
+          .option('format', {
+            alias: 'f',
+            type: 'string',
+            describe: 'Output container, e.g. nut, matroska, mp4 (needed for -o -; default nut)',
+          })
+          .option('input-format', {
+            type: 'string',
+            describe: 'Input container when ffmpeg cannot tell, e.g. for stdin: nut, matroska, y4m',
+          })
+          .option('codec', {
+            type: 'string',
+            describe: 'Video encoder, e.g. libx264, libx265, prores_ks, ffv1',
+          })
           .option('crf', { type: 'number', describe: 'Constant rate factor for the encoder' })
           .option('preset', { type: 'string', describe: 'Encoder preset, e.g. veryfast, medium, slow' })
-          .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto', describe: 'Progress on stderr' }),
+          .option('progress', {
+            type: 'string',
+            choices: ['auto', 'bar', 'json', 'none'],
+            default: 'auto',
+            describe: 'Progress on stderr',
+          }),
       async (args) => {
         status = await runGrade({
           inputs: (args.inputs as string[]).map(stdio),
@@ -72,15 +112,34 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'explain <pipeline>',
-      'Print a pipeline\'s stages, ring size, delay and memory for a frame size',
+      "Print a pipeline's stages, ring size, delay and memory for a frame size",
       (y) =>
         y
-          .positional('pipeline', { type: 'string', demandOption: true, describe: 'Pipeline file or shipped name' })
+          .positional('pipeline', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Pipeline file or shipped name',
+          })
           .option('size', { type: 'string', default: '1920x1080', describe: 'Source frame size WxH' })
-          .option('depth', { type: 'number', choices: [8, 16], default: 8, describe: 'Bits per channel of the source' })
-          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option: stage.option=value' }),
+          .option('depth', {
+            type: 'number',
+            choices: [8, 16],
+            default: 8,
+            describe: 'Bits per channel of the source',
+          })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Override a stage option: stage.option=value',
+          }),
       async (args) => {
-        status = await runExplain({ pipeline: args.pipeline, size: args.size, depth: args.depth as 8 | 16, sets: args.set as string[] });
+        status = await runExplain({
+          pipeline: args.pipeline,
+          size: args.size,
+          depth: args.depth as 8 | 16,
+          sets: args.set as string[],
+        });
       },
     )
     .demandCommand(1, 'Name a command: grade, doctor, schema or explain')

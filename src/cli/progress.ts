@@ -31,7 +31,9 @@ export class ProgressReporter {
     }
     const width = 30;
     const share = p.total ? Math.min(1, p.frames / p.total) : 0;
-    const bar = p.total ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${(share * 100).toFixed(0).padStart(3)}% ` : '';
+    const bar = p.total
+      ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${(share * 100).toFixed(0).padStart(3)}% `
+      : '';
     const line = `${bar}${p.frames}${p.total ? `/${p.total}` : ''} frames  ${fps.toFixed(1)} fps${eta !== undefined ? `  ETA ${formatDuration(eta)}` : ''}  ${p.input}`;
     this.stream.write(`\r\x1b[2K${line}`);
     this.drawn = true;
@@ -49,5 +51,7 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const r = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}`
+    : `${m}:${String(r).padStart(2, '0')}`;
 }

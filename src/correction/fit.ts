@@ -108,7 +108,8 @@ function solve4x3(a: Float64Array, b: Float64Array): Float64Array {
   const x = Float64Array.from(b);
   for (let col = 0; col < 4; col++) {
     let pivot = col;
-    for (let row = col + 1; row < 4; row++) if (Math.abs(m[row * 4 + col]!) > Math.abs(m[pivot * 4 + col]!)) pivot = row;
+    for (let row = col + 1; row < 4; row++)
+      if (Math.abs(m[row * 4 + col]!) > Math.abs(m[pivot * 4 + col]!)) pivot = row;
     if (pivot !== col) {
       for (let k = 0; k < 4; k++) [m[col * 4 + k], m[pivot * 4 + k]] = [m[pivot * 4 + k]!, m[col * 4 + k]!];
       for (let k = 0; k < 3; k++) [x[col * 3 + k], x[pivot * 3 + k]] = [x[pivot * 3 + k]!, x[col * 3 + k]!];

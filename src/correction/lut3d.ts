@@ -18,11 +18,7 @@ export function allocLut(size: number): Lut3d {
 }
 
 /** Fills `lut` (or a new one) from a per-point function of normalised RGB. */
-export function fillLut(
-  size: number,
-  fn: ColourTransform,
-  lut: Lut3d = allocLut(size),
-): Lut3d {
+export function fillLut(size: number, fn: ColourTransform, lut: Lut3d = allocLut(size)): Lut3d {
   const out = new Float32Array(3);
   const step = 1 / (size - 1);
   let i = 0;

@@ -159,7 +159,10 @@ export async function probeMedia(
   const info = toMediaInfo(input, JSON.parse(stdout) as ProbeJson);
   // ffmpeg renders any file it cannot place as text ("tty", chosen by .txt/.ans names): not footage.
   if (info.formatName === 'tty') {
-    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: it is a text file, not video or a picture`);
+    throw new UsageError(
+      'E_INPUT_NOT_MEDIA',
+      `Cannot read ${input} as media: it is a text file, not video or a picture`,
+    );
   }
   if (info.video === undefined && opts.requireVideo !== false) {
     throw new UsageError('E_INPUT_NO_VIDEO', `${input} has no video stream`);

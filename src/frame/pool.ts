@@ -35,6 +35,11 @@ export class FramePool {
     return this.used;
   }
 
+  /** Frames free right now. */
+  get available(): number {
+    return this.free.length;
+  }
+
   /** The most frames ever in use at once. */
   get peakInUse(): number {
     return this.peak;

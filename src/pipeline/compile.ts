@@ -53,8 +53,11 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
         `Expected one of ${[...STAGES.keys()].join(', ')} for stages[${index}] (${entry.position}) but received ${JSON.stringify(entry.name)}`,
       );
     }
-    const options = resolveOptions(definition.options, entry.options, `stages[${index}].${entry.name}`, (key) =>
-      entry.optionPositions.get(key),
+    const options = resolveOptions(
+      definition.options,
+      entry.options,
+      `stages[${index}].${entry.name}`,
+      (key) => entry.optionPositions.get(key),
     );
     if (definition.kind === 'source' && index !== 0) {
       throw new UsageError('E_PIPELINE_ORDER', `${where}: ${entry.name} must be the first stage of ${file}`);
@@ -123,7 +126,10 @@ export function decoderGeometry(
 }
 
 /** Bytes the pipeline holds in Node for frames of this geometry: the pool and the LUT buffers. */
-export function memoryEstimate(pipeline: CompiledPipeline, geometry: FrameGeometry): { poolBytes: number; lutBytes: number; totalBytes: number } {
+export function memoryEstimate(
+  pipeline: CompiledPipeline,
+  geometry: FrameGeometry,
+): { poolBytes: number; lutBytes: number; totalBytes: number } {
   const perFrame = 2 * frameBytes(geometry.width, geometry.height, geometry.depth);
   const size = pipeline.haldLevel * pipeline.haldLevel;
   const lutBytes = pipeline.poolSize * (size ** 3 * 3 * 4 + haldFrameBytes(pipeline.haldLevel));

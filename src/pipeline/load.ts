@@ -49,7 +49,10 @@ export function parsePipeline(text: string, file: string): PipelineSpec {
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const { line, col } = lines.linePos(err.pos[0]);
-    throw new UsageError('E_PIPELINE_SYNTAX', `${name}:${line}:${col}: invalid YAML: ${err.message.split('\n')[0]}`);
+    throw new UsageError(
+      'E_PIPELINE_SYNTAX',
+      `${name}:${line}:${col}: invalid YAML: ${err.message.split('\n')[0]}`,
+    );
   }
   const root = doc.contents;
   if (!isMap(root)) {
@@ -62,7 +65,8 @@ export function parsePipeline(text: string, file: string): PipelineSpec {
     if (key === 'stages') stagesNode = pair.value as Node | null;
     else if (key === 'description') {
       const v = isScalar(pair.value) ? pair.value.value : undefined;
-      if (typeof v !== 'string') throw new UsageError('E_PIPELINE_SYNTAX', `${at(pair.value as Node)}: expected text for description`);
+      if (typeof v !== 'string')
+        throw new UsageError('E_PIPELINE_SYNTAX', `${at(pair.value as Node)}: expected text for description`);
       description = v;
     } else {
       throw new UsageError(
@@ -72,7 +76,10 @@ export function parsePipeline(text: string, file: string): PipelineSpec {
     }
   }
   if (!isSeq(stagesNode) || stagesNode.items.length === 0) {
-    throw new UsageError('E_PIPELINE_SYNTAX', `${at(stagesNode ?? root)}: expected a non-empty list under "stages"`);
+    throw new UsageError(
+      'E_PIPELINE_SYNTAX',
+      `${at(stagesNode ?? root)}: expected a non-empty list under "stages"`,
+    );
   }
   const stages = stagesNode.items.map((item, index): StageEntry => {
     const node = item as Node;
@@ -88,7 +95,10 @@ export function parsePipeline(text: string, file: string): PipelineSpec {
     const pair = node.items[0]!;
     const stageName = isScalar(pair.key) ? pair.key.value : undefined;
     if (typeof stageName !== 'string') {
-      throw new UsageError('E_PIPELINE_SYNTAX', `${at(pair.key as Node)}: expected a stage name for stages[${index}]`);
+      throw new UsageError(
+        'E_PIPELINE_SYNTAX',
+        `${at(pair.key as Node)}: expected a stage name for stages[${index}]`,
+      );
     }
     const value = pair.value as Node | null;
     const options: Record<string, unknown> = {};
@@ -105,7 +115,10 @@ export function parsePipeline(text: string, file: string): PipelineSpec {
       for (const opt of value.items) {
         const key = isScalar(opt.key) ? opt.key.value : undefined;
         if (typeof key !== 'string') {
-          throw new UsageError('E_PIPELINE_SYNTAX', `${at(opt.key as Node)}: expected an option name in stages[${index}].${stageName}`);
+          throw new UsageError(
+            'E_PIPELINE_SYNTAX',
+            `${at(opt.key as Node)}: expected an option name in stages[${index}].${stageName}`,
+          );
         }
         const v = opt.value as Node | null;
         options[key] = v === null ? null : v.toJSON();
@@ -122,7 +135,9 @@ export async function loadPipeline(file: string): Promise<PipelineSpec> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError('E_USAGE', `Cannot read pipeline file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new UsageError('E_USAGE', `Cannot read pipeline file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parsePipeline(text, file);
 }
@@ -136,7 +151,10 @@ export function applyOverrides(spec: PipelineSpec, sets: readonly string[]): Pip
   for (const set of sets) {
     const match = /^([a-z][a-z0-9_-]*)\.([a-z][a-z0-9_]*)=(.*)$/i.exec(set);
     if (!match) {
-      throw new UsageError('E_USAGE', `Expected --set stage.option=value but received ${JSON.stringify(set)}`);
+      throw new UsageError(
+        'E_USAGE',
+        `Expected --set stage.option=value but received ${JSON.stringify(set)}`,
+      );
     }
     const [, stageName, option, raw] = match as unknown as [string, string, string, string];
     if (!stages.some((s) => s.name === stageName)) {

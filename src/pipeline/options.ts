@@ -6,10 +6,27 @@ import { describeValue, UsageError } from '../util/errors.js';
  * README's stage list all read these tables, so they cannot disagree.
  */
 export type OptionSpec =
-  | { readonly type: 'integer'; readonly default: number; readonly min: number; readonly max: number; readonly help: string }
-  | { readonly type: 'number'; readonly default: number; readonly min: number; readonly max: number; readonly help: string }
+  | {
+      readonly type: 'integer';
+      readonly default: number;
+      readonly min: number;
+      readonly max: number;
+      readonly help: string;
+    }
+  | {
+      readonly type: 'number';
+      readonly default: number;
+      readonly min: number;
+      readonly max: number;
+      readonly help: string;
+    }
   | { readonly type: 'boolean'; readonly default: boolean; readonly help: string }
-  | { readonly type: 'enum'; readonly values: readonly string[]; readonly default: string; readonly help: string }
+  | {
+      readonly type: 'enum';
+      readonly values: readonly string[];
+      readonly default: string;
+      readonly help: string;
+    }
   | { readonly type: 'string'; readonly default: string; readonly help: string };
 
 export type OptionsTable = Readonly<Record<string, OptionSpec>>;
@@ -54,7 +71,11 @@ function fail(spec: OptionSpec, where: OptionLocation, received: unknown): never
 }
 
 /** Checks one value against its spec and returns it typed; throws a UsageError otherwise. */
-export function checkOption(spec: OptionSpec, value: unknown, where: OptionLocation): number | boolean | string {
+export function checkOption(
+  spec: OptionSpec,
+  value: unknown,
+  where: OptionLocation,
+): number | boolean | string {
   switch (spec.type) {
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
@@ -116,5 +137,7 @@ export function resolveOptions<T extends OptionsTable>(
 
 /** True when every option equals its default (used to tell identity stages from active ones). */
 export function isDefault<T extends OptionsTable>(table: T, values: OptionValues<T>): boolean {
-  return Object.entries(table).every(([key, spec]) => (values as Record<string, unknown>)[key] === spec.default);
+  return Object.entries(table).every(
+    ([key, spec]) => (values as Record<string, unknown>)[key] === spec.default,
+  );
 }

@@ -19,7 +19,9 @@ function optionSchema(spec: OptionSpec): Record<string, unknown> {
 /** JSON Schema (draft 2020-12) for pipeline files, generated from the stages' option tables. */
 export function pipelineSchema(): Record<string, unknown> {
   const stageSchemas = [...STAGES.values()].map((stage) => {
-    const props = Object.fromEntries(Object.entries(stage.options).map(([k, spec]) => [k, optionSchema(spec)]));
+    const props = Object.fromEntries(
+      Object.entries(stage.options).map(([k, spec]) => [k, optionSchema(spec)]),
+    );
     return {
       type: 'object',
       description: stage.description,

@@ -49,7 +49,10 @@ export function planEncoder(
   const preset = output.overrides.preset ?? (choices.preset !== 'auto' ? choices.preset : undefined);
   const want = (name: string): string => {
     if (!caps.encoders.has(name)) {
-      throw new UsageError('E_USAGE', `The ffmpeg in use (${caps.path}) has no ${name} encoder, needed for ${output.label}`);
+      throw new UsageError(
+        'E_USAGE',
+        `The ffmpeg in use (${caps.path}) has no ${name} encoder, needed for ${output.label}`,
+      );
     }
     return name;
   };
@@ -59,12 +62,22 @@ export function planEncoder(
     if (ext === '.png') {
       const codec = codecChoice === 'auto' ? want('png') : codecChoice;
       const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : deep ? 'rgb48be' : 'rgb24';
-      return { videoArgs: ['-c:v', codec, '-pix_fmt', pix], streamArgs: [], muxerArgs: single, description: `${codec} ${pix}` };
+      return {
+        videoArgs: ['-c:v', codec, '-pix_fmt', pix],
+        streamArgs: [],
+        muxerArgs: single,
+        description: `${codec} ${pix}`,
+      };
     }
     if (ext === '.tif' || ext === '.tiff') {
       const codec = codecChoice === 'auto' ? want('tiff') : codecChoice;
       const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : deep ? 'rgb48le' : 'rgb24';
-      return { videoArgs: ['-c:v', codec, '-pix_fmt', pix], streamArgs: [], muxerArgs: single, description: `${codec} ${pix}` };
+      return {
+        videoArgs: ['-c:v', codec, '-pix_fmt', pix],
+        streamArgs: [],
+        muxerArgs: single,
+        description: `${codec} ${pix}`,
+      };
     }
     if (ext === '.jpg' || ext === '.jpeg') {
       const codec = codecChoice === 'auto' ? want('mjpeg') : codecChoice;
@@ -87,8 +100,18 @@ export function planEncoder(
 
   const format = output.format ?? ext.slice(1);
   if (format === 'y4m' || ext === '.y4m') {
-    const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : chroma(media?.video?.pixFmt) === '444' ? 'yuv444p' : 'yuv420p';
-    return { videoArgs: ['-c:v', 'rawvideo', '-pix_fmt', pix], streamArgs: ['-an', '-sn'], muxerArgs: [], description: `y4m ${pix}` };
+    const pix =
+      choices.pix_fmt !== 'auto'
+        ? choices.pix_fmt
+        : chroma(media?.video?.pixFmt) === '444'
+          ? 'yuv444p'
+          : 'yuv420p';
+    return {
+      videoArgs: ['-c:v', 'rawvideo', '-pix_fmt', pix],
+      streamArgs: ['-an', '-sn'],
+      muxerArgs: [],
+      description: `y4m ${pix}`,
+    };
   }
   const isWebm = format === 'webm';
   const codec = codecChoice !== 'auto' ? codecChoice : isWebm ? want('libvpx-vp9') : want('libx264');
@@ -124,8 +147,14 @@ export function planEncoder(
   if (isWebm) streamArgs.push('-c:a', 'libopus');
   else streamArgs.push('-c:a', 'copy');
   if (MP4_LIKE.has(ext)) streamArgs.push('-map', '0:s?', '-c:s', 'mov_text');
-  else if (format === 'matroska' || ext === '.mkv' || format === 'nut') streamArgs.push('-map', '0:s?', '-c:s', 'copy');
+  else if (format === 'matroska' || ext === '.mkv' || format === 'nut')
+    streamArgs.push('-map', '0:s?', '-c:s', 'copy');
   const muxerArgs = ['-max_muxing_queue_size', '4096'];
   if (MP4_LIKE.has(ext) && output.path !== '-') muxerArgs.push('-movflags', '+faststart');
-  return { videoArgs, streamArgs, muxerArgs, description: `${codec} ${pix}${crf !== undefined || codec === 'libx264' ? ` crf ${crf ?? 18}` : ''}` };
+  return {
+    videoArgs,
+    streamArgs,
+    muxerArgs,
+    description: `${codec} ${pix}${crf !== undefined || codec === 'libx264' ? ` crf ${crf ?? 18}` : ''}`,
+  };
 }

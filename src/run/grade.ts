@@ -55,7 +55,10 @@ export async function prepareRun(
       : await probeMedia(env.binaries.ffprobe, input.path, { format: input.format, logger: env.logger }));
   const video = info?.video;
   if (!video) {
-    throw new UsageError('E_INPUT_NO_VIDEO', `${input.label}: the size of the video must be known before grading starts`);
+    throw new UsageError(
+      'E_INPUT_NO_VIDEO',
+      `${input.label}: the size of the video must be known before grading starts`,
+    );
   }
   if (output.kind === 'image' && !video.isStill && (info.estimatedFrames ?? 2) > 1) {
     throw new UsageError(
@@ -89,7 +92,8 @@ export async function prepareRun(
 /** The whole pipeline as one observable of frames that have left the last stage. */
 export function buildStream(pipeline: CompiledPipeline, run: RunContext): Observable<Frame> {
   const [first, ...rest] = pipeline.stages;
-  if (!first || first.definition.kind !== 'source') throw new Error('a compiled pipeline starts with its source');
+  if (!first || first.definition.kind !== 'source')
+    throw new Error('a compiled pipeline starts with its source');
   let stream = first.definition.open(first.options, run);
   for (const stage of rest) {
     const def = stage.definition;
@@ -148,7 +152,12 @@ export async function gradeOne(
   let frames = 0;
   const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
   env.logger.info(
-    { input: input.label, output: output.label, pool: pipeline.poolSize, proxy: `${run.geometry.width}x${run.geometry.height}` },
+    {
+      input: input.label,
+      output: output.label,
+      pool: pipeline.poolSize,
+      proxy: `${run.geometry.width}x${run.geometry.height}`,
+    },
     'grading',
   );
   try {
@@ -183,8 +192,19 @@ export async function gradeOne(
     if (output.tmpPath) await rm(output.tmpPath, { force: true });
     throw err;
   }
-  if (run.pool.inUse !== 0) env.logger.warn({ inUse: run.pool.inUse }, 'frames still checked out after the run');
+  if (run.pool.inUse !== 0)
+    env.logger.warn({ inUse: run.pool.inUse }, 'frames still checked out after the run');
   const seconds = elapsed();
-  env.logger.info({ input: input.label, output: output.label, frames, seconds: +seconds.toFixed(2) }, 'graded');
-  return { input: input.label, output: output.label, frames, seconds, poolSize: pipeline.poolSize, poolPeak: run.pool.peakInUse };
+  env.logger.info(
+    { input: input.label, output: output.label, frames, seconds: +seconds.toFixed(2) },
+    'graded',
+  );
+  return {
+    input: input.label,
+    output: output.label,
+    frames,
+    seconds,
+    poolSize: pipeline.poolSize,
+    poolPeak: run.pool.peakInUse,
+  };
 }

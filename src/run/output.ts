@@ -45,5 +45,12 @@ export function fileOutput(file: string, overrides: EncoderOverrides = {}, forma
 }
 
 export function stdoutOutput(format: string | undefined, overrides: EncoderOverrides = {}): OutputTarget {
-  return { path: '-', tmpPath: undefined, label: 'standard output', format: format ?? 'nut', kind: 'video', overrides };
+  return {
+    path: '-',
+    tmpPath: undefined,
+    label: 'standard output',
+    format: format ?? 'nut',
+    kind: 'video',
+    overrides,
+  };
 }

@@ -22,9 +22,11 @@ export async function planOutputs(
   opts: { format?: string; overrides: EncoderOverrides },
 ): Promise<PlannedJob[]> {
   if (inputs.length === 0) throw new UsageError('E_USAGE', 'Expected at least one input');
-  if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('E_USAGE', 'Standard input (-) can be read only once');
+  if (inputs.filter((i) => i === '-').length > 1)
+    throw new UsageError('E_USAGE', 'Standard input (-) can be read only once');
   if (out === '-') {
-    if (inputs.length > 1) throw new UsageError('E_USAGE', 'Several inputs cannot all be written to standard output');
+    if (inputs.length > 1)
+      throw new UsageError('E_USAGE', 'Several inputs cannot all be written to standard output');
     return [{ input: inputs[0]!, output: stdoutOutput(opts.format, opts.overrides) }];
   }
   let isDir = out.endsWith('/') || out.endsWith(path.sep);
@@ -34,23 +36,37 @@ export async function planOutputs(
     // does not exist yet: a file, unless written with a trailing slash
   }
   if (inputs.length > 1 && !isDir) {
-    throw new UsageError('E_USAGE', `Several inputs need -o to be a folder (e.g. ${out}/) but ${out} is not one`);
+    throw new UsageError(
+      'E_USAGE',
+      `Several inputs need -o to be a folder (e.g. ${out}/) but ${out} is not one`,
+    );
   }
   const jobs = inputs.map((input): PlannedJob => {
     if (!isDir) return { input, output: fileOutput(out, opts.overrides, opts.format) };
-    if (input === '-') throw new UsageError('E_USAGE', 'Standard input needs an output file name, not a folder');
+    if (input === '-')
+      throw new UsageError('E_USAGE', 'Standard input needs an output file name, not a folder');
     const ext = path.extname(input).toLowerCase();
-    const name = STILL_EXT.has(ext) || ext === '.mp4' || ext === '.mkv' || ext === '.mov' ? path.basename(input) : `${path.basename(input, ext)}.mp4`;
+    const name =
+      STILL_EXT.has(ext) || ext === '.mp4' || ext === '.mkv' || ext === '.mov'
+        ? path.basename(input)
+        : `${path.basename(input, ext)}.mp4`;
     return { input, output: fileOutput(path.join(out, name), opts.overrides, opts.format) };
   });
   const seen = new Map<string, string>();
   for (const job of jobs) {
     const key = path.resolve(job.output.path);
     const other = seen.get(key);
-    if (other) throw new UsageError('E_USAGE', `${other} and ${job.input} would both be written to ${job.output.path}`);
+    if (other)
+      throw new UsageError(
+        'E_USAGE',
+        `${other} and ${job.input} would both be written to ${job.output.path}`,
+      );
     seen.set(key, job.input);
     if (job.input !== '-' && path.resolve(job.input) === key) {
-      throw new UsageError('E_USAGE', `The output ${job.output.path} is the input itself; choose another name`);
+      throw new UsageError(
+        'E_USAGE',
+        `The output ${job.output.path} is the input itself; choose another name`,
+      );
     }
   }
   return jobs;

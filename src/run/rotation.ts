@@ -15,7 +15,10 @@ const TAGGABLE = new Set(['.mp4', '.m4v', '.mov']);
  * Containers that cannot carry a rotation (Matroska in these versions, pipes) get upright pixels
  * instead (`rotate-pixels`), so the picture still shows the right way up.
  */
-export function rotationPlan(media: MediaInfo | undefined, output: OutputTarget): 'none' | 'retag' | 'rotate-pixels' {
+export function rotationPlan(
+  media: MediaInfo | undefined,
+  output: OutputTarget,
+): 'none' | 'retag' | 'rotate-pixels' {
   const rotation = media?.video?.rotation ?? 0;
   if (rotation === 0) return 'none';
   if (output.tmpPath && TAGGABLE.has(path.extname(output.path).toLowerCase())) return 'retag';
@@ -31,7 +34,26 @@ export async function retagRotation(ffmpeg: string, file: string, media: MediaIn
   try {
     await runFfmpeg(
       ffmpeg,
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', file, '-map', '0', '-c', 'copy', '-map_metadata', '0', '-metadata:s:v:0', `rotate=${tag}`, '-movflags', '+faststart', tmp],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-y',
+        '-i',
+        file,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-map_metadata',
+        '0',
+        '-metadata:s:v:0',
+        `rotate=${tag}`,
+        '-movflags',
+        '+faststart',
+        tmp,
+      ],
       { label: `tagging rotation of ${file}` },
     );
     await rename(tmp, file);

@@ -24,13 +24,31 @@ import { slidingContext } from '../operators/slidingContext.js';
 const options = {
   radius: { type: 'integer', default: 12, min: 0, max: 120, help: 'Frames either side averaged over time' },
   balance: { type: 'number', default: 0.8, min: 0, max: 1, help: 'Strength of the grey-world white balance' },
-  levels: { type: 'number', default: 1, min: 0, max: 1, help: 'Strength of the black and white point correction' },
-  max_gain: { type: 'number', default: 1.5, min: 1, max: 4, help: 'Largest white-balance gain on any channel' },
+  levels: {
+    type: 'number',
+    default: 1,
+    min: 0,
+    max: 1,
+    help: 'Strength of the black and white point correction',
+  },
+  max_gain: {
+    type: 'number',
+    default: 1.5,
+    min: 1,
+    max: 4,
+    help: 'Largest white-balance gain on any channel',
+  },
   black_percentile: { type: 'number', default: 0.5, min: 0, max: 20, help: 'Percentile taken as black' },
   white_percentile: { type: 'number', default: 99.5, min: 80, max: 100, help: 'Percentile taken as white' },
   max_black: { type: 'number', default: 0.2, min: 0, max: 0.5, help: 'Highest black point moved to 0' },
   min_white: { type: 'number', default: 0.6, min: 0.3, max: 1, help: 'Lowest white point moved to 1' },
-  step: { type: 'integer', default: 2, min: 1, max: 16, help: 'Sample every step-th pixel in each direction' },
+  step: {
+    type: 'integer',
+    default: 2,
+    min: 1,
+    max: 16,
+    help: 'Sample every step-th pixel in each direction',
+  },
 } as const;
 
 type Options = OptionValues<typeof options>;
@@ -82,7 +100,10 @@ export function measureBalance(frame: Frame, opts: Options): BalanceParams {
       }
     }
   }
-  const means = used >= samples * 0.01 && used > 0 ? sum.map((s) => s / used) : allSum.map((s) => s / Math.max(1, samples));
+  const means =
+    used >= samples * 0.01 && used > 0
+      ? sum.map((s) => s / used)
+      : allSum.map((s) => s / Math.max(1, samples));
   const grey = (means[0]! + means[1]! + means[2]!) / 3;
   const gains = means.map((m) => {
     if (m <= 1e-4 || grey <= 1e-4) return 1;
@@ -131,7 +152,9 @@ export function averageParams(list: readonly BalanceParams[]): BalanceParams {
 }
 
 /** The correction as a colour transform on normalised RGB. */
-export function balanceTransform(p: BalanceParams): (r: number, g: number, b: number, out: Float32Array) => void {
+export function balanceTransform(
+  p: BalanceParams,
+): (r: number, g: number, b: number, out: Float32Array) => void {
   const scale = 1 / (p.white - p.black);
   const [gr, gg, gb] = p.gains;
   return (r, g, b, out) => {
@@ -202,7 +225,8 @@ function autobalanceOperator(opts: Options): OperatorFunction<Frame, Frame> {
 export const autobalance = defineStage({
   kind: 'transform',
   name: 'autobalance',
-  description: 'Classical grader: grey-world white balance plus robust black/white points, smoothed over time',
+  description:
+    'Classical grader: grey-world white balance plus robust black/white points, smoothed over time',
   options,
   context: (opts) => ({ lookbehind: 0, lookahead: opts.radius }),
   produces: ['graded', 'correction'],

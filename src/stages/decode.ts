@@ -11,6 +11,12 @@
  * pool has no free frame, the stage pauses stdout; the pipe fills, ffmpeg blocks in write(), and
  * decoding stops until a frame is released. So memory is the pool whatever the footage's length.
  *
+ * Live sources cannot wait, so `on_full` can drop instead of blocking: `drop-new` discards an
+ * arriving frame when no pooled frame is free to take it; `drop-old` keeps the newest completed
+ * frame back while the pool is dry and replaces it when a newer one completes, so what is emitted
+ * is always the latest picture. Drops are counted (`droppedFrames`) and the next frame emitted
+ * after a drop is marked as a discontinuity, so temporal stages restart there.
+ *
  * Sources with more than 8 bits per channel are decoded to rgb48le (16 bits), others to rgb24.
  * Any error line ffmpeg logs about the input (a corrupt or truncated file) fails the stream, so a
  * damaged file never yields a silently shortened output; a file with no frames fails too.
@@ -31,6 +37,12 @@ const options = {
     default: 'fail',
     help: 'What a decoding error does: fail the job (nothing is written) or log it and go on',
   },
+  on_full: {
+    type: 'enum',
+    values: ['block', 'drop-new', 'drop-old'],
+    default: 'block',
+    help: 'When the pipeline falls behind: block (files: ffmpeg waits) or, for live sources, drop the newest or the oldest waiting frame',
+  },
 } as const;
 
 const SHOWINFO_FRAME = /\bn:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b/;
@@ -40,7 +52,9 @@ const ERROR_LINE = /\[(error|fatal|panic)\]/;
 const OWN_OUTPUT = /^\[(rawvideo|null) @ 0x[0-9a-f]+\]/;
 
 /** The decoder's ffmpeg arguments (exported for `vgrade explain` and tests). */
-export function decoderArgs(run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry'>): string[] {
+export function decoderArgs(
+  run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry'>,
+): string[] {
   const pixFmt = rawPixelFormat(run.geometry.depth);
   const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
   return new FfmpegArgs()
@@ -48,7 +62,18 @@ export function decoderArgs(run: Pick<RunContext, 'input' | 'caps' | 'decoderFil
     .input(run.input.ffmpegInput, { format: run.input.format })
     .output('-', {
       format: 'rawvideo',
-      options: ['-map', '0:v:0', '-an', '-sn', '-dn', ...run.caps.passthroughArgs, '-vf', filters, '-pix_fmt', pixFmt],
+      options: [
+        '-map',
+        '0:v:0',
+        '-an',
+        '-sn',
+        '-dn',
+        ...run.caps.passthroughArgs,
+        '-vf',
+        filters,
+        '-pix_fmt',
+        pixFmt,
+      ],
     })
     .toArray();
 }
@@ -64,7 +89,21 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     let nextIndex = 0;
     let complete: Frame | undefined; // pixels complete, waiting for its timestamp line
     const queue: Buffer[] = []; // chunks read from stdout and not yet copied (stdout is paused meanwhile)
+    let filledScratch = 0;
+    let scratchIndex = 0;
     let waitingForPool = false;
+    const live = opts.on_full !== 'block';
+    let skipping = false; // the arriving frame is being dropped (drop-new): its bytes are skipped
+    let dropped = 0;
+    let afterDrop = false;
+    const drop = (frame: Frame | undefined, index: number): void => {
+      dropped++;
+      afterDrop = true;
+      ptsByIndex.delete(index);
+      run.stats?.set('droppedFrames', dropped);
+      logger.debug({ frame: index, dropped }, 'frame dropped: the pipeline is behind a live source');
+      frame?.release();
+    };
     let pumping = false;
     let pumpAgain = false;
     let closed = false;
@@ -104,6 +143,21 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     const tryEmit = (): void => {
       const frame = complete;
       if (!frame || closed || !ptsByIndex.has(frame.index)) return;
+      // drop-old: while the pool is dry, hold the newest frame back (a newer one may replace it).
+      if (opts.on_full === 'drop-old' && pool.available === 0) {
+        if (!waitingForPool) {
+          waitingForPool = true;
+          pool.onAvailable(() => {
+            waitingForPool = false;
+            pump();
+          });
+        }
+        return;
+      }
+      if (afterDrop) {
+        frame.discontinuity = true;
+        afterDrop = false;
+      }
       const pts = ptsByIndex.get(frame.index);
       ptsByIndex.delete(frame.index);
       complete = undefined;
@@ -137,9 +191,24 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       do {
         pumpAgain = false;
         tryEmit();
-        while (queue.length > 0 && !closed && !complete) {
-          if (!current) {
+        while (queue.length > 0 && !closed && (live || !complete)) {
+          if (!current && !skipping) {
             current = pool.tryAcquire();
+            if (!current && live) {
+              // Never stop reading a live source: drop a frame instead.
+              if (opts.on_full === 'drop-old' && complete) {
+                // The held-back frame is the oldest waiting: its slot takes the new one.
+                current = complete;
+                complete = undefined;
+                drop(undefined, current.index);
+                current.discontinuity = false;
+              } else {
+                skipping = true;
+                filledScratch = 0;
+                scratchIndex = nextIndex++;
+                continue;
+              }
+            }
             if (!current) {
               if (!waitingForPool) {
                 waitingForPool = true;
@@ -152,10 +221,23 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
             }
             current.index = nextIndex++;
             current.discontinuity = current.index === 0;
+            current.notes.clear();
             current.active = geometry.active;
             filled = 0;
           }
           const chunk = queue[0]!;
+          if (!current) {
+            // Skipping a dropped frame's bytes (drop-new).
+            const n = Math.min(frameSize - filledScratch, chunk.length);
+            filledScratch += n;
+            if (n === chunk.length) queue.shift();
+            else queue[0] = chunk.subarray(n);
+            if (filledScratch === frameSize) {
+              skipping = false;
+              drop(undefined, scratchIndex);
+            }
+            continue;
+          }
           const target = imageBytes(current.image);
           const n = Math.min(frameSize - filled, chunk.length);
           target.set(chunk.subarray(0, n), filled);
@@ -163,6 +245,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
           if (n === chunk.length) queue.shift();
           else queue[0] = chunk.subarray(n);
           if (filled === frameSize) {
+            if (complete) drop(complete, complete.index); // drop-old: a newer frame replaces it
             complete = current;
             current = undefined;
             tryEmit();
@@ -184,13 +267,18 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         current = undefined;
         if (filled > 0) {
           subscriber.error(
-            new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label}: the decoder stopped in the middle of a frame`),
+            new RuntimeFailure(
+              'E_INPUT_CORRUPT',
+              `${run.input.label}: the decoder stopped in the middle of a frame`,
+            ),
           );
           return;
         }
       }
       if (firstError) {
-        subscriber.error(new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`));
+        subscriber.error(
+          new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`),
+        );
         return;
       }
       if (nextIndex === 0) {
@@ -221,7 +309,11 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         complete?.release();
         complete = undefined;
         subscriber.error(
-          firstError ? new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`, { cause: err }) : err,
+          firstError
+            ? new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`, {
+                cause: err,
+              })
+            : err,
         );
       },
     );

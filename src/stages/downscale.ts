@@ -62,7 +62,10 @@ export function proxyFilter(
       w === W && h === H
         ? `scale=${W}:${H}:${flags}`
         : `scale=${w}:${h}:${flags},pad=${W}:${H}:${x}:${y}:black`;
-    return { filter, geometry: { width: W, height: H, depth: source.depth, active: { x, y, width: w, height: h } } };
+    return {
+      filter,
+      geometry: { width: W, height: H, depth: source.depth, active: { x, y, width: w, height: h } },
+    };
   }
   const cw = Math.max(w, W);
   const ch = Math.max(h, H);
@@ -77,7 +80,8 @@ export function proxyFilter(
 export const downscale = defineStage({
   kind: 'transform',
   name: 'downscale',
-  description: 'Makes the proxy the graders see (runs inside the decoder ffmpeg; aspect kept by pad, crop or stretch)',
+  description:
+    'Makes the proxy the graders see (runs inside the decoder ffmpeg; aspect kept by pad, crop or stretch)',
   options,
   decoderFilter: proxyFilter,
   create: () => (source) => source,

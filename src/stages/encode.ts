@@ -29,38 +29,63 @@ import { RuntimeFailure } from '../util/errors.js';
 
 const options = {
   codec: { type: 'string', default: 'auto', help: 'Video encoder (auto: picked for the output type)' },
-  crf: { type: 'integer', default: -1, min: -1, max: 63, help: 'Constant rate factor (-1: the encoder default we pick)' },
+  crf: {
+    type: 'integer',
+    default: -1,
+    min: -1,
+    max: 63,
+    help: 'Constant rate factor (-1: the encoder default we pick)',
+  },
   preset: { type: 'string', default: 'auto', help: 'Encoder preset, e.g. medium, veryfast (auto: medium)' },
-  pix_fmt: { type: 'string', default: 'auto', help: 'Output pixel format (auto: the source layout and depth)' },
+  pix_fmt: {
+    type: 'string',
+    default: 'auto',
+    help: 'Output pixel format (auto: the source layout and depth)',
+  },
 } as const;
 
 type Options = OptionValues<typeof options>;
 
 /** The encoder's ffmpeg arguments. */
-export function encoderArgs(opts: Options, run: Pick<RunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry'>): string[] {
+export function encoderArgs(
+  opts: Options,
+  run: Pick<RunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry'>,
+): string[] {
   const media = run.media;
-  const fullSize = { width: media?.video?.width ?? run.geometry.width, height: media?.video?.height ?? run.geometry.height };
+  const fullSize = {
+    width: media?.video?.width ?? run.geometry.width,
+    height: media?.video?.height ?? run.geometry.height,
+  };
   const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
   const deep = run.geometry.depth === 16;
   const mainFormat = deep ? 'rgb48le' : 'rgb24';
   const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
-  return new FfmpegArgs()
-    .global('-hide_banner', '-nostdin', '-loglevel', 'level+error', '-y')
-    .global(
-      '-filter_complex',
-      `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
-    )
-    // -noautorotate: the pixels stay as stored and the rotation is put back as metadata.
-    .input(run.input.ffmpegInput, {
-      format: run.input.format,
-      options: rotationPlan(run.media, run.output) === 'rotate-pixels' ? [] : ['-noautorotate'],
-    })
-    .input('pipe:3', { format: 'matroska' })
-    .output(target, {
-      format: run.output.format,
-      options: ['-map', '[graded]', ...plan.streamArgs, ...run.caps.passthroughArgs, ...plan.videoArgs, ...plan.muxerArgs],
-    })
-    .toArray();
+  return (
+    new FfmpegArgs()
+      .global('-hide_banner', '-nostdin', '-loglevel', 'level+error', '-y')
+      .global(
+        '-filter_complex',
+        `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
+      )
+      // -noautorotate: the pixels stay as stored and the rotation is put back as metadata.
+      .input(run.input.ffmpegInput, {
+        format: run.input.format,
+        options: rotationPlan(run.media, run.output) === 'rotate-pixels' ? [] : ['-noautorotate'],
+      })
+      .input('pipe:3', { format: 'matroska' })
+      .output(target, {
+        format: run.output.format,
+        options: [
+          '-map',
+          '[graded]',
+          ...plan.streamArgs,
+          ...run.caps.passthroughArgs,
+          ...plan.videoArgs,
+          ...plan.muxerArgs,
+        ],
+      })
+      .toArray()
+  );
 }
 
 function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, Frame> {
@@ -79,7 +104,12 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
       run.logger.debug({ args }, 'encoder ffmpeg');
       const proc = spawnFfmpeg(run.binaries.ffmpeg, args, {
         label: `encoding ${run.output.label}`,
-        stdio: [run.input.connect ? 'pipe' : 'ignore', run.output.path === '-' ? 1 : 'ignore', 'pipe', 'pipe'],
+        stdio: [
+          run.input.connect ? 'pipe' : 'ignore',
+          run.output.path === '-' ? 1 : 'ignore',
+          'pipe',
+          'pipe',
+        ],
         logger: run.logger,
       });
       run.input.connect?.(proc.child, 'encoder');
@@ -120,7 +150,12 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
         () => {
           if (finished) return;
           if (!upstreamDone) {
-            fail(new RuntimeFailure('E_FFMPEG', `ffmpeg (encoding ${run.output.label}) stopped before the last frame`));
+            fail(
+              new RuntimeFailure(
+                'E_FFMPEG',
+                `ffmpeg (encoding ${run.output.label}) stopped before the last frame`,
+              ),
+            );
             return;
           }
           finished = true;
@@ -145,7 +180,11 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
           error: (err: unknown) => {
             // A broken pipe means ffmpeg died: report its exit instead, if it comes soon.
             const code = (err as NodeJS.ErrnoException | undefined)?.code;
-            if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || String(err).includes('closed before')) {
+            if (
+              code === 'EPIPE' ||
+              code === 'ERR_STREAM_DESTROYED' ||
+              String(err).includes('closed before')
+            ) {
               const timer = setTimeout(() => fail(err), 2000);
               proc.exited.finally(() => clearTimeout(timer)).catch(() => {});
               return;
@@ -172,7 +211,8 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
 export const encode = defineStage({
   kind: 'sink',
   name: 'encode',
-  description: 'Applies each frame\'s LUT to the full-resolution input in ffmpeg (haldclut) and encodes; other streams copied',
+  description:
+    "Applies each frame's LUT to the full-resolution input in ffmpeg (haldclut) and encodes; other streams copied",
   options,
   create: encodeFrames,
 });

@@ -42,6 +42,8 @@ export interface RunContext {
   readonly decoderFilters: readonly string[];
   /** Hald level of the per-frame LUTs (set by `merge`; 6 when no stage sets it). */
   readonly haldLevel: number;
+  /** Counters a run reports (e.g. `droppedFrames` from a live decoder). */
+  readonly stats?: Map<string, number>;
   /** Aborted when the user interrupts. */
   readonly signal: AbortSignal;
 }
@@ -86,7 +88,8 @@ export interface SinkStage<T extends OptionsTable = OptionsTable> extends StageB
   create(options: OptionValues<T>, run: RunContext): OperatorFunction<Frame, Frame>;
 }
 
-export type StageDefinition<T extends OptionsTable = OptionsTable> = SourceStage<T> | TransformStage<T> | SinkStage<T>;
+export type StageDefinition<T extends OptionsTable = OptionsTable> =
+  SourceStage<T> | TransformStage<T> | SinkStage<T>;
 
 /** Identity for `defineStage`, so option values are typed from the table inside the definition. */
 export function defineStage<T extends OptionsTable>(stage: StageDefinition<T>): StageDefinition<T> {

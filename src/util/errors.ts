@@ -59,6 +59,7 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return `${JSON.stringify(value)} of type string`;
-  if (typeof value === 'object') return `${JSON.stringify(value)} of type ${Array.isArray(value) ? 'array' : 'object'}`;
+  if (typeof value === 'object')
+    return `${JSON.stringify(value)} of type ${Array.isArray(value) ? 'array' : 'object'}`;
   return `${String(value)} of type ${typeof value}`;
 }

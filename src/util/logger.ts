@@ -6,11 +6,17 @@ export type { Logger };
  * The process logger: pino JSON on stderr, pretty-printed when stderr is a terminal.
  * Results go to stdout or files; logs and progress never go to stdout.
  */
-export function createLogger(level: LevelWithSilent = 'info', pretty = process.stderr.isTTY === true): Logger {
+export function createLogger(
+  level: LevelWithSilent = 'info',
+  pretty = process.stderr.isTTY === true,
+): Logger {
   if (pretty) {
     return pino({
       level,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, colorize: true, ignore: 'pid,hostname' },
+      },
     });
   }
   return pino({ level, base: undefined }, destination({ fd: 2, sync: true }));

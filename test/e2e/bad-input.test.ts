@@ -17,18 +17,46 @@ describe('vgrade grade with bad input', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
     clip = path.join(dir, 'clip.mkv');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '2', '-c:v', 'libx264', '-c:a', 'aac', clip]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x180:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine',
+      '-t',
+      '2',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      clip,
+    ]);
   });
   afterAll(() => cleanup());
 
-  const leftovers = async (): Promise<string[]> => (await readdir(dir)).filter((f) => f.includes('vgrade-partial'));
+  const leftovers = async (): Promise<string[]> =>
+    (await readdir(dir)).filter((f) => f.includes('vgrade-partial'));
 
-  async function expectFailure(args: string[], status: number, message: RegExp, output?: string, env?: NodeJS.ProcessEnv) {
+  async function expectFailure(
+    args: string[],
+    status: number,
+    message: RegExp,
+    output?: string,
+    env?: NodeJS.ProcessEnv,
+  ) {
     const result = await vgrade(args, env ? { env } : {});
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(status);
     // One message, not a stack trace.
-    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('vgrade:'))).toHaveLength(1);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('vgrade:')),
+    ).toHaveLength(1);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     if (output) expect(existsSync(output)).toBe(false);
     expect(await leftovers()).toEqual([]);
@@ -37,17 +65,32 @@ describe('vgrade grade with bad input', () => {
 
   it('a missing file', async () => {
     const out = path.join(dir, 'missing-out.mp4');
-    await expectFailure(['grade', path.join(dir, 'nope.mp4'), '-o', out], 2, /Input file not found: .*nope\.mp4/, out);
+    await expectFailure(
+      ['grade', path.join(dir, 'nope.mp4'), '-o', out],
+      2,
+      /Input file not found: .*nope\.mp4/,
+      out,
+    );
   });
 
   it('a file that is not video', async () => {
     const text = path.join(dir, 'notes.txt');
     await writeFile(text, 'these are not the frames you are looking for\n'.repeat(50));
     const out = path.join(dir, 'notes-out.mp4');
-    await expectFailure(['grade', text, '-o', out], 2, /Cannot read .*notes\.txt as media: it is a text file/, out);
+    await expectFailure(
+      ['grade', text, '-o', out],
+      2,
+      /Cannot read .*notes\.txt as media: it is a text file/,
+      out,
+    );
     const garbage = path.join(dir, 'garbage.mp4');
     await writeFile(garbage, Buffer.alloc(4096, 7));
-    await expectFailure(['grade', garbage, '-o', out], 2, /Cannot read .*garbage\.mp4 as media: .*Invalid data found/, out);
+    await expectFailure(
+      ['grade', garbage, '-o', out],
+      2,
+      /Cannot read .*garbage\.mp4 as media: .*Invalid data found/,
+      out,
+    );
   });
 
   it('a file with sound but no picture', async () => {
@@ -63,7 +106,12 @@ describe('vgrade grade with bad input', () => {
     const bytes = await readFile(clip);
     await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const out = path.join(dir, 'truncated-out.mp4');
-    await expectFailure(['grade', truncated, '-o', out], 1, /truncated\.mkv is damaged: .*(error|Read|Invalid)/i, out);
+    await expectFailure(
+      ['grade', truncated, '-o', out],
+      1,
+      /truncated\.mkv is damaged: .*(error|Read|Invalid)/i,
+      out,
+    );
   });
 
   it('a truncated mp4 (its index is missing)', async () => {
@@ -73,7 +121,12 @@ describe('vgrade grade with bad input', () => {
     const truncated = path.join(dir, 'cut.mp4');
     await writeFile(truncated, (await readFile(mp4)).subarray(0, 20000));
     const out = path.join(dir, 'cut-out.mp4');
-    await expectFailure(['grade', truncated, '-o', out], 2, /Cannot read .*cut\.mp4 as media: .*moov atom not found/, out);
+    await expectFailure(
+      ['grade', truncated, '-o', out],
+      2,
+      /Cannot read .*cut\.mp4 as media: .*moov atom not found/,
+      out,
+    );
   });
 
   it('a video stream with zero frames', async () => {
@@ -89,7 +142,17 @@ describe('vgrade grade with bad input', () => {
     [1919, 1079],
   ])('odd sizes grade whole: %ix%i', async (w, h) => {
     const odd = path.join(dir, `odd-${w}.mkv`);
-    await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=25,format=yuv444p`, '-t', '0.2', '-c:v', 'ffv1', odd]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${w}x${h}:rate=25,format=yuv444p`,
+      '-t',
+      '0.2',
+      '-c:v',
+      'ffv1',
+      odd,
+    ]);
     const out = path.join(dir, `odd-${w}-out.mp4`);
     const result = await vgrade(['grade', odd, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -99,12 +162,26 @@ describe('vgrade grade with bad input', () => {
 
   it('ffmpeg missing', async () => {
     const out = path.join(dir, 'noffmpeg-out.mp4');
-    await expectFailure(['grade', clip, '-o', out], 2, /VGRADE_FFMPEG.*\/nowhere\/ffmpeg/, out, { VGRADE_FFMPEG: '/nowhere/ffmpeg' });
+    await expectFailure(['grade', clip, '-o', out], 2, /VGRADE_FFMPEG.*\/nowhere\/ffmpeg/, out, {
+      VGRADE_FFMPEG: '/nowhere/ffmpeg',
+    });
   });
 
   it('ffmpeg dying in the middle of the stream', async () => {
     const long = path.join(dir, 'long.mkv');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', long]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25',
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      long,
+    ]);
     const real = await binaries();
     // A stand-in ffmpeg whose decoding run is killed 0.5 s after it starts.
     const wrapper = path.join(dir, 'dying-ffmpeg');
@@ -114,25 +191,44 @@ describe('vgrade grade with bad input', () => {
     );
     await chmod(wrapper, 0o755);
     const out = path.join(dir, 'dying-out.mp4');
-    await expectFailure(['grade', long, '-o', out], 1, /ffmpeg \(decoding .*long\.mkv\) exited with code 137/, out, {
-      VGRADE_FFMPEG: wrapper,
-      VGRADE_FFPROBE: real.ffprobe,
-    });
+    await expectFailure(
+      ['grade', long, '-o', out],
+      1,
+      /ffmpeg \(decoding .*long\.mkv\) exited with code 137/,
+      out,
+      {
+        VGRADE_FFMPEG: wrapper,
+        VGRADE_FFPROBE: real.ffprobe,
+      },
+    );
   });
 
   it('an output folder that does not exist', async () => {
     const out = path.join(dir, 'no-such-folder', 'out.mp4');
-    await expectFailure(['grade', clip, '-o', out], 1, /Cannot write .*out\.mp4: the folder .*no-such-folder does not exist/, out);
+    await expectFailure(
+      ['grade', clip, '-o', out],
+      1,
+      /Cannot write .*out\.mp4: the folder .*no-such-folder does not exist/,
+      out,
+    );
   });
 
   it('an output under a file', async () => {
     const out = path.join(clip, 'out.mp4');
-    await expectFailure(['grade', clip, '-o', out], 1, /Cannot write .*clip\.mkv\/out\.mp4: .*not a folder/, out);
+    await expectFailure(
+      ['grade', clip, '-o', out],
+      1,
+      /Cannot write .*clip\.mkv\/out\.mp4: .*not a folder/,
+      out,
+    );
   });
 
   it('a bad pipeline option names file, line, column, stage and option', async () => {
     const yaml = path.join(dir, 'bad.yaml');
-    await writeFile(yaml, 'stages:\n  - decode:\n  - downscale:\n      width: 0\n  - autobalance:\n  - merge:\n  - encode:\n');
+    await writeFile(
+      yaml,
+      'stages:\n  - decode:\n  - downscale:\n      width: 0\n  - autobalance:\n  - merge:\n  - encode:\n',
+    );
     const out = path.join(dir, 'bad-out.mp4');
     await expectFailure(
       ['grade', clip, '-o', out, '--pipeline', yaml],
@@ -150,7 +246,19 @@ describe('vgrade grade with bad input', () => {
 
   it('Ctrl-C stops cleanly, removes the partial output and exits 130', async () => {
     const long = path.join(dir, 'long-sigint.mkv');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', long]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25',
+      '-t',
+      '30',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      long,
+    ]);
     const out = path.join(dir, 'sigint-out.mp4');
     let sent = false;
     const result = await vgrade(['grade', long, '-o', out, '--progress', 'json'], {

@@ -34,11 +34,46 @@ describe('vgrade grade', () => {
     castClip = path.join(dir, 'cast.mp4');
     refClip = path.join(dir, 'reference.mp4');
     // Real footage (the shipped sample), 2 s at 320x180, and the same with a green cast plus audio.
-    await ffmpeg(['-i', SAMPLE, '-t', '2', '-vf', 'scale=320:180', '-an', '-c:v', 'libx264', '-crf', '12', refClip]);
     await ffmpeg([
-      '-i', refClip, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '2', '-vf', 'colorchannelmixer=gg=1.3:rr=0.9', '-map', '0:v', '-map', '1:a',
-      '-c:v', 'libx264', '-crf', '12', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-metadata', 'title=cast test', castClip,
+      '-i',
+      SAMPLE,
+      '-t',
+      '2',
+      '-vf',
+      'scale=320:180',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '12',
+      refClip,
+    ]);
+    await ffmpeg([
+      '-i',
+      refClip,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '2',
+      '-vf',
+      'colorchannelmixer=gg=1.3:rr=0.9',
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '12',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-metadata',
+      'title=cast test',
+      castClip,
     ]);
   });
   afterAll(() => cleanup());
@@ -63,7 +98,9 @@ describe('vgrade grade', () => {
     // of it, and the channel means come closer to the uncast reference's.
     const greenExcess = (m: [number, number, number]): number => m[1] - (m[0] + m[2]) / 2;
     expect(greenExcess(before) - greenExcess(reference)).toBeGreaterThan(20);
-    expect(Math.abs(greenExcess(after) - greenExcess(reference))).toBeLessThan((greenExcess(before) - greenExcess(reference)) / 4);
+    expect(Math.abs(greenExcess(after) - greenExcess(reference))).toBeLessThan(
+      (greenExcess(before) - greenExcess(reference)) / 4,
+    );
     expect(distance(after, reference)).toBeLessThan(distance(before, reference));
     expect((await readdir(dir)).filter((f) => f.includes('vgrade-partial'))).toEqual([]);
   });
@@ -71,8 +108,19 @@ describe('vgrade grade', () => {
   it('keeps variable frame rate timestamps frame for frame', async () => {
     const vfr = path.join(dir, 'vfr.mkv');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=50', '-t', '2',
-      '-vf', "select='lt(mod(n\\,7)\\,3)+eq(mod(n\\,11)\\,0)'", '-vsync', 'vfr', '-c:v', 'ffv1', vfr,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=50',
+      '-t',
+      '2',
+      '-vf',
+      "select='lt(mod(n\\,7)\\,3)+eq(mod(n\\,11)\\,0)'",
+      '-vsync',
+      'vfr',
+      '-c:v',
+      'ffv1',
+      vfr,
     ]);
     const out = path.join(dir, 'vfr-graded.mkv');
     const result = await vgrade(['grade', vfr, '-o', out, '--codec', 'ffv1']);
@@ -85,7 +133,17 @@ describe('vgrade grade', () => {
 
   it('grades a still at an odd size and keeps its size and format', async () => {
     const png = path.join(dir, 'odd.png');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=385x289,format=rgb24', '-frames:v', '1', '-vf', 'colorchannelmixer=bb=1.3', png]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=385x289,format=rgb24',
+      '-frames:v',
+      '1',
+      '-vf',
+      'colorchannelmixer=bb=1.3',
+      png,
+    ]);
     const out = path.join(dir, 'odd-graded.png');
     const result = await vgrade(['grade', png, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -113,8 +171,26 @@ describe('vgrade grade', () => {
 
   it('reads a stream from stdin and writes one to stdout', async () => {
     const nut = path.join(dir, 'pipe-in.nut');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '1', '-c:v', 'libx264', '-c:a', 'aac', nut]);
-    const result = await vgrade(['grade', '-', '--input-format', 'nut', '-o', '-', '-f', 'nut'], { stdin: await readFile(nut) });
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine',
+      '-t',
+      '1',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      nut,
+    ]);
+    const result = await vgrade(['grade', '-', '--input-format', 'nut', '-o', '-', '-f', 'nut'], {
+      stdin: await readFile(nut),
+    });
     expect(result.code, result.stderr).toBe(0);
     const piped = path.join(dir, 'pipe-out.nut');
     await import('node:fs/promises').then((fs) => fs.writeFile(piped, result.stdout));
@@ -125,7 +201,19 @@ describe('vgrade grade', () => {
 
   it('keeps a 10-bit source at 10 bits', async () => {
     const deep = path.join(dir, 'deep.mkv');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=128x72:rate=25', '-t', '0.4', '-pix_fmt', 'yuv422p10le', '-c:v', 'ffv1', deep]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=128x72:rate=25',
+      '-t',
+      '0.4',
+      '-pix_fmt',
+      'yuv422p10le',
+      '-c:v',
+      'ffv1',
+      deep,
+    ]);
     const out = path.join(dir, 'deep-graded.mkv');
     const result = await vgrade(['grade', deep, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -135,7 +223,17 @@ describe('vgrade grade', () => {
   it('keeps the rotation of a phone video as metadata, pixels untouched', async () => {
     const rotated = path.join(dir, 'rotated.mp4');
     const plain = path.join(dir, 'plain.mp4');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x96:rate=25', '-t', '0.4', '-c:v', 'libx264', plain]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x96:rate=25',
+      '-t',
+      '0.4',
+      '-c:v',
+      'libx264',
+      plain,
+    ]);
     await ffmpeg(['-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
     const out = path.join(dir, 'rotated-graded.mp4');
     const result = await vgrade(['grade', rotated, '-o', out]);
@@ -149,11 +247,33 @@ describe('vgrade grade', () => {
 });
 
 describe('vgrade grade with Debian ffmpeg 5.1 as well', () => {
-  it.runIf(process.env.CI || stat('/usr/bin/ffmpeg').then(() => true, () => false))('grades a clip with /usr/bin/ffmpeg', async () => {
+  it.runIf(
+    process.env.CI ||
+      stat('/usr/bin/ffmpeg').then(
+        () => true,
+        () => false,
+      ),
+  )('grades a clip with /usr/bin/ffmpeg', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       const clip = path.join(dir, 'c.mp4');
-      await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', '1', '-c:v', 'libx264', '-c:a', 'aac', clip]);
+      await ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x180:rate=25',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine',
+        '-t',
+        '1',
+        '-c:v',
+        'libx264',
+        '-c:a',
+        'aac',
+        clip,
+      ]);
       const out = path.join(dir, 'o.mp4');
       const env = { VGRADE_FFMPEG: '/usr/bin/ffmpeg', VGRADE_FFPROBE: '/usr/bin/ffprobe' };
       const doctor = await vgrade(['doctor', '--json'], { env });

@@ -17,7 +17,12 @@ export interface CliResult {
 /** Runs the built `vgrade` CLI (npm test builds it first) and collects what it printed. */
 export function vgrade(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; stdin?: Buffer; cwd?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    stdin?: Buffer;
+    cwd?: string;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {

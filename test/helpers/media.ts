@@ -18,11 +18,32 @@ export async function ffmpeg(args: string[], bin?: string): Promise<void> {
 }
 
 /** Raw rgb24 frames of a file, decoded with frame-rate passthrough, as one buffer per frame. */
-export async function decodeRgb(file: string, width: number, height: number, extra: string[] = []): Promise<Buffer[]> {
+export async function decodeRgb(
+  file: string,
+  width: number,
+  height: number,
+  extra: string[] = [],
+): Promise<Buffer[]> {
   const ff = (await binaries()).ffmpeg;
   const { stdout } = await run(
     ff,
-    ['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', ...extra, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      file,
+      '-map',
+      '0:v:0',
+      '-vsync',
+      'passthrough',
+      ...extra,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 },
   );
   const size = width * height * 3;
@@ -34,19 +55,30 @@ export async function decodeRgb(file: string, width: number, height: number, ext
 /** ffprobe's JSON for a file's streams and format (and frames when asked). */
 export async function probe(file: string, extra: string[] = []): Promise<any> {
   const fp = (await binaries()).ffprobe;
-  const { stdout } = await run(fp, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ...extra, file], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    fp,
+    ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ...extra, file],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout);
 }
 
 /** Video frame timestamps (seconds) as ffprobe reads them. */
 export async function frameTimes(file: string): Promise<number[]> {
-  const json = await probe(file, ['-select_streams', 'v:0', '-show_entries', 'frame=pkt_pts_time,best_effort_timestamp_time']);
+  const json = await probe(file, [
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'frame=pkt_pts_time,best_effort_timestamp_time',
+  ]);
   return (json.frames as any[]).map((f) => Number(f.best_effort_timestamp_time ?? f.pkt_pts_time));
 }
 
-export async function tempDir(prefix = 'vgrade-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'vgrade-test-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -5,7 +5,12 @@ import { getCapabilities, getProbeVersion } from '../../ffmpeg/capabilities.js';
 /** Encoders and filters the product uses or compares against, and what each is for. */
 const ENCODERS = ['libx264', 'libx265', 'libvpx-vp9', 'prores_ks', 'ffv1', 'png', 'tiff', 'mjpeg'];
 const FILTERS = ['haldclut', 'lut3d', 'scale', 'pad', 'showinfo', 'normalize', 'grayworld', 'colorcorrect'];
-const MODEL_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs'];
+const MODEL_PACKAGES = [
+  '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs',
+];
 
 function installed(name: string): string | undefined {
   try {
@@ -23,7 +28,12 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
   const caps = await getCapabilities(binaries.ffmpeg);
   const probe = await getProbeVersion(binaries.ffprobe);
   const report = {
-    ffmpeg: { path: binaries.ffmpeg, from: binaries.source, version: caps.version, release: `${caps.major}.${caps.minor}` },
+    ffmpeg: {
+      path: binaries.ffmpeg,
+      from: binaries.source,
+      version: caps.version,
+      release: `${caps.major}.${caps.minor}`,
+    },
     ffprobe: { path: binaries.ffprobe, version: probe.version },
     timestampPassthrough: caps.passthroughArgs.join(' '),
     encoders: Object.fromEntries(ENCODERS.map((e) => [e, caps.encoders.has(e)])),
@@ -45,11 +55,14 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
     'filters:  ' + FILTERS.map((f) => `${f} ${yes(caps.filters.has(f))}`).join(', '),
     'model backend: ' +
       (MODEL_PACKAGES.some((p) => report.modelBackend[p])
-        ? MODEL_PACKAGES.filter((p) => report.modelBackend[p]).map((p) => `${p} ${report.modelBackend[p]}`).join(', ')
+        ? MODEL_PACKAGES.filter((p) => report.modelBackend[p])
+            .map((p) => `${p} ${report.modelBackend[p]}`)
+            .join(', ')
         : 'none installed (the neural stages are not part of this build; grading uses the classical pipeline)'),
     `node ${report.node}`,
   ];
-  if (!caps.filters.has('haldclut')) lines.push('PROBLEM: this ffmpeg lacks haldclut, which the encoder needs');
+  if (!caps.filters.has('haldclut'))
+    lines.push('PROBLEM: this ffmpeg lacks haldclut, which the encoder needs');
   process.stdout.write(`${lines.join('\n')}\n`);
   return caps.filters.has('haldclut') ? 0 : 1;
 }

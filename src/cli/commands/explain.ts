@@ -6,9 +6,18 @@ import { UsageError } from '../../util/errors.js';
 const MB = 1024 * 1024;
 
 /** `vgrade explain PIPELINE`: stages, where each runs, context, ring size, delay, memory. */
-export async function runExplain(opts: { pipeline: string; size: string; depth: 8 | 16; sets: string[] }): Promise<number> {
+export async function runExplain(opts: {
+  pipeline: string;
+  size: string;
+  depth: 8 | 16;
+  sets: string[];
+}): Promise<number> {
   const match = /^(\d+)x(\d+)$/.exec(opts.size);
-  if (!match) throw new UsageError('E_USAGE', `Expected WxH (e.g. 1920x1080) for --size but received ${JSON.stringify(opts.size)}`);
+  if (!match)
+    throw new UsageError(
+      'E_USAGE',
+      `Expected WxH (e.g. 1920x1080) for --size but received ${JSON.stringify(opts.size)}`,
+    );
   const source = { width: Number(match[1]), height: Number(match[2]), depth: opts.depth };
   const spec = applyOverrides(await loadPipeline(resolvePipelinePath(opts.pipeline)), opts.sets);
   const pipeline = compilePipeline(spec);

@@ -70,7 +70,10 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
   try {
     for (const job of jobs) {
       if (abort.signal.aborted) break;
-      const input = job.input === '-' ? new StdinTee(process.stdin).input(cmd.inputFormat) : fileInput(job.input, cmd.inputFormat);
+      const input =
+        job.input === '-'
+          ? new StdinTee(process.stdin).input(cmd.inputFormat)
+          : fileInput(job.input, cmd.inputFormat);
       try {
         const result = await gradeOne(pipeline, input, job.output, {
           logger,
@@ -81,9 +84,13 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
         });
         progress.finish();
         if (mode === 'json') {
-          process.stderr.write(`${JSON.stringify({ type: 'done', input: result.input, output: result.output, frames: result.frames, seconds: +result.seconds.toFixed(3) })}\n`);
+          process.stderr.write(
+            `${JSON.stringify({ type: 'done', input: result.input, output: result.output, frames: result.frames, seconds: +result.seconds.toFixed(3) })}\n`,
+          );
         } else if (!cmd.quiet && job.output.path !== '-') {
-          process.stderr.write(`${result.input} -> ${result.output} (${result.frames} frames, ${result.seconds.toFixed(1)} s)\n`);
+          process.stderr.write(
+            `${result.input} -> ${result.output} (${result.frames} frames, ${result.seconds.toFixed(1)} s)\n`,
+          );
         }
       } catch (err) {
         progress.finish();
@@ -92,8 +99,13 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
           return 130;
         }
         const status = err instanceof VgradeError ? err.exitCode : 1;
-        process.stderr.write(`vgrade: ${err instanceof VgradeError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-        if (mode === 'json') process.stderr.write(`${JSON.stringify({ type: 'error', input: job.input, message: (err as Error).message })}\n`);
+        process.stderr.write(
+          `vgrade: ${err instanceof VgradeError ? err.message : ((err as Error).stack ?? String(err))}\n`,
+        );
+        if (mode === 'json')
+          process.stderr.write(
+            `${JSON.stringify({ type: 'error', input: job.input, message: (err as Error).message })}\n`,
+          );
         worst = Math.max(worst, status);
       }
     }
