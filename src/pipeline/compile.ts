@@ -70,6 +70,12 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
     }
     let placement: StagePlacement = 'node';
     if (definition.kind === 'transform' && definition.decoderFilter) {
+      if (stages.some((s) => s.definition === definition)) {
+        throw new UsageError(
+          'E_PIPELINE_ORDER',
+          `${where}: ${file} has ${entry.name} twice; one proxy size is enough`,
+        );
+      }
       if (!fusing) {
         throw new UsageError(
           'E_PIPELINE_ORDER',

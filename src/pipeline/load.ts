@@ -160,9 +160,9 @@ export function applyOverrides(spec: PipelineSpec, sets: readonly string[]): Pip
     if (!stages.some((s) => s.name === stageName)) {
       throw new UsageError(
         'E_USAGE',
-        `--set ${set}: ${path.basename(spec.file)} has no stage named ${JSON.stringify(stageName)} (it has ${stages
-          .map((s) => s.name)
-          .join(', ')})`,
+        `--set ${set}: ${path.basename(spec.file)} has no stage named ${JSON.stringify(stageName)} (it has ${[
+          ...new Set(stages.map((s) => s.name)),
+        ].join(', ')})`,
       );
     }
     let value: unknown;

@@ -42,7 +42,16 @@ export function pipelineSchema(): Record<string, unknown> {
     type: 'object',
     properties: {
       description: { type: 'string' },
-      stages: { type: 'array', minItems: 1, items: { oneOf: stageSchemas } },
+      stages: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          oneOf: [
+            { type: 'string', enum: [...STAGES.keys()], description: 'A stage with its default options' },
+            ...stageSchemas,
+          ],
+        },
+      },
     },
     required: ['stages'],
     additionalProperties: false,

@@ -45,6 +45,12 @@ export function planEncoder(
   const ext = output.path === '-' ? '' : path.extname(output.path).toLowerCase();
   const deep = (media?.video?.bitsPerChannel ?? 8) > 8;
   const codecChoice = output.overrides.codec ?? choices.codec;
+  if (codecChoice !== 'auto' && caps.encoders.size > 0 && !caps.encoders.has(codecChoice)) {
+    throw new UsageError(
+      'E_USAGE',
+      `The ffmpeg in use (${caps.path}) has no ${codecChoice} encoder, needed for ${output.label}`,
+    );
+  }
   const crf = output.overrides.crf ?? (choices.crf >= 0 ? choices.crf : undefined);
   const preset = output.overrides.preset ?? (choices.preset !== 'auto' ? choices.preset : undefined);
   const want = (name: string): string => {
@@ -116,13 +122,20 @@ export function planEncoder(
   const isWebm = format === 'webm';
   const codec = codecChoice !== 'auto' ? codecChoice : isWebm ? want('libvpx-vp9') : want('libx264');
   const videoArgs = ['-c:v', codec];
+  const c = media?.video;
+  const rgbSource =
+    /^(rgb|bgr|gbr|argb|abgr|pal8|gray|ya)/.test(c?.pixFmt ?? '') ||
+    c?.colorSpace === 'gbr' ||
+    c?.colorSpace === 'rgb';
+  // Full-range YUV stays full range (yuvj*); 10-bit has no yuvj format, so it becomes limited.
+  const fullRange = c?.colorRange === 'pc' && !rgbSource;
   let pix = choices.pix_fmt;
   if (pix === 'auto') {
-    const layout = chroma(media?.video?.pixFmt);
+    const layout = chroma(c?.pixFmt);
     const odd = frameSize.width % 2 === 1 || frameSize.height % 2 === 1;
     // 4:2:0 needs even sizes; keep odd-sized sources whole in 4:4:4 rather than crop them.
     const sub = odd ? '444' : layout;
-    pix = `yuv${sub}p${deep ? '10le' : ''}`;
+    pix = deep ? `yuv${sub}p10le` : fullRange ? `yuvj${sub}p` : `yuv${sub}p`;
   }
   videoArgs.push('-pix_fmt', pix);
   if (codec === 'libx264' || codec === 'libx265') {
@@ -134,10 +147,11 @@ export function planEncoder(
     if (crf !== undefined) videoArgs.push('-crf', String(crf));
     if (preset) videoArgs.push('-preset', preset);
   }
-  const c = media?.video;
+  // The range tag says what the written data is; an RGB source's matrix (gbr) means nothing for YUV.
+  const rangeTag = pix.startsWith('yuvj') ? 'pc' : rgbSource ? undefined : fullRange ? 'tv' : c?.colorRange;
   for (const [flag, value] of [
-    ['-color_range', c?.colorRange],
-    ['-colorspace', c?.colorSpace],
+    ['-color_range', rangeTag],
+    ['-colorspace', rgbSource ? undefined : c?.colorSpace],
     ['-color_primaries', c?.colorPrimaries],
     ['-color_trc', c?.colorTransfer],
   ] as const) {
@@ -151,6 +165,10 @@ export function planEncoder(
     streamArgs.push('-map', '0:s?', '-c:s', 'copy');
   const muxerArgs = ['-max_muxing_queue_size', '4096'];
   if (MP4_LIKE.has(ext) && output.path !== '-') muxerArgs.push('-movflags', '+faststart');
+  // MP4 on a pipe cannot seek back to write its index: fragment it instead.
+  if (output.path === '-' && (format === 'mp4' || format === 'mov' || format === 'ismv')) {
+    muxerArgs.push('-movflags', '+frag_keyframe+empty_moov');
+  }
   return {
     videoArgs,
     streamArgs,

@@ -92,6 +92,9 @@ export type StageDefinition<T extends OptionsTable = OptionsTable> =
   SourceStage<T> | TransformStage<T> | SinkStage<T>;
 
 /** Identity for `defineStage`, so option values are typed from the table inside the definition. */
+export function defineStage<T extends OptionsTable>(stage: SourceStage<T>): SourceStage<T>;
+export function defineStage<T extends OptionsTable>(stage: TransformStage<T>): TransformStage<T>;
+export function defineStage<T extends OptionsTable>(stage: SinkStage<T>): SinkStage<T>;
 export function defineStage<T extends OptionsTable>(stage: StageDefinition<T>): StageDefinition<T> {
   return stage;
 }

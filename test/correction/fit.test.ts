@@ -143,7 +143,7 @@ describe('fitLut: non-linear grades', () => {
     expect(loose.mean).toBeLessThan(tight.mean);
   });
 
-  // BUG (src/correction/fit.ts, last loop): each lattice point takes resid / (weight + shrink).
+  // Regression (fixed; src/correction/fit.ts, last loop): each lattice point takes resid / (weight + shrink).
   // With shrink 0 (the merge stage allows min 0 for `shrink`) every point that no sample reaches
   // has 0 * (1 / 0) = NaN, and NaN survives the clamp `v < 0 ? 0 : v > 1 ? 1 : v`. A real frame
   // leaves most of the cube empty: on this gradient frame at 36^3, 135867 of 139968 values are NaN.

@@ -169,6 +169,35 @@ describe('vgrade grade', () => {
     expect((await readdir(outDir)).sort()).toEqual(['batch.png', 'cast.mp4']);
   });
 
+  it('grades an image sequence into an image sequence', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(dir, 'seq'));
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=96x64:rate=10',
+      '-frames:v',
+      '5',
+      path.join(dir, 'seq', 'f%03d.png'),
+    ]);
+    await mkdir(path.join(dir, 'seq-out'));
+    const result = await vgrade([
+      'grade',
+      path.join(dir, 'seq', 'f%03d.png'),
+      '-o',
+      path.join(dir, 'seq-out', 'g%03d.png'),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await readdir(path.join(dir, 'seq-out'))).sort()).toEqual([
+      'g001.png',
+      'g002.png',
+      'g003.png',
+      'g004.png',
+      'g005.png',
+    ]);
+  });
+
   it('reads a stream from stdin and writes one to stdout', async () => {
     const nut = path.join(dir, 'pipe-in.nut');
     await ffmpeg([

@@ -444,7 +444,7 @@ describe('slidingContext: frames from a FramePool', () => {
     expect(pool.inUse).toBe(0);
   });
 
-  // BUG (src/operators/slidingContext.ts): unsubscribing downstream does not reach a synchronous
+  // Regression (fixed; src/operators/slidingContext.ts): unsubscribing downstream does not reach a synchronous
   // source. The operator subscribes to its source with a plain observer (`source.subscribe({...})`),
   // so the source's subscriber is not closed until that call returns; after take(2) unsubscribes,
   // the source keeps acquiring frames, the operator keeps queueing them in `pending` (beyond
@@ -468,7 +468,7 @@ describe('slidingContext: frames from a FramePool', () => {
     expect(pool.inUse).toBe(0);
   });
 
-  // BUG (src/operators/slidingContext.ts, emitOldest): the doc says `before` items are borrowed and
+  // Regression (fixed; src/operators/slidingContext.ts, emitOldest): the doc says `before` items are borrowed and
   // valid during `next`, but when the history is full the oldest entry is released *before*
   // `subscriber.next` is called, while it is still in the `before` array handed downstream. With
   // real frames that item is back in the pool during `next` (refs 0): a downstream that acquires a

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, parsePipeline, type PipelineSpec, type StageEntry } from '../../src/pipeline/load.js';
+import {
+  applyOverrides,
+  parsePipeline,
+  type PipelineSpec,
+  type StageEntry,
+} from '../../src/pipeline/load.js';
 import { UsageError } from '../../src/util/errors.js';
 
 /** The stage entries as plain data (maps as objects) for exact comparison. */
@@ -48,7 +53,12 @@ describe('parsePipeline: the stage forms', () => {
         position: 'x.yaml:4:5',
         optionPositions: { radius: 'x.yaml:4:27', balance: 'x.yaml:4:39' },
       },
-      { name: 'merge', options: { hald_level: 4 }, position: 'x.yaml:5:5', optionPositions: { hald_level: 'x.yaml:6:19' } },
+      {
+        name: 'merge',
+        options: { hald_level: 4 },
+        position: 'x.yaml:5:5',
+        optionPositions: { hald_level: 'x.yaml:6:19' },
+      },
       { name: 'encode', options: {}, position: 'x.yaml:7:5', optionPositions: {} },
     ]);
   });
@@ -67,7 +77,7 @@ describe('parsePipeline: the stage forms', () => {
     expect(spec.stages.map((s) => s.options)).toEqual([{}, {}]);
   });
 
-  it('keeps option values as written (type checks are the compiler\'s): strings, booleans, nested maps, null', () => {
+  it("keeps option values as written (type checks are the compiler's): strings, booleans, nested maps, null", () => {
     const text = 'stages:\n  - decode: {a: pad, b: true, c: }\n  - x:\n      d: {e: 1}\n';
     const spec = parsePipeline(text, 'v.yaml');
     expect(spec.stages[0]!.options).toEqual({ a: 'pad', b: true, c: null });
@@ -91,7 +101,10 @@ describe('parsePipeline: errors are E_PIPELINE_SYNTAX with file:line:col', () =>
   });
 
   it('bad YAML: a tab used as indentation', () => {
-    expectSyntaxError('stages:\n  - decode:\n\tfoo\n', 'x.yaml:3:1: invalid YAML: Tabs are not allowed as indentation');
+    expectSyntaxError(
+      'stages:\n  - decode:\n\tfoo\n',
+      'x.yaml:3:1: invalid YAML: Tabs are not allowed as indentation',
+    );
   });
 
   it('a top-level key other than stages and description', () => {
@@ -142,7 +155,10 @@ describe('parsePipeline: errors are E_PIPELINE_SYNTAX with file:line:col', () =>
 
   it('a stage name or option name that is not text', () => {
     expectSyntaxError('stages:\n  - 5: {}\n', 'x.yaml:2:5: expected a stage name for stages[0]');
-    expectSyntaxError('stages:\n  - decode: {5: 1}\n', 'x.yaml:2:14: expected an option name in stages[0].decode');
+    expectSyntaxError(
+      'stages:\n  - decode: {5: 1}\n',
+      'x.yaml:2:14: expected an option name in stages[0].decode',
+    );
   });
 });
 
@@ -162,9 +178,19 @@ describe('applyOverrides', () => {
     const out = applyOverrides(spec, ['autobalance.radius=5']);
     expect(plain(out.stages)).toEqual([
       { name: 'decode', options: {}, position: 'g.yaml:2:5', optionPositions: {} },
-      { name: 'autobalance', options: { radius: 5 }, position: 'g.yaml:3:5', optionPositions: { radius: '--set autobalance.radius=5' } },
+      {
+        name: 'autobalance',
+        options: { radius: 5 },
+        position: 'g.yaml:3:5',
+        optionPositions: { radius: '--set autobalance.radius=5' },
+      },
       { name: 'merge', options: {}, position: 'g.yaml:4:5', optionPositions: {} },
-      { name: 'autobalance', options: { radius: 5 }, position: 'g.yaml:5:5', optionPositions: { radius: '--set autobalance.radius=5' } },
+      {
+        name: 'autobalance',
+        options: { radius: 5 },
+        position: 'g.yaml:5:5',
+        optionPositions: { radius: '--set autobalance.radius=5' },
+      },
       { name: 'encode', options: {}, position: 'g.yaml:6:5', optionPositions: {} },
     ]);
     expect(out.file).toBe('pipelines/g.yaml');
@@ -224,7 +250,13 @@ describe('applyOverrides', () => {
   });
 
   it('a malformed --set', () => {
-    for (const set of ['autobalance', 'autobalance.radius', 'autobalance.=1', '.radius=1', 'autobalance radius=1']) {
+    for (const set of [
+      'autobalance',
+      'autobalance.radius',
+      'autobalance.=1',
+      '.radius=1',
+      'autobalance radius=1',
+    ]) {
       const err = usageError(() => applyOverrides(spec, [set]));
       expect(err.code).toBe('E_USAGE');
       expect(err.exitCode).toBe(2);

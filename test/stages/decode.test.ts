@@ -10,6 +10,7 @@ import { fileInput } from '../../src/run/input.js';
 import { fileOutput } from '../../src/run/output.js';
 import { decode } from '../../src/stages/decode.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { defaultOptions } from '../../src/pipeline/options.js';
 import type { Frame } from '../../src/frame/frame.js';
 
 interface Seen {
@@ -38,7 +39,7 @@ async function decodeSlowly(file: string, onFull: string, holdMs: number) {
   const run = { ...base, stats };
   const seen: Seen[] = [];
   await new Promise<void>((resolve, reject) =>
-    decode.open({ errors: 'fail', on_full: onFull } as never, run).subscribe({
+    decode.open({ ...defaultOptions(decode.options), on_full: onFull as 'block' }, run).subscribe({
       next: (frame: Frame) => {
         seen.push({ index: frame.index, discontinuity: frame.discontinuity, first: frame.image.data[0]! });
         setTimeout(() => frame.release(), holdMs);

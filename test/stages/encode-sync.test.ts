@@ -13,6 +13,7 @@ import { decode } from '../../src/stages/decode.js';
 import { encode } from '../../src/stages/encode.js';
 import { fillLut } from '../../src/correction/lut3d.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { defaultOptions } from '../../src/pipeline/options.js';
 import type { Frame } from '../../src/frame/frame.js';
 
 /**
@@ -32,29 +33,49 @@ describe('encode pairs every frame with its own LUT', () => {
   ] as const) {
     it(name, async () => {
       const src = path.join(dir, `${name.replace(/\W/g, '')}.mkv`);
-      await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x36:rate=50', '-t', '1.2', ...args, '-c:v', 'ffv1', src]);
+      await ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=64x36:rate=50',
+        '-t',
+        '1.2',
+        ...args,
+        '-c:v',
+        'ffv1',
+        src,
+      ]);
       const out = path.join(dir, `${name.replace(/\W/g, '')}-out.mkv`);
       const binaries = await resolveBinaries();
       const caps = await getCapabilities(binaries.ffmpeg);
       const pipeline = compilePipeline(parsePipeline('stages: [decode, encode]', 'sync.yaml'));
       const output = fileOutput(out, { codec: 'ffv1' });
-      const run = await prepareRun(pipeline, fileInput(src), { ...output, tmpPath: out }, {
-        logger: silentLogger,
-        binaries,
-        caps,
-        signal: new AbortController().signal,
-      });
+      const run = await prepareRun(
+        pipeline,
+        fileInput(src),
+        { ...output, tmpPath: out },
+        {
+          logger: silentLogger,
+          binaries,
+          caps,
+          signal: new AbortController().signal,
+        },
+      );
       const seen: number[] = [];
       await new Promise<void>((resolve, reject) =>
         decode
-          .open({ errors: 'fail' } as never, run)
+          .open(defaultOptions(decode.options), run)
           .pipe(
             map((frame: Frame) => {
               const level = ((frame.index * 7) % 256) / 255;
-              frame.lut = fillLut(run.haldLevel ** 2, (_r, _g, _b, o) => o.fill(level), frame.lutStorage(run.haldLevel ** 2));
+              frame.lut = fillLut(
+                run.haldLevel ** 2,
+                (_r, _g, _b, o) => o.fill(level),
+                frame.lutStorage(run.haldLevel ** 2),
+              );
               return frame;
             }),
-            encode.create({ codec: 'ffv1', crf: -1, preset: 'auto', pix_fmt: 'auto' } as never, run),
+            encode.create({ ...defaultOptions(encode.options), codec: 'ffv1' }, run),
           )
           .subscribe({ next: (f) => (seen.push(f.index), f.release()), error: reject, complete: resolve }),
       );

@@ -1,0 +1,544 @@
+import { describe, expect, it } from 'vitest';
+import { planEncoder, type EncodeChoices, type EncoderPlan } from '../../src/run/encoderSettings.js';
+import { fileOutput, stdoutOutput, type OutputTarget } from '../../src/run/output.js';
+import type { FfmpegCapabilities } from '../../src/ffmpeg/capabilities.js';
+import type { MediaInfo, VideoStreamInfo } from '../../src/ffmpeg/probe.js';
+import { UsageError } from '../../src/util/errors.js';
+
+function fakeCaps(
+  encoders: string[] = [
+    'libx264',
+    'libx265',
+    'libvpx-vp9',
+    'libwebp',
+    'png',
+    'apng',
+    'tiff',
+    'mjpeg',
+    'ffv1',
+    'libopus',
+    'aac',
+  ],
+): FfmpegCapabilities {
+  return {
+    path: '/opt/ffmpeg/bin/ffmpeg',
+    version: '5.1.6-0+deb12u1',
+    major: 5,
+    minor: 1,
+    versionGuessed: false,
+    libraries: {},
+    encoders: new Set(encoders),
+    filters: new Set(['haldclut', 'scale', 'pad', 'crop', 'format', 'showinfo']),
+    muxers: new Set(['mp4', 'mov', 'matroska', 'webm', 'nut', 'image2', 'yuv4mpegpipe']),
+    pixFmts: new Map(),
+    passthroughArgs: ['-fps_mode', 'passthrough'],
+  };
+}
+
+function media(video: Partial<VideoStreamInfo> = {}): MediaInfo {
+  return {
+    path: 'in.mp4',
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    audioStreams: 1,
+    subtitleStreams: 0,
+    dataStreams: 0,
+    chapters: 0,
+    video: {
+      index: 0,
+      codec: 'h264',
+      width: 1920,
+      height: 1080,
+      pixFmt: 'yuv420p',
+      bitsPerChannel: 8,
+      rotation: 0,
+      isStill: false,
+      hasAlpha: false,
+      ...video,
+    },
+  };
+}
+
+const AUTO: EncodeChoices = { codec: 'auto', crf: -1, preset: 'auto', pix_fmt: 'auto' };
+const HD = { width: 1920, height: 1080 };
+const caps = fakeCaps();
+
+function plan(
+  output: OutputTarget,
+  m: MediaInfo | undefined = media(),
+  choices: Partial<EncodeChoices> = {},
+  size = HD,
+): EncoderPlan {
+  return planEncoder(output, m, { ...AUTO, ...choices }, caps, size);
+}
+
+/** The value following `flag` in `args`, or undefined. */
+function arg(args: readonly string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+const MP4_STREAMS = [
+  '-map',
+  '0:a?',
+  '-map_metadata',
+  '0',
+  '-map_chapters',
+  '0',
+  '-c:a',
+  'copy',
+  '-map',
+  '0:s?',
+  '-c:s',
+  'mov_text',
+];
+const MKV_STREAMS = [
+  '-map',
+  '0:a?',
+  '-map_metadata',
+  '0',
+  '-map_chapters',
+  '0',
+  '-c:a',
+  'copy',
+  '-map',
+  '0:s?',
+  '-c:s',
+  'copy',
+];
+
+describe('planEncoder: video files', () => {
+  it('mp4 default: libx264 yuv420p crf 18 preset medium, audio copied, mov_text subtitles, +faststart', () => {
+    expect(plan(fileOutput('out.mp4'))).toEqual({
+      videoArgs: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', '-preset', 'medium'],
+      streamArgs: MP4_STREAMS,
+      muxerArgs: ['-max_muxing_queue_size', '4096', '-movflags', '+faststart'],
+      description: 'libx264 yuv420p crf 18',
+    });
+  });
+
+  it('mov and m4v are mp4-like; the extension is matched in any case', () => {
+    for (const file of ['out.mov', 'out.m4v', 'OUT.MP4']) {
+      const p = plan(fileOutput(file));
+      expect(p.streamArgs, file).toEqual(MP4_STREAMS);
+      expect(p.muxerArgs, file).toEqual(['-max_muxing_queue_size', '4096', '-movflags', '+faststart']);
+    }
+  });
+
+  it('mkv: subtitles copied, no faststart', () => {
+    expect(plan(fileOutput('out.mkv'))).toEqual({
+      videoArgs: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', '-preset', 'medium'],
+      streamArgs: MKV_STREAMS,
+      muxerArgs: ['-max_muxing_queue_size', '4096'],
+      description: 'libx264 yuv420p crf 18',
+    });
+  });
+
+  it('10-bit source: yuv420p10le', () => {
+    const p = plan(fileOutput('out.mp4'), media({ pixFmt: 'yuv420p10le', bitsPerChannel: 10 }));
+    expect(p.videoArgs).toEqual([
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p10le',
+      '-crf',
+      '18',
+      '-preset',
+      'medium',
+    ]);
+    expect(p.description).toBe('libx264 yuv420p10le crf 18');
+  });
+
+  it('4:2:2 source keeps 4:2:2 (8 and 10 bits); 4:4:4 and RGB sources give 4:4:4', () => {
+    const pix = (v: Partial<VideoStreamInfo>): string | undefined =>
+      arg(plan(fileOutput('o.mkv'), media(v)).videoArgs, '-pix_fmt');
+    expect(pix({ pixFmt: 'yuv422p' })).toBe('yuv422p');
+    expect(pix({ pixFmt: 'yuv422p10le', bitsPerChannel: 10 })).toBe('yuv422p10le');
+    expect(pix({ pixFmt: 'yuvj422p' })).toBe('yuv422p');
+    expect(pix({ pixFmt: 'yuv444p' })).toBe('yuv444p');
+    expect(pix({ pixFmt: 'rgb24' })).toBe('yuv444p');
+    expect(pix({ pixFmt: 'gbrp10le', bitsPerChannel: 10 })).toBe('yuv444p10le');
+    expect(pix({ pixFmt: 'yuvj420p' })).toBe('yuv420p');
+  });
+
+  it('odd frame size: yuv444p (4:2:0 and 4:2:2 need even sizes)', () => {
+    const pix = (
+      size: { width: number; height: number },
+      v: Partial<VideoStreamInfo> = {},
+    ): string | undefined => arg(plan(fileOutput('o.mp4'), media(v), {}, size).videoArgs, '-pix_fmt');
+    expect(pix({ width: 385, height: 289 })).toBe('yuv444p');
+    expect(pix({ width: 386, height: 289 })).toBe('yuv444p');
+    expect(pix({ width: 385, height: 288 })).toBe('yuv444p');
+    expect(pix({ width: 385, height: 289 }, { pixFmt: 'yuv422p10le', bitsPerChannel: 10 })).toBe(
+      'yuv444p10le',
+    );
+    expect(pix({ width: 386, height: 288 })).toBe('yuv420p');
+  });
+
+  it('no media information (a pipe): 8-bit 4:2:0', () => {
+    expect(plan(fileOutput('o.mp4'), undefined).videoArgs).toEqual([
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '18',
+      '-preset',
+      'medium',
+    ]);
+  });
+
+  it('webm: libvpx-vp9 crf 30 with -b:v 0, libopus audio, no subtitles, no faststart', () => {
+    expect(plan(fileOutput('out.webm'))).toEqual({
+      videoArgs: ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuv420p', '-crf', '30', '-b:v', '0'],
+      streamArgs: ['-map', '0:a?', '-map_metadata', '0', '-map_chapters', '0', '-c:a', 'libopus'],
+      muxerArgs: ['-max_muxing_queue_size', '4096'],
+      description: 'libvpx-vp9 yuv420p',
+    });
+    // A preset becomes libvpx's -deadline; a crf replaces 30.
+    expect(plan(fileOutput('out.webm'), media(), { preset: 'good', crf: 24 }).videoArgs).toEqual([
+      '-c:v',
+      'libvpx-vp9',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '24',
+      '-b:v',
+      '0',
+      '-deadline',
+      'good',
+    ]);
+  });
+
+  it('y4m: rawvideo, no audio or subtitles; 4:4:4 kept, else 4:2:0', () => {
+    expect(plan(fileOutput('out.y4m'), media({ pixFmt: 'yuv444p' }))).toEqual({
+      videoArgs: ['-c:v', 'rawvideo', '-pix_fmt', 'yuv444p'],
+      streamArgs: ['-an', '-sn'],
+      muxerArgs: [],
+      description: 'y4m yuv444p',
+    });
+    expect(plan(stdoutOutput('y4m')).videoArgs).toEqual(['-c:v', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  });
+});
+
+describe('planEncoder: standard output', () => {
+  it('nut (the default) and matroska: subtitles copied, no faststart', () => {
+    for (const format of [undefined, 'matroska']) {
+      const p = plan(stdoutOutput(format));
+      expect(p.videoArgs).toEqual([
+        '-c:v',
+        'libx264',
+        '-pix_fmt',
+        'yuv420p',
+        '-crf',
+        '18',
+        '-preset',
+        'medium',
+      ]);
+      expect(p.streamArgs).toEqual(MKV_STREAMS);
+      expect(p.muxerArgs).toEqual(['-max_muxing_queue_size', '4096']);
+    }
+  });
+
+  it('mp4 to a pipe: fragmented (mp4 needs a seekable file otherwise), or refused before ffmpeg starts', () => {
+    // `vgrade grade in.mp4 -o - -f mp4` (the CLI's --format help names mp4 for -o -): ffmpeg 4.1
+    // and 5.1 both fail with "muxer does not support non seekable output".
+    // Regression (fixed): planEncoder gives mp4 on standard output no `-movflags +frag_keyframe+empty_moov` (it
+    // gives no -movflags at all, as `+faststart` needs a seekable file), and does not refuse it.
+    let p: EncoderPlan | undefined;
+    try {
+      p = plan(stdoutOutput('mp4'));
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return;
+    }
+    expect(arg(p.muxerArgs, '-movflags') ?? '').toContain('empty_moov');
+  });
+});
+
+describe('planEncoder: stills and sequences', () => {
+  it('png: rgb24 for 8-bit sources, rgb48be for deeper ones; -update 1 for one image', () => {
+    expect(plan(fileOutput('out.png'), media({ codec: 'png', pixFmt: 'rgb24' }))).toEqual({
+      videoArgs: ['-c:v', 'png', '-pix_fmt', 'rgb24'],
+      streamArgs: [],
+      muxerArgs: ['-update', '1'],
+      description: 'png rgb24',
+    });
+    expect(
+      plan(fileOutput('out.png'), media({ codec: 'png', pixFmt: 'rgb48be', bitsPerChannel: 16 })),
+    ).toEqual({
+      videoArgs: ['-c:v', 'png', '-pix_fmt', 'rgb48be'],
+      streamArgs: [],
+      muxerArgs: ['-update', '1'],
+      description: 'png rgb48be',
+    });
+    expect(
+      plan(fileOutput('out.png'), media({ pixFmt: 'yuv420p10le', bitsPerChannel: 10 })).videoArgs,
+    ).toEqual(['-c:v', 'png', '-pix_fmt', 'rgb48be']);
+  });
+
+  it('tif and tiff: rgb24, or rgb48le for deeper sources', () => {
+    expect(plan(fileOutput('out.tif'), media({ pixFmt: 'rgb48le', bitsPerChannel: 16 }))).toEqual({
+      videoArgs: ['-c:v', 'tiff', '-pix_fmt', 'rgb48le'],
+      streamArgs: [],
+      muxerArgs: ['-update', '1'],
+      description: 'tiff rgb48le',
+    });
+    expect(plan(fileOutput('out.tiff')).videoArgs).toEqual(['-c:v', 'tiff', '-pix_fmt', 'rgb24']);
+  });
+
+  it('jpg and jpeg: mjpeg yuvj444p at q 2, also from deep sources', () => {
+    const expected = {
+      videoArgs: ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj444p', '-q:v', '2'],
+      streamArgs: [],
+      muxerArgs: ['-update', '1'],
+      description: 'mjpeg yuvj444p q2',
+    };
+    expect(plan(fileOutput('out.jpg'))).toEqual(expected);
+    expect(plan(fileOutput('out.jpeg'), media({ bitsPerChannel: 10, pixFmt: 'yuv420p10le' }))).toEqual(
+      expected,
+    );
+  });
+
+  it('an image sequence: no -update', () => {
+    expect(plan(fileOutput('out/%05d.png'))).toEqual({
+      videoArgs: ['-c:v', 'png', '-pix_fmt', 'rgb24'],
+      streamArgs: [],
+      muxerArgs: [],
+      description: 'png rgb24',
+    });
+    expect(
+      plan(fileOutput('out/%05d.tif'), media({ bitsPerChannel: 16, pixFmt: 'rgb48le' })).videoArgs,
+    ).toEqual(['-c:v', 'tiff', '-pix_fmt', 'rgb48le']);
+  });
+
+  it('bmp and webp: ffmpeg picks the encoder for the extension', () => {
+    expect(plan(fileOutput('out.bmp'))).toEqual({
+      videoArgs: [],
+      streamArgs: [],
+      muxerArgs: ['-update', '1'],
+      description: 'ffmpeg default for the extension',
+    });
+    expect(plan(fileOutput('out.webp'), media(), { codec: 'libwebp' }).videoArgs).toEqual([
+      '-c:v',
+      'libwebp',
+    ]);
+  });
+
+  it("stills take the pipeline's codec and pix_fmt choices", () => {
+    expect(plan(fileOutput('out.png'), media(), { pix_fmt: 'rgba' }).videoArgs).toEqual([
+      '-c:v',
+      'png',
+      '-pix_fmt',
+      'rgba',
+    ]);
+    expect(plan(fileOutput('out.tif'), media(), { codec: 'tiff', pix_fmt: 'rgb48le' }).videoArgs).toEqual([
+      '-c:v',
+      'tiff',
+      '-pix_fmt',
+      'rgb48le',
+    ]);
+    expect(plan(fileOutput('out.jpg'), media(), { pix_fmt: 'yuvj420p' }).videoArgs).toEqual([
+      '-c:v',
+      'mjpeg',
+      '-pix_fmt',
+      'yuvj420p',
+      '-q:v',
+      '2',
+    ]);
+  });
+});
+
+describe('planEncoder: choices and overrides', () => {
+  it("the pipeline's choices replace the defaults (-1 and auto keep them)", () => {
+    expect(
+      plan(fileOutput('o.mp4'), media(), { crf: 30, preset: 'fast', pix_fmt: 'yuv444p' }).videoArgs,
+    ).toEqual(['-c:v', 'libx264', '-pix_fmt', 'yuv444p', '-crf', '30', '-preset', 'fast']);
+    expect(plan(fileOutput('o.mp4'), media(), { codec: 'libx265' })).toMatchObject({
+      videoArgs: ['-c:v', 'libx265', '-pix_fmt', 'yuv420p', '-crf', '18', '-preset', 'medium'],
+      description: 'libx265 yuv420p',
+    });
+  });
+
+  it("command-line overrides (output.overrides) win over the pipeline's choices", () => {
+    const out = fileOutput('o.mp4', { codec: 'libx265', crf: 22, preset: 'slow' });
+    const p = plan(out, media(), { codec: 'libx264', crf: 30, preset: 'fast' });
+    expect(p.videoArgs).toEqual(['-c:v', 'libx265', '-pix_fmt', 'yuv420p', '-crf', '22', '-preset', 'slow']);
+    expect(p.description).toBe('libx265 yuv420p crf 22');
+    // crf 0 (lossless) is a value, not "unset".
+    expect(plan(fileOutput('o.mp4', { crf: 0 }), media(), { crf: 30 }).videoArgs).toEqual([
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '0',
+      '-preset',
+      'medium',
+    ]);
+    expect(plan(fileOutput('o.png', { codec: 'apng' })).videoArgs).toEqual([
+      '-c:v',
+      'apng',
+      '-pix_fmt',
+      'rgb24',
+    ]);
+  });
+
+  it('another encoder gets -crf and -preset only when asked for', () => {
+    expect(plan(fileOutput('o.mkv', { codec: 'ffv1' }))).toMatchObject({
+      videoArgs: ['-c:v', 'ffv1', '-pix_fmt', 'yuv420p'],
+      description: 'ffv1 yuv420p',
+    });
+    expect(plan(fileOutput('o.mkv', { codec: 'ffv1', crf: 5, preset: 'x' })).videoArgs).toEqual([
+      '-c:v',
+      'ffv1',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '5',
+      '-preset',
+      'x',
+    ]);
+  });
+});
+
+describe('planEncoder: encoders the ffmpeg lacks', () => {
+  function missing(output: OutputTarget, encoders: string[]): UsageError {
+    try {
+      planEncoder(output, media(), AUTO, fakeCaps(encoders), HD);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return err as UsageError;
+    }
+    throw new Error('expected a UsageError');
+  }
+
+  it('a default encoder that is missing: a UsageError naming it, the ffmpeg and the output', () => {
+    const cases: [string, string][] = [
+      ['o.mp4', 'libx264'],
+      ['o.webm', 'libvpx-vp9'],
+      ['o.png', 'png'],
+      ['o.tif', 'tiff'],
+      ['o.jpg', 'mjpeg'],
+    ];
+    for (const [file, encoder] of cases) {
+      const err = missing(fileOutput(file), ['ffv1']);
+      expect(err.code).toBe('E_USAGE');
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toBe(
+        `The ffmpeg in use (/opt/ffmpeg/bin/ffmpeg) has no ${encoder} encoder, needed for ${file}`,
+      );
+    }
+    expect(missing(stdoutOutput(undefined), []).message).toBe(
+      'The ffmpeg in use (/opt/ffmpeg/bin/ffmpeg) has no libx264 encoder, needed for standard output',
+    );
+  });
+
+  it('only the encoder that is used must exist', () => {
+    expect(() => planEncoder(fileOutput('o.png'), media(), AUTO, fakeCaps(['png']), HD)).not.toThrow();
+    expect(() => planEncoder(fileOutput('o.y4m'), media(), AUTO, fakeCaps([]), HD)).not.toThrow();
+    expect(() => planEncoder(fileOutput('o.bmp'), media(), AUTO, fakeCaps([]), HD)).not.toThrow();
+  });
+
+  it('an encoder named with --codec that the ffmpeg lacks: a UsageError too, before ffmpeg starts', () => {
+    // Regression (fixed): only the automatically picked encoders are checked; `--codec libx265` (or a typo) on an
+    // ffmpeg without it passes, ffmpeg then dies with "Unknown encoder" and vgrade exits 1
+    // ("failed while working") instead of 2 ("usage or configuration error").
+    const err = missing(fileOutput('o.mp4', { codec: 'libx265' }), ['libx264']);
+    expect(err.message).toBe(
+      'The ffmpeg in use (/opt/ffmpeg/bin/ffmpeg) has no libx265 encoder, needed for o.mp4',
+    );
+  });
+});
+
+describe('planEncoder: colour description', () => {
+  it('range, matrix, primaries and transfer passed on when the source states them', () => {
+    const p = plan(
+      fileOutput('o.mp4'),
+      media({ colorRange: 'tv', colorSpace: 'bt709', colorPrimaries: 'bt709', colorTransfer: 'bt709' }),
+    );
+    expect(p.videoArgs).toEqual([
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '18',
+      '-preset',
+      'medium',
+      '-color_range',
+      'tv',
+      '-colorspace',
+      'bt709',
+      '-color_primaries',
+      'bt709',
+      '-color_trc',
+      'bt709',
+    ]);
+    expect(
+      arg(
+        plan(fileOutput('o.mkv'), media({ colorSpace: 'bt2020nc', colorTransfer: 'smpte2084' })).videoArgs,
+        '-color_trc',
+      ),
+    ).toBe('smpte2084');
+  });
+
+  it('unknown, reserved and absent tags are skipped', () => {
+    const p = plan(
+      fileOutput('o.mp4'),
+      media({
+        colorRange: 'unknown',
+        colorSpace: 'reserved',
+        colorPrimaries: undefined,
+        colorTransfer: 'unknown',
+      }),
+    );
+    expect(p.videoArgs).toEqual([
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '18',
+      '-preset',
+      'medium',
+    ]);
+    const partial = plan(fileOutput('o.mp4'), media({ colorPrimaries: 'bt470bg', colorSpace: 'unknown' }));
+    expect(partial.videoArgs.slice(8)).toEqual(['-color_primaries', 'bt470bg']);
+  });
+
+  it('stills carry no colour tags', () => {
+    expect(plan(fileOutput('o.png'), media({ colorSpace: 'bt709', colorRange: 'tv' })).videoArgs).toEqual([
+      '-c:v',
+      'png',
+      '-pix_fmt',
+      'rgb24',
+    ]);
+  });
+
+  it('an RGB source (PNG, as ffprobe describes it: gbr, pc) to a YUV video: no RGB matrix tag', () => {
+    // ffprobe 6 reports a PNG as pix_fmt rgb24, color_space gbr, color_range pc. The output is
+    // yuv444p: YUV data, so tagging it with the identity (GBR) matrix is wrong, and ffmpeg 4.1 and
+    // 5.1 both refuse the value outright ("Unable to parse option value \"gbr\"" for -colorspace),
+    // so `vgrade grade photo.png -o photo.mp4` and 'frames/%05d.png' -> mp4 fail.
+    // Regression (fixed): planEncoder copies colorSpace 'gbr' to -colorspace for a YUV pixel format.
+    const p = plan(
+      fileOutput('o.mp4'),
+      media({ codec: 'png', pixFmt: 'rgb24', colorSpace: 'gbr', colorRange: 'pc' }),
+    );
+    expect(arg(p.videoArgs, '-pix_fmt')).toBe('yuv444p');
+    expect(arg(p.videoArgs, '-colorspace')).not.toBe('gbr');
+  });
+
+  it('a full-range source: the range tag matches the data written', () => {
+    // The encoder's ffmpeg converts the graded RGB to yuv420p with swscale's default, limited range
+    // (white is Y = 235); tagged `-color_range pc`, players stretch nothing and show white as 235/255
+    // grey and black as 16/255 (checked with ffmpeg 4.1 and 5.1: a white yuvj420p source graded
+    // with `vgrade grade` comes out with Y = 235 tagged pc). Either the tag says tv, or the
+    // conversion is to full range (a yuvj pixel format).
+    // Regression (fixed): planEncoder copies colorRange 'pc' with a limited-range pixel format.
+    const p = plan(fileOutput('o.mp4'), media({ pixFmt: 'yuvj420p', colorRange: 'pc' }));
+    const pix = arg(p.videoArgs, '-pix_fmt')!;
+    const range = arg(p.videoArgs, '-color_range');
+    expect(range === 'pc' ? pix.startsWith('yuvj') : true).toBe(true);
+  });
+});
