@@ -57,8 +57,7 @@ export function encoderArgs(
     height: media?.video?.height ?? run.geometry.height,
   };
   const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
-  const deep = run.geometry.depth === 16;
-  const mainFormat = deep ? 'rgb48le' : 'rgb24';
+  const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
   const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
   return (
     new FfmpegArgs()

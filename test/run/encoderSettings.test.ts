@@ -32,6 +32,7 @@ function fakeCaps(
     muxers: new Set(['mp4', 'mov', 'matroska', 'webm', 'nut', 'image2', 'yuv4mpegpipe']),
     pixFmts: new Map(),
     passthroughArgs: ['-fps_mode', 'passthrough'],
+    floatHaldclut: true,
   };
 }
 
