@@ -135,6 +135,8 @@ async function makeClip(ffmpeg: string, file: string, size: string, seconds: num
       'veryfast',
       '-crf',
       '16',
+      '-pix_fmt',
+      'yuv420p',
       '-c:a',
       'aac',
       file,

@@ -105,6 +105,61 @@ describe('vgrade grade', () => {
     expect((await readdir(dir)).filter((f) => f.includes('vgrade-partial'))).toEqual([]);
   });
 
+  it('carries subtitles, chapters and metadata through a Matroska file', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const srt = path.join(dir, 'subs.srt');
+    await writeFile(
+      srt,
+      '1\n00:00:00,000 --> 00:00:00,800\nHello\n\n2\n00:00:01,000 --> 00:00:01,500\nWorld\n',
+    );
+    const meta = path.join(dir, 'chapters.txt');
+    await writeFile(
+      meta,
+      ';FFMETADATA1\ntitle=with extras\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n',
+    );
+    const mkv = path.join(dir, 'extras.mkv');
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine',
+      '-i',
+      srt,
+      '-i',
+      meta,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-map',
+      '2:s',
+      '-map_metadata',
+      '3',
+      '-map_chapters',
+      '3',
+      '-t',
+      '2',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      '-c:s',
+      'srt',
+      mkv,
+    ]);
+    const out = path.join(dir, 'extras-graded.mkv');
+    const result = await vgrade(['grade', mkv, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const info = await probe(out, ['-show_chapters']);
+    expect(info.streams.map((s: any) => s.codec_type)).toEqual(['video', 'audio', 'subtitle']);
+    expect(info.chapters.map((c: any) => c.tags.title)).toEqual(['One', 'Two']);
+    expect(info.format.tags.title).toBe('with extras');
+  });
+
   it('keeps variable frame rate timestamps frame for frame', async () => {
     const vfr = path.join(dir, 'vfr.mkv');
     await ffmpeg([
