@@ -279,6 +279,29 @@ async function main(): Promise<void> {
       );
       console.log(lines.at(-1));
     }
+    // For scale: ffmpeg alone on the 10 s clip (same encoder preset), its own peak RSS.
+    const alone = await measure(bins.ffmpeg, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      path.join(args.work, 'clip-1920x1080-10s.mp4'),
+      '-vf',
+      'format=rgb24',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      args.rssPreset,
+      '-c:a',
+      'copy',
+      path.join(args.work, 'rss-alone.mp4'),
+    ]);
+    lines.push(`  ffmpeg alone, 10s clip: ${alone.nodePeakMiB.toFixed(1)} MiB`);
+    console.log(lines.at(-1));
+    results['ffmpegAlonePeakMiB'] = alone.nodePeakMiB;
     const ratioNode = rows[1]!.nodePeakMiB / rows[0]!.nodePeakMiB;
     const ratioTree = rows[1]!.treePeakMiB / rows[0]!.treePeakMiB;
     lines.push(`  120s/10s ratio: node ${ratioNode.toFixed(3)}, tree ${ratioTree.toFixed(3)}`);

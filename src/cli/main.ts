@@ -95,6 +95,52 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'detune <inputs..>',
+      'Apply named detunes (e.g. green-2,contrast-high-1) to videos or stills: for demos and for testing graders',
+      (y) =>
+        y
+          .positional('inputs', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Files or - for stdin',
+          })
+          .option('output', {
+            alias: 'o',
+            type: 'string',
+            demandOption: true,
+            describe: 'Output file or folder',
+          })
+          .option('detune', {
+            alias: 'd',
+            type: 'string',
+            demandOption: true,
+            describe: 'Detunes: family-level (green-2) or family:amount (green:1.5), comma-separated',
+          })
+          .option('format', { alias: 'f', type: 'string', describe: 'Output container (needed for -o -)' })
+          .option('input-format', { type: 'string', describe: 'Input container for stdin' })
+          .option('codec', { type: 'string', describe: 'Video encoder' })
+          .option('crf', { type: 'number', describe: 'Constant rate factor' })
+          .option('preset', { type: 'string', describe: 'Encoder preset' })
+          .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto' }),
+      async (args) => {
+        status = await runGrade({
+          inputs: (args.inputs as string[]).map(stdio),
+          output: stdio(args.output),
+          pipeline: 'detune',
+          sets: [`detune.detunes=${args.detune}`],
+          format: args.format,
+          inputFormat: args['input-format'],
+          codec: args.codec,
+          crf: args.crf,
+          preset: args.preset,
+          progress: args.progress as 'auto' | 'bar' | 'json' | 'none',
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
       'doctor',
       'Show the ffmpeg and ffprobe in use, their versions, the encoders and filters that matter, and the model backend',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
@@ -142,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: grade, doctor, schema or explain')
+    .demandCommand(1, 'Name a command: grade, detune, doctor, schema or explain')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -235,3 +235,38 @@ export function detuneTables(detunes: readonly Detune[]): {
   ];
   return { r, g, b, saturation: p.saturation };
 }
+
+/**
+ * The detunes as a continuous colour transform on normalised RGB (each step clipped to [0, 1], not
+ * rounded): what `merge` samples into a 3D LUT when a detune is applied to full-resolution video
+ * (`vgrade detune`). The rounded, exact form above is what data sets use.
+ */
+export function detuneTransform(
+  detunes: readonly Detune[],
+): (r: number, g: number, b: number, out: Float32Array) => void {
+  const steps = sortDetunes(detunes.map(validateDetune)).filter((d) => d.amount > 0);
+  const clip = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  return (r, g, b, out) => {
+    let c0 = r;
+    let c1 = g;
+    let c2 = b;
+    for (const { family, amount } of steps) {
+      const L = amount / 3;
+      if (family === 'saturation-low') {
+        const y = 0.2126 * c0 + 0.7152 * c1 + 0.0722 * c2;
+        const s = 1 - 0.6 * L;
+        c0 = clip(y + (c0 - y) * s);
+        c1 = clip(y + (c1 - y) * s);
+        c2 = clip(y + (c2 - y) * s);
+        continue;
+      }
+      const [fr, fg, fb] = channelFormulas(family, L);
+      if (fr) c0 = clip(fr(c0));
+      if (fg) c1 = clip(fg(c1));
+      if (fb) c2 = clip(fb(c2));
+    }
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+  };
+}

@@ -59,6 +59,14 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       `stages[${index}].${entry.name}`,
       (key) => entry.optionPositions.get(key),
     );
+    try {
+      definition.check?.(options as never);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        throw new UsageError('E_PIPELINE_OPTION', `${where}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
     if (definition.kind === 'source' && index !== 0) {
       throw new UsageError('E_PIPELINE_ORDER', `${where}: ${entry.name} must be the first stage of ${file}`);
     }

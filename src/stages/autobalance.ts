@@ -176,12 +176,19 @@ export function applyBalance(frame: Frame, p: BalanceParams): void {
   };
   const [tr, tg, tb] = [table(p.gains[0]), table(p.gains[1]), table(p.gains[2])];
   // One loop per array type keeps each monomorphic (a union-typed loop runs several times slower).
-  if (frame.image.data instanceof Uint8Array) applyTables8(frame.image.data, frame.graded.data as Uint8Array, tr, tg, tb);
+  if (frame.image.data instanceof Uint8Array)
+    applyTables8(frame.image.data, frame.graded.data as Uint8Array, tr, tg, tb);
   else applyTables16(frame.image.data, frame.graded.data as Uint16Array, tr, tg, tb);
   frame.hasGraded = true;
 }
 
-function applyTables8(src: Uint8Array, dst: Uint8Array, tr: Uint16Array, tg: Uint16Array, tb: Uint16Array): void {
+function applyTables8(
+  src: Uint8Array,
+  dst: Uint8Array,
+  tr: Uint16Array,
+  tg: Uint16Array,
+  tb: Uint16Array,
+): void {
   for (let i = 0; i < src.length; i += 3) {
     dst[i] = tr[src[i]!]!;
     dst[i + 1] = tg[src[i + 1]!]!;
@@ -189,7 +196,13 @@ function applyTables8(src: Uint8Array, dst: Uint8Array, tr: Uint16Array, tg: Uin
   }
 }
 
-function applyTables16(src: Uint16Array, dst: Uint16Array, tr: Uint16Array, tg: Uint16Array, tb: Uint16Array): void {
+function applyTables16(
+  src: Uint16Array,
+  dst: Uint16Array,
+  tr: Uint16Array,
+  tg: Uint16Array,
+  tb: Uint16Array,
+): void {
   for (let i = 0; i < src.length; i += 3) {
     dst[i] = tr[src[i]!]!;
     dst[i + 1] = tg[src[i + 1]!]!;

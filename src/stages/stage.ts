@@ -54,6 +54,8 @@ interface StageBase<T extends OptionsTable> {
   /** One line for `vgrade explain`, the schema and the README. */
   readonly description: string;
   readonly options: T;
+  /** Checks option values beyond their table (e.g. a detune list); throws a UsageError. */
+  check?(options: OptionValues<T>): void;
   /** Frames of context the stage holds; none when absent. */
   context?(options: OptionValues<T>): StageContextNeeds;
   readonly requires?: readonly FrameProduct[];

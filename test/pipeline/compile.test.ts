@@ -174,7 +174,7 @@ describe('compilePipeline: option errors in one shape', () => {
     const err = compileError('stages:\n  - decode:\n  - blur:\n');
     expect(err.code).toBe('E_PIPELINE_STAGE');
     expect(err.message).toBe(
-      'Expected one of decode, downscale, autobalance, merge, encode for stages[1] (x.yaml:3:5) but received "blur"',
+      'Expected one of decode, downscale, autobalance, detune, merge, encode for stages[1] (x.yaml:3:5) but received "blur"',
     );
   });
 });
@@ -217,11 +217,11 @@ describe('compilePipeline: order rules', () => {
     const err = compileError('stages:\n  - decode:\n  - merge:\n  - encode:\n');
     expect(err.code).toBe('E_PIPELINE_ORDER');
     expect(err.message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance)',
+      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune)',
     );
     // After it is not enough.
     expect(compileError('stages:\n  - decode:\n  - merge:\n  - autobalance:\n').message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance)',
+      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune)',
     );
   });
 

@@ -93,7 +93,7 @@ describe('pipelineSchema: shape', () => {
     expect(stageSchemas.map((s) => Object.keys(s['properties'] as Schema))).toEqual(
       [...STAGES.keys()].map((k) => [k]),
     );
-    expect([...STAGES.keys()]).toEqual(['decode', 'downscale', 'autobalance', 'merge', 'encode']);
+    expect([...STAGES.keys()]).toEqual(['decode', 'downscale', 'autobalance', 'detune', 'merge', 'encode']);
     for (const s of stageSchemas) {
       const name = Object.keys(s['properties'] as Schema)[0]!;
       expect(s).toMatchObject({ type: 'object', required: [name], additionalProperties: false });
@@ -160,7 +160,7 @@ describe('pipelineSchema: shape', () => {
 
 describe('pipelineSchema: validating documents', () => {
   it('finds the shipped pipelines', () => {
-    expect(shippedFiles.sort()).toEqual(['classical.yaml', 'grade.yaml']);
+    expect(shippedFiles.sort()).toEqual(['classical.yaml', 'detune.yaml', 'grade.yaml']);
   });
 
   for (const file of shippedFiles) {
