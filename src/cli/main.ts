@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade } from './commands/grade.js';
 import { runDoctor } from './commands/doctor.js';
+import { runDataset } from './commands/dataset.js';
 import { runSchema } from './commands/schema.js';
 import { runExplain } from './commands/explain.js';
 import { VgradeError } from '../util/errors.js';
@@ -141,6 +142,64 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'dataset',
+      'Build (detuned, reference) training pairs from videos and photographs, split by source',
+      (y) =>
+        y
+          .option('from', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Files or folders of videos and photos',
+          })
+          .option('out', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Folder to write (pairs and manifest.jsonl)',
+          })
+          .option('size', { type: 'string', default: '456x256', describe: 'Proxy size WxH' })
+          .option('fit', {
+            type: 'string',
+            choices: ['crop', 'pad'],
+            default: 'crop',
+            describe: 'How other aspect ratios fit, without distortion',
+          })
+          .option('frames', { type: 'number', default: 8, describe: 'Single frames sampled per video' })
+          .option('runs', {
+            type: 'number',
+            default: 2,
+            describe: 'Runs of consecutive frames sampled per video',
+          })
+          .option('run-length', {
+            type: 'number',
+            default: 18,
+            describe: 'Frames per run (the paper trained on 18)',
+          })
+          .option('variants', { type: 'number', default: 4, describe: 'Detuned variants per photograph' })
+          .option('seed', { type: 'number', default: 1, describe: 'Seed of every random choice' })
+          .option('ab', {
+            type: 'boolean',
+            default: false,
+            describe: "The paper's side-by-side layout (input | reference)",
+          }),
+      async (args) => {
+        status = await runDataset({
+          from: args.from as string[],
+          out: args.out,
+          size: args.size,
+          fit: args.fit as 'crop' | 'pad',
+          frames: args.frames,
+          runs: args.runs,
+          runLength: args['run-length'],
+          variants: args.variants,
+          seed: args.seed,
+          ab: args.ab,
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
       'doctor',
       'Show the ffmpeg and ffprobe in use, their versions, the encoders and filters that matter, and the model backend',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
@@ -188,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: grade, detune, doctor, schema or explain')
+    .demandCommand(1, 'Name a command: grade, detune, dataset, doctor, schema or explain')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))

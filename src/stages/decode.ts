@@ -48,8 +48,19 @@ const options = {
 const SHOWINFO_FRAME = /\bn:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b/;
 const SHOWINFO_TIMEBASE = /config in time_base:\s*(\d+)\/(\d+)/;
 const ERROR_LINE = /\[(error|fatal|panic)\]/;
-/** Our own output side (the raw muxer) may complain about damaged input's timestamps: not the cause. */
-const OWN_OUTPUT = /^\[(rawvideo|null) @ 0x[0-9a-f]+\]/;
+const CONTEXT = /^\[([^\]@]+?) @ 0x[0-9a-f]+\]/;
+
+/**
+ * True for an error line that means the input is damaged: from its demuxer (a read error, a
+ * truncated file), or ffmpeg's own "Error while decoding". A decoder's own complaints (an h264
+ * slice it conceals) are only warnings: ffmpeg decodes through them, as players do. Lines from
+ * our output side (the raw muxer complaining about a damaged input's timestamps) are not the cause.
+ */
+function isInputError(line: string, demuxers: ReadonlySet<string>): boolean {
+  const context = CONTEXT.exec(line)?.[1];
+  if (context) return demuxers.has(context.trim());
+  return /Error while decoding|Invalid data found|Read error|End of file/i.test(line);
+}
 
 /** The decoder's ffmpeg arguments (exported for `vgrade explain` and tests). */
 export function decoderArgs(
@@ -112,6 +123,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     let stdoutEnded = false;
     let exited = false;
 
+    const demuxers = new Set(run.media?.formatName.split(',') ?? []);
     const args = decoderArgs(run);
     logger.debug({ args }, 'decoder ffmpeg');
     const proc = spawnFfmpeg(run.binaries.ffmpeg, args, {
@@ -130,9 +142,10 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
           timebase = [BigInt(tb[1]!), BigInt(tb[2]!)];
           return;
         }
-        if (ERROR_LINE.test(line) && !OWN_OUTPUT.test(line)) {
-          if (opts.errors === 'fail') firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
-          else logger.warn({ line }, 'decoding error ignored');
+        if (ERROR_LINE.test(line)) {
+          if (opts.errors === 'fail' && isInputError(line, demuxers)) {
+            firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
+          } else logger.warn({ line }, 'decoding error concealed by ffmpeg');
         }
       },
     });

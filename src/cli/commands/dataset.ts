@@ -1,0 +1,85 @@
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../../util/logger.js';
+import { resolveBinaries } from '../../ffmpeg/binaries.js';
+import { getCapabilities } from '../../ffmpeg/capabilities.js';
+import { buildDataset } from '../../dataset/build.js';
+import { UsageError } from '../../util/errors.js';
+
+export interface DatasetCommand {
+  from: string[];
+  out: string;
+  size: string;
+  fit: 'crop' | 'pad';
+  frames: number;
+  runs: number;
+  runLength: number;
+  variants: number;
+  seed: number;
+  ab: boolean;
+  quiet: boolean;
+  logLevel: string;
+}
+
+/** `vgrade dataset --from PATH... --out DIR`: (detuned, reference) pairs and a manifest. */
+export async function runDataset(cmd: DatasetCommand): Promise<number> {
+  const match = /^(\d+)x(\d+)$/.exec(cmd.size);
+  if (!match)
+    throw new UsageError(
+      'E_USAGE',
+      `Expected WxH (e.g. 456x256) for --size but received ${JSON.stringify(cmd.size)}`,
+    );
+  for (const [name, value, min] of [
+    ['--frames', cmd.frames, 0],
+    ['--runs', cmd.runs, 0],
+    ['--run-length', cmd.runLength, 1],
+    ['--variants', cmd.variants, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min) {
+      throw new UsageError('E_USAGE', `Expected integer >= ${min} for ${name} but received ${String(value)}`);
+    }
+  }
+  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg, logger);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.on('SIGINT', onSignal);
+  const started = Date.now();
+  try {
+    const result = await buildDataset(
+      {
+        from: cmd.from,
+        out: cmd.out,
+        width: Number(match[1]),
+        height: Number(match[2]),
+        fit: cmd.fit,
+        frames: cmd.frames,
+        runs: cmd.runs,
+        runLength: cmd.runLength,
+        variants: cmd.variants,
+        seed: cmd.seed,
+        ab: cmd.ab,
+      },
+      {
+        logger,
+        binaries,
+        caps,
+        signal: abort.signal,
+        onProgress: (p) => {
+          if (!cmd.quiet)
+            process.stderr.write(
+              `dataset: ${p.sources}/${p.totalSources} sources, ${p.pairs} pairs (${p.source})\n`,
+            );
+        },
+      },
+    );
+    if (abort.signal.aborted) return 130;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `${JSON.stringify({ out: cmd.out, entries: result.entries, pairs: result.pairs, seconds: Number(seconds), sources: Object.fromEntries(Object.entries(result.splits).map(([k, v]) => [k, v.length])) })}\n`,
+    );
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

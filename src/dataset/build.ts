@@ -1,0 +1,308 @@
+import { mkdir, readdir, stat, writeFile, appendFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../util/logger.js';
+import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import { parsePipeline } from '../pipeline/load.js';
+import { compilePipeline } from '../pipeline/compile.js';
+import { buildStream, prepareRun } from '../run/grade.js';
+import { fileInput } from '../run/input.js';
+import { fileOutput } from '../run/output.js';
+import type { Frame } from '../frame/frame.js';
+import { applyDetunes } from '../detune/apply.js';
+import type { Detune } from '../detune/families.js';
+import {
+  createRng,
+  drift,
+  randomCombination,
+  randomContinuous,
+  randomSingle,
+  type Rng,
+} from '../detune/random.js';
+import { encodePng } from './png.js';
+import { assignSplits, hashName, type Split } from './split.js';
+import { UsageError } from '../util/errors.js';
+
+const VIDEO_EXT = new Set([
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.mkv',
+  '.avi',
+  '.mpg',
+  '.mpeg',
+  '.ogv',
+  '.webm',
+  '.ts',
+  '.nut',
+  '.y4m',
+]);
+const PHOTO_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp']);
+
+export interface DatasetOptions {
+  readonly from: readonly string[];
+  readonly out: string;
+  readonly width: number;
+  readonly height: number;
+  readonly fit: 'crop' | 'pad';
+  /** Single frames sampled per video. */
+  readonly frames: number;
+  /** Runs of consecutive frames sampled per video (for sequence training). */
+  readonly runs: number;
+  readonly runLength: number;
+  /** Detuned variants per photograph. */
+  readonly variants: number;
+  readonly seed: number;
+  /** Write the paper's side-by-side layout (input | reference, 2W x H) instead of two files. */
+  readonly ab: boolean;
+}
+
+export interface DatasetEnvironment {
+  readonly logger: Logger;
+  readonly binaries: ResolvedBinaries;
+  readonly caps: FfmpegCapabilities;
+  readonly signal: AbortSignal;
+  readonly onProgress?: (p: { sources: number; totalSources: number; pairs: number; source: string }) => void;
+}
+
+/** One line of `manifest.jsonl`. */
+export interface ManifestEntry {
+  readonly source: string;
+  readonly kind: 'frame' | 'run' | 'photo';
+  readonly split: Split;
+  readonly frames: number[];
+  readonly pts: Array<number | null>;
+  /** Per frame: the detunes applied (family, amount in [0, 3]), in table order. */
+  readonly detunes: Detune[][];
+  /** Per frame, relative to the data set's folder. */
+  readonly files: Array<{ input: string; reference: string } | { ab: string }>;
+}
+
+/** Finds the videos and photos under the given files and folders, sorted. */
+export async function listSources(paths: readonly string[]): Promise<{ videos: string[]; photos: string[] }> {
+  const videos: string[] = [];
+  const photos: string[] = [];
+  const visit = async (p: string): Promise<void> => {
+    let s;
+    try {
+      s = await stat(p);
+    } catch {
+      throw new UsageError('E_INPUT_MISSING', `Input file not found: ${p}`);
+    }
+    if (s.isDirectory()) {
+      for (const name of (await readdir(p)).sort()) await visit(path.join(p, name));
+      return;
+    }
+    const ext = path.extname(p).toLowerCase();
+    if (VIDEO_EXT.has(ext)) videos.push(p);
+    else if (PHOTO_EXT.has(ext)) photos.push(p);
+  };
+  for (const p of paths) await visit(p);
+  return { videos, photos };
+}
+
+/** The detunes of one sampled single frame or photo variant: classes, continuous amounts, combinations. */
+function frameDetunes(rng: Rng): Detune[] {
+  const u = rng();
+  if (u < 0.08) return [];
+  if (u < 0.48) return [randomSingle(rng)];
+  if (u < 0.72) return [randomContinuous(rng)];
+  return randomCombination(rng, { min: 2, max: 3 });
+}
+
+function slug(file: string): string {
+  return path.basename(file).replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function to8bit(frame: Frame): Uint8Array {
+  const d = frame.image.data;
+  if (d instanceof Uint8Array) return d;
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Math.round(d[i]! / 257);
+  return out;
+}
+
+/**
+ * Builds a data set of (detuned, reference) pairs from real footage and photographs: frames are
+ * cropped (or padded) to the proxy size without distortion by the decoder's ffmpeg, streamed with
+ * the pipeline's bounded frame pool, and only the sampled ones are written, so memory does not
+ * depend on the footage's length. Everything random comes from the seed.
+ */
+export async function buildDataset(
+  opts: DatasetOptions,
+  env: DatasetEnvironment,
+): Promise<{ entries: number; pairs: number; splits: Record<Split, string[]> }> {
+  const { videos, photos } = await listSources(opts.from);
+  if (videos.length + photos.length === 0) {
+    throw new UsageError('E_INPUT_MISSING', `No videos or photographs found in ${opts.from.join(', ')}`);
+  }
+  const splitOf = new Map([...assignSplits(videos, opts.seed), ...assignSplits(photos, opts.seed)]);
+  await mkdir(opts.out, { recursive: true });
+  const manifest = path.join(opts.out, 'manifest.jsonl');
+  await rm(manifest, { force: true });
+  const pipeline = compilePipeline(
+    parsePipeline(
+      `stages:\n  - decode:\n  - downscale: { width: ${opts.width}, height: ${opts.height}, fit: ${opts.fit} }\n`,
+      'dataset.yaml',
+    ),
+  );
+  const splits: Record<Split, string[]> = { train: [], test: [], validation: [] };
+  let entries = 0;
+  let pairs = 0;
+  const all = [...videos, ...photos];
+  for (const [n, source] of all.entries()) {
+    if (env.signal.aborted) break;
+    const split = splitOf.get(source)!;
+    splits[split].push(source);
+    const rng = createRng(hashName(source, opts.seed));
+    const dir = path.join(split, slug(source));
+    await mkdir(path.join(opts.out, dir), { recursive: true });
+    const run = await prepareRun(
+      pipeline,
+      fileInput(source),
+      fileOutput(path.join(opts.out, '.unused.mkv')),
+      {
+        logger: env.logger,
+        binaries: env.binaries,
+        caps: env.caps,
+        signal: env.signal,
+      },
+    );
+    const isPhoto = photos.includes(source);
+    const total = run.media?.estimatedFrames ?? 1;
+
+    // Which frames to keep: single frames spread over the clip, and runs of consecutive frames.
+    const singles = new Map<number, Detune[]>();
+    const runStarts: number[] = [];
+    if (!isPhoto) {
+      for (let i = 0; i < opts.frames; i++)
+        singles.set(Math.min(total - 1, Math.floor(((i + rng()) * total) / opts.frames)), frameDetunes(rng));
+      if (total >= opts.runLength) {
+        for (let j = 0; j < opts.runs; j++)
+          runStarts.push(Math.floor(((j + rng()) * (total - opts.runLength)) / opts.runs));
+      }
+    }
+    const runs = runStarts.map((start) => ({
+      start,
+      detunes: drift(rng, opts.runLength),
+      entry: undefined as
+        undefined | { frames: number[]; pts: Array<number | null>; files: ManifestEntry['files'] },
+    }));
+
+    const write = async (
+      frame: Frame,
+      detunes: Detune[],
+      name: string,
+    ): Promise<ManifestEntry['files'][number]> => {
+      const reference = to8bit(frame);
+      const input = new Uint8Array(reference.length);
+      applyDetunes(reference, input, detunes);
+      const { width, height } = frame.image;
+      pairs++;
+      if (opts.ab) {
+        const ab = new Uint8Array(width * 2 * height * 3);
+        for (let y = 0; y < height; y++) {
+          ab.set(input.subarray(y * width * 3, (y + 1) * width * 3), y * width * 6);
+          ab.set(reference.subarray(y * width * 3, (y + 1) * width * 3), y * width * 6 + width * 3);
+        }
+        const file = path.join(dir, `${name}_ab.png`);
+        await writeFile(path.join(opts.out, file), encodePng(width * 2, height, ab));
+        return { ab: file };
+      }
+      const files = { input: path.join(dir, `${name}_in.png`), reference: path.join(dir, `${name}_ref.png`) };
+      await writeFile(path.join(opts.out, files.input), encodePng(width, height, input));
+      await writeFile(path.join(opts.out, files.reference), encodePng(width, height, reference));
+      return files;
+    };
+    const lines: ManifestEntry[] = [];
+
+    // Frames arrive one by one from the pool; writing is awaited before the frame is released, so
+    // the decoder waits for the disk rather than frames piling up.
+    await new Promise<void>((resolve, reject) => {
+      let chain = Promise.resolve();
+      const subscription = buildStream(pipeline, run).subscribe({
+        next: (frame) => {
+          chain = chain
+            .then(async () => {
+              const index = frame.index;
+              const pts = frame.pts ?? null;
+              if (isPhoto) {
+                const files: ManifestEntry['files'] = [];
+                const detunes: Detune[][] = [];
+                for (let v = 0; v < opts.variants; v++) {
+                  const d = frameDetunes(rng);
+                  detunes.push(d);
+                  files.push(await write(frame, d, `v${v}`));
+                }
+                // One entry per variant: each is a sample of its own.
+                for (let v = 0; v < files.length; v++) {
+                  lines.push({
+                    source,
+                    kind: 'photo',
+                    split,
+                    frames: [index],
+                    pts: [pts],
+                    detunes: [detunes[v]!],
+                    files: [files[v]!],
+                  });
+                }
+              }
+              const single = singles.get(index);
+              if (single) {
+                const file = await write(frame, single, `f${String(index).padStart(6, '0')}`);
+                lines.push({
+                  source,
+                  kind: 'frame',
+                  split,
+                  frames: [index],
+                  pts: [pts],
+                  detunes: [single],
+                  files: [file],
+                });
+              }
+              for (const [r, item] of runs.entries()) {
+                const k = index - item.start;
+                if (k < 0 || k >= opts.runLength) continue;
+                item.entry ??= { frames: [], pts: [], files: [] };
+                item.entry.frames.push(index);
+                item.entry.pts.push(pts);
+                item.entry.files.push(
+                  await write(frame, item.detunes[k]!, `r${r}_${String(index).padStart(6, '0')}`),
+                );
+                if (k === opts.runLength - 1) {
+                  lines.push({
+                    source,
+                    kind: 'run',
+                    split,
+                    frames: item.entry.frames,
+                    pts: item.entry.pts,
+                    detunes: item.detunes,
+                    files: item.entry.files,
+                  });
+                }
+              }
+            })
+            .finally(() => frame.release());
+          chain.catch(() => {});
+        },
+        error: (err: unknown) => {
+          env.signal.removeEventListener('abort', stop);
+          reject(err);
+        },
+        complete: () => {
+          env.signal.removeEventListener('abort', stop);
+          chain.then(resolve, reject);
+        },
+      });
+      const stop = (): void => {
+        subscription.unsubscribe();
+        chain.then(resolve, reject);
+      };
+      env.signal.addEventListener('abort', stop, { once: true });
+    });
+    if (lines.length > 0) await appendFile(manifest, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    entries += lines.length;
+    env.onProgress?.({ sources: n + 1, totalSources: all.length, pairs, source });
+  }
+  return { entries, pairs, splits };
+}
