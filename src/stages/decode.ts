@@ -123,7 +123,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     let stdoutEnded = false;
     let exited = false;
 
-    const demuxers = new Set(run.media?.formatName.split(',') ?? []);
+    const demuxers = new Set(run.media ? [run.media.formatName, ...run.media.formatName.split(',')] : []);
     const args = decoderArgs(run);
     logger.debug({ args }, 'decoder ffmpeg');
     const proc = spawnFfmpeg(run.binaries.ffmpeg, args, {
