@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { runGrade } from './commands/grade.js';
 import { runDoctor } from './commands/doctor.js';
 import { runDataset } from './commands/dataset.js';
+import { runEval } from './commands/eval.js';
 import { runSchema } from './commands/schema.js';
 import { runExplain } from './commands/explain.js';
 import { VgradeError } from '../util/errors.js';
@@ -200,6 +201,48 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'eval',
+      'Measure graders on a data set split: CIEDE2000, PSNR, exact pixels, flicker; baselines in the same run',
+      (y) =>
+        y
+          .option('data', {
+            type: 'string',
+            demandOption: true,
+            describe: 'A folder written by vgrade dataset',
+          })
+          .option('split', {
+            type: 'string',
+            choices: ['train', 'test', 'validation'],
+            default: 'validation',
+          })
+          .option('pipeline', {
+            alias: 'p',
+            type: 'string',
+            array: true,
+            default: ['classical'],
+            describe: 'Pipelines to measure',
+          })
+          .option('baselines', {
+            type: 'boolean',
+            default: true,
+            describe: "Include ffmpeg's automatic filters",
+          })
+          .option('limit', { type: 'number', describe: 'Only the first N samples' })
+          .option('out', { type: 'string', describe: 'Report folder (default DATA/eval-SPLIT)' }),
+      async (args) => {
+        status = await runEval({
+          data: args.data,
+          split: args.split as 'validation',
+          pipelines: args.pipeline as string[],
+          out: args.out,
+          limit: args.limit,
+          baselines: args.baselines,
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
       'doctor',
       'Show the ffmpeg and ffprobe in use, their versions, the encoders and filters that matter, and the model backend',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
@@ -247,7 +290,7 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: grade, detune, dataset, doctor, schema or explain')
+    .demandCommand(1, 'Name a command: grade, detune, dataset, eval, doctor, schema or explain')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '../util/logger.js';
+import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import { applyOverrides, loadPipeline } from '../pipeline/load.js';
+import { compilePipeline, type CompiledPipeline } from '../pipeline/compile.js';
+import { gradeOne } from '../run/grade.js';
+import { fileInput } from '../run/input.js';
+import { fileOutput } from '../run/output.js';
+import { resolvePipelinePath } from '../util/packageRoot.js';
+
+const run = promisify(execFile);
+
+/** One sample to grade: its detuned frames as an ffconcat list beside them, and their size. */
+export interface GradeItem {
+  readonly list: string;
+  readonly width: number;
+  readonly height: number;
+  readonly inputs: readonly Uint8Array[];
+}
+
+/** Something that grades a sample's frames: the input as it came, an ffmpeg filter, a pipeline. */
+export interface Grader {
+  readonly name: string;
+  grade(item: GradeItem): Promise<Uint8Array[]>;
+}
+
+export const identityGrader: Grader = { name: 'input', grade: async (item) => item.inputs.slice() };
+
+function splitFrames(bytes: Buffer, width: number, height: number): Uint8Array[] {
+  const size = width * height * 3;
+  const out: Uint8Array[] = [];
+  for (let i = 0; i + size <= bytes.length; i += size) out.push(new Uint8Array(bytes.subarray(i, i + size)));
+  return out;
+}
+
+/** ffmpeg's own automatic correction filters, run on the sample as one sequence. */
+export function ffmpegFilterGrader(ffmpeg: string, name: string, filter: string): Grader {
+  return {
+    name,
+    grade: async (item) => {
+      const { stdout } = await run(
+        ffmpeg,
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-f',
+          'concat',
+          '-i',
+          item.list,
+          '-vf',
+          `${filter},format=rgb24`,
+          '-f',
+          'rawvideo',
+          '-',
+        ],
+        { encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 },
+      );
+      return splitFrames(stdout, item.width, item.height);
+    },
+  };
+}
+
+/** The filters this ffmpeg has, of those the issue names as baselines. */
+export function ffmpegBaselines(binaries: ResolvedBinaries, caps: FfmpegCapabilities): Grader[] {
+  const out: Grader[] = [];
+  if (caps.filters.has('normalize'))
+    out.push(ffmpegFilterGrader(binaries.ffmpeg, 'ffmpeg normalize', 'normalize'));
+  if (caps.filters.has('grayworld'))
+    out.push(ffmpegFilterGrader(binaries.ffmpeg, 'ffmpeg grayworld', 'format=gbrpf32le,grayworld'));
+  if (caps.filters.has('colorcorrect'))
+    out.push(ffmpegFilterGrader(binaries.ffmpeg, 'ffmpeg colorcorrect', 'colorcorrect=analyze=average'));
+  return out;
+}
+
+/** One of our pipelines, run exactly as `vgrade grade` runs it, writing a PNG sequence. */
+export async function pipelineGrader(
+  pipelineName: string,
+  sets: readonly string[],
+  env: { logger: Logger; binaries: ResolvedBinaries; caps: FfmpegCapabilities; signal: AbortSignal },
+): Promise<Grader> {
+  const pipeline: CompiledPipeline = compilePipeline(
+    applyOverrides(await loadPipeline(resolvePipelinePath(pipelineName)), sets),
+  );
+  return {
+    name: `vgrade ${pipelineName}`,
+    grade: async (item) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-eval-'));
+      try {
+        await gradeOne(
+          pipeline,
+          fileInput(item.list, 'concat'),
+          fileOutput(path.join(dir, 'g_%06d.png')),
+          env,
+        );
+        const files = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
+        const frames: Uint8Array[] = [];
+        for (const f of files) {
+          const { stdout } = await run(
+            env.binaries.ffmpeg,
+            [
+              '-hide_banner',
+              '-loglevel',
+              'error',
+              '-i',
+              path.join(dir, f),
+              '-f',
+              'rawvideo',
+              '-pix_fmt',
+              'rgb24',
+              '-',
+            ],
+            { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
+          );
+          frames.push(new Uint8Array(stdout));
+        }
+        return frames;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Reads a PNG's pixels as rgb24 (through ffmpeg, which every install has). */
+export async function readRgb(ffmpeg: string, file: string): Promise<Uint8Array> {
+  const { stdout } = await run(
+    ffmpeg,
+    ['-hide_banner', '-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  return new Uint8Array(stdout);
+}

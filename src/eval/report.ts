@@ -1,0 +1,62 @@
+import { encodePng } from '../dataset/png.js';
+import type { EvalResult } from './evaluate.js';
+
+/** The eval table as Markdown: one row per detune family, for each grader ΔE00 / PSNR / exact. */
+export function markdownReport(r: EvalResult): string {
+  const head = `| family | ${r.graders.map((g) => `${g} ΔE00 | PSNR | exact`).join(' | ')} |`;
+  const rule = `| --- | ${r.graders.map(() => '---: | ---: | ---:').join(' | ')} |`;
+  const rows = Object.entries(r.table).map(([family, byGrader]) => {
+    const cells = r.graders.map((g) => {
+      const m = byGrader[g];
+      return m
+        ? `${m.deltaE.toFixed(2)} | ${m.psnr.toFixed(1)} | ${(m.exact * 100).toFixed(1)}%`
+        : '- | - | -';
+    });
+    const frames = Object.values(byGrader)[0]?.frames ?? 0;
+    return `| ${family === 'overall' ? '**overall**' : family} (${frames}) | ${cells.join(' | ')} |`;
+  });
+  const lines = [
+    `Split: ${r.split}, ${r.samples} samples, ${r.frames} frames. ΔE00: mean CIEDE2000 against the reference (lower is better); PSNR in dB; exact: share of pixels equal to the reference.`,
+    '',
+    head,
+    rule,
+    ...rows,
+  ];
+  const flicker = Object.entries(r.flicker);
+  if (flicker.length > 0) {
+    lines.push(
+      '',
+      'Flicker on runs (mean frame-to-frame change of mean CIELAB; ratio to the reference, 1 = none added):',
+      '',
+    );
+    lines.push('| grader | graded | reference | ratio | runs |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const [g, f] of flicker)
+      lines.push(
+        `| ${g} | ${f.graded.toFixed(3)} | ${f.reference.toFixed(3)} | ${f.ratio.toFixed(2)} | ${f.runs} |`,
+      );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A contact sheet: one row per example, columns input, each grader, reference. */
+export function contactSheet(r: EvalResult): Buffer | undefined {
+  if (r.examples.length === 0) return undefined;
+  const { width: w, height: h } = r.examples[0]!;
+  const same = r.examples.filter((e) => e.width === w && e.height === h);
+  const columns = 2 + r.graders.length;
+  const gap = 4;
+  const sheetW = columns * w + (columns - 1) * gap;
+  const sheetH = same.length * h + (same.length - 1) * gap;
+  const sheet = new Uint8Array(sheetW * sheetH * 3).fill(32);
+  same.forEach((ex, row) => {
+    const tiles = [ex.input, ...r.graders.map((g) => ex.graded[g]), ex.reference];
+    tiles.forEach((tile, col) => {
+      if (!tile) return;
+      for (let y = 0; y < h; y++) {
+        const dst = ((row * (h + gap) + y) * sheetW + col * (w + gap)) * 3;
+        sheet.set(tile.subarray(y * w * 3, (y + 1) * w * 3), dst);
+      }
+    });
+  });
+  return encodePng(sheetW, sheetH, sheet);
+}

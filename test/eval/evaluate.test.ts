@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpeg, tempDir } from '../helpers/media.js';
+import { SAMPLE } from '../helpers/cli.js';
+import { buildDataset } from '../../src/dataset/build.js';
+import { evaluate, familyOf } from '../../src/eval/evaluate.js';
+import { flicker } from '../../src/eval/flicker.js';
+import { ffmpegBaselines, identityGrader, pipelineGrader } from '../../src/eval/graders.js';
+import { contactSheet, markdownReport } from '../../src/eval/report.js';
+import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
+import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
+import { silentLogger } from '../../src/util/logger.js';
+
+describe('flicker', () => {
+  it('is 0 for a still sequence and the mean Lab step otherwise', () => {
+    const grey = (v: number) => new Uint8Array(12).fill(v);
+    expect(flicker([grey(100), grey(100), grey(100)])).toBe(0);
+    // Alternating black and white: every step is the full L range (0 -> 100 -> 0).
+    expect(flicker([grey(0), grey(255), grey(0)])).toBeCloseTo(100, 3);
+  });
+});
+
+describe('familyOf', () => {
+  it('names the row a sample belongs to', () => {
+    const base = { source: 's', split: 'test' as const, frames: [0], pts: [0], files: [] };
+    expect(familyOf({ ...base, kind: 'frame', detunes: [[]] })).toBe('none');
+    expect(familyOf({ ...base, kind: 'frame', detunes: [[{ family: 'green', amount: 2 }]] })).toBe('green');
+    expect(
+      familyOf({
+        ...base,
+        kind: 'photo',
+        detunes: [
+          [
+            { family: 'green', amount: 2 },
+            { family: 'white-low', amount: 1 },
+          ],
+        ],
+      }),
+    ).toBe('combination');
+    expect(familyOf({ ...base, kind: 'run', detunes: [[], []] })).toBe('drift (runs)');
+  });
+});
+
+describe('evaluate', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    const media = path.join(dir, 'media');
+    await import('node:fs/promises').then((fs) => fs.mkdir(media));
+    await ffmpeg(['-i', SAMPLE, '-t', '1.5', '-c', 'copy', path.join(media, 'clip.mp4')]);
+    await ffmpeg(['-ss', '2', '-i', SAMPLE, '-frames:v', '1', path.join(media, 'photo.png')]);
+    const binaries = await resolveBinaries();
+    const caps = await getCapabilities(binaries.ffmpeg);
+    await buildDataset(
+      {
+        from: [media],
+        out: path.join(dir, 'ds'),
+        width: 96,
+        height: 54,
+        fit: 'crop',
+        frames: 3,
+        runs: 1,
+        runLength: 5,
+        variants: 3,
+        seed: 3,
+        ab: false,
+      },
+      { logger: silentLogger, binaries, caps, signal: new AbortController().signal },
+    );
+  });
+  afterAll(() => cleanup());
+
+  it('measures the input, ffmpeg filters and a pipeline on every frame of a split', async () => {
+    const binaries = await resolveBinaries();
+    const caps = await getCapabilities(binaries.ffmpeg);
+    const env = { logger: silentLogger, binaries, caps, signal: new AbortController().signal };
+    const graders = [
+      identityGrader,
+      ...ffmpegBaselines(binaries, caps),
+      await pipelineGrader('classical', [], env),
+    ];
+    // With two sources, one is train and the other validation: evaluate whichever split holds data.
+    const { readFile } = await import('node:fs/promises');
+    const split = (await readFile(path.join(dir, 'ds', 'manifest.jsonl'), 'utf8')).includes(
+      '"split":"validation"',
+    )
+      ? 'validation'
+      : 'train';
+    const result = await evaluate(path.join(dir, 'ds'), split, graders, { ffmpeg: binaries.ffmpeg });
+    expect(result.graders).toEqual(graders.map((g) => g.name));
+    const overall = result.table['overall']!;
+    expect(Object.keys(overall)).toEqual(graders.map((g) => g.name));
+    for (const m of Object.values(overall)) {
+      expect(m.frames).toBe(result.frames);
+      expect(Number.isFinite(m.deltaE)).toBe(true);
+    }
+    // The input as it came is exact where nothing was detuned, and off where something was.
+    if (result.table['none']) {
+      expect(result.table['none']['input']!.deltaE).toBe(0);
+      expect(result.table['none']['input']!.exact).toBe(1);
+    }
+    const detuned = Object.entries(result.table).filter(
+      ([f]) => f !== 'none' && f !== 'overall' && f !== 'drift (runs)',
+    );
+    for (const [, byGrader] of detuned) expect(byGrader['input']!.deltaE).toBeGreaterThan(0);
+    const md = markdownReport(result);
+    expect(md).toMatch(/\| \*\*overall\*\* \(\d+\) \|/);
+    const sheet = contactSheet(result);
+    expect(sheet?.subarray(1, 4).toString()).toBe('PNG');
+  });
+});
