@@ -166,23 +166,26 @@ export async function gradeOne(
         reject(new Interrupted());
         return;
       }
+      const onAbort = (): void => {
+        subscription.unsubscribe();
+        reject(new Interrupted(`interrupted while grading ${input.label}`));
+      };
       const subscription = buildStream(pipeline, run).subscribe({
         next: (frame) => {
           frames++;
           frame.release();
           env.onProgress?.({ input: input.label, frames, total, elapsedSeconds: elapsed() });
         },
-        error: reject,
-        complete: resolve,
-      });
-      env.signal.addEventListener(
-        'abort',
-        () => {
-          subscription.unsubscribe();
-          reject(new Interrupted(`interrupted while grading ${input.label}`));
+        error: (err: unknown) => {
+          env.signal.removeEventListener('abort', onAbort);
+          reject(err);
         },
-        { once: true },
-      );
+        complete: () => {
+          env.signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      });
+      env.signal.addEventListener('abort', onAbort, { once: true });
     });
     if (output.tmpPath && run.media && rotationPlan(run.media, output) === 'retag') {
       await retagRotation(env.binaries.ffmpeg, output.tmpPath, run.media);
