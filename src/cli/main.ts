@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runGrade } from './commands/grade.js';
+import { runGrade, type GradeCommand } from './commands/grade.js';
 import { runDoctor } from './commands/doctor.js';
 import { runDataset } from './commands/dataset.js';
 import { runEval } from './commands/eval.js';
@@ -80,20 +80,7 @@ async function main(argv: string[]): Promise<number> {
             describe: 'Progress on stderr',
           }),
       async (args) => {
-        status = await runGrade({
-          inputs: (args.inputs as string[]).map(stdio),
-          output: stdio(args.output),
-          pipeline: args.pipeline,
-          sets: args.set as string[],
-          format: args.format,
-          inputFormat: args['input-format'],
-          codec: args.codec,
-          crf: args.crf,
-          preset: args.preset,
-          progress: args.progress as 'auto' | 'bar' | 'json' | 'none',
-          quiet: args.quiet,
-          logLevel: args['log-level'] as string,
-        });
+        status = await runGrade(gradeCommand(args, args.pipeline, args.set as string[]));
       },
     )
     .command(
@@ -126,20 +113,7 @@ async function main(argv: string[]): Promise<number> {
           .option('preset', { type: 'string', describe: 'Encoder preset' })
           .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto' }),
       async (args) => {
-        status = await runGrade({
-          inputs: (args.inputs as string[]).map(stdio),
-          output: stdio(args.output),
-          pipeline: 'detune',
-          sets: [`detune.detunes=${args.detune}`],
-          format: args.format,
-          inputFormat: args['input-format'],
-          codec: args.codec,
-          crf: args.crf,
-          preset: args.preset,
-          progress: args.progress as 'auto' | 'bar' | 'json' | 'none',
-          quiet: args.quiet,
-          logLevel: args['log-level'] as string,
-        });
+        status = await runGrade(gradeCommand(args, 'detune', [`detune.detunes=${args.detune}`]));
       },
     )
     .command(
@@ -315,6 +289,39 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class ExitSignal extends Error {}
+
+/** The arguments `grade` and `detune` share, as the grade command takes them. */
+function gradeCommand(
+  args: {
+    inputs?: unknown;
+    output: string;
+    format?: string | undefined;
+    'input-format'?: string | undefined;
+    codec?: string | undefined;
+    crf?: number | undefined;
+    preset?: string | undefined;
+    progress: string;
+    quiet: boolean;
+    'log-level': string;
+  },
+  pipeline: string,
+  sets: string[],
+): GradeCommand {
+  return {
+    inputs: (args.inputs as string[]).map(stdio),
+    output: stdio(args.output),
+    pipeline,
+    sets,
+    format: args.format,
+    inputFormat: args['input-format'],
+    codec: args.codec,
+    crf: args.crf,
+    preset: args.preset,
+    progress: args.progress as GradeCommand['progress'],
+    quiet: args.quiet,
+    logLevel: args['log-level'],
+  };
+}
 
 function stdio(value: string): string {
   return value === STDIO_TOKEN ? '-' : value;
