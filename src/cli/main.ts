@@ -202,12 +202,19 @@ async function main(argv: string[]): Promise<number> {
             describe: "Include ffmpeg's automatic filters",
           })
           .option('limit', { type: 'number', describe: 'Only the first N samples' })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Override a stage option of the measured pipelines: stage.option=value',
+          })
           .option('out', { type: 'string', describe: 'Report folder (default DATA/eval-SPLIT)' }),
       async (args) => {
         status = await runEval({
           data: args.data,
           split: args.split as 'validation',
           pipelines: args.pipeline as string[],
+          sets: args.set as string[],
           out: args.out,
           limit: args.limit,
           baselines: args.baselines,

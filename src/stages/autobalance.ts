@@ -10,6 +10,11 @@
  *      percentile of the darkest channel and the `white_percentile`-th of the brightest; black is
  *      limited to `max_black`, white to [`min_white`, 1], both scaled towards identity by `levels`.
  *   3. The correction per channel: out_c = (g_c x_c - black) / (white - black), clipped to [0, 1].
+ * Do no harm: a real scene is seldom grey on average and seldom spans black to white, so the
+ * grey-world gains ignore a cast within `cast_tolerance`, and the black and white points ignore
+ * `black_deadzone` and `white_deadzone`: only the excess is corrected. The defaults were chosen
+ * with `vgrade eval` on the training split of the real-media data set (mean CIEDE2000 of the
+ * graded frames over 60 samples: 9.56 without them, 7.24 with them), never on the validation split.
  * Smoothing over time: each frame uses the average of the parameters over `radius` frames either
  * side within its shot (never across a discontinuity or cut), so the grade cannot pump. The stage
  * holds `radius` frames of lookahead; earlier frames are remembered only as numbers.
@@ -42,6 +47,27 @@ const options = {
   white_percentile: { type: 'number', default: 99.5, min: 80, max: 100, help: 'Percentile taken as white' },
   max_black: { type: 'number', default: 0.2, min: 0, max: 0.5, help: 'Highest black point moved to 0' },
   min_white: { type: 'number', default: 0.6, min: 0.3, max: 1, help: 'Lowest white point moved to 1' },
+  cast_tolerance: {
+    type: 'number',
+    default: 0.05,
+    min: 0,
+    max: 0.5,
+    help: 'Grey-world gain deviation left alone (scenes are not grey on average): only the excess is corrected',
+  },
+  black_deadzone: {
+    type: 'number',
+    default: 0.06,
+    min: 0,
+    max: 0.2,
+    help: 'Black level left alone (few real frames reach 0): only the excess is removed',
+  },
+  white_deadzone: {
+    type: 'number',
+    default: 0.25,
+    min: 0,
+    max: 0.4,
+    help: 'White level shortfall left alone (dim scenes are not under-exposed): only the excess is stretched',
+  },
   step: {
     type: 'integer',
     default: 2,
@@ -107,7 +133,11 @@ export function measureBalance(frame: Frame, opts: Options): BalanceParams {
   const grey = (means[0]! + means[1]! + means[2]!) / 3;
   const gains = means.map((m) => {
     if (m <= 1e-4 || grey <= 1e-4) return 1;
-    const g = Math.min(opts.max_gain, Math.max(1 / opts.max_gain, grey / m));
+    // Soft threshold on the log gain: a cast within the tolerance is taken as the scene's own colour.
+    const log = Math.log(grey / m);
+    const tol = Math.log(1 + opts.cast_tolerance);
+    const excess = Math.sign(log) * Math.max(0, Math.abs(log) - tol);
+    const g = Math.min(opts.max_gain, Math.max(1 / opts.max_gain, Math.exp(excess)));
     return Math.pow(g, opts.balance);
   }) as [number, number, number];
   const lowAt = (samples * opts.black_percentile) / 100;
@@ -118,7 +148,8 @@ export function measureBalance(frame: Frame, opts: Options): BalanceParams {
     black = Math.min(black, gains[c]! * percentile(hist[c]!, lowAt));
     white = Math.max(white, gains[c]! * percentile(hist[c]!, highAt));
   }
-  black = Math.min(opts.max_black, Math.max(0, black)) * opts.levels;
+  black = Math.min(opts.max_black, Math.max(0, black - opts.black_deadzone)) * opts.levels;
+  white = Math.min(1, white + opts.white_deadzone);
   // White never above 1: compressing the range to fit a boosted channel's highlights would darken
   // the whole picture; letting the brightest 0.5% of a boosted channel clip is the lesser harm.
   white = 1 + (Math.min(1, Math.max(opts.min_white, white)) - 1) * opts.levels;

@@ -58,6 +58,9 @@ const AUTOBALANCE_DEFAULTS = {
   white_percentile: 99.5,
   max_black: 0.2,
   min_white: 0.6,
+  cast_tolerance: 0.05,
+  black_deadzone: 0.06,
+  white_deadzone: 0.25,
   step: 2,
 };
 

@@ -19,7 +19,9 @@ type Rgb = readonly [number, number, number];
 
 const stage = autobalance as TransformStage<typeof autobalance.options>;
 const DEFAULTS: Options = defaultOptions(autobalance.options);
-const opts = (o: Partial<Options> = {}): Options => ({ ...DEFAULTS, ...o });
+/** The core formulas are specified without the do-no-harm dead zones (tested on their own below). */
+const CORE: Options = { ...DEFAULTS, cast_tolerance: 0, black_deadzone: 0, white_deadzone: 0 };
+const opts = (o: Partial<Options> = {}): Options => ({ ...CORE, ...o });
 
 /** One frame from `pool` with every pixel set by `pixel(x, y)`; `active` defaults to the whole. */
 function frameOf(pool: FramePool, pixel: (x: number, y: number) => Rgb, active?: Rect): Frame {
@@ -113,6 +115,9 @@ describe('autobalance: options table', () => {
       white_percentile: { type: 'number', default: 99.5, min: 80, max: 100, help: undefined },
       max_black: { type: 'number', default: 0.2, min: 0, max: 0.5, help: undefined },
       min_white: { type: 'number', default: 0.6, min: 0.3, max: 1, help: undefined },
+      cast_tolerance: { type: 'number', default: 0.05, min: 0, max: 0.5, help: undefined },
+      black_deadzone: { type: 'number', default: 0.06, min: 0, max: 0.2, help: undefined },
+      white_deadzone: { type: 'number', default: 0.25, min: 0, max: 0.4, help: undefined },
       step: { type: 'integer', default: 2, min: 1, max: 16, help: undefined },
     });
   });
@@ -154,7 +159,7 @@ describe('measureBalance', () => {
   it('the ramp at the default step 2 samples pixels (0,0), (2,0) ... (6,2): black bin 0, white bin 181', () => {
     // Sampled k = 0,2,4,6, 16,18,20,22: values 0, 16, 33, 49, 132, 148, 165, 181. 8 samples, so
     // black is the smallest (bin 0) and white the largest (bin 181).
-    const p = measureBalance(single(8, 4, 8, ramp8x4), DEFAULTS);
+    const p = measureBalance(single(8, 4, 8, ramp8x4), CORE);
     expectParams(p, { gains: [1, 1, 1], black: bin(0), white: bin(181) });
   });
 
@@ -261,7 +266,7 @@ describe('measureBalance', () => {
     // The 8x4 pictures placed at (3, 1) inside 13x7 frames whose padding is pure red.
     for (const [picture, o] of [
       [ramp8x4, opts({ step: 1 })],
-      [ramp8x4, DEFAULTS],
+      [ramp8x4, CORE],
       [greenCast8x4, opts({ step: 1 })],
       [greenCast8x4, opts({ step: 3 })],
     ] as const) {
@@ -286,7 +291,7 @@ describe('measureBalance', () => {
     const halves = (x: number): Rgb => (x < 192 ? [40, 52, 40] : [180, 234, 180]);
     const gRB = Math.pow(1.1, 0.8);
     const gG = Math.pow(11 / 13, 0.8);
-    const p = measureBalance(single(385, 289, 8, halves), DEFAULTS);
+    const p = measureBalance(single(385, 289, 8, halves), CORE);
     expectParams(p, { gains: [gRB, gG, gRB], black: gRB * bin(40), white: gG * bin(234) });
     // black_percentile 0 takes the darkest sample: a darker pixel (still G = 1.3 R) at (384, 288)
     // is sampled (both even); one at (383, 287) is not.
@@ -396,7 +401,7 @@ describe('autobalance stage operator', () => {
   it('radius 1: each frame gets the average over ±1 frame (fewer at the ends); the pool is empty after', async () => {
     const pool = new FramePool(3, 8, 4, 8);
     const frames = threeFrames(pool);
-    const m = frames.map((f) => measureBalance(f, DEFAULTS));
+    const m = frames.map((f) => measureBalance(f, CORE));
     const out = await grade(frames, { radius: 1 });
     expect(out.map((o) => o.index)).toEqual([0, 1, 2]);
     expect(out[0]!.params).toEqual(averageParams([m[0]!, m[1]!]));
@@ -416,7 +421,7 @@ describe('autobalance stage operator', () => {
   it('a scene cut starts a new segment: params never mix across it', async () => {
     const pool = new FramePool(3, 8, 4, 8);
     const frames = threeFrames(pool, { 1: 'sceneCut' });
-    const m = frames.map((f) => measureBalance(f, DEFAULTS));
+    const m = frames.map((f) => measureBalance(f, CORE));
     const out = await grade(frames, { radius: 1 });
     expect(out.map((o) => o.params)).toEqual([
       averageParams([m[0]!]),
@@ -429,7 +434,7 @@ describe('autobalance stage operator', () => {
   it('a discontinuity starts a new segment too', async () => {
     const pool = new FramePool(3, 8, 4, 8);
     const frames = threeFrames(pool, { 2: 'discontinuity' });
-    const m = frames.map((f) => measureBalance(f, DEFAULTS));
+    const m = frames.map((f) => measureBalance(f, CORE));
     const out = await grade(frames, { radius: 2 });
     expect(out.map((o) => o.params)).toEqual([
       averageParams([m[0]!, m[1]!]),
@@ -442,7 +447,7 @@ describe('autobalance stage operator', () => {
   it('a window longer than the stream: every frame gets the average of all three', async () => {
     const pool = new FramePool(3, 8, 4, 8);
     const frames = threeFrames(pool);
-    const m = frames.map((f) => measureBalance(f, DEFAULTS));
+    const m = frames.map((f) => measureBalance(f, CORE));
     const out = await grade(frames, { radius: 12 });
     const all = averageParams(m);
     out.forEach((o) => expectParams(o.params, all, 14));
@@ -452,7 +457,7 @@ describe('autobalance stage operator', () => {
   it('radius 0: each frame its own measurement; graded and correction set from those params', async () => {
     const pool = new FramePool(3, 8, 4, 8);
     const frames = threeFrames(pool);
-    const m = frames.map((f) => measureBalance(f, DEFAULTS));
+    const m = frames.map((f) => measureBalance(f, CORE));
     const seen: { graded: number[]; corr: number[]; expected: number[] }[] = [];
     await new Promise<void>((resolve, reject) =>
       from(frames)
@@ -549,5 +554,37 @@ describe('autobalance stage operator', () => {
     ).rejects.toThrow('decoder died');
     expect(got).toEqual([]);
     expect(pool.inUse).toBe(0);
+  });
+});
+
+describe('autobalance: do no harm', () => {
+  const pool = new FramePool(1, 8, 4, 8);
+  const uniform = (rgb: Rgb): Frame => frameOf(pool, () => rgb);
+
+  it('a cast within cast_tolerance is left alone; beyond it only the excess is corrected', () => {
+    // Mid-tone means (0.4, 0.44, 0.4): grey 0.41333; green's gain 0.41333/0.44 = 0.93939 is a 6.5%
+    // deviation, inside a 10% tolerance: no gains at all.
+    const f = uniform([102, 112, 102]);
+    const inside = measureBalance(f, opts({ cast_tolerance: 0.1, balance: 1 }));
+    expect(inside.gains).toEqual([1, 1, 1]);
+    // With a 2% tolerance the log gain ln(0.93939) = -0.06252 keeps -0.06252 + ln(1.02) = -0.04272.
+    const beyond = measureBalance(f, opts({ cast_tolerance: 0.02, balance: 1 }));
+    expect(beyond.gains[1]).toBeCloseTo(Math.exp(Math.log((102 + 112 + 102) / 3 / 112) + Math.log(1.02)), 12);
+    f.release();
+  });
+
+  it('black and white dead zones: only the excess black is removed and only the excess shortfall stretched', () => {
+    // A dark flat frame at 20 (bin centre 20.5/256 = 0.080078): black moves to it without a dead
+    // zone, to 0.080078 - 0.06 = 0.020078 with one.
+    const dark = uniform([20, 20, 20]);
+    expect(measureBalance(dark, opts()).black).toBeCloseTo(20.5 / 256, 12);
+    expect(measureBalance(dark, opts({ black_deadzone: 0.06 })).black).toBeCloseTo(20.5 / 256 - 0.06, 12);
+    dark.release();
+    // A dim flat frame at 179 (0.701172): white moves to it without a dead zone; with 0.25 the
+    // white point is 0.951172, so the picture is stretched by 5% instead of 43%.
+    const dim = uniform([179, 179, 179]);
+    expect(measureBalance(dim, opts()).white).toBeCloseTo(179.5 / 256, 12);
+    expect(measureBalance(dim, opts({ white_deadzone: 0.25 })).white).toBeCloseTo(179.5 / 256 + 0.25, 12);
+    dim.release();
   });
 });

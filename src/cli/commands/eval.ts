@@ -13,6 +13,7 @@ export interface EvalCommand {
   data: string;
   split: Split;
   pipelines: string[];
+  sets: string[];
   out: string | undefined;
   limit: number | undefined;
   baselines: boolean;
@@ -32,7 +33,7 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const graders = [
     identityGrader,
     ...(cmd.baselines ? ffmpegBaselines(binaries, caps) : []),
-    ...(await Promise.all(cmd.pipelines.map((p) => pipelineGrader(p, [], env)))),
+    ...(await Promise.all(cmd.pipelines.map((p) => pipelineGrader(p, cmd.sets, env)))),
   ];
   const result = await evaluate(cmd.data, cmd.split, graders, {
     ffmpeg: binaries.ffmpeg,
