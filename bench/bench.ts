@@ -145,6 +145,13 @@ async function makeClip(ffmpeg: string, file: string, size: string, seconds: num
   });
 }
 
+/** The Node flags the CLI's shebang asks for (`#!/usr/bin/env -S node FLAGS`), so the bench runs it as users do. */
+async function cliNodeFlags(cli: string): Promise<string[]> {
+  const first = (await readFile(cli, 'utf8')).split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env -S node(.*)$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -155,6 +162,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const bins = await resolveBinaries();
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  const nodeFlags = await cliNodeFlags(cli);
   await mkdir(args.work, { recursive: true });
   await mkdir(args.out, { recursive: true });
   const frames = async (file: string): Promise<number> => {
@@ -199,6 +207,7 @@ async function main(): Promise<void> {
       const theirs: number[] = [];
       for (let i = 0; i < args.runs; i++) {
         const a = await measure(process.execPath, [
+          ...nodeFlags,
           cli,
           'grade',
           clip,
@@ -262,6 +271,7 @@ async function main(): Promise<void> {
       const clip = path.join(args.work, `clip-1920x1080-${seconds}s.mp4`);
       await makeClip(bins.ffmpeg, clip, '1920x1080', seconds);
       const m = await measure(process.execPath, [
+        ...nodeFlags,
         cli,
         'grade',
         clip,

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// A 1 MiB young generation: vgrade allocates little per frame, and with V8's default (growing to
+// 16 MiB semi-spaces over a long run) Node's peak memory rose with the footage's length
+// (measured: 89.5 MiB for 10 s of 1080p, 101.9 MiB for 120 s; with this flag 83.4 and 86.7).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade, type GradeCommand } from './commands/grade.js';
