@@ -62,7 +62,7 @@ function isInputError(line: string, demuxers: ReadonlySet<string>): boolean {
   return /Error while decoding|Invalid data found|Read error|End of file/i.test(line);
 }
 
-/** The decoder's ffmpeg arguments (exported for `vgrade explain` and tests). */
+/** The decoder's ffmpeg arguments. */
 export function decoderArgs(
   run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry'>,
 ): string[] {
