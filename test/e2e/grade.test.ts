@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, frameTimes, probe, tempDir } from '../helpers/media.js';
@@ -332,13 +333,7 @@ describe('vgrade grade', () => {
 });
 
 describe('vgrade grade with Debian ffmpeg 5.1 as well', () => {
-  it.runIf(
-    process.env.CI ||
-      stat('/usr/bin/ffmpeg').then(
-        () => true,
-        () => false,
-      ),
-  )('grades a clip with /usr/bin/ffmpeg', async () => {
+  it.runIf(existsSync('/usr/bin/ffmpeg'))('grades a clip with /usr/bin/ffmpeg', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       const clip = path.join(dir, 'c.mp4');
