@@ -1,5 +1,10 @@
 import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
-import { compilePipeline, decoderGeometry, memoryEstimate } from '../../pipeline/compile.js';
+import {
+  compilePipeline,
+  decoderGeometry,
+  FRAMES_IN_MOTION,
+  memoryEstimate,
+} from '../../pipeline/compile.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { UsageError } from '../../util/errors.js';
 
@@ -38,7 +43,7 @@ export async function runExplain(opts: {
     `source ${source.width}x${source.height} ${source.depth}-bit -> frames in Node ${geometry.width}x${geometry.height} ${geometry.depth}-bit` +
       ` (picture ${geometry.active.width}x${geometry.active.height} at ${geometry.active.x},${geometry.active.y})`,
     `decoder filters: ${[...filters, geometry.depth === 8 ? 'format=rgb24' : 'format=rgb48le', 'showinfo'].join(',')}`,
-    `frame ring: ${pipeline.poolSize} frames (context ${pipeline.poolSize - 4} + 4 in motion)`,
+    `frame ring: ${pipeline.poolSize} frames (context ${pipeline.poolSize - FRAMES_IN_MOTION} + ${FRAMES_IN_MOTION} in motion)`,
     `delay: ${pipeline.delayFrames} frames`,
     `memory in Node for frames: ${(memory.poolBytes / MB).toFixed(1)} MiB ring + ${(memory.lutBytes / MB).toFixed(1)} MiB LUTs = ${(memory.totalBytes / MB).toFixed(1)} MiB, whatever the footage's length`,
     `full-resolution pixels stay in ffmpeg (decoder and encoder) and never enter Node`,
