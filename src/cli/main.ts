@@ -5,9 +5,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade, type GradeCommand } from './commands/grade.js';
-import { runDoctor } from './commands/doctor.js';
 import { runDataset } from './commands/dataset.js';
-import { runEval } from './commands/eval.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { runSchema } from './commands/schema.js';
 import { runExplain } from './commands/explain.js';
 import { VgradeError } from '../util/errors.js';
@@ -211,9 +210,20 @@ async function main(argv: string[]): Promise<number> {
             default: [],
             describe: 'Override a stage option of the measured pipelines: stage.option=value',
           })
-          .option('out', { type: 'string', describe: 'Report folder (default DATA/eval-SPLIT)' }),
+          .option('out', { type: 'string', describe: 'Report folder (default DATA/eval-SPLIT)' })
+          .option('cgan', { type: 'string', describe: 'A cGAN model folder to measure (e.g. models/cgan)' })
+          .option('classifier', {
+            type: 'string',
+            describe: "A classifier model folder: the paper's table and the doubles table",
+          })
+          .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto' }),
       async (args) => {
-        status = await runEval({
+        status = await (
+          await import('./commands/eval.js')
+        ).runEval({
+          cgan: args.cgan,
+          classifier: args.classifier,
+          backend: args.backend as BackendChoice,
           data: args.data,
           split: args.split as 'validation',
           pipelines: args.pipeline as string[],
@@ -227,11 +237,96 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'train <network>',
+      'Train the cGAN or the classifier on a data set (or the cGAN on your own before/after pairs)',
+      (y) =>
+        y
+          .positional('network', { type: 'string', choices: ['cgan', 'classifier'], demandOption: true })
+          .option('data', { type: 'string', describe: 'A folder written by vgrade dataset' })
+          .option('pairs', {
+            type: 'string',
+            array: true,
+            describe:
+              'BEFORE AFTER: two folders of frames matched by name, or two videos matched frame by frame',
+          })
+          .option('size', { type: 'string', default: '456x256', describe: 'Proxy size WxH for --pairs' })
+          .option('out', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Folder for the model, checkpoints and log',
+          })
+          .option('steps', {
+            type: 'number',
+            describe: 'Training steps (default 4000 cgan, 6000 classifier)',
+          })
+          .option('seed', { type: 'number', default: 1 })
+          .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto' })
+          .option('window', {
+            type: 'number',
+            default: 18,
+            describe: 'cgan: frames per temporal window (1: per-frame form only)',
+          })
+          .option('base', { type: 'number', describe: 'Channels of the first layer' })
+          .option('batch', { type: 'number', describe: 'Frames per batch' })
+          .option('learning-rate', { type: 'number' })
+          .option('mse-weight', { type: 'number', describe: 'cgan: weight of the MSE loss (default 100)' })
+          .option('adversarial-weight', {
+            type: 'number',
+            describe: 'cgan: weight of the adversarial loss (default 0.05)',
+          })
+          .option('validate-every', { type: 'number', default: 100 })
+          .option('patience', {
+            type: 'number',
+            default: 8,
+            describe: 'Stop after this many validations without improvement',
+          })
+          .option('max-minutes', {
+            type: 'number',
+            default: 0,
+            describe: 'Stop cleanly after this long (0: no limit)',
+          })
+          .option('log-every', { type: 'number', default: 20 })
+          .option('fresh', { type: 'boolean', default: false, describe: 'Ignore a checkpoint in --out' })
+          .option('frames-per-video', {
+            type: 'number',
+            default: 40,
+            describe: "Frames read from each training video's source beside the data set's (0: none)",
+          }),
+      async (args) => {
+        status = await (
+          await import('./commands/train.js')
+        ).runTrain({
+          network: args.network as 'cgan' | 'classifier',
+          data: args.data,
+          pairs: args.pairs as string[] | undefined,
+          size: args.size,
+          out: args.out,
+          steps: args.steps,
+          seed: args.seed,
+          backend: args.backend as BackendChoice,
+          window: args.window,
+          base: args.base,
+          batch: args.batch,
+          learningRate: args['learning-rate'],
+          mseWeight: args['mse-weight'],
+          adversarialWeight: args['adversarial-weight'],
+          validateEvery: args['validate-every'],
+          patience: args.patience,
+          maxMinutes: args['max-minutes'],
+          logEvery: args['log-every'],
+          fresh: args.fresh,
+          framesPerVideo: args['frames-per-video'],
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
       'doctor',
       'Show the ffmpeg and ffprobe in use, their versions, the encoders and filters that matter, and the model backend',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
       async (args) => {
-        status = await runDoctor({ json: args.json });
+        status = await (await import('./commands/doctor.js')).runDoctor({ json: args.json });
       },
     )
     .command(
@@ -274,7 +369,7 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: grade, detune, dataset, eval, doctor, schema or explain')
+    .demandCommand(1, 'Name a command: grade, detune, dataset, eval, train, doctor, schema or explain')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -12,6 +12,7 @@ import { gradeOne } from '../run/grade.js';
 import { fileInput } from '../run/input.js';
 import { fileOutput } from '../run/output.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
+import { CganModel } from '../models/cgan/model.js';
 
 const run = promisify(execFile);
 
@@ -138,4 +139,31 @@ export async function readRgb(ffmpeg: string, file: string): Promise<Uint8Array>
     },
   );
   return new Uint8Array(stdout);
+}
+
+/**
+ * The cGAN run directly on the sample's proxy frames. A run is corrected in consecutive windows of
+ * `window` frames (the last one filled out by repeating its final frame); `window` 1 corrects each
+ * frame alone.
+ */
+export function cganGrader(model: CganModel, window: number, name: string): Grader {
+  return {
+    name,
+    grade: async (item) => {
+      model.checkInput(item.width, item.height, 'the data set');
+      const out: Uint8Array[] = [];
+      const w = item.inputs.length > 1 ? window : 1;
+      for (let i = 0; i < item.inputs.length; i += w) {
+        const chunk = item.inputs.slice(i, i + w);
+        const real = chunk.length;
+        while (chunk.length < w) chunk.push(chunk[chunk.length - 1]!);
+        const corrections = model.corrections(chunk, w);
+        for (let k = 0; k < real; k++) {
+          const dst = new Uint8Array(chunk[k]!.length);
+          out.push(CganModel.apply(corrections[k]!, chunk[k]!, item.width, item.height, dst));
+        }
+      }
+      return out;
+    },
+  };
 }

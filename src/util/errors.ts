@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'E_FFMPEG_MISSING'
   | 'E_FFMPEG'
   | 'E_INTERRUPTED'
+  | 'E_BACKEND'
+  | 'E_MODEL'
+  | 'E_MODEL_MISMATCH'
+  | 'E_DATA'
   | 'E_INTERNAL';
 
 export class VgradeError extends Error {

@@ -1,27 +1,25 @@
-import { createRequire } from 'node:module';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities, getProbeVersion } from '../../ffmpeg/capabilities.js';
+import { backendAvailability } from '../../models/backend.js';
+import { packageRoot } from '../../util/packageRoot.js';
+
+/** The models that ship in models/, and whether this installation has them. */
+async function shippedModels(): Promise<Record<string, boolean>> {
+  const out: Record<string, boolean> = {};
+  for (const name of ['cgan', 'classifier']) {
+    out[name] = await access(path.join(packageRoot(), 'models', name, 'model.json')).then(
+      () => true,
+      () => false,
+    );
+  }
+  return out;
+}
 
 /** Encoders and filters the product uses or compares against, and what each is for. */
 const ENCODERS = ['libx264', 'libx265', 'libvpx-vp9', 'prores_ks', 'ffv1', 'png', 'tiff', 'mjpeg'];
 const FILTERS = ['haldclut', 'lut3d', 'scale', 'pad', 'showinfo', 'normalize', 'grayworld', 'colorcorrect'];
-const MODEL_PACKAGES = [
-  '@tensorflow/tfjs-node-gpu',
-  '@tensorflow/tfjs-node',
-  '@tensorflow/tfjs-backend-wasm',
-  '@tensorflow/tfjs',
-];
-
-function installed(name: string): string | undefined {
-  try {
-    const require = createRequire(import.meta.url);
-    const manifest = require(`${name}/package.json`) as { version: string };
-    return manifest.version;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `vgrade doctor`: what this installation will use, and what it lacks. */
 export async function runDoctor(opts: { json: boolean }): Promise<number> {
   const binaries = await resolveBinaries();
@@ -38,7 +36,11 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
     timestampPassthrough: caps.passthroughArgs.join(' '),
     encoders: Object.fromEntries(ENCODERS.map((e) => [e, caps.encoders.has(e)])),
     filters: Object.fromEntries(FILTERS.map((f) => [f, caps.filters.has(f)])),
-    modelBackend: Object.fromEntries(MODEL_PACKAGES.map((p) => [p, installed(p) ?? null])),
+    modelBackends: backendAvailability(),
+    autoBackend: backendAvailability().find((b) => b.name === 'tensorflow' && b.available)
+      ? 'tensorflow'
+      : 'wasm',
+    models: await shippedModels(),
     node: process.version,
   };
   if (opts.json) {
@@ -53,12 +55,14 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
     `timestamps passed through with: ${report.timestampPassthrough}`,
     'encoders: ' + ENCODERS.map((e) => `${e} ${yes(caps.encoders.has(e))}`).join(', '),
     'filters:  ' + FILTERS.map((f) => `${f} ${yes(caps.filters.has(f))}`).join(', '),
-    'model backend: ' +
-      (MODEL_PACKAGES.some((p) => report.modelBackend[p])
-        ? MODEL_PACKAGES.filter((p) => report.modelBackend[p])
-            .map((p) => `${p} ${report.modelBackend[p]}`)
-            .join(', ')
-        : 'none installed (the neural stages are not part of this build; grading uses the classical pipeline)'),
+    ...report.modelBackends.map(
+      (b) => `backend ${b.name.padEnd(10)} ${b.available ? 'yes' : 'no '} ${b.detail}`,
+    ),
+    `backend auto picks: ${report.autoBackend}`,
+    'models:   ' +
+      Object.entries(report.models)
+        .map(([m, ok]) => `${m} ${ok ? 'yes' : 'MISSING'}`)
+        .join(', '),
     `node ${report.node}`,
   ];
   if (!caps.filters.has('haldclut'))

@@ -4,7 +4,17 @@ import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
-import { ffmpegBaselines, identityGrader, pipelineGrader } from '../../eval/graders.js';
+import {
+  cganGrader,
+  ffmpegBaselines,
+  identityGrader,
+  pipelineGrader,
+  type Grader,
+} from '../../eval/graders.js';
+import { classifierMarkdown, evaluateClassifier } from '../../eval/classifier.js';
+import { useBackend, type BackendChoice } from '../../models/backend.js';
+import { CganModel } from '../../models/cgan/model.js';
+import { ClassifierModel } from '../../models/classifier/model.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { contactSheet, markdownReport } from '../../eval/report.js';
 import type { Split } from '../../dataset/split.js';
@@ -17,6 +27,11 @@ export interface EvalCommand {
   out: string | undefined;
   limit: number | undefined;
   baselines: boolean;
+  /** A cGAN to measure beside the pipelines (its temporal and per-frame forms). */
+  cgan?: string;
+  /** A classifier to measure: the paper's table and the doubles table. */
+  classifier?: string;
+  backend: BackendChoice;
   quiet: boolean;
   logLevel: string;
 }
@@ -30,10 +45,21 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   const env = { logger, binaries, caps, signal: new AbortController().signal };
+  const models: Grader[] = [];
+  let cgan: CganModel | undefined;
+  let classifier: ClassifierModel | undefined;
+  if (cmd.cgan || cmd.classifier) await useBackend(cmd.backend);
+  if (cmd.cgan) {
+    cgan = await CganModel.load(cmd.cgan);
+    models.push(cganGrader(cgan, cgan.window, 'vgrade cgan'));
+    if (cgan.window > 1) models.push(cganGrader(cgan, 1, 'vgrade cgan per-frame'));
+  }
+  if (cmd.classifier) classifier = await ClassifierModel.load(cmd.classifier);
   const graders = [
     identityGrader,
     ...(cmd.baselines ? ffmpegBaselines(binaries, caps) : []),
     ...(await Promise.all(cmd.pipelines.map((p) => pipelineGrader(p, cmd.sets, env)))),
+    ...models,
   ];
   const result = await evaluate(cmd.data, cmd.split, graders, {
     ffmpeg: binaries.ffmpeg,
@@ -42,14 +68,25 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
       if (!cmd.quiet) process.stderr.write(`eval: ${done}/${total} samples\n`);
     },
   });
-  const markdown = markdownReport(result);
+  const classifierResult = classifier
+    ? await evaluateClassifier(classifier, cmd.data, cmd.split, {
+        ...(cmd.limit !== undefined ? { limit: cmd.limit } : {}),
+        onProgress: (done, total) => {
+          if (!cmd.quiet) process.stderr.write(`eval classifier: ${done}/${total} frames\n`);
+        },
+      })
+    : undefined;
+  cgan?.dispose();
+  classifier?.dispose();
+  const markdown =
+    markdownReport(result) + (classifierResult ? `\n${classifierMarkdown(classifierResult)}` : '');
   process.stdout.write(markdown);
   const out = cmd.out ?? path.join(cmd.data, `eval-${cmd.split}`);
   await mkdir(out, { recursive: true });
   const { examples, ...json } = result;
   await writeFile(
     path.join(out, 'eval.json'),
-    `${JSON.stringify({ ...json, ffmpeg: binaries.ffmpeg, examples: examples.length }, null, 2)}\n`,
+    `${JSON.stringify({ ...json, ffmpeg: binaries.ffmpeg, examples: examples.length, classifier: classifierResult }, null, 2)}\n`,
   );
   await writeFile(path.join(out, 'eval.md'), markdown);
   const sheet = contactSheet(result);

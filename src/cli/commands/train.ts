@@ -1,0 +1,251 @@
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../../util/logger.js';
+import { resolveBinaries } from '../../ffmpeg/binaries.js';
+import { UsageError } from '../../util/errors.js';
+import { useBackend, type BackendChoice } from '../../models/backend.js';
+import { loadPairs, loadReferences, type PairSet } from '../../models/data.js';
+import { train, type TrainOptions } from '../../models/trainer.js';
+import { createCganTask, DEFAULT_CGAN_TRAIN, type CganSource } from '../../models/cgan/train.js';
+import { DEFAULT_GENERATOR } from '../../models/cgan/generator.js';
+import { DEFAULT_DISCRIMINATOR } from '../../models/cgan/discriminator.js';
+import { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN } from '../../models/classifier/train.js';
+import { DEFAULT_CLASSIFIER } from '../../models/classifier/network.js';
+import { countParams } from '../../models/params.js';
+
+export interface TrainCommand {
+  network: 'cgan' | 'classifier';
+  data?: string;
+  pairs?: string[];
+  size: string;
+  out: string;
+  steps?: number;
+  seed: number;
+  backend: BackendChoice;
+  window: number;
+  base?: number;
+  batch?: number;
+  learningRate?: number;
+  mseWeight?: number;
+  adversarialWeight?: number;
+  validateEvery: number;
+  patience: number;
+  maxMinutes: number;
+  logEvery: number;
+  fresh: boolean;
+  /** Frames taken from each training video beside the data set's own (0: the data set's only). */
+  framesPerVideo: number;
+  quiet: boolean;
+  logLevel: string;
+}
+
+function checkInt(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected integer between ${min} and ${max} for ${name} but received ${String(value)}`,
+    );
+  }
+}
+
+function checkNumber(name: string, value: number | undefined, min: number): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < min) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected number of at least ${min} for ${name} but received ${String(value)}`,
+    );
+  }
+}
+
+/** Holds out the last sixth of a user's pairs (the end of a video) for validation. */
+function splitPairs(pairs: PairSet): { train: PairSet; validation: PairSet } {
+  const n = pairs.inputs.length;
+  if (n < 2)
+    throw new UsageError('E_DATA', `Expected at least 2 pairs to train and validate on but found ${n}`);
+  const cut = n - Math.max(1, Math.round(n / 6));
+  return {
+    train: { inputs: pairs.inputs.slice(0, cut), targets: pairs.targets.slice(0, cut) },
+    validation: { inputs: pairs.inputs.slice(cut), targets: pairs.targets.slice(cut) },
+  };
+}
+
+function describeSource(source: CganSource): Record<string, number> {
+  if (source.kind === 'pairs')
+    return { trainPairs: source.train.inputs.length, validationPairs: source.validation.inputs.length };
+  return {
+    trainFrames: source.train.frames.length,
+    trainRuns: source.train.runs.length,
+    trainCanvases: source.train.canvases?.length ?? 0,
+    validationFrames: source.validation.frames.length,
+  };
+}
+
+/** `vgrade train cgan|classifier --data DIR --out DIR`. */
+export async function runTrain(cmd: TrainCommand): Promise<number> {
+  checkInt('--steps', cmd.steps, 1);
+  checkInt('--window', cmd.window, 1, 64);
+  checkInt('--base', cmd.base, 2, 128);
+  checkInt('--batch', cmd.batch, 1, 1024);
+  checkInt('--validate-every', cmd.validateEvery, 1);
+  checkInt('--patience', cmd.patience, 1);
+  checkInt('--log-every', cmd.logEvery, 1);
+  checkInt('--frames-per-video', cmd.framesPerVideo, 0);
+  checkNumber('--learning-rate', cmd.learningRate, 0);
+  checkNumber('--mse-weight', cmd.mseWeight, 0);
+  checkNumber('--adversarial-weight', cmd.adversarialWeight, 0);
+  checkNumber('--max-minutes', cmd.maxMinutes, 0);
+  const size = /^(\d+)x(\d+)$/.exec(cmd.size);
+  if (!size)
+    throw new UsageError(
+      'E_USAGE',
+      `Expected WxH (e.g. 456x256) for --size but received ${JSON.stringify(cmd.size)}`,
+    );
+  if (!cmd.data && !cmd.pairs)
+    throw new UsageError(
+      'E_USAGE',
+      'Name the training data: --data DIR (a vgrade dataset) or --pairs BEFORE AFTER',
+    );
+  if (cmd.data && cmd.pairs) throw new UsageError('E_USAGE', 'Give --data or --pairs, not both');
+  if (cmd.pairs && cmd.pairs.length !== 2) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected two paths for --pairs (BEFORE AFTER) but received ${cmd.pairs.length}`,
+    );
+  }
+  if (cmd.pairs && cmd.network === 'classifier') {
+    throw new UsageError(
+      'E_USAGE',
+      'The classifier learns the detune classes and trains on --data only; --pairs is for the cgan',
+    );
+  }
+
+  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const backend = await useBackend(cmd.backend);
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    logger.warn('interrupted: saving a checkpoint; run the same command again to resume');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = Date.now();
+  const loadTrain = async () => {
+    if (cmd.framesPerVideo === 0) return loadReferences(cmd.data!, 'train');
+    const binaries = await resolveBinaries();
+    return loadReferences(cmd.data!, 'train', Infinity, {
+      ffmpeg: binaries.ffmpeg,
+      ffprobe: binaries.ffprobe,
+      framesPerVideo: cmd.framesPerVideo,
+      onSkip: (source, reason) =>
+        logger.warn({ source, reason }, 'source media not read; using its data set frames only'),
+    });
+  };
+  const progress = (r: { kind: string; step: number; steps: number } & Record<string, unknown>): void => {
+    if (cmd.quiet) return;
+    const { kind, step, steps, etaSeconds, stepsPerSecond, best, ...values } = r;
+    const figures = Object.entries(values)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(', ');
+    if (kind === 'train') {
+      const eta = Number(etaSeconds);
+      const etaText = `${Math.floor(eta / 3600)}h${String(Math.floor((eta % 3600) / 60)).padStart(2, '0')}m`;
+      process.stderr.write(
+        `train ${cmd.network}: step ${step}/${steps}, ${figures}, ${String(stepsPerSecond)} steps/s, ETA ${etaText}\n`,
+      );
+    } else {
+      process.stderr.write(
+        `validate ${cmd.network}: step ${step}, ${figures}${best ? ' (best so far: saved)' : ''}\n`,
+      );
+    }
+  };
+  const options: TrainOptions = {
+    out: cmd.out,
+    steps: cmd.steps ?? (cmd.network === 'cgan' ? 4000 : 6000),
+    seed: cmd.seed,
+    validateEvery: cmd.validateEvery,
+    patience: cmd.patience,
+    maxSeconds: cmd.maxMinutes * 60,
+    logEvery: cmd.logEvery,
+    fresh: cmd.fresh,
+  };
+  try {
+    let result;
+    if (cmd.network === 'cgan') {
+      let source: CganSource;
+      let input: { width: number; height: number };
+      if (cmd.pairs) {
+        const binaries = await resolveBinaries();
+        input = { width: Number(size[1]), height: Number(size[2]) };
+        const pairs = await loadPairs(
+          binaries.ffmpeg,
+          cmd.pairs[0]!,
+          cmd.pairs[1]!,
+          input.width,
+          input.height,
+        );
+        source = { kind: 'pairs', ...splitPairs(pairs) };
+      } else {
+        const trainSet = await loadTrain();
+        const validation = await loadReferences(cmd.data!, 'validation');
+        input = { width: trainSet.width, height: trainSet.height };
+        source = { kind: 'references', train: trainSet, validation };
+      }
+      const task = createCganTask(
+        {
+          ...DEFAULT_CGAN_TRAIN,
+          ...(cmd.batch !== undefined && { batch: cmd.batch }),
+          ...(cmd.learningRate !== undefined && { learningRate: cmd.learningRate }),
+          ...(cmd.mseWeight !== undefined && { mseWeight: cmd.mseWeight }),
+          ...(cmd.adversarialWeight !== undefined && { adversarialWeight: cmd.adversarialWeight }),
+          input,
+          generator: {
+            ...DEFAULT_GENERATOR,
+            window: cmd.pairs ? 1 : cmd.window,
+            ...(cmd.base !== undefined && { base: cmd.base }),
+          },
+          discriminator: DEFAULT_DISCRIMINATOR,
+        },
+        source,
+        cmd.seed,
+      );
+      logger.info(
+        { backend, parameters: countParams(task.generator), steps: options.steps, ...describeSource(source) },
+        'training cgan',
+      );
+      result = await train(task, options, logger, abort.signal, progress);
+    } else {
+      const trainSet = await loadTrain();
+      const validation = await loadReferences(cmd.data!, 'validation');
+      const task = createClassifierTask(
+        {
+          ...DEFAULT_CLASSIFIER_TRAIN,
+          ...(cmd.batch !== undefined && { batch: cmd.batch }),
+          ...(cmd.learningRate !== undefined && { learningRate: cmd.learningRate }),
+          input: { width: trainSet.width, height: trainSet.height },
+          network: { ...DEFAULT_CLASSIFIER, ...(cmd.base !== undefined && { base: cmd.base }) },
+        },
+        trainSet,
+        validation,
+        cmd.seed,
+      );
+      logger.info(
+        {
+          backend,
+          parameters: countParams(task.network),
+          steps: options.steps,
+          ...describeSource({ kind: 'references', train: trainSet, validation }),
+        },
+        'training classifier',
+      );
+      result = await train(task, options, logger, abort.signal, progress);
+    }
+    process.stdout.write(
+      `${JSON.stringify({ network: cmd.network, out: cmd.out, backend, ...result, seconds: Math.round((Date.now() - started) / 1000) })}\n`,
+    );
+    return result.reason === 'interrupted' ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

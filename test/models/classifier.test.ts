@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tf, useBackend } from '../../src/models/backend.js';
+import { createRng } from '../../src/detune/random.js';
+import { buildClassifier, classify, NUM_CLASSES } from '../../src/models/classifier/network.js';
+import { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
+import { diagnose, isNeighbour, scoreDoubles, scoreSingles } from '../../src/models/classifier/metrics.js';
+import { ClassifierModel } from '../../src/models/classifier/model.js';
+import { disposeParams, saveModel } from '../../src/models/params.js';
+import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
+import { syntheticReferences } from './fixtures.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+describe('the classifier network', () => {
+  it('gives 25 class logits and 8 amounts in [0, 3] per frame', () => {
+    const p = buildClassifier({ base: 4, hidden: 16 }, createRng(1));
+    const x = tf.randomUniform([3, 36, 64, 3]) as tf.Tensor4D;
+    const out = classify(p, x);
+    expect(out.logits.shape).toEqual([3, NUM_CLASSES]);
+    expect(out.amounts.shape).toEqual([3, FAMILIES.length]);
+    const a = out.amounts.dataSync();
+    expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...a)).toBeLessThanOrEqual(3);
+    tf.dispose([x, out.logits, out.amounts]);
+    disposeParams(p);
+  });
+});
+
+describe('training the classifier', () => {
+  it('lowers its training loss within a few dozen steps', async () => {
+    const refs = syntheticReferences(6, 64, 36, 1, 1);
+    const task = createClassifierTask(
+      {
+        ...DEFAULT_CLASSIFIER_TRAIN,
+        batch: 16,
+        learningRate: 3e-3,
+        input: { width: 64, height: 36 },
+        network: { base: 4, hidden: 32 },
+      },
+      refs,
+      syntheticReferences(2, 64, 36, 2, 1),
+      1,
+    );
+    // The same batch before and after: the loss on it must fall.
+    const losses: number[] = [];
+    for (let s = 0; s < 40; s++) losses.push((await task.step(createRng(s % 4), s)).loss!);
+    const first = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
+    const last = losses.slice(-4).reduce((a, b) => a + b) / 4;
+    expect(last).toBeLessThan(first * 0.8);
+    const v = await task.validate();
+    for (const k of ['exact', 'exactOrNeighbour', 'doublesDiagnosed', 'crossEntropy', 'amountMse']) {
+      expect(v[k]!).toBeGreaterThanOrEqual(0);
+    }
+    expect(v.loss).toBeCloseTo(1 - v.exact! + (1 - v.doublesDiagnosed!), 9);
+    disposeParams(task.network);
+  }, 60_000);
+});
+
+describe('scoring', () => {
+  it('counts a neighbouring level, and none next to level 1, as near', () => {
+    expect(isNeighbour('green-2', 'green-1')).toBe(true);
+    expect(isNeighbour('green-2', 'green-3')).toBe(true);
+    expect(isNeighbour('green-1', 'green-3')).toBe(false);
+    expect(isNeighbour('green-1', 'blue-1')).toBe(false);
+    expect(isNeighbour('none', 'blue-1')).toBe(true);
+    expect(isNeighbour('none', 'blue-2')).toBe(false);
+    expect(isNeighbour('white-low-1', 'none')).toBe(true);
+  });
+
+  it('scores singles exactly and near', () => {
+    const probs = new Float32Array(3 * NUM_CLASSES);
+    const green2 = CLASS_LABELS.indexOf('green-2');
+    const green3 = CLASS_LABELS.indexOf('green-3');
+    const blue1 = CLASS_LABELS.indexOf('blue-1');
+    probs[0 * NUM_CLASSES + green2] = 1; // right
+    probs[1 * NUM_CLASSES + green3] = 1; // truth green-2: neighbour
+    probs[2 * NUM_CLASSES + blue1] = 1; // truth green-2: wrong
+    const s = scoreSingles([green2, green2, green2], probs);
+    expect(s.exact).toBeCloseTo(1 / 3);
+    expect(s.exactOrNeighbour).toBeCloseTo(2 / 3);
+    expect(s.confusion[green2]![green3]).toBe(1);
+  });
+
+  it('calls a double diagnosed only when exactly its two families pass 0.5', () => {
+    const truth = [
+      [2, 0, 0, 1, 0, 0, 0, 0],
+      [2, 0, 0, 1, 0, 0, 0, 0],
+      [2, 0, 0, 1, 0, 0, 0, 0],
+    ];
+    const predicted = Float32Array.from([
+      ...[1.8, 0.1, 0, 0.9, 0, 0, 0, 0], // both found, nothing else
+      ...[1.8, 0.6, 0, 0.9, 0, 0, 0, 0], // an extra family
+      ...[1.8, 0, 0, 0.4, 0, 0, 0, 0], // one missed
+    ]);
+    const d = scoreDoubles(truth, predicted);
+    expect(d.diagnosed).toBeCloseTo(1 / 3);
+    expect(diagnose(predicted, 8)).toEqual([FAMILIES[0], FAMILIES[1], FAMILIES[3]]);
+  });
+});
+
+describe('ClassifierModel', () => {
+  let dir: string;
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('round-trips through model.json and reports top classes and every family', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-classifier-'));
+    const params = buildClassifier({ base: 4, hidden: 16 }, createRng(1));
+    const config = { ...DEFAULT_CLASSIFIER_TRAIN, input: { width: 64, height: 36 }, network: { base: 4, hidden: 16 } };
+    await saveModel(dir, { format: 'vgrade-classifier', formatVersion: 1, config }, params);
+    const frame = syntheticReferences(1, 64, 36, 3, 1).frames[0]!;
+    const expected = tf.tidy(() =>
+      tf.softmax(classify(params, tf.tensor4d(Float32Array.from(frame, (v) => v / 255), [1, 36, 64, 3])).logits).dataSync(),
+    );
+    const model = await ClassifierModel.load(dir);
+    const [d] = model.diagnose([frame], 3);
+    expect(d!.top).toHaveLength(3);
+    expect(d!.top[0]!.p).toBeGreaterThanOrEqual(d!.top[1]!.p);
+    expect(d!.top[0]!.p).toBeCloseTo(Math.max(...expected), 5);
+    expect(Object.keys(d!.amounts)).toEqual([...FAMILIES]);
+    expect(() => model.checkInput(456, 256, 'clip.mp4')).toThrow(/expects 64x36 proxy frames but clip.mp4 gives 456x256/);
+    model.dispose();
+    disposeParams(params);
+  });
+});
