@@ -287,6 +287,12 @@ async function main(argv: string[]): Promise<number> {
           })
           .option('log-every', { type: 'number', default: 20 })
           .option('fresh', { type: 'boolean', default: false, describe: 'Ignore a checkpoint in --out' })
+          .option('extra', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'More clean videos and photographs (files or folders), for training only',
+          })
           .option('frames-per-video', {
             type: 'number',
             default: 40,
@@ -316,6 +322,7 @@ async function main(argv: string[]): Promise<number> {
           logEvery: args['log-every'],
           fresh: args.fresh,
           framesPerVideo: args['frames-per-video'],
+          extra: args.extra as string[],
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
         });

@@ -93,7 +93,10 @@ export async function loadReferences(
   dataDir: string,
   split: Split,
   limit = Infinity,
-  canvases?: CanvasOptions,
+  canvases?: CanvasOptions & {
+    /** More clean sources for training only (videos and photographs), beside the split's own. */
+    readonly extra?: { readonly videos: readonly string[]; readonly photos: readonly string[] };
+  },
 ): Promise<ReferenceSet> {
   const entries = (await readManifest(dataDir)).filter((e) => e.split === split);
   if (entries.length === 0) {
@@ -131,6 +134,8 @@ export async function loadReferences(
   if (!canvases) return { width, height, frames, runs };
   const loaded: Canvas[] = [];
   const sources = [...new Map(entries.map((e) => [e.source, e.kind])).entries()];
+  for (const v of canvases.extra?.videos ?? []) sources.push([v, 'frame']);
+  for (const p of canvases.extra?.photos ?? []) sources.push([p, 'photo']);
   for (const [source, kind] of sources) {
     try {
       loaded.push(...(await loadCanvases(source, kind === 'photo', width, height, canvases)));

@@ -15,16 +15,17 @@ export function gridFactor(height: number): number {
  * inside the networks, done in JavaScript so training data is small before it becomes a tensor.
  */
 export function blockAverage(
-  rgb: Uint8Array,
+  rgb: Uint8Array | Uint16Array,
   width: number,
   height: number,
   factor: number,
   flip = false,
 ): { data: Float32Array; width: number; height: number } {
+  const max = rgb instanceof Uint16Array ? 65535 : 255;
   const gw = Math.floor(width / factor);
   const gh = Math.floor(height / factor);
   const out = new Float32Array(gw * gh * 3);
-  const scale = 1 / (255 * factor * factor);
+  const scale = 1 / (max * factor * factor);
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {
       let r = 0;

@@ -5,8 +5,12 @@ import { autobalance } from './autobalance.js';
 import { merge } from './merge.js';
 import { encode } from './encode.js';
 import { detune } from './detune.js';
+import { cgan } from './cgan.js';
 
 /** Every stage a pipeline file may name, by YAML key. */
 export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
-  ([decode, downscale, autobalance, detune, merge, encode] as StageDefinition[]).map((s) => [s.name, s]),
+  ([decode, downscale, autobalance, detune, cgan, merge, encode] as StageDefinition[]).map((s) => [
+    s.name,
+    s,
+  ]),
 );

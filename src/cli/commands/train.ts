@@ -11,6 +11,7 @@ import { DEFAULT_DISCRIMINATOR } from '../../models/cgan/discriminator.js';
 import { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN } from '../../models/classifier/train.js';
 import { DEFAULT_CLASSIFIER } from '../../models/classifier/network.js';
 import { countParams } from '../../models/params.js';
+import { listSources } from '../../dataset/build.js';
 
 export interface TrainCommand {
   network: 'cgan' | 'classifier';
@@ -34,6 +35,8 @@ export interface TrainCommand {
   fresh: boolean;
   /** Frames taken from each training video beside the data set's own (0: the data set's only). */
   framesPerVideo: number;
+  /** Files or folders of more clean videos and photographs, for training only. */
+  extra: string[];
   quiet: boolean;
   logLevel: string;
 }
@@ -131,12 +134,13 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
   process.on('SIGTERM', onSignal);
   const started = Date.now();
   const loadTrain = async () => {
-    if (cmd.framesPerVideo === 0) return loadReferences(cmd.data!, 'train');
+    if (cmd.framesPerVideo === 0 && cmd.extra.length === 0) return loadReferences(cmd.data!, 'train');
     const binaries = await resolveBinaries();
     return loadReferences(cmd.data!, 'train', Infinity, {
       ffmpeg: binaries.ffmpeg,
       ffprobe: binaries.ffprobe,
       framesPerVideo: cmd.framesPerVideo,
+      extra: await listSources(cmd.extra),
       onSkip: (source, reason) =>
         logger.warn({ source, reason }, 'source media not read; using its data set frames only'),
     });

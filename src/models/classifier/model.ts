@@ -7,6 +7,7 @@ import { disposeParams, loadModel, type ModelFile, type Params } from '../params
 import { UsageError } from '../../util/errors.js';
 import { CLASS_LABELS, FAMILIES, type ClassLabel, type DetuneFamily } from '../../detune/families.js';
 import { classify, NUM_CLASSES } from './network.js';
+import { blockAverage, gridFactor } from '../grid.js';
 import { CLASSIFIER_FORMAT, type ClassifierTrainConfig } from './train.js';
 
 export interface Diagnosis {
@@ -49,16 +50,21 @@ export class ClassifierModel {
   predict(frames: readonly (Uint8Array | Uint16Array)[]): { probs: Float32Array; amounts: Float32Array } {
     const { width, height } = this.input;
     const size = width * height * 3;
-    const data = new Float32Array(frames.length * size);
+    const factor = gridFactor(height);
+    const gw = Math.floor(width / factor);
+    const gh = Math.floor(height / factor);
+    const data = new Float32Array(frames.length * gw * gh * 3);
     frames.forEach((f, i) => {
       if (f.length !== size) {
-        throw new UsageError('E_MODEL_MISMATCH', `Expected ${width}x${height} RGB frames (${size} values) but received ${f.length}`);
+        throw new UsageError(
+          'E_MODEL_MISMATCH',
+          `Expected ${width}x${height} RGB frames (${size} values) but received ${f.length}`,
+        );
       }
-      const scale = f instanceof Uint16Array ? 1 / 65535 : 1 / 255;
-      for (let k = 0; k < size; k++) data[i * size + k] = f[k]! * scale;
+      data.set(blockAverage(f, width, height, factor).data, i * gw * gh * 3);
     });
     return tf.tidy(() => {
-      const out = classify(this.params, tf.tensor4d(data, [frames.length, height, width, 3]));
+      const out = classify(this.params, tf.tensor4d(data, [frames.length, gh, gw, 3]));
       return {
         probs: tf.softmax(out.logits).dataSync() as Float32Array,
         amounts: out.amounts.dataSync() as Float32Array,

@@ -12,14 +12,15 @@
  * grid keeps the frame's shape and every pixel's colour, and costs a quarter of the pixels.
  *
  *   grid -> c1 3->c s2 -> c2 c->2c s2 -> c3 2c->4c s2 -> c4 4c->6c s2 -> [mean | max | -max(-x)]
- *        -> dense 128 -> { class logits (25), amounts (8) }
+ *        + the grid's RGB mean, max, min and histograms -> dense 128 -> { logits (25), amounts (8) }
  *
- * The minimum and maximum poolings see the black and white points directly: the levels of the
- * black-high, black-low and white-low families are exactly where those points moved.
+ * The minimum and maximum poolings, and each channel's 16-bin histogram, see the black and white
+ * points and the spread of values directly: the levels of the black-high, black-low, white-low and
+ * contrast-high families are exactly where those moved.
  */
 import { tf } from '../backend.js';
 import { conv, dense, reduceToGrid } from '../layers.js';
-import { ParamBuilder, type Params } from '../params.js';
+import { ParamBuilder, param, type Params } from '../params.js';
 import type { Rng } from '../../detune/random.js';
 import { gridFactor } from '../grid.js';
 import { CLASS_LABELS, FAMILIES, MAX_AMOUNT } from '../../detune/families.js';
@@ -27,9 +28,11 @@ import { CLASS_LABELS, FAMILIES, MAX_AMOUNT } from '../../detune/families.js';
 export interface ClassifierConfig {
   readonly base: number;
   readonly hidden: number;
+  /** Feed each channel's histogram to the head (absent in models made before it existed: false). */
+  readonly histograms?: boolean;
 }
 
-export const DEFAULT_CLASSIFIER: ClassifierConfig = { base: 16, hidden: 128 };
+export const DEFAULT_CLASSIFIER: ClassifierConfig = { base: 16, hidden: 128, histograms: true };
 export const NUM_CLASSES = CLASS_LABELS.length;
 export const NUM_FAMILIES = FAMILIES.length;
 
@@ -40,10 +43,26 @@ export function buildClassifier(config: ClassifierConfig, rng: Rng): Params {
   p.conv('c/c2', 3, c, 2 * c);
   p.conv('c/c3', 3, 2 * c, 4 * c);
   p.conv('c/c4', 3, 4 * c, 6 * c);
-  p.dense('c/hidden', 18 * c + 9, config.hidden);
+  p.dense('c/hidden', 18 * c + 9 + (config.histograms ? 3 * HISTOGRAM_BINS : 0), config.hidden);
   p.dense('c/classes', config.hidden, NUM_CLASSES, 1);
   p.dense('c/amounts', config.hidden, NUM_FAMILIES, 1);
   return p.params;
+}
+
+/** Bins of each channel's histogram on the grid. */
+export const HISTOGRAM_BINS = 16;
+
+/**
+ * Each channel's histogram over the grid, with triangular (linear) bins so it is smooth in the
+ * pixel values: [N, 3 x 16]. Where the black and white points sit and how the values spread are
+ * what the black, white and contrast families change.
+ */
+export function channelHistograms(grid: tf.Tensor4D): tf.Tensor2D {
+  const n = grid.shape[0];
+  const centres = tf.linspace(0, 1, HISTOGRAM_BINS);
+  const distance = tf.abs(tf.sub(tf.expandDims(grid, 4), centres));
+  const weight = tf.relu(tf.sub(1, tf.mul(distance, HISTOGRAM_BINS - 1)));
+  return tf.reshape(tf.mean(weight, [1, 2]), [n, 3 * HISTOGRAM_BINS]);
 }
 
 export interface ClassifierOutput {
@@ -60,7 +79,13 @@ export function classify(params: Params, x: tf.Tensor4D): ClassifierOutput {
   const h3 = conv(params, 'c/c3', h2, 2);
   const h4 = conv(params, 'c/c4', h3, 2);
   // The picture's own statistics beside the learned ones: per-channel mean, max and min.
-  const stats = tf.concat([tf.mean(grid, [1, 2]), tf.max(grid, [1, 2]), tf.min(grid, [1, 2])], 1);
+  // Whether this model has the histogram inputs shows in its head's shape.
+  const c = h4.shape[3] / 6;
+  const histograms = param<tf.Rank.R2>(params, 'c/hidden/w').shape[0] === 18 * c + 9 + 3 * HISTOGRAM_BINS;
+  const stats = tf.concat(
+    [tf.mean(grid, [1, 2]), tf.max(grid, [1, 2]), tf.min(grid, [1, 2]), ...(histograms ? [channelHistograms(grid)] : [])],
+    1,
+  );
   const pooled = tf.concat(
     [tf.mean(h4, [1, 2]), tf.max(h4, [1, 2]), tf.neg(tf.max(tf.neg(h4), [1, 2])), stats],
     1,

@@ -1,0 +1,114 @@
+/*
+ * The stage's side of a model worker: starts the thread, waits for the model to load, and turns
+ * requests into promises. Requests are answered in order; the stage bounds how many are in flight.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../../util/packageRoot.js';
+import { RuntimeFailure, UsageError, type ErrorCode } from '../../util/errors.js';
+import type { BackendChoice } from '../choices.js';
+import type { WorkerInit, WorkerModelKind, WorkerReady, WorkerRequest, WorkerResponse } from './protocol.js';
+
+/** The compiled worker (tests run the TypeScript sources, but a worker thread needs JavaScript). */
+const WORKER_FILE = path.join(packageRoot(), 'dist', 'src', 'models', 'worker', 'modelWorker.js');
+
+export interface ModelInfo {
+  readonly backend: string;
+  readonly input: { width: number; height: number };
+  readonly window: number;
+}
+
+function failure(message: string, code?: string): Error {
+  if (code === 'E_MODEL' || code === 'E_MODEL_MISMATCH' || code === 'E_BACKEND') {
+    return new UsageError(code as ErrorCode, message);
+  }
+  return new RuntimeFailure('E_MODEL', `Model worker: ${message}`);
+}
+
+export class ModelClient {
+  private readonly pending = new Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private dead: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: ModelInfo,
+  ) {
+    worker.on('message', (res: WorkerResponse) => {
+      const p = this.pending.get(res.id);
+      if (!p) return;
+      this.pending.delete(res.id);
+      if (res.type === 'error') p.reject(failure(res.message, res.code));
+      else p.resolve(res);
+    });
+    const fail = (err: Error): void => {
+      this.dead = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', (err) => fail(new RuntimeFailure('E_MODEL', `Model worker failed: ${err.message}`)));
+    worker.on('exit', (code) => {
+      if (!this.dead) fail(new RuntimeFailure('E_MODEL', `Model worker exited (code ${code})`));
+    });
+  }
+
+  /** Starts a worker with the model loaded; rejects with the model's own error if it cannot load. */
+  static async start(kind: WorkerModelKind, dir: string, backend: BackendChoice): Promise<ModelClient> {
+    const init: WorkerInit = { kind, dir: path.resolve(dir), backend };
+    const worker = new Worker(WORKER_FILE, { workerData: init });
+    const ready = await new Promise<WorkerReady>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new RuntimeFailure('E_MODEL', `Model worker failed to start: ${err.message}`));
+      worker.once('error', onError);
+      worker.once('message', (m: WorkerReady) => {
+        worker.off('error', onError);
+        resolve(m);
+      });
+    });
+    if (ready.type === 'error') {
+      await worker.terminate();
+      throw failure(ready.message, ready.code);
+    }
+    return new ModelClient(worker, { backend: ready.backend, input: ready.input, window: ready.window });
+  }
+
+  private request(frames: Array<Uint8Array | Uint16Array>, window: number): Promise<WorkerResponse> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    const req: WorkerRequest = { id, frames, window };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(
+        req,
+        frames.map((f) => f.buffer as ArrayBuffer),
+      );
+    });
+  }
+
+  /** cGAN corrections for frames (copies: the caller's buffers are untouched). */
+  async corrections(
+    frames: ReadonlyArray<Uint8Array | Uint16Array>,
+    window: number,
+  ): Promise<{ gridWidth: number; gridHeight: number; coefficients: Float32Array[] }> {
+    const res = await this.request(
+      frames.map((f) => f.slice()),
+      window,
+    );
+    if (res.type !== 'cgan') throw new RuntimeFailure('E_MODEL', 'Model worker answered a cgan request with something else');
+    return res;
+  }
+
+  /** Classifier outputs for frames (copies). */
+  async classify(frames: ReadonlyArray<Uint8Array | Uint16Array>): Promise<{ probs: Float32Array; amounts: Float32Array }> {
+    const res = await this.request(
+      frames.map((f) => f.slice()),
+      1,
+    );
+    if (res.type !== 'classifier') throw new RuntimeFailure('E_MODEL', 'Model worker answered a classifier request with something else');
+    return res;
+  }
+
+  async close(): Promise<void> {
+    this.dead ??= new RuntimeFailure('E_MODEL', 'Model worker closed');
+    await this.worker.terminate();
+  }
+}

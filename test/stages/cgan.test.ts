@@ -1,0 +1,151 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
+import { SAMPLE, vgrade } from '../helpers/cli.js';
+import { tf, useBackend } from '../../src/models/backend.js';
+import { buildGenerator } from '../../src/models/cgan/generator.js';
+import { DEFAULT_CGAN_TRAIN } from '../../src/models/cgan/train.js';
+import { disposeParams, saveModel } from '../../src/models/params.js';
+import { createRng } from '../../src/detune/random.js';
+
+/**
+ * The cgan stage end to end: a generator whose global head is set by hand to a known correction
+ * (green x 0.8), saved as a model, run through `vgrade grade` on real footage.
+ */
+describe('cgan stage', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let greenModel: string;
+  let clip: string;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    await useBackend('wasm');
+    greenModel = path.join(dir, 'green');
+    await mkdir(greenModel);
+    const params = buildGenerator({ base: 4, window: 6 }, createRng(1));
+    // coefficient = identity + 2 tanh(b / 2): b = 2 atanh(-0.1) makes the green gain 0.8.
+    const bias = new Float32Array(12);
+    bias[5] = 2 * Math.atanh(-0.1);
+    params.get('g/coefGlobal/b')!.assign(tf.tensor1d(bias));
+    await saveModel(
+      greenModel,
+      {
+        format: 'vgrade-cgan',
+        formatVersion: 1,
+        config: {
+          ...DEFAULT_CGAN_TRAIN,
+          input: { width: 456, height: 256 },
+          generator: { base: 4, window: 6 },
+          discriminator: { base: 4 },
+        },
+      },
+      params,
+    );
+    disposeParams(params);
+    clip = path.join(dir, 'clip.mp4');
+    await ffmpeg([
+      '-i',
+      SAMPLE,
+      '-t',
+      '1',
+      '-vf',
+      'scale=640:360',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '12',
+      clip,
+    ]);
+  }, 60_000);
+  afterAll(() => cleanup());
+
+  it("applies the network's correction to the full-resolution frame, in windows, through the LUT", async () => {
+    const out = path.join(dir, 'green.mp4');
+    const r = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      out,
+      '-p',
+      'cgan',
+      '--set',
+      `cgan.model=${greenModel}`,
+      '--set',
+      'cgan.window=6',
+      '--crf',
+      '12',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const before = await decodeRgb(clip, 640, 360);
+    const after = await decodeRgb(out, 640, 360);
+    expect(after.length).toBe(before.length);
+    const mean = (frames: Buffer[], c: number) => {
+      let s = 0;
+      let n = 0;
+      for (const f of frames) for (let i = c; i < f.length; i += 3, n++) s += f[i]!;
+      return s / n;
+    };
+    expect(mean(after, 1) / mean(before, 1)).toBeCloseTo(0.8, 1);
+    expect(mean(after, 0) / mean(before, 0)).toBeCloseTo(1, 1);
+    expect(mean(after, 2) / mean(before, 2)).toBeCloseTo(1, 1);
+  }, 120_000);
+
+  it('leaves the frames alone at strength 0 (the stage becomes a passthrough)', async () => {
+    const out = path.join(dir, 'none.mp4');
+    const r = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      out,
+      '-p',
+      'cgan',
+      '--set',
+      `cgan.model=${greenModel}`,
+      '--set',
+      'cgan.strength=0',
+      '--crf',
+      '12',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const before = await decodeRgb(clip, 640, 360);
+    const after = await decodeRgb(out, 640, 360);
+    let diff = 0;
+    let n = 0;
+    for (let k = 0; k < before.length; k++)
+      for (let i = 1; i < before[k]!.length; i += 3, n++) diff += after[k]![i]! - before[k]![i]!;
+    expect(Math.abs(diff / n)).toBeLessThan(1.5);
+  }, 120_000);
+
+  it('refuses a model whose input does not match the proxy, and a folder with no model, before reading frames', async () => {
+    const small = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      path.join(dir, 'x.mp4'),
+      '-p',
+      'cgan',
+      '--set',
+      `cgan.model=${greenModel}`,
+      '--set',
+      'downscale.width=320',
+    ]);
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(
+      /expects 456x256 proxy frames but the stream's proxy is 320x256; set downscale.width=456/,
+    );
+    const none = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      path.join(dir, 'x.mp4'),
+      '-p',
+      'cgan',
+      '--set',
+      `cgan.model=${path.join(dir, 'nothing')}`,
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/No model at .*nothing: expected .*model.json/);
+  }, 60_000);
+});
