@@ -237,6 +237,47 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'classify <inputs..>',
+      'Quality control: name what is wrong with a video, frame by frame and shot by shot',
+      (y) =>
+        y
+          .positional('inputs', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'Videos or stills',
+          })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the JSON Lines (per frame and per shot)',
+          })
+          .option('every', { type: 'number', describe: 'Analyse every Nth frame (default 12)' })
+          .option('model', {
+            type: 'string',
+            describe: 'Classifier model folder (default models/classifier)',
+          })
+          .option('report', { type: 'string', describe: 'Also append the JSON Lines to this file' })
+          .option('pipeline', { alias: 'p', type: 'string', default: 'classify' })
+          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option' }),
+      async (args) => {
+        const sets = [...(args.set as string[])];
+        if (args.every !== undefined) sets.push(`classify.every=${args.every}`);
+        if (args.model !== undefined) sets.push(`classify.model=${JSON.stringify(args.model)}`);
+        status = await (
+          await import('./commands/classify.js')
+        ).runClassify({
+          inputs: args.inputs as string[],
+          pipeline: args.pipeline,
+          sets,
+          json: args.json,
+          report: args.report,
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
       'train <network>',
       'Train the cGAN or the classifier on a data set (or the cGAN on your own before/after pairs)',
       (y) =>
@@ -376,7 +417,10 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: grade, detune, dataset, eval, train, doctor, schema or explain')
+    .demandCommand(
+      1,
+      'Name a command: grade, classify, detune, dataset, eval, train, doctor, schema or explain',
+    )
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -6,10 +6,11 @@ import { merge } from './merge.js';
 import { encode } from './encode.js';
 import { detune } from './detune.js';
 import { cgan } from './cgan.js';
+import { classify } from './classify.js';
 
 /** Every stage a pipeline file may name, by YAML key. */
 export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
-  ([decode, downscale, autobalance, detune, cgan, merge, encode] as StageDefinition[]).map((s) => [
+  ([decode, downscale, autobalance, detune, cgan, classify, merge, encode] as StageDefinition[]).map((s) => [
     s.name,
     s,
   ]),

@@ -1,0 +1,119 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../../util/logger.js';
+import { resolveBinaries } from '../../ffmpeg/binaries.js';
+import { getCapabilities } from '../../ffmpeg/capabilities.js';
+import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { compilePipeline } from '../../pipeline/compile.js';
+import { fileInput } from '../../run/input.js';
+import { gradeOne } from '../../run/grade.js';
+import type { OutputTarget } from '../../run/output.js';
+import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { Interrupted, UsageError, VgradeError } from '../../util/errors.js';
+import type { FrameRecord, ShotRecord } from '../../stages/classify.js';
+
+export interface ClassifyCommand {
+  inputs: string[];
+  pipeline: string;
+  sets: string[];
+  json: boolean;
+  report: string | undefined;
+  quiet: boolean;
+  logLevel: string;
+}
+
+/** Nothing is written: an analysis pipeline ends in Node, with no encoder. */
+const NO_OUTPUT: OutputTarget = {
+  path: '-',
+  tmpPath: undefined,
+  label: '(analysis only)',
+  format: undefined,
+  kind: 'video',
+  overrides: {},
+};
+
+function summary(input: string, frames: FrameRecord[], shots: ShotRecord[]): string {
+  const lines = [
+    `${input}: ${frames.length} frames analysed, ${shots.length} shot${shots.length === 1 ? '' : 's'}`,
+  ];
+  for (const s of shots) {
+    const when = (p: { frame: number; pts: number | null }) =>
+      p.pts === null ? `frame ${p.frame}` : `${p.pts.toFixed(2)} s`;
+    const problems = s.problems.length
+      ? s.problems
+          .map((p) => `${p.family} ${p.amount.toFixed(1)} (${Math.round(p.share * 100)}% of frames)`)
+          .join(', ')
+      : 'nothing persistent';
+    lines.push(`  shot ${s.shot} (${when(s.from)} - ${when(s.to)}): ${problems}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `vgrade classify IN... [--json]`: quality control. Runs the classify pipeline (no video is
+ * written) and prints, per input, what persists through each shot; `--json` prints the JSON Lines
+ * themselves (per analysed frame and per shot); `--report FILE` also keeps them in a file.
+ */
+export async function runClassify(cmd: ClassifyCommand): Promise<number> {
+  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const base = await loadPipeline(resolvePipelinePath(cmd.pipeline));
+  if (!base.stages.some((s) => s.name === 'classify')) {
+    throw new UsageError('E_PIPELINE_STAGE', `${cmd.pipeline} has no classify stage to report from`);
+  }
+  if (base.stages.some((s) => s.name === 'encode')) {
+    throw new UsageError(
+      'E_PIPELINE_STAGE',
+      `${cmd.pipeline} writes video; vgrade classify takes a pipeline that ends before encode (use vgrade grade --report)`,
+    );
+  }
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg, logger);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.on('SIGINT', onSignal);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'vgrade-classify-'));
+  let worst = 0;
+  try {
+    for (const [i, file] of cmd.inputs.entries()) {
+      const report = cmd.json ? '-' : path.join(scratch, `${i}.jsonl`);
+      const pipeline = compilePipeline(
+        applyOverrides(base, [...cmd.sets, `classify.report=${JSON.stringify(report)}`]),
+      );
+      try {
+        await gradeOne(pipeline, fileInput(file), NO_OUTPUT, {
+          logger,
+          binaries,
+          caps,
+          signal: abort.signal,
+        });
+        if (!cmd.json) {
+          const records = (await readFile(report, 'utf8'))
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as FrameRecord | ShotRecord);
+          process.stdout.write(
+            summary(
+              file,
+              records.filter((r): r is FrameRecord => 'frame' in r),
+              records.filter((r): r is ShotRecord => 'shot' in r),
+            ),
+          );
+          if (cmd.report)
+            await import('node:fs/promises').then((fs) =>
+              fs.appendFile(cmd.report!, records.map((r) => `${JSON.stringify(r)}\n`).join('')),
+            );
+        }
+      } catch (err) {
+        if (err instanceof Interrupted) return 130;
+        process.stderr.write(`vgrade: ${err instanceof VgradeError ? err.message : String(err)}\n`);
+        worst = Math.max(worst, err instanceof VgradeError ? err.exitCode : 1);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    await rm(scratch, { recursive: true, force: true });
+  }
+  return abort.signal.aborted ? 130 : worst;
+}

@@ -1,0 +1,213 @@
+/**
+ * classify: the classifier as a tap. It names what is wrong with every `every`-th frame and never
+ * changes a frame.
+ *
+ * Records are JSON Lines (`report`: a file, or `-` for standard output), one per analysed frame,
+ * in DESIGN.md's shape:
+ *   {"input": "a.mp4", "frame": 12, "pts": 0.48, "top": [{"label": "green-2", "p": 0.93}, ...],
+ *    "amounts": {"green": 2.1, "blue": 0, ...}}
+ * and, at the end of each shot (a cut, a discontinuity, or the end of the input), one summary:
+ *   {"input": "a.mp4", "shot": 0, "from": {"frame": 0, "pts": 0}, "to": {"frame": 95, "pts": 3.8},
+ *    "analysed": 8, "problems": [{"family": "green", "amount": 1.9, "share": 1}]}
+ * where a problem is a family whose amount passed 0.5 on at least half the shot's analysed frames
+ * (`share`), with its mean amount over those frames: what persists, not one frame's noise.
+ *
+ * Inference runs in a worker thread. At most 4 requests are in flight; a fifth waits (holding the
+ * stream back through the frame pool), so nothing queues without bound.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { Observable, concatMap, defer, finalize, from } from 'rxjs';
+import { defineStage } from './stage.js';
+import { startsSegment, type Frame } from '../frame/frame.js';
+import { ModelClient } from '../models/worker/modelClient.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
+import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
+import { checkModelAgainstStream, resolveModelDir } from './cgan.js';
+
+const options = {
+  model: {
+    type: 'string',
+    default: 'models/classifier',
+    help: 'Folder of the classifier model (model.json + weights.bin)',
+  },
+  every: { type: 'integer', default: 12, min: 1, max: 100000, help: 'Analyse every Nth frame (1: all)' },
+  top: { type: 'integer', default: 3, min: 1, max: 25, help: 'Classes listed per analysed frame' },
+  report: {
+    type: 'string',
+    default: '',
+    help: 'Where the JSON Lines go: a file, - for standard output, empty for nowhere',
+  },
+  backend: { type: 'enum', values: BACKEND_CHOICES, default: 'auto', help: 'TensorFlow.js backend' },
+} as const;
+
+const IN_FLIGHT = 4;
+const THRESHOLD = 0.5;
+
+export interface FrameRecord {
+  readonly input: string;
+  readonly frame: number;
+  readonly pts: number | null;
+  readonly top: Array<{ label: string; p: number }>;
+  readonly amounts: Record<string, number>;
+}
+
+export interface ShotRecord {
+  readonly input: string;
+  readonly shot: number;
+  readonly from: { frame: number; pts: number | null };
+  readonly to: { frame: number; pts: number | null };
+  readonly analysed: number;
+  readonly problems: Array<{ family: string; amount: number; share: number }>;
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/** Builds the per-frame record from the classifier's outputs for one frame. */
+export function frameRecord(
+  input: string,
+  frame: { index: number; pts: number | null },
+  probs: ArrayLike<number>,
+  amounts: ArrayLike<number>,
+  top: number,
+): FrameRecord {
+  const ranked = CLASS_LABELS.map((label, k) => ({ label, p: probs[k]! }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, top)
+    .map((t) => ({ label: t.label, p: round(t.p, 4) }));
+  return {
+    input,
+    frame: frame.index,
+    pts: frame.pts === null ? null : round(frame.pts, 6),
+    top: ranked,
+    amounts: Object.fromEntries(FAMILIES.map((f, k) => [f, round(amounts[k]!, 3)])),
+  };
+}
+
+/** What persisted through a shot: families above 0.5 on at least half its analysed frames. */
+export function shotRecord(
+  input: string,
+  shot: number,
+  records: readonly FrameRecord[],
+  end: { frame: number; pts: number | null },
+  start: { frame: number; pts: number | null },
+): ShotRecord {
+  const problems = FAMILIES.map((family) => {
+    const over = records.filter((r) => r.amounts[family]! > THRESHOLD);
+    return {
+      family,
+      amount: over.length ? round(over.reduce((s, r) => s + r.amounts[family]!, 0) / over.length, 3) : 0,
+      share: records.length ? round(over.length / records.length, 3) : 0,
+    };
+  })
+    .filter((p) => p.share >= 0.5)
+    .sort((a, b) => b.amount - a.amount);
+  return { input, shot, from: start, to: end, analysed: records.length, problems };
+}
+
+function openReport(target: string): { write(line: string): void; close(): Promise<void> } {
+  if (target === '') return { write: () => {}, close: async () => {} };
+  if (target === '-') {
+    return { write: (line) => void process.stdout.write(line), close: async () => {} };
+  }
+  const stream: WriteStream = createWriteStream(target, { flags: 'a' });
+  return {
+    write: (line) => void stream.write(line),
+    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
+  };
+}
+
+export const classify = defineStage({
+  kind: 'transform',
+  name: 'classify',
+  description:
+    'Names what is wrong with every Nth frame (JSON Lines per frame and per shot); never changes a frame',
+  options,
+  create: (opts, run) => {
+    const dir = resolveModelDir(opts.model);
+    checkModelAgainstStream(dir, 'vgrade-classifier', run.geometry);
+    const input = run.input.label;
+    return (source) =>
+      defer(() => {
+        const starting = ModelClient.start('classifier', dir, opts.backend as BackendChoice);
+        starting.catch(() => {});
+        const report = openReport(opts.report);
+        const pending: Array<Promise<void>> = [];
+        let shot = 0;
+        let shotRecords: FrameRecord[] = [];
+        let shotStart: { frame: number; pts: number | null } | undefined;
+        let last: { frame: number; pts: number | null } | undefined;
+        // Records are written in frame order: each request's write waits for the one before.
+        let written: Promise<void> = Promise.resolve();
+        const closeShot = (): void => {
+          if (!shotStart || !last) return;
+          const summary = shotRecord(input, shot, shotRecords, last, shotStart);
+          report.write(`${JSON.stringify(summary)}\n`);
+          run.stats?.set('shots', shot + 1);
+          shot++;
+          shotRecords = [];
+        };
+        const handle = async (frame: Frame): Promise<Frame> => {
+          const here = { frame: frame.index, pts: frame.pts ?? null };
+          if (startsSegment(frame) && shotStart) {
+            // Everything analysed so far belongs to the shot that just ended.
+            await written;
+            closeShot();
+            shotStart = undefined;
+          }
+          shotStart ??= here;
+          last = here;
+          if (frame.index % opts.every === 0) {
+            while (pending.length >= IN_FLIGHT) await pending.shift();
+            const client = await starting;
+            const request = client.classify([frame.image.data]);
+            const previous = written;
+            const done = (async () => {
+              const res = await request;
+              await previous;
+              const record = frameRecord(
+                input,
+                { index: here.frame, pts: here.pts },
+                res.probs,
+                res.amounts,
+                opts.top,
+              );
+              shotRecords.push(record);
+              frame.notes.set('classify', record);
+              report.write(`${JSON.stringify(record)}\n`);
+            })();
+            done.catch(() => {}); // its failure reaches the stream through `pending` or `written`
+            written = done;
+            pending.push(done);
+          }
+          return frame;
+        };
+        return source.pipe(
+          concatMap((frame) => from(handle(frame))),
+          // Completes only once every record is written and the last shot summarised.
+          (stream) =>
+            new Observable<Frame>((subscriber) =>
+              stream.subscribe({
+                next: (f) => subscriber.next(f),
+                error: (e: unknown) => subscriber.error(e),
+                complete: () => {
+                  written.then(
+                    () => {
+                      closeShot();
+                      subscriber.complete();
+                    },
+                    (e: unknown) => subscriber.error(e),
+                  );
+                },
+              }),
+            ),
+          finalize(() => {
+            void report.close();
+            starting.then(
+              (c) => c.close(),
+              () => {},
+            );
+          }),
+        );
+      });
+  },
+});

@@ -1,0 +1,141 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpeg, tempDir } from '../helpers/media.js';
+import { SAMPLE, vgrade } from '../helpers/cli.js';
+import { useBackend } from '../../src/models/backend.js';
+import { buildClassifier } from '../../src/models/classifier/network.js';
+import { DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
+import { disposeParams, saveModel } from '../../src/models/params.js';
+import { createRng } from '../../src/detune/random.js';
+import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
+import { frameRecord, shotRecord, type FrameRecord } from '../../src/stages/classify.js';
+
+describe('classify records', () => {
+  it("lists the top classes by probability and every family's amount", () => {
+    const probs = new Float32Array(CLASS_LABELS.length).fill(0.01);
+    probs[CLASS_LABELS.indexOf('blue-2')] = 0.7;
+    probs[CLASS_LABELS.indexOf('blue-3')] = 0.2;
+    const amounts = Float32Array.from(FAMILIES.map((f) => (f === 'blue' ? 2.1234 : 0)));
+    const r = frameRecord('a.mp4', { index: 12, pts: 0.48 }, probs, amounts, 2);
+    expect(r).toEqual({
+      input: 'a.mp4',
+      frame: 12,
+      pts: 0.48,
+      top: [
+        { label: 'blue-2', p: 0.7 },
+        { label: 'blue-3', p: 0.2 },
+      ],
+      amounts: Object.fromEntries(FAMILIES.map((f) => [f, f === 'blue' ? 2.123 : 0])),
+    });
+  });
+
+  it('summarises a shot by what persists: families above 0.5 on at least half its analysed frames', () => {
+    const rec = (frame: number, green: number, blue: number): FrameRecord => ({
+      input: 'a.mp4',
+      frame,
+      pts: frame / 25,
+      top: [],
+      amounts: Object.fromEntries(FAMILIES.map((f) => [f, f === 'green' ? green : f === 'blue' ? blue : 0])),
+    });
+    const s = shotRecord(
+      'a.mp4',
+      3,
+      [rec(0, 2, 0), rec(12, 1.8, 0.9), rec(24, 2.2, 0), rec(36, 0.1, 0)],
+      { frame: 40, pts: 1.6 },
+      { frame: 0, pts: 0 },
+    );
+    expect(s).toEqual({
+      input: 'a.mp4',
+      shot: 3,
+      from: { frame: 0, pts: 0 },
+      to: { frame: 40, pts: 1.6 },
+      analysed: 4,
+      problems: [{ family: 'green', amount: 2, share: 0.75 }],
+    });
+  });
+});
+
+describe('vgrade classify', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let model: string;
+  let clip: string;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    await useBackend('wasm');
+    model = path.join(dir, 'classifier');
+    await mkdir(model);
+    const params = buildClassifier({ base: 4, hidden: 8, histograms: true }, createRng(1));
+    await saveModel(
+      model,
+      {
+        format: 'vgrade-classifier',
+        formatVersion: 1,
+        config: {
+          ...DEFAULT_CLASSIFIER_TRAIN,
+          input: { width: 456, height: 256 },
+          network: { base: 4, hidden: 8, histograms: true },
+        },
+      },
+      params,
+    );
+    disposeParams(params);
+    clip = path.join(dir, 'clip.mp4');
+    await ffmpeg(['-i', SAMPLE, '-t', '1', '-vf', 'scale=320:180', '-an', '-c:v', 'libx264', clip]);
+  }, 60_000);
+  afterAll(() => cleanup());
+
+  it('prints JSON Lines: one record per analysed frame, then the shot, and never writes video', async () => {
+    const r = await vgrade(['classify', clip, '--json', '--every', '5', '--model', model]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const frames = lines.filter((l) => 'frame' in l);
+    const shots = lines.filter((l) => 'shot' in l);
+    expect(frames.map((f) => f.frame)).toEqual([0, 5, 10, 15]); // the sample runs at 20 fps: 20 frames
+    for (const f of frames) {
+      expect(f.input).toBe(clip);
+      expect(f.top).toHaveLength(3);
+      expect(f.top[0].p).toBeGreaterThanOrEqual(f.top[1].p);
+      expect(Object.keys(f.amounts)).toEqual([...FAMILIES]);
+      expect(typeof f.pts).toBe('number');
+    }
+    expect(shots).toHaveLength(1);
+    expect(shots[0]).toMatchObject({ shot: 0, from: { frame: 0 }, to: { frame: 19 }, analysed: 4 });
+    expect(lines.at(-1)).toEqual(shots[0]);
+  }, 60_000);
+
+  it('prints a summary per shot, and keeps the records with --report', async () => {
+    const report = path.join(dir, 'qc.jsonl');
+    const r = await vgrade(['classify', clip, '--every', '10', '--model', model, '--report', report]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toMatch(
+      /clip.mp4: 2 frames analysed, 1 shot\n {2}shot 0 \(0.00 s - 0.9\d s\): /,
+    );
+    const kept = (await readFile(report, 'utf8')).trim().split('\n');
+    expect(kept).toHaveLength(3);
+  }, 60_000);
+
+  it('refuses a pipeline that writes video, and a model of another kind', async () => {
+    const wrong = await vgrade(['classify', clip, '-p', 'classical']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/has no classify stage/);
+    const cganDir = path.join(dir, 'classifier');
+    const asCgan = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      path.join(dir, 'x.mp4'),
+      '-p',
+      'cgan',
+      '--set',
+      `cgan.model=${cganDir}`,
+    ]);
+    expect(asCgan.code).toBe(2);
+    expect(asCgan.stderr).toMatch(/Expected a vgrade-cgan model in .* but found vgrade-classifier/);
+  }, 60_000);
+});
