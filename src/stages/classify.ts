@@ -13,7 +13,8 @@
  * (`share`), with its mean amount over those frames: what persists, not one frame's noise.
  *
  * Inference runs in a worker thread. At most 4 requests are in flight; a fifth waits (holding the
- * stream back through the frame pool), so nothing queues without bound.
+ * stream back through the frame pool), so nothing queues without bound. With `wait`, an analysed
+ * frame moves on only once its record is in `frame.notes` (what the `invert` grader reads).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, concatMap, defer, finalize, from } from 'rxjs';
@@ -38,6 +39,11 @@ const options = {
     help: 'Where the JSON Lines go: a file, - for standard output, empty for nowhere',
   },
   backend: { type: 'enum', values: BACKEND_CHOICES, default: 'auto', help: 'TensorFlow.js backend' },
+  wait: {
+    type: 'boolean',
+    default: false,
+    help: 'Hold each analysed frame until its record is ready (for a grader that reads it, e.g. invert)',
+  },
 } as const;
 
 const IN_FLIGHT = 4;
@@ -178,6 +184,7 @@ export const classify = defineStage({
             done.catch(() => {}); // its failure reaches the stream through `pending` or `written`
             written = done;
             pending.push(done);
+            if (opts.wait) await done;
           }
           return frame;
         };

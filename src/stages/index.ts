@@ -7,11 +7,23 @@ import { encode } from './encode.js';
 import { detune } from './detune.js';
 import { cgan } from './cgan.js';
 import { classify } from './classify.js';
+import { blend } from './blend.js';
+import { invert } from './invert.js';
 
 /** Every stage a pipeline file may name, by YAML key. */
 export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
-  ([decode, downscale, autobalance, detune, cgan, classify, merge, encode] as StageDefinition[]).map((s) => [
-    s.name,
-    s,
-  ]),
+  (
+    [
+      decode,
+      downscale,
+      autobalance,
+      detune,
+      cgan,
+      classify,
+      invert,
+      blend,
+      merge,
+      encode,
+    ] as StageDefinition[]
+  ).map((s) => [s.name, s]),
 );

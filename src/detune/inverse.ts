@@ -1,0 +1,86 @@
+/**
+ * The inverse of a detune list, as a continuous colour transform on [0, 1] RGB: what undoes the
+ * detunes a classifier found (the "do no harm" path: no pixel is regenerated, the frame is only
+ * mapped back through the formulas).
+ *
+ * Each family's formula is inverted and the steps run in reverse table order:
+ *   green           G = G / (1 + 0.30 L)
+ *   blue            B = B / (1 + 0.30 L)
+ *   orange          R = R / (1 + 0.30 L); G = G / (1 + 0.12 L)
+ *   black-high      x = (x - b) / (1 - b),  b = 0.12 L
+ *   black-low       x = b + (1 - b) x,  b = 0.08 L
+ *   white-low       x = x / (1 - 0.30 L)
+ *   contrast-high   x = 0.5 + (x - 0.5) / (1 + 0.6 L)
+ *   saturation-low  x = Y + (x - Y) / (1 - 0.6 L)   (the detune keeps Y, so Y is the same here)
+ * with results clipped to [0, 1] after each step. What a detune clipped away (crushed blacks,
+ * blown whites) cannot come back; everything else is restored up to 8-bit rounding.
+ */
+import { sortDetunes, validateDetune, type Detune } from './families.js';
+
+export type Transform = (r: number, g: number, b: number, out: Float32Array) => void;
+
+export function inverseDetuneTransform(detunes: readonly Detune[]): Transform {
+  const steps = sortDetunes(detunes.map(validateDetune))
+    .filter((d) => d.amount > 0)
+    .reverse();
+  const clip = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  return (r, g, b, out) => {
+    let c0 = r;
+    let c1 = g;
+    let c2 = b;
+    for (const { family, amount } of steps) {
+      const L = amount / 3;
+      switch (family) {
+        case 'green':
+          c1 = clip(c1 / (1 + 0.3 * L));
+          break;
+        case 'blue':
+          c2 = clip(c2 / (1 + 0.3 * L));
+          break;
+        case 'orange':
+          c0 = clip(c0 / (1 + 0.3 * L));
+          c1 = clip(c1 / (1 + 0.12 * L));
+          break;
+        case 'black-high': {
+          const k = 0.12 * L;
+          c0 = clip((c0 - k) / (1 - k));
+          c1 = clip((c1 - k) / (1 - k));
+          c2 = clip((c2 - k) / (1 - k));
+          break;
+        }
+        case 'black-low': {
+          const k = 0.08 * L;
+          c0 = clip(k + (1 - k) * c0);
+          c1 = clip(k + (1 - k) * c1);
+          c2 = clip(k + (1 - k) * c2);
+          break;
+        }
+        case 'white-low': {
+          const s = 1 / (1 - 0.3 * L);
+          c0 = clip(c0 * s);
+          c1 = clip(c1 * s);
+          c2 = clip(c2 * s);
+          break;
+        }
+        case 'contrast-high': {
+          const s = 1 / (1 + 0.6 * L);
+          c0 = clip(0.5 + (c0 - 0.5) * s);
+          c1 = clip(0.5 + (c1 - 0.5) * s);
+          c2 = clip(0.5 + (c2 - 0.5) * s);
+          break;
+        }
+        case 'saturation-low': {
+          const y = 0.2126 * c0 + 0.7152 * c1 + 0.0722 * c2;
+          const s = 1 / (1 - 0.6 * L);
+          c0 = clip(y + (c0 - y) * s);
+          c1 = clip(y + (c1 - y) * s);
+          c2 = clip(y + (c2 - y) * s);
+          break;
+        }
+      }
+    }
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+  };
+}

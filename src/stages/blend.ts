@@ -1,0 +1,118 @@
+/**
+ * blend: smooths grading over time, against flicker, never across a cut or a discontinuity.
+ *
+ * mode `correction` (the default; place it after `merge`): each frame's LUT becomes the weighted
+ * mean of the LUTs of the frames within +-radius of it in its shot. The correction changes slowly;
+ * the pixels themselves are never mixed, so moving detail cannot ghost.
+ *
+ * mode `pixels` (the paper's frame blending; place it before `merge`): each frame's graded proxy
+ * becomes the weighted mean of the graded proxies within +-radius. `merge` then fits the LUT from
+ * the frame's own proxy to that mean, which carries neighbouring frames' content into the fit:
+ * kept to compare with the paper.
+ *
+ * Weights are triangular (radius + 1 - |offset|): the nearest frames count most, and a frame's
+ * influence fades in and out instead of switching on and off at the window's edge. At a shot's
+ * ends the window is shorter (nothing is invented). The stage holds `radius` frames ahead; the
+ * frames behind are kept as copies of their originals, not as frames.
+ */
+import { defer, map, type OperatorFunction } from 'rxjs';
+import { defineStage } from './stage.js';
+import { slidingContext } from '../operators/slidingContext.js';
+import { startsSegment, type Frame } from '../frame/frame.js';
+
+const options = {
+  mode: {
+    type: 'enum',
+    values: ['correction', 'pixels'],
+    default: 'correction',
+    help: 'Blend the correction (the LUT, after merge) or the graded pixels (before merge, as the paper)',
+  },
+  radius: {
+    type: 'integer',
+    default: 6,
+    min: 0,
+    max: 60,
+    help: 'Frames on each side that contribute (0: no blending)',
+  },
+} as const;
+
+type Mode = 'correction' | 'pixels';
+
+function valuesOf(frame: Frame, mode: Mode): Float32Array | Uint8Array | Uint16Array | undefined {
+  if (mode === 'correction') return frame.lut?.data;
+  return frame.hasGraded ? frame.graded.data : undefined;
+}
+
+/** Weighted mean of `sources` (weights w) into `target` (rounded for integer pixels). */
+function weightedMean(
+  target: Float32Array | Uint8Array | Uint16Array,
+  sources: ReadonlyArray<ArrayLike<number>>,
+  weights: readonly number[],
+): void {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const acc = new Float64Array(target.length);
+  sources.forEach((src, k) => {
+    const w = weights[k]! / total;
+    for (let i = 0; i < acc.length; i++) acc[i]! += src[i]! * w;
+  });
+  if (target instanceof Float32Array) target.set(acc);
+  else for (let i = 0; i < acc.length; i++) target[i] = Math.round(acc[i]!);
+}
+
+export function blendOperator(mode: Mode, radius: number): OperatorFunction<Frame, Frame> {
+  return (source) =>
+    defer(() => {
+      // Originals of the frames already passed on, nearest last (copies: their own buffers now
+      // hold blended values or belong downstream).
+      let history: Array<ArrayLike<number>> = [];
+      const originals = new WeakMap<Frame, Float32Array | Uint8Array | Uint16Array>();
+      return source.pipe(
+        map((frame) => {
+          const values = valuesOf(frame, mode);
+          if (values) originals.set(frame, values.slice());
+          return frame;
+        }),
+        slidingContext<Frame>({
+          lookbehind: 0,
+          lookahead: radius,
+          startsSegment,
+          retain: (f) => f.retain(),
+          release: (f) => f.release(),
+        }),
+        map(({ center, after }) => {
+          if (startsSegment(center)) history = [];
+          const own = originals.get(center);
+          const target = valuesOf(center, mode);
+          if (!own || !target) {
+            history = [];
+            return center;
+          }
+          const ahead = after
+            .map((f) => originals.get(f))
+            .filter((v): v is NonNullable<typeof v> => v !== undefined && v.length === own.length);
+          const behind = history.filter((v) => v.length === own.length);
+          const sources = [...behind, own, ...ahead];
+          const weights = [
+            ...behind.map((_, k) => radius + 1 - (behind.length - k)),
+            radius + 1,
+            ...ahead.map((_, k) => radius - k),
+          ];
+          if (sources.length > 1) weightedMean(target, sources, weights);
+          history.push(own);
+          if (history.length > radius) history.shift();
+          return center;
+        }),
+      );
+    });
+}
+
+export const blend = defineStage({
+  kind: 'transform',
+  name: 'blend',
+  description:
+    'Smooths the correction (or, as the paper, the graded pixels) over +-radius frames, reset at cuts',
+  options,
+  context: (opts) => ({ lookbehind: 0, lookahead: opts.radius }),
+  isIdentity: (opts) => opts.radius === 0,
+  create: (opts) => blendOperator(opts.mode as Mode, opts.radius),
+});

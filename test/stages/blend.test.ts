@@ -1,0 +1,79 @@
+import { from, lastValueFrom, map, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { FramePool } from '../../src/frame/pool.js';
+import type { Frame } from '../../src/frame/frame.js';
+import { blend, blendOperator } from '../../src/stages/blend.js';
+
+/** Frames whose LUT (size 2: 24 values) is filled with one number each, and whose graded pixels too. */
+function frames(
+  values: number[],
+  cuts: number[] = [],
+  pool = new FramePool(values.length, 4, 2, 8),
+): Frame[] {
+  return values.map((v, index) => {
+    const f = pool.tryAcquire()!;
+    f.index = index;
+    f.sceneCut = cuts.includes(index);
+    const lut = f.lutStorage(2);
+    lut.data.fill(v / 100);
+    f.lut = lut;
+    f.graded.data.fill(v);
+    f.hasGraded = true;
+    return f;
+  });
+}
+
+async function run(input: Frame[], mode: 'correction' | 'pixels', radius: number) {
+  return lastValueFrom(
+    from(input).pipe(
+      blendOperator(mode, radius),
+      map((f) => {
+        const out = { index: f.index, lut: f.lut!.data[0]! * 100, pixel: f.graded.data[0]! };
+        f.release();
+        return out;
+      }),
+      toArray(),
+    ),
+  );
+}
+
+describe('blend', () => {
+  it('correction: each LUT becomes the triangular-weighted mean over +-radius (shorter at the ends)', async () => {
+    const out = await run(frames([0, 30, 60, 90]), 'correction', 1);
+    // weights: self 2, neighbours 1
+    expect(out.map((o) => o.lut)).toEqual([
+      expect.closeTo((0 * 2 + 30) / 3, 4),
+      expect.closeTo((0 + 30 * 2 + 60) / 4, 4),
+      expect.closeTo((30 + 60 * 2 + 90) / 4, 4),
+      expect.closeTo((60 + 90 * 2) / 3, 4),
+    ]);
+    // The pixels are untouched in this mode.
+    expect(out.map((o) => o.pixel)).toEqual([0, 30, 60, 90]);
+  });
+
+  it('uses the originals of earlier frames, not their blended values', async () => {
+    const out = await run(frames([0, 0, 90, 0, 0]), 'correction', 2);
+    // frame 4 sees frames 2 (weight 1), 3 (weight 2) and itself (weight 3): 90 / 6 = 15.
+    expect(out[4]!.lut).toBeCloseTo(15, 4);
+    expect(out[2]!.lut).toBeCloseTo((90 * 3) / (1 + 2 + 3 + 2 + 1), 4);
+  });
+
+  it('never blends across a cut', async () => {
+    const out = await run(frames([10, 10, 80, 80], [2]), 'correction', 3);
+    expect(out.map((o) => Math.round(o.lut))).toEqual([10, 10, 80, 80]);
+  });
+
+  it("pixels: the paper's frame blending, rounded to the frame's depth; the LUT is untouched", async () => {
+    const out = await run(frames([0, 30, 61]), 'pixels', 1);
+    expect(out.map((o) => o.pixel)).toEqual([10, Math.round((0 + 60 + 61) / 4), Math.round((30 + 122) / 3)]);
+    expect(out.map((o) => Math.round(o.lut))).toEqual([0, 30, 61]);
+  });
+
+  it('releases every frame: the pool is whole again afterwards, and radius 0 is a passthrough', async () => {
+    const pool = new FramePool(5, 4, 2, 8);
+    await run(frames([1, 2, 3, 4, 5], [], pool), 'correction', 2);
+    expect(pool.inUse).toBe(0);
+    expect(blend.isIdentity!({ mode: 'correction', radius: 0 })).toBe(true);
+    expect(blend.context!({ mode: 'correction', radius: 4 })).toEqual({ lookbehind: 0, lookahead: 4 });
+  });
+});
