@@ -80,9 +80,16 @@ async function main(argv: string[]): Promise<number> {
             choices: ['auto', 'bar', 'json', 'none'],
             default: 'auto',
             describe: 'Progress on stderr',
+          })
+          .option('export', {
+            type: 'string',
+            describe: "Also write each shot's correction here: .cube and ASC CDL (.cc, .ccc, CMX .edl)",
           }),
       async (args) => {
-        status = await runGrade(gradeCommand(args, args.pipeline, args.set as string[]));
+        status = await runGrade({
+          ...gradeCommand(args, args.pipeline, args.set as string[]),
+          exportDir: args.export,
+        });
       },
     )
     .command(

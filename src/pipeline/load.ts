@@ -183,3 +183,22 @@ export function applyOverrides(spec: PipelineSpec, sets: readonly string[]): Pip
   }
   return { ...spec, stages };
 }
+
+/**
+ * The pipeline with an `export` stage writing to `dir` (`vgrade grade --export DIR`): the
+ * pipeline's own export stage if it has one, else one inserted just before `encode` (or at the end).
+ */
+export function withExport(spec: PipelineSpec, dir: string): PipelineSpec {
+  if (spec.stages.some((s) => s.name === 'export'))
+    return applyOverrides(spec, [`export.dir=${JSON.stringify(dir)}`]);
+  const entry: StageEntry = {
+    name: 'export',
+    options: { dir },
+    position: '--export',
+    optionPositions: new Map([['dir', '--export']]),
+  };
+  const at = spec.stages.findIndex((s) => s.name === 'encode');
+  const stages = spec.stages.slice();
+  stages.splice(at < 0 ? stages.length : at, 0, entry);
+  return { ...spec, stages };
+}

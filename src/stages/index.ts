@@ -9,6 +9,8 @@ import { cgan } from './cgan.js';
 import { classify } from './classify.js';
 import { blend } from './blend.js';
 import { invert } from './invert.js';
+import { cuts } from './cuts.js';
+import { exportStage } from './export.js';
 
 /** Every stage a pipeline file may name, by YAML key. */
 export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
@@ -16,6 +18,7 @@ export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
     [
       decode,
       downscale,
+      cuts,
       autobalance,
       detune,
       cgan,
@@ -23,6 +26,7 @@ export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
       invert,
       blend,
       merge,
+      exportStage,
       encode,
     ] as StageDefinition[]
   ).map((s) => [s.name, s]),

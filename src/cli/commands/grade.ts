@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
-import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { applyOverrides, loadPipeline, withExport } from '../../pipeline/load.js';
 import { compilePipeline } from '../../pipeline/compile.js';
 import { planOutputs } from '../../run/plan.js';
 import { fileInput, StdinTee } from '../../run/input.js';
@@ -23,6 +23,8 @@ export interface GradeCommand {
   crf: number | undefined;
   preset: string | undefined;
   progress: 'auto' | 'bar' | 'json' | 'none';
+  /** Folder for each shot's correction as .cube and ASC CDL. */
+  exportDir?: string | undefined;
   quiet: boolean;
   logLevel: string;
 }
@@ -35,7 +37,8 @@ export interface GradeCommand {
  */
 export async function runGrade(cmd: GradeCommand): Promise<number> {
   const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
-  const spec = applyOverrides(await loadPipeline(resolvePipelinePath(cmd.pipeline)), cmd.sets);
+  const loaded = applyOverrides(await loadPipeline(resolvePipelinePath(cmd.pipeline)), cmd.sets);
+  const spec = cmd.exportDir ? withExport(loaded, cmd.exportDir) : loaded;
   const pipeline = compilePipeline(spec);
   const overrides = {
     ...(cmd.codec !== undefined ? { codec: cmd.codec } : {}),
