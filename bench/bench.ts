@@ -8,7 +8,8 @@
  *     the whole process tree (Node plus both ffmpeg children, sampled every 50 ms), and the ratio.
  *
  * Clips are made from the shipped real sample (scaled, looped) once into the work folder.
- * Usage: npm run bench -- [--runs 3] [--preset medium] [--rss-preset ultrafast] [--out bench/results]
+ * Usage: npm run bench -- [--runs 3] [--preset medium] [--rss-preset ultrafast] [--pipeline classical]
+ *        [--only throughput|memory] [--out bench/results]
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +26,7 @@ interface Args {
   out: string;
   work: string;
   only: string | undefined;
+  pipeline: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -39,6 +41,7 @@ function parseArgs(argv: string[]): Args {
     out: get('out', path.join(packageRoot(), 'bench', 'results')),
     work: get('work', path.join(os.tmpdir(), 'vgrade-bench')),
     only: argv.includes('--only') ? get('only', '') : undefined,
+    pipeline: get('pipeline', 'classical'),
   };
 }
 
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
   };
   const results: Record<string, unknown> = {
     ffmpeg: bins.ffmpeg,
+    pipeline: args.pipeline,
     preset: args.preset,
     runs: args.runs,
     host: `${os.cpus().length} cores`,
@@ -195,7 +199,7 @@ async function main(): Promise<void> {
   if (!args.only || args.only === 'throughput') {
     const rows: unknown[] = [];
     lines.push(
-      `(a) throughput, classical pipeline vs ffmpeg alone (decode -> rgb24 -> libx264 crf 18 preset ${args.preset}), median of ${args.runs}`,
+      `(a) throughput, ${args.pipeline} pipeline vs ffmpeg alone (decode -> rgb24 -> libx264 crf 18 preset ${args.preset}), median of ${args.runs}`,
     );
     lines.push('  size        frames   vgrade fps   ffmpeg fps   ratio');
     for (const size of ['1280x720', '1920x1080']) {
@@ -214,7 +218,7 @@ async function main(): Promise<void> {
           '-o',
           path.join(args.work, 'ours.mp4'),
           '--pipeline',
-          'classical',
+          args.pipeline,
           '--crf',
           '18',
           '--preset',
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
   }
 
   if (!args.only || args.only === 'memory') {
-    lines.push(`(b) peak RSS grading 1080p (classical pipeline, encoder preset ${args.rssPreset})`);
+    lines.push(`(b) peak RSS grading 1080p (${args.pipeline} pipeline, encoder preset ${args.rssPreset})`);
     lines.push('  clip     node peak MiB   tree peak MiB');
     const rows: Array<Measured & { seconds: number; clip: string }> = [];
     for (const seconds of [10, 120]) {
@@ -278,7 +282,7 @@ async function main(): Promise<void> {
         '-o',
         path.join(args.work, 'rss.mp4'),
         '--pipeline',
-        'classical',
+        args.pipeline,
         '--preset',
         args.rssPreset,
         '-q',
