@@ -177,7 +177,7 @@ describe('compilePipeline: option errors in one shape', () => {
     const err = compileError('stages:\n  - decode:\n  - blur:\n');
     expect(err.code).toBe('E_PIPELINE_STAGE');
     expect(err.message).toBe(
-      'Expected one of decode, downscale, autobalance, detune, merge, encode for stages[1] (x.yaml:3:5) but received "blur"',
+      'Expected one of decode, downscale, cuts, autobalance, detune, cgan, classify, invert, blend, merge, export, encode for stages[1] (x.yaml:3:5) but received "blur"',
     );
   });
 });
@@ -220,11 +220,11 @@ describe('compilePipeline: order rules', () => {
     const err = compileError('stages:\n  - decode:\n  - merge:\n  - encode:\n');
     expect(err.code).toBe('E_PIPELINE_ORDER');
     expect(err.message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune)',
+      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune, cgan, invert)',
     );
     // After it is not enough.
     expect(compileError('stages:\n  - decode:\n  - merge:\n  - autobalance:\n').message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune)',
+      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune, cgan, invert)',
     );
   });
 

@@ -93,7 +93,20 @@ describe('pipelineSchema: shape', () => {
     expect(stageSchemas.map((s) => Object.keys(s['properties'] as Schema))).toEqual(
       [...STAGES.keys()].map((k) => [k]),
     );
-    expect([...STAGES.keys()]).toEqual(['decode', 'downscale', 'autobalance', 'detune', 'merge', 'encode']);
+    expect([...STAGES.keys()]).toEqual([
+      'decode',
+      'downscale',
+      'cuts',
+      'autobalance',
+      'detune',
+      'cgan',
+      'classify',
+      'invert',
+      'blend',
+      'merge',
+      'export',
+      'encode',
+    ]);
     for (const s of stageSchemas) {
       const name = Object.keys(s['properties'] as Schema)[0]!;
       expect(s).toMatchObject({ type: 'object', required: [name], additionalProperties: false });
@@ -160,7 +173,14 @@ describe('pipelineSchema: shape', () => {
 
 describe('pipelineSchema: validating documents', () => {
   it('finds the shipped pipelines', () => {
-    expect(shippedFiles.sort()).toEqual(['classical.yaml', 'detune.yaml', 'grade.yaml']);
+    expect(shippedFiles.sort()).toEqual([
+      'cgan.yaml',
+      'classical.yaml',
+      'classifier-grade.yaml',
+      'classify.yaml',
+      'detune.yaml',
+      'grade.yaml',
+    ]);
   });
 
   for (const file of shippedFiles) {
