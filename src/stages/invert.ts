@@ -5,8 +5,8 @@
  * the detune formulas (the paper's "do no harm" path). Put a `classify` stage with `wait: true`
  * before it.
  *
- * Amounts below `threshold` are treated as 0 (the classifier's noise on a clean frame should not
- * move it), and all amounts are scaled by `strength`. A frame the classifier skipped (`every` > 1)
+ * Amounts well below `threshold` are treated as 0 (the classifier's noise on a clean frame should
+ * not move it) and fade in smoothly around it; all amounts are scaled by `strength`. A frame the classifier skipped (`every` > 1)
  * takes the last record of its shot; before the first record of a shot, frames are left alone.
  */
 import { defer, map } from 'rxjs';
@@ -33,11 +33,21 @@ const options = {
   },
 } as const;
 
-/** The detunes a classifier record names, after the threshold and strength. */
+/**
+ * The detunes a classifier record names, after the threshold and strength. An amount fades in
+ * between threshold/2 and 3 threshold/2 (0 below, whole above), so a diagnosis hovering at the
+ * threshold cannot switch the correction on and off from one frame to the next.
+ */
 export function detunesOfRecord(record: FrameRecord, threshold: number, strength: number): Detune[] {
-  return FAMILIES.map((family) => ({ family, amount: (record.amounts[family] ?? 0) * strength }))
-    .filter((d) => (record.amounts[d.family] ?? 0) >= threshold && d.amount > 0)
-    .map((d) => ({ ...d, amount: Math.min(3, d.amount) }));
+  const fade = (a: number): number => {
+    if (threshold === 0) return 1;
+    const t = (a - threshold / 2) / threshold;
+    return t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
+  };
+  return FAMILIES.map((family) => {
+    const a = record.amounts[family] ?? 0;
+    return { family, amount: Math.min(3, a * fade(a) * strength) };
+  }).filter((d) => d.amount > 0);
 }
 
 export const invert = defineStage({

@@ -134,8 +134,8 @@ describe('vgrade train', () => {
     ]);
     expect(e.code, e.stderr).toBe(0);
     const md = e.stdout.toString();
-    expect(md).toContain('vgrade cgan');
-    expect(md).toContain('vgrade cgan per-frame');
+    expect(md).toContain('cgan model');
+    expect(md).toContain('cgan model per-frame');
     expect(md).toMatch(/## Classifier, validation split/);
     expect(md).toMatch(/Doubles \(\d+ frames, two families at whole levels\): fully diagnosed [\d.]+%/);
     const report = JSON.parse(await readFile(path.join(dir, 'report', 'eval.json'), 'utf8'));

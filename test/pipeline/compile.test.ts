@@ -65,7 +65,7 @@ const AUTOBALANCE_DEFAULTS = {
 };
 
 describe('compilePipeline: the shipped pipelines', () => {
-  for (const name of ['grade', 'classical']) {
+  for (const name of ['classical']) {
     it(`pipelines/${name}.yaml compiles: stages, placements, ring of 16, delay 12, Hald level 6`, () => {
       const p = shipped(name);
       expect(p.stages.map((s) => [s.index, s.definition.name, s.placement])).toEqual([
@@ -94,6 +94,25 @@ describe('compilePipeline: the shipped pipelines', () => {
       expect(p.haldLevel).toBe(6);
     });
   }
+});
+
+describe('compilePipeline: the neural default', () => {
+  it('pipelines/grade.yaml is the classifier-driven grade: cuts, classify (waiting), invert, merge, blend', () => {
+    const p = shipped('grade');
+    expect(p.stages.map((s) => [s.definition.name, s.placement])).toEqual([
+      ['decode', 'decoder ffmpeg'],
+      ['downscale', 'decoder ffmpeg'],
+      ['cuts', 'node'],
+      ['classify', 'node'],
+      ['invert', 'node'],
+      ['merge', 'node'],
+      ['blend', 'node'],
+      ['encode', 'encoder ffmpeg'],
+    ]);
+    expect(p.stages[3]!.options).toMatchObject({ every: 1, wait: true });
+    expect(p.delayFrames).toBe(6);
+    expect(p.poolSize).toBe(10);
+  });
 });
 
 describe('compilePipeline: option errors in one shape', () => {
@@ -265,7 +284,7 @@ describe('compilePipeline: pool size, delay, Hald level', () => {
 });
 
 describe('decoderGeometry', () => {
-  const grade = shipped('grade');
+  const grade = shipped('classical');
 
   it('1920x1080 -> 456x256 pad: active 455x256 at x=0 (456/256 is not exactly 16:9)', () => {
     expect(decoderGeometry(grade, { width: 1920, height: 1080, depth: 8 })).toEqual({
@@ -315,8 +334,8 @@ describe('decoderGeometry', () => {
 });
 
 describe('memoryEstimate', () => {
-  it('shipped grade at 456x256x8: 16 frames of image+graded, 16 LUTs of 36^3 float32 plus a level-6 Hald', () => {
-    const p = shipped('grade');
+  it('shipped classical at 456x256x8: 16 frames of image+graded, 16 LUTs of 36^3 float32 plus a level-6 Hald', () => {
+    const p = shipped('classical');
     const { geometry } = decoderGeometry(p, { width: 1920, height: 1080, depth: 8 });
     const pool = 16 * 2 * 456 * 256 * 3; // 11 206 656
     const lut = 16 * (36 ** 3 * 3 * 4 + 216 * 216 * 6); // 16 * (559 872 + 279 936) = 13 436 928

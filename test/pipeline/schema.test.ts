@@ -179,6 +179,7 @@ describe('pipelineSchema: validating documents', () => {
       'classifier-grade.yaml',
       'classify.yaml',
       'detune.yaml',
+      'grade-fast.yaml',
       'grade.yaml',
     ]);
   });

@@ -16,11 +16,12 @@ const record = (amounts: Partial<Record<string, number>>, frame = 0): FrameRecor
 });
 
 describe('invert', () => {
-  it('takes the families at or above the threshold, scaled by strength', () => {
-    expect(detunesOfRecord(record({ green: 2, blue: 0.3, 'white-low': 0.6 }), 0.5, 1)).toEqual([
-      { family: 'green', amount: 2 },
-      { family: 'white-low', amount: 0.6 },
-    ]);
+  it('takes the families above the threshold, fading in around it, scaled by strength', () => {
+    const d = detunesOfRecord(record({ green: 2, blue: 0.2, 'white-low': 0.5, orange: 0.8 }), 0.5, 1);
+    expect(d.map((x) => x.family)).toEqual(['green', 'orange', 'white-low']);
+    expect(d[0]!.amount).toBe(2); // far above: whole
+    expect(d[1]!.amount).toBe(0.8); // at 3/2 threshold and above: whole
+    expect(d[2]!.amount).toBeCloseTo(0.25, 6); // at the threshold: half
     expect(detunesOfRecord(record({ green: 2 }), 0.5, 0.5)).toEqual([{ family: 'green', amount: 1 }]);
   });
 

@@ -51,8 +51,8 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   if (cmd.cgan || cmd.classifier) await useBackend(cmd.backend);
   if (cmd.cgan) {
     cgan = await CganModel.load(cmd.cgan);
-    models.push(cganGrader(cgan, cgan.window, 'vgrade cgan'));
-    if (cgan.window > 1) models.push(cganGrader(cgan, 1, 'vgrade cgan per-frame'));
+    models.push(cganGrader(cgan, cgan.window, 'cgan model'));
+    if (cgan.window > 1) models.push(cganGrader(cgan, 1, 'cgan model per-frame'));
   }
   if (cmd.classifier) classifier = await ClassifierModel.load(cmd.classifier);
   const graders = [
