@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     'cgan, per frame (correction + apply to proxy)',
     await timed(runs, () => {
       const f = frames[k++ % frames.length]!;
-      CganModel.apply(cgan.corrections([f], 1)[0]!, f, 456, 256, out);
+      CganModel.applyCorrection(cgan.corrections([f], 1)[0]!, f, 456, 256, out);
     }),
   ]);
   rows.push([
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     'cgan, apply to proxy only (JavaScript)',
     await timed(runs, () => {
       const f = frames[k++ % frames.length]!;
-      CganModel.apply(
+      CganModel.applyCorrection(
         { coefficients: new Float32Array(57 * 32 * 12).fill(0.5), gridWidth: 57, gridHeight: 32 },
         f,
         456,
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   ]);
   const windowed = await timed(Math.max(3, Math.round(runs / 6)), () => {
     const c = cgan.corrections(frames, frames.length);
-    CganModel.apply(c[0]!, frames[0]!, 456, 256, out);
+    CganModel.applyCorrection(c[0]!, frames[0]!, 456, 256, out);
   });
   rows.push([`cgan, ${frames.length}-frame window (per frame, apply included)`, windowed / frames.length]);
   rows.push([

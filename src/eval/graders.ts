@@ -160,7 +160,7 @@ export function cganGrader(model: CganModel, window: number, name: string): Grad
         const corrections = model.corrections(chunk, w);
         for (let k = 0; k < real; k++) {
           const dst = new Uint8Array(chunk[k]!.length);
-          out.push(CganModel.apply(corrections[k]!, chunk[k]!, item.width, item.height, dst));
+          out.push(CganModel.applyCorrection(corrections[k]!, chunk[k]!, item.width, item.height, dst));
         }
       }
       return out;

@@ -184,7 +184,7 @@ describe('CganModel', () => {
     );
     const frame = syntheticReferences(1, 64, 36, 3, 1).frames[0]!;
     const [c] = model.corrections([frame], 1);
-    const out = CganModel.apply(c!, frame, 64, 36, new Uint8Array(frame.length));
+    const out = CganModel.applyCorrection(c!, frame, 64, 36, new Uint8Array(frame.length));
     expect(Buffer.compare(Buffer.from(out), Buffer.from(frame))).toBe(0); // untrained = identity
     expect(() => model.corrections([new Uint8Array(10)], 1)).toThrow(/Expected 64x36 RGB frames/);
     model.dispose();

@@ -1,13 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { saveTinyClassifier } from '../helpers/models.js';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
-import { useBackend } from '../../src/models/backend.js';
-import { buildClassifier } from '../../src/models/classifier/network.js';
-import { DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
-import { disposeParams, saveModel } from '../../src/models/params.js';
-import { createRng } from '../../src/detune/random.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import { frameRecord, shotRecord, type FrameRecord } from '../../src/stages/classify.js';
 
@@ -63,24 +59,7 @@ describe('vgrade classify', () => {
   let clip: string;
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
-    await useBackend('wasm');
-    model = path.join(dir, 'classifier');
-    await mkdir(model);
-    const params = buildClassifier({ base: 4, hidden: 8, histograms: true }, createRng(1));
-    await saveModel(
-      model,
-      {
-        format: 'vgrade-classifier',
-        formatVersion: 1,
-        config: {
-          ...DEFAULT_CLASSIFIER_TRAIN,
-          input: { width: 456, height: 256 },
-          network: { base: 4, hidden: 8, histograms: true },
-        },
-      },
-      params,
-    );
-    disposeParams(params);
+    model = await saveTinyClassifier(path.join(dir, 'classifier'));
     clip = path.join(dir, 'clip.mp4');
     await ffmpeg(['-i', SAMPLE, '-t', '1', '-vf', 'scale=320:180', '-an', '-c:v', 'libx264', clip]);
   }, 60_000);

@@ -1,16 +1,12 @@
+import { saveTinyClassifier, twoShotClip } from '../helpers/models.js';
 import path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
 import { cuts, histogramSignature, signatureDistance } from '../../src/stages/cuts.js';
 import type { RunContext } from '../../src/stages/stage.js';
-import { ffmpeg, tempDir } from '../helpers/media.js';
-import { SAMPLE, vgrade } from '../helpers/cli.js';
-import { useBackend } from '../../src/models/backend.js';
-import { buildClassifier } from '../../src/models/classifier/network.js';
-import { DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
-import { disposeParams, saveModel } from '../../src/models/params.js';
-import { createRng } from '../../src/detune/random.js';
+import { tempDir } from '../helpers/media.js';
+import { vgrade } from '../helpers/cli.js';
 
 function flat(pool: FramePool, rgb: [number, number, number], index: number) {
   const f = pool.tryAcquire()!;
@@ -54,36 +50,8 @@ describe('cuts', () => {
     let model: string;
     beforeAll(async () => {
       ({ dir, cleanup } = await tempDir());
-      model = path.join(dir, 'classifier');
-      await useBackend('wasm');
-      const params = buildClassifier({ base: 4, hidden: 8, histograms: true }, createRng(1));
-      await saveModel(
-        model,
-        {
-          format: 'vgrade-classifier',
-          formatVersion: 1,
-          config: {
-            ...DEFAULT_CLASSIFIER_TRAIN,
-            input: { width: 456, height: 256 },
-            network: { base: 4, hidden: 8, histograms: true },
-          },
-        },
-        params,
-      );
-      disposeParams(params);
-      clip = path.join(dir, 'two-shots.mp4');
-      // 1 s of the sample, then 1 s of it mirrored and negated: a hard cut at frame 20 (20 fps).
-      await ffmpeg([
-        '-i',
-        SAMPLE,
-        '-filter_complex',
-        '[0:v]trim=0:1,setpts=PTS-STARTPTS,scale=320:180[a];[0:v]trim=2:3,setpts=PTS-STARTPTS,scale=320:180,hflip,negate[b];[a][b]concat=n=2:v=1[v]',
-        '-map',
-        '[v]',
-        '-c:v',
-        'libx264',
-        clip,
-      ]);
+      model = await saveTinyClassifier(path.join(dir, 'classifier'));
+      clip = await twoShotClip(path.join(dir, 'two-shots.mp4'));
     }, 60_000);
     afterAll(() => cleanup());
 

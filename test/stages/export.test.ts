@@ -1,8 +1,9 @@
+import { twoShotClip } from '../helpers/models.js';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
-import { SAMPLE, vgrade } from '../helpers/cli.js';
+import { vgrade } from '../helpers/cli.js';
 
 describe('vgrade grade --export', () => {
   let dir: string;
@@ -10,20 +11,7 @@ describe('vgrade grade --export', () => {
   let clip: string;
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
-    clip = path.join(dir, 'two.mp4');
-    await ffmpeg([
-      '-i',
-      SAMPLE,
-      '-filter_complex',
-      '[0:v]trim=0:1,setpts=PTS-STARTPTS,scale=320:180[a];[0:v]trim=2:3,setpts=PTS-STARTPTS,scale=320:180,hflip,negate[b];[a][b]concat=n=2:v=1[v]',
-      '-map',
-      '[v]',
-      '-c:v',
-      'libx264',
-      '-crf',
-      '10',
-      clip,
-    ]);
+    clip = await twoShotClip(path.join(dir, 'two.mp4'), ['-crf', '10']);
   }, 60_000);
   afterAll(() => cleanup());
 
