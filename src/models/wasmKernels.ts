@@ -32,6 +32,34 @@ interface BackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
+/** Strides, output size and leading padding of a convolution, as tfjs computes them. */
+function convGeometry(
+  inputShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: BackpropFilterAttrs['pad'],
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): { sh: number; sw: number; oh: number; ow: number; top: number; left: number } {
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  return {
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+}
+
 /** The filter gradient computed with ordinary tfjs ops (so it runs on whichever backend is active). */
 export function conv2dFilterGradient(
   x: tf.Tensor4D,
@@ -42,18 +70,7 @@ export function conv2dFilterGradient(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape,
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-    const { top, left } = info.padInfo;
+    const { sh, sw, oh, ow, top, left } = convGeometry(x.shape, filterShape, strides, pad, dimRoundingMode);
     const [kh, kw] = filterShape;
     // Rows/columns of the padded input that the taps reach: (k-1) + (out-1)*s + 1.
     const needH = kh - 1 + (oh - 1) * sh + 1;
@@ -88,18 +105,7 @@ export function conv2dInputGradient(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-    const { top, left } = info.padInfo;
+    const { sh, sw, oh, ow, top, left } = convGeometry(inputShape, filter.shape, strides, pad, dimRoundingMode);
     const [n, h, w] = inputShape;
     const [kh, kw, ci, co] = filter.shape;
     // Zeros between rows and columns: the stride undone.
