@@ -82,10 +82,15 @@ describe('cgan stage', () => {
   }
 
   it("applies the network's correction to the full-resolution frame, in windows, through the LUT", async () => {
-    const { before, after } = await gradeWith('green', ['cgan.window=6']);
+    const { before, after } = await gradeWith('green', ['cgan.window=6', 'cgan.strength=1']);
     expect(after[1]! / before[1]!).toBeCloseTo(0.8, 1);
     expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
     expect(after[2]! / before[2]!).toBeCloseTo(1, 1);
+  }, 120_000);
+
+  it('applies half the correction at strength 0.5 (what pipelines/cgan.yaml ships with)', async () => {
+    const { before, after } = await gradeWith('half', []);
+    expect(after[1]! / before[1]!).toBeCloseTo(0.9, 1);
   }, 120_000);
 
   it('leaves the frames alone at strength 0 (the stage becomes a passthrough)', async () => {
