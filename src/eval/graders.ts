@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { fileInput } from '../run/input.js';
 import { fileOutput } from '../run/output.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
 import { CganModel } from '../models/cgan/model.js';
+import { decodePng } from '../dataset/png.js';
 
 const run = promisify(execFile);
 
@@ -101,25 +102,7 @@ export async function pipelineGrader(
         );
         const files = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
         const frames: Uint8Array[] = [];
-        for (const f of files) {
-          const { stdout } = await run(
-            env.binaries.ffmpeg,
-            [
-              '-hide_banner',
-              '-loglevel',
-              'error',
-              '-i',
-              path.join(dir, f),
-              '-f',
-              'rawvideo',
-              '-pix_fmt',
-              'rgb24',
-              '-',
-            ],
-            { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
-          );
-          frames.push(new Uint8Array(stdout));
-        }
+        for (const f of files) frames.push(await readRgb(env.binaries.ffmpeg, path.join(dir, f)));
         return frames;
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -128,8 +111,16 @@ export async function pipelineGrader(
   };
 }
 
-/** Reads a PNG's pixels as rgb24 (through ffmpeg, which every install has). */
+/**
+ * Reads a PNG's pixels as rgb24: with our own decoder where it reads the file (8-bit PNGs, which is
+ * what `vgrade dataset` and the graders write), else through ffmpeg, which every install has.
+ */
 export async function readRgb(ffmpeg: string, file: string): Promise<Uint8Array> {
+  try {
+    return decodePng(await readFile(file)).rgb;
+  } catch {
+    // not a PNG this decoder reads: ffmpeg does
+  }
   const { stdout } = await run(
     ffmpeg,
     ['-hide_banner', '-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],

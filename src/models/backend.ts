@@ -51,6 +51,7 @@ function packageVersion(name: string): string | undefined {
 }
 
 let tensorflowPackage: string | null | undefined;
+let tensorflowReason = '';
 
 /**
  * Loads libtensorflow's binding, once. A package can be installed without its native library
@@ -79,7 +80,6 @@ function loadTensorflow(): { pkg: string | null; reason: string } {
   tensorflowReason = reasons.join('; ');
   return { pkg: null, reason: tensorflowReason };
 }
-let tensorflowReason = '';
 
 /** What each backend would be on this machine (for `vgrade doctor`). Loads nothing but the probe. */
 export function backendAvailability(): BackendAvailability[] {

@@ -107,7 +107,7 @@ export function conv2dInputGradient(
   return tf.tidy(() => {
     const { sh, sw, oh, ow, top, left } = convGeometry(inputShape, filter.shape, strides, pad, dimRoundingMode);
     const [n, h, w] = inputShape;
-    const [kh, kw, ci, co] = filter.shape;
+    const [kh, kw, , co] = filter.shape;
     // Zeros between rows and columns: the stride undone.
     let d: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
@@ -151,7 +151,6 @@ export function conv2dInputGradient(
     d = fit(d, 1, kh - 1 - top, h + kh - 1);
     d = fit(d, 2, kw - 1 - left, w + kw - 1);
     const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, co, ci]
-    void ci;
     return tf.conv2d(d, turned, 1, 'valid');
   });
 }

@@ -23,7 +23,7 @@ import { startsSegment, type Frame } from '../frame/frame.js';
 import { ModelClient } from '../models/worker/modelClient.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
-import { checkModelAgainstStream, resolveModelDir } from './cgan.js';
+import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 
 const options = {
   model: {

@@ -24,7 +24,7 @@
  */
 import { tf } from '../backend.js';
 import { conv, dense, globalPool, reduceToGrid, resizeTo } from '../layers.js';
-import { ParamBuilder, param, type Params } from '../params.js';
+import { ParamBuilder, type Params } from '../params.js';
 import type { Rng } from '../../detune/random.js';
 import { gridFactor } from '../grid.js';
 
@@ -115,12 +115,3 @@ export function applyCoefficients(coefficients: tf.Tensor4D, x: tf.Tensor4D, cli
 export function generate(params: Params, x: tf.Tensor4D, window: number, clip = true): tf.Tensor4D {
   return applyCoefficients(generatorCoefficients(params, x, window), x, clip);
 }
-
-/** Number of parameters a configuration has (for logs and the model card). */
-export function generatorParamShapes(params: Params): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const [k, v] of params) out[k] = v.shape;
-  return out;
-}
-
-export { param };

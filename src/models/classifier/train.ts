@@ -13,7 +13,7 @@ import { createRng, randomCombination, type Rng } from '../../detune/random.js';
 import { amountsOf, CLASS_LABELS, detuneOfClass, FAMILIES, type Detune } from '../../detune/families.js';
 import { makeExample, randomReference, type Example, type ReferenceSet } from '../data.js';
 import { buildClassifier, classify, NUM_CLASSES, type ClassifierConfig } from './network.js';
-import { diagnose, scoreDoubles, scoreSingles } from './metrics.js';
+import { scoreDoubles, scoreSingles } from './metrics.js';
 
 export const CLASSIFIER_FORMAT = 'vgrade-classifier';
 
@@ -211,4 +211,3 @@ export function createClassifierTask(
   };
 }
 
-export { diagnose };

@@ -1,0 +1,52 @@
+/**
+ * Model folders as pipelines name them: where a relative name is found, and what a folder's
+ * `model.json` says about its input, read without loading TensorFlow.js so that a stage can refuse
+ * a mismatched stream before any frame is read.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../util/packageRoot.js';
+import { UsageError } from '../util/errors.js';
+
+/** A model folder as the user wrote it: from the working folder if it is there, else the package's own. */
+export function resolveModelDir(value: string): string {
+  if (path.isAbsolute(value)) return value;
+  try {
+    readFileSync(path.join(value, 'model.json'));
+    return path.resolve(value);
+  } catch {
+    return path.join(packageRoot(), value);
+  }
+}
+
+/** The input size a model folder was trained on, read without loading TensorFlow.js. */
+export function modelInput(dir: string, format: string): { width: number; height: number } {
+  let json: { format?: string; config?: { input?: { width: number; height: number } } };
+  try {
+    json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as typeof json;
+  } catch {
+    throw new UsageError('E_MODEL', `No model at ${dir}: expected ${path.join(dir, 'model.json')}`);
+  }
+  if (json.format !== format || !json.config?.input) {
+    throw new UsageError(
+      'E_MODEL',
+      `Expected a ${format} model in ${dir} but found ${json.format ?? 'something else'}`,
+    );
+  }
+  return json.config.input;
+}
+
+export function checkModelAgainstStream(
+  dir: string,
+  format: string,
+  stream: { width: number; height: number },
+): void {
+  const want = modelInput(dir, format);
+  if (want.width !== stream.width || want.height !== stream.height) {
+    throw new UsageError(
+      'E_MODEL_MISMATCH',
+      `Model ${dir} expects ${want.width}x${want.height} proxy frames but the stream's proxy is ${stream.width}x${stream.height}; set downscale.width=${want.width} and downscale.height=${want.height}`,
+    );
+  }
+}
+
