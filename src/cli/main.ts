@@ -9,7 +9,7 @@ import { runDataset } from './commands/dataset.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { runSchema } from './commands/schema.js';
 import { runExplain } from './commands/explain.js';
-import { VgradeError } from '../util/errors.js';
+import { UsageError, VgradeError } from '../util/errors.js';
 import { packageVersion } from '../util/packageRoot.js';
 
 /** Exit statuses: 0 done, 1 failed while working, 2 usage or configuration error, 130 interrupted. */
@@ -371,6 +371,136 @@ async function main(argv: string[]): Promise<number> {
           fresh: args.fresh,
           framesPerVideo: args['frames-per-video'],
           extra: args.extra as string[],
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
+      'ingest [action]',
+      'Grade every file dropped into a watch folder, unattended: masters, reports, LUTs; `ingest status` lists jobs',
+      (y) =>
+        y
+          .positional('action', {
+            type: 'string',
+            choices: ['run', 'status'],
+            default: 'run',
+            describe: 'run: watch and grade; status: list the jobs and their states',
+          })
+          .option('watch', { type: 'string', describe: 'The folder files are dropped into (its top level)' })
+          .option('out', { type: 'string', describe: 'Where graded masters, reports and LUTs are written' })
+          .option('pipeline', {
+            alias: 'p',
+            type: 'string',
+            default: 'grade',
+            describe: 'Pipeline file or shipped name',
+          })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Override a stage option: stage.option=value',
+          })
+          .option('done', { type: 'string', describe: 'Where sources go once graded (default WATCH/done)' })
+          .option('quarantine', {
+            type: 'string',
+            describe: 'Where files that keep failing go, with NAME.reason.json (default WATCH/quarantine)',
+          })
+          .option('queue', {
+            type: 'string',
+            describe:
+              'redis://HOST:PORT: a BullMQ queue shared by a farm of workers (default: SQLite in OUT/.vgrade)',
+          })
+          .option('queue-name', { type: 'string', default: 'vgrade-ingest', describe: 'BullMQ queue name' })
+          .option('db', {
+            type: 'string',
+            describe: 'SQLite file of the embedded queue (default OUT/.vgrade/ingest.db)',
+          })
+          .option('concurrency', {
+            type: 'number',
+            default: 1,
+            describe: 'Files graded at once by this process',
+          })
+          .option('retries', {
+            type: 'number',
+            default: 3,
+            describe: 'Retries of a failing file before quarantine',
+          })
+          .option('retry-delay', {
+            type: 'number',
+            default: 30,
+            describe: 'Seconds before the first retry; doubles with each further one',
+          })
+          .option('settle', {
+            type: 'number',
+            default: 5,
+            describe: 'Seconds a file must stay unchanged (and closed by its writer) before it is taken',
+          })
+          .option('poll', {
+            type: 'number',
+            default: 1,
+            describe: 'Seconds between listings of the watch folder',
+          })
+          .option('check-writers', {
+            type: 'boolean',
+            default: true,
+            describe: 'Also wait while a local process holds the file open for writing (Linux /proc)',
+          })
+          .option('scan', {
+            type: 'boolean',
+            default: true,
+            describe: 'List the watch folder (--no-scan: a farm worker that only grades)',
+          })
+          .option('once', {
+            type: 'boolean',
+            default: false,
+            describe: 'Exit when nothing is left to grade, printing the job counts',
+          })
+          .option('metrics', { type: 'boolean', default: true, describe: 'Serve /metrics and /healthz' })
+          .option('metrics-host', {
+            type: 'string',
+            default: '127.0.0.1',
+            describe: 'Address for /metrics and /healthz',
+          })
+          .option('metrics-port', {
+            type: 'number',
+            default: 9464,
+            describe: 'Port for /metrics and /healthz (0: any free)',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'status: print JSON Lines' }),
+      async (args) => {
+        const { runIngestCommand, runIngestStatus } = await import('./commands/ingest.js');
+        const queue = {
+          out: args.out,
+          db: args.db,
+          queue: args.queue,
+          queueName: args['queue-name'],
+          retries: args.retries,
+          retryDelaySeconds: args['retry-delay'],
+        };
+        if (args.action === 'status') {
+          status = await runIngestStatus({ ...queue, json: args.json });
+          return;
+        }
+        if (!args.watch || !args.out)
+          throw new UsageError('E_USAGE', 'vgrade ingest needs --watch DIR and --out DIR');
+        status = await runIngestCommand({
+          ...queue,
+          watch: args.watch,
+          out: args.out,
+          done: args.done,
+          quarantine: args.quarantine,
+          pipeline: args.pipeline,
+          sets: args.set as string[],
+          concurrency: args.concurrency,
+          settleSeconds: args.settle,
+          pollSeconds: args.poll,
+          checkWriters: args['check-writers'],
+          scan: args.scan,
+          once: args.once,
+          metrics: args.metrics,
+          metricsHost: args['metrics-host'],
+          metricsPort: args['metrics-port'],
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
         });

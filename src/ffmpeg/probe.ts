@@ -82,6 +82,8 @@ export interface ProbeOptions {
   format?: string;
   /** When false, a file without video is described instead of refused. Default true. */
   requireVideo?: boolean;
+  /** Further options before `-i` (e.g. a protocol whitelist). */
+  inputOptions?: readonly string[];
   logger?: Logger;
 }
 
@@ -139,6 +141,7 @@ export async function probeMedia(
   if (isLocalPath(input) && opts.format !== 'lavfi') await requireReadableFile(input);
 
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters'];
+  if (opts.inputOptions) args.push(...opts.inputOptions);
   if (opts.format !== undefined) args.push('-f', opts.format);
   args.push(...inputArgs(input));
 

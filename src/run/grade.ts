@@ -52,7 +52,11 @@ export async function prepareRun(
     media ??
     (input.probe
       ? await input.probe(env.binaries.ffprobe)
-      : await probeMedia(env.binaries.ffprobe, input.path, { format: input.format, logger: env.logger }));
+      : await probeMedia(env.binaries.ffprobe, input.ffmpegInput, {
+          format: input.format,
+          ...(input.inputOptions ? { inputOptions: input.inputOptions } : {}),
+          logger: env.logger,
+        }));
   const video = info?.video;
   if (!video) {
     throw new UsageError(

@@ -16,6 +16,8 @@ export interface InputSource {
   readonly format: string | undefined;
   /** What to put after ffmpeg's `-i`. */
   readonly ffmpegInput: string;
+  /** ffmpeg options for this input (before `-i`), for the probe, decoder and encoder alike. */
+  readonly inputOptions?: readonly string[];
   /** Connects a child's stdin to the input when the input is standard input. */
   readonly connect?: (child: ChildProcess, role: 'decoder' | 'encoder') => void;
   /** Describes an input that ffprobe cannot open by name (standard input). */
@@ -24,6 +26,46 @@ export interface InputSource {
 
 export function fileInput(path: string, format?: string): InputSource {
   return { path, label: path, format, ffmpegInput: path };
+}
+
+/**
+ * Demuxers an unattended grader may open: containers of real footage. Playlists (hls, dash),
+ * concat lists, image-sequence patterns and the like are refused, since they name other files
+ * or URLs that ffmpeg would then read.
+ */
+export const FOOTAGE_DEMUXERS = [
+  'mov',
+  'matroska',
+  'avi',
+  'mpegts',
+  'mxf',
+  'mpeg',
+  'flv',
+  'asf',
+  'nut',
+  'ogg',
+  'dv',
+  'gxf',
+  'yuv4mpegpipe',
+  'h264',
+  'hevc',
+  'mpegvideo',
+  'm4v',
+] as const;
+
+/**
+ * A file opened only as local footage: ffmpeg may use the file protocol alone (no network, no
+ * subprocess, even for names a container refers to) and only the demuxers of
+ * {@link FOOTAGE_DEMUXERS}; the `file:` prefix keeps a name such as `http:x` or `a|b` a file name.
+ */
+export function restrictedFileInput(path: string): InputSource {
+  return {
+    path,
+    label: path,
+    format: undefined,
+    ffmpegInput: `file:${path}`,
+    inputOptions: ['-protocol_whitelist', 'file', '-format_whitelist', FOOTAGE_DEMUXERS.join(',')],
+  };
 }
 
 /**

@@ -70,7 +70,7 @@ export function decoderArgs(
   const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
   return new FfmpegArgs()
     .global('-hide_banner', '-nostdin', '-loglevel', 'level+info')
-    .input(run.input.ffmpegInput, { format: run.input.format })
+    .input(run.input.ffmpegInput, { format: run.input.format, options: run.input.inputOptions ?? [] })
     .output('-', {
       format: 'rawvideo',
       options: [

@@ -77,7 +77,10 @@ export function encoderArgs(
       // -noautorotate: the pixels stay as stored and the rotation is put back as metadata.
       .input(run.input.ffmpegInput, {
         format: run.input.format,
-        options: rotationPlan(run.media, run.output) === 'rotate-pixels' ? [] : ['-noautorotate'],
+        options: [
+          ...(run.input.inputOptions ?? []),
+          ...(rotationPlan(run.media, run.output) === 'rotate-pixels' ? [] : ['-noautorotate']),
+        ],
       })
       .input('pipe:3', { format: 'matroska' })
       .output(target, {

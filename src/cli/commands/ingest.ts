@@ -1,0 +1,180 @@
+import path from 'node:path';
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../../util/logger.js';
+import { resolveBinaries } from '../../ffmpeg/binaries.js';
+import { getCapabilities } from '../../ffmpeg/capabilities.js';
+import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { compilePipeline } from '../../pipeline/compile.js';
+import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { UsageError } from '../../util/errors.js';
+import type { IngestQueue, JobRecord } from '../../ingest/jobs.js';
+import { IngestMetrics, serveMetrics } from '../../ingest/metrics.js';
+import { prepareFolders, runIngest } from '../../ingest/service.js';
+
+export interface QueueChoice {
+  /** Output folder: where the embedded queue lives unless `db` says elsewhere. */
+  out: string | undefined;
+  db: string | undefined;
+  queue: string | undefined;
+  queueName: string;
+  retries: number;
+  retryDelaySeconds: number;
+}
+
+export interface IngestCommand extends QueueChoice {
+  watch: string;
+  out: string;
+  done: string | undefined;
+  quarantine: string | undefined;
+  pipeline: string;
+  sets: string[];
+  concurrency: number;
+  settleSeconds: number;
+  pollSeconds: number;
+  checkWriters: boolean;
+  scan: boolean;
+  once: boolean;
+  metrics: boolean;
+  metricsHost: string;
+  metricsPort: number;
+  logLevel: string;
+  quiet: boolean;
+}
+
+/** The embedded SQLite queue (default: OUT/.vgrade/ingest.db) or BullMQ on Redis (`--queue`). */
+async function openQueue(choice: QueueChoice): Promise<IngestQueue> {
+  if (choice.queue) {
+    const { BullQueue } = await import('../../ingest/bullQueue.js');
+    return new BullQueue(choice.queue, choice.queueName, {
+      retries: choice.retries,
+      retryDelayMs: choice.retryDelaySeconds * 1000,
+    });
+  }
+  const file = choice.db ?? (choice.out ? path.join(choice.out, '.vgrade', 'ingest.db') : undefined);
+  if (!file) throw new UsageError('E_USAGE', 'Name the ingest with --out DIR (or --db FILE, or --queue URL)');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(path.dirname(file), { recursive: true });
+  const { SqliteQueue } = await import('../../ingest/sqliteQueue.js');
+  return new SqliteQueue(file);
+}
+
+/**
+ * `vgrade ingest --watch DIR --out DIR`: grades every file dropped into DIR, unattended, until
+ * stopped (or, with `--once`, until nothing is left). See src/ingest/ for what happens to a file.
+ */
+export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
+  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  if (!Number.isInteger(cmd.concurrency) || cmd.concurrency < 1) {
+    throw new UsageError(
+      'E_USAGE',
+      `--concurrency must be a whole number of at least 1, not ${cmd.concurrency}`,
+    );
+  }
+  const watchDir = path.resolve(cmd.watch);
+  const pipeline = applyOverrides(await loadPipeline(resolvePipelinePath(cmd.pipeline)), cmd.sets);
+  compilePipeline(pipeline); // a bad pipeline is refused now, not at the first file
+  if (!pipeline.stages.some((s) => s.name === 'encode')) {
+    throw new UsageError(
+      'E_PIPELINE_STAGE',
+      `${cmd.pipeline} writes no video; ingest needs a pipeline that ends in encode`,
+    );
+  }
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg, logger);
+  const ctx = {
+    watchDir,
+    outDir: path.resolve(cmd.out),
+    doneDir: path.resolve(cmd.done ?? path.join(watchDir, 'done')),
+    quarantineDir: path.resolve(cmd.quarantine ?? path.join(watchDir, 'quarantine')),
+    pipeline,
+    binaries,
+    caps,
+    logger,
+  };
+  await prepareFolders(ctx);
+  const queue = await openQueue(cmd);
+  const metrics = new IngestMetrics(queue);
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    logger.info('stopping: jobs in hand go back to the queue');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let server: Awaited<ReturnType<typeof serveMetrics>>['server'] | undefined;
+  try {
+    if (cmd.metrics) {
+      const served = await serveMetrics({ watchDir, queue, metrics }, cmd.metricsHost, cmd.metricsPort).catch(
+        (err: NodeJS.ErrnoException) => {
+          throw new UsageError(
+            'E_USAGE',
+            `Cannot serve metrics on ${cmd.metricsHost}:${cmd.metricsPort}: ${err.code ?? err.message}` +
+              ' (choose another --metrics-port, 0 for any free port, or --no-metrics)',
+          );
+        },
+      );
+      server = served.server;
+      logger.info({ metrics: `${served.url}/metrics`, health: `${served.url}/healthz` }, 'serving metrics');
+    }
+    logger.info(
+      { watch: watchDir, out: ctx.outDir, queue: queue.kind, pipeline: path.basename(pipeline.file) },
+      'watching',
+    );
+    await runIngest(
+      ctx,
+      queue,
+      metrics,
+      {
+        pollMs: cmd.pollSeconds * 1000,
+        settleMs: cmd.settleSeconds * 1000,
+        checkWriters: cmd.checkWriters,
+        concurrency: cmd.concurrency,
+        retries: cmd.retries,
+        retryDelayMs: cmd.retryDelaySeconds * 1000,
+        scan: cmd.scan,
+        once: cmd.once,
+      },
+      abort.signal,
+    );
+    if (cmd.once) process.stdout.write(`${JSON.stringify(await queue.counts())}\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    server?.close();
+    await queue.close();
+  }
+  return abort.signal.aborted ? 130 : 0;
+}
+
+function describeJob(job: JobRecord): string {
+  const state = job.state === 'queued' && job.attempts > 0 ? 'retrying' : job.state;
+  const detail =
+    job.state === 'done'
+      ? `-> ${job.output ?? ''}${job.frames !== null ? ` (${job.frames} frames)` : ''}`
+      : (job.lastError ?? '');
+  return `${state.padEnd(12)} ${String(job.attempts).padStart(2)}  ${job.name}  ${detail}`.trimEnd();
+}
+
+/** `vgrade ingest status`: every job and its state, as a table or as JSON Lines. */
+export async function runIngestStatus(choice: QueueChoice & { json: boolean }): Promise<number> {
+  const queue = await openQueue(choice);
+  try {
+    const jobs = await queue.list();
+    if (choice.json) {
+      for (const job of jobs) process.stdout.write(`${JSON.stringify(job)}\n`);
+    } else {
+      const c = await queue.counts();
+      process.stdout.write(
+        `${c.queued} queued (${c.retrying} retrying), ${c.running} running, ${c.done} done, ${c.quarantined} quarantined\n`,
+      );
+      if (jobs.length) process.stdout.write(`${'state'.padEnd(12)} tries  file\n`);
+      for (const job of jobs) process.stdout.write(`${describeJob(job)}\n`);
+    }
+  } finally {
+    await queue.close();
+  }
+  return 0;
+}

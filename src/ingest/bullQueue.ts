@@ -1,0 +1,171 @@
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobType } from 'bullmq';
+import type { DroppedFile } from './names.js';
+import { jobIdFor } from './names.js';
+import type { IngestQueue, JobCounts, JobOutcome, JobRecord, JobState, WorkOptions } from './jobs.js';
+import { describeFailure } from './jobs.js';
+import { Interrupted, UsageError } from '../util/errors.js';
+
+/** Redis connection settings from `redis://[:password@]host[:port][/db]` (or `rediss://`). */
+export function redisConnection(url: string): ConnectionOptions {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError('E_USAGE', `--queue ${url} is not a URL; write redis://HOST:PORT`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new UsageError('E_USAGE', `--queue ${url}: only redis:// and rediss:// queues are supported`);
+  }
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    // BullMQ's workers block on Redis; ioredis must not give up on those commands.
+    maxRetriesPerRequest: null,
+  };
+}
+
+type DropData = DroppedFile;
+
+export interface BullQueueOptions {
+  /** Failed tries after the first, and the first retry's delay: set on each job when it is added. */
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  /** How long a worker's hold on a job lasts without renewal; a killed worker's job returns after it. */
+  readonly lockMs?: number;
+}
+
+const STATES: Array<[JobType, JobState, boolean]> = [
+  ['waiting', 'queued', false],
+  ['prioritized', 'queued', false],
+  ['delayed', 'queued', true],
+  ['active', 'running', false],
+  ['completed', 'done', false],
+  ['failed', 'quarantined', false],
+];
+
+/**
+ * The farm's queue: BullMQ on Redis. Every machine runs the same `vgrade ingest` against the same
+ * (shared) folders and the same Redis; a job's id comes from the file, so two scanners add it
+ * once, and BullMQ's locks hand each job to one worker. A worker killed mid-job loses its lock,
+ * and BullMQ's stalled-job check gives the job to another after `lockMs`. Retries and their
+ * exponential backoff are BullMQ's; a job failed for good is a quarantined file.
+ */
+export class BullQueue implements IngestQueue {
+  readonly kind = 'redis';
+  private readonly queue: Queue<DropData, JobOutcome>;
+  private readonly connection: ConnectionOptions;
+
+  constructor(
+    url: string,
+    readonly name: string,
+    private readonly opts: BullQueueOptions,
+  ) {
+    this.connection = redisConnection(url);
+    this.queue = new Queue<DropData, JobOutcome>(name, { connection: this.connection });
+  }
+
+  async add(file: DroppedFile): Promise<boolean> {
+    const jobId = jobIdFor(file);
+    if (await this.queue.getJob(jobId)) return false;
+    await this.queue.add(
+      'grade',
+      { name: file.name, size: file.size, mtimeMs: file.mtimeMs },
+      {
+        jobId,
+        attempts: this.opts.retries + 1,
+        backoff: { type: 'exponential', delay: this.opts.retryDelayMs },
+        // Kept so a scanner that sees the file again (a race with its move to done) adds nothing.
+        removeOnComplete: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    );
+    return true;
+  }
+
+  async work(opts: WorkOptions, signal: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const worker = new Worker<DropData, JobOutcome>(
+      this.name,
+      async (job: Job<DropData, JobOutcome>, token?: string) => {
+        const drop = { id: job.id!, ...job.data, attempt: job.attemptsMade + 1 };
+        try {
+          return await opts.handle(drop, stop.signal);
+        } catch (err) {
+          if (err instanceof Interrupted || stop.signal.aborted) {
+            // Stopped by us, not failed: straight back to the queue, the try not counted.
+            await job.moveToDelayed(Date.now(), token);
+            throw new DelayedError();
+          }
+          const reason = describeFailure(err);
+          const final = drop.attempt >= (job.opts.attempts ?? 1);
+          opts.failed?.(drop, reason, final);
+          if (final) await opts.giveUp(drop, reason);
+          throw err;
+        }
+      },
+      {
+        connection: this.connection,
+        concurrency: opts.concurrency,
+        lockDuration: this.opts.lockMs ?? 30_000,
+        stalledInterval: Math.max(1000, Math.floor((this.opts.lockMs ?? 30_000) / 2)),
+      },
+    );
+    worker.on('error', () => {}); // connection trouble: ioredis reconnects; counts() reports it
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    stop.abort();
+    await worker.close();
+  }
+
+  async counts(): Promise<JobCounts> {
+    const c = await this.queue.getJobCounts(
+      'waiting',
+      'prioritized',
+      'delayed',
+      'active',
+      'completed',
+      'failed',
+    );
+    return {
+      queued: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0),
+      retrying: c.delayed ?? 0,
+      running: c.active ?? 0,
+      done: c.completed ?? 0,
+      quarantined: c.failed ?? 0,
+    };
+  }
+
+  async list(): Promise<JobRecord[]> {
+    const records: JobRecord[] = [];
+    for (const [type, state] of STATES) {
+      for (const job of await this.queue.getJobs([type], 0, 9999)) {
+        if (!job?.id) continue;
+        records.push({
+          id: job.id,
+          name: job.data.name,
+          size: job.data.size,
+          mtimeMs: job.data.mtimeMs,
+          state,
+          attempts: job.attemptsMade + (state === 'running' ? 1 : 0),
+          notBefore: job.timestamp + (job.delay ?? 0),
+          lastError: job.failedReason || null,
+          output: job.returnvalue?.output ?? null,
+          frames: job.returnvalue?.frames ?? null,
+          createdAt: job.timestamp,
+          updatedAt: job.finishedOn ?? job.processedOn ?? job.timestamp,
+        });
+      }
+    }
+    return records.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
