@@ -259,7 +259,7 @@ export async function gradeDrop(
   await rm(work, { recursive: true, force: true });
   logger.info(
     { output: final(ext), frames: result.frames, seconds: result.seconds, source: moved },
-    'graded',
+    'job done',
   );
   return { output: final(ext), frames: result.frames, seconds: result.seconds };
 }

@@ -59,7 +59,7 @@ export async function runIngest(
       retries: opts.retries,
       retryDelayMs: opts.retryDelayMs,
       handle: async (job, jobSignal) => {
-        ctx.logger.info({ job: job.id, file: job.name, attempt: job.attempt }, 'grading');
+        ctx.logger.info({ job: job.id, file: job.name, attempt: job.attempt }, 'job started');
         const outcome = await gradeDrop(ctx, job, jobSignal, (n) => metrics.frames(n));
         metrics.jobDone(outcome.seconds);
         return outcome;

@@ -146,7 +146,8 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
     server?.close();
     await queue.close();
   }
-  return abort.signal.aborted ? 130 : 0;
+  // A stop asked for by a signal is the service's normal end: status 0, as service managers expect.
+  return 0;
 }
 
 function describeJob(job: JobRecord): string {

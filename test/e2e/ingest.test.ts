@@ -1,0 +1,320 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open, readdir, readFile, stat, writeFile, copyFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, vgrade } from '../helpers/cli.js';
+import { ffmpeg, probe, tempDir } from '../helpers/media.js';
+
+/** A short clip with a colour cast for the grader to find. */
+async function clip(file: string, seconds: number, size = '320x180'): Promise<void> {
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=25`,
+    '-t',
+    String(seconds),
+    '-vf',
+    'colorchannelmixer=rr=0.8:bb=1.0:gg=0.9',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  ]);
+}
+
+async function frameCount(file: string): Promise<number> {
+  const json = await probe(file, ['-count_frames', '-select_streams', 'v:0']);
+  return Number(json.streams[0].nb_read_frames);
+}
+
+const FAST = ['--settle', '0.3', '--poll', '0.1', '--metrics-port', '0', '--log-level', 'info'];
+
+function logLines(stderr: string): Array<Record<string, unknown>> {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('vgrade ingest (embedded queue)', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let source: string;
+  beforeAll(async () => {
+    tmp = await tempDir('vgrade-ingest-');
+    source = path.join(tmp.dir, 'source.mp4');
+    await clip(source, 1);
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('grades two good files with their reports and quarantines a corrupt one with its reason', async () => {
+    const watch = path.join(tmp.dir, 'a-in');
+    const out = path.join(tmp.dir, 'a-out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    await copyFile(source, path.join(watch, 'first.mp4'));
+    await copyFile(source, path.join(watch, 'second take.mov'));
+    await writeFile(path.join(watch, 'broken.mp4'), Buffer.alloc(20_000, 7));
+
+    const run = await vgrade([
+      'ingest',
+      '--watch',
+      watch,
+      '--out',
+      out,
+      '--once',
+      '--retries',
+      '1',
+      '--retry-delay',
+      '0.1',
+      ...FAST,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.toString())).toMatchObject({
+      done: 2,
+      quarantined: 1,
+      queued: 0,
+      running: 0,
+    });
+
+    for (const [stem, ext] of [
+      ['first', '.mp4'],
+      ['second_take', '.mov'],
+    ] as const) {
+      expect(await frameCount(path.join(out, `${stem}${ext}`))).toBe(25);
+      const report = JSON.parse(await readFile(path.join(out, `${stem}.report.json`), 'utf8'));
+      expect(report).toMatchObject({
+        output: `${stem}${ext}`,
+        frames: 25,
+        contactSheet: { file: `${stem}.contact.png` },
+      });
+      expect(report.classifier.framesAnalysed).toBe(25);
+      expect(report.classifier.shots.length).toBeGreaterThanOrEqual(1);
+      expect(report.exports).toEqual(
+        expect.arrayContaining([`${stem}.luts/${stem}.shot-000.cube`, `${stem}.luts/${stem}.ccc`]),
+      );
+      for (const file of report.exports) expect(existsSync(path.join(out, file))).toBe(true);
+      const sheet = await probe(path.join(out, `${stem}.contact.png`));
+      expect(sheet.streams[0]).toMatchObject({
+        codec_name: 'png',
+        width: 4 * 320 + 3 * 4,
+        height: 2 * 180 + 4,
+      });
+    }
+    expect((await readdir(path.join(watch, 'done'))).sort()).toEqual(['first.mp4', 'second take.mov']);
+    expect((await readdir(path.join(watch, 'quarantine'))).sort()).toEqual([
+      'broken.mp4',
+      'broken.mp4.reason.json',
+    ]);
+    const reason = JSON.parse(
+      await readFile(path.join(watch, 'quarantine', 'broken.mp4.reason.json'), 'utf8'),
+    );
+    expect(reason).toMatchObject({
+      source: 'broken.mp4',
+      attempts: 2,
+      reason: expect.stringMatching(/^E_INPUT_NOT_MEDIA/),
+    });
+    // The watch folder holds nothing but its two subfolders; no scratch files are left behind.
+    expect((await readdir(watch)).sort()).toEqual(['done', 'quarantine']);
+    expect(await readdir(path.join(out, '.vgrade-work'))).toEqual([]);
+
+    const status = await vgrade(['ingest', 'status', '--out', out, '--json']);
+    const jobs = status.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(jobs.map((j) => [j.name, j.state]).sort()).toEqual([
+      ['broken.mp4', 'quarantined'],
+      ['first.mp4', 'done'],
+      ['second take.mov', 'done'],
+    ]);
+  });
+
+  it('after kill -9 in the middle of a job, a restart grades it again and exactly one master appears', async () => {
+    const watch = path.join(tmp.dir, 'b-in');
+    const out = path.join(tmp.dir, 'b-out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    const long = path.join(watch, 'long.mp4');
+    await clip(long, 8, '640x360');
+    const expected = await frameCount(long);
+
+    // Killed once the encoder has started writing the partial master.
+    const child = spawn(process.execPath, [CLI, 'ingest', '--watch', watch, '--out', out, ...FAST], {
+      stdio: 'ignore',
+    });
+    const killedMidJob = await new Promise<boolean>((resolve) => {
+      const poll = setInterval(() => {
+        void (async () => {
+          const work = path.join(out, '.vgrade-work');
+          for (const job of await readdir(work).catch(() => [] as string[])) {
+            for (const f of await readdir(path.join(work, job)).catch(() => [] as string[])) {
+              if (f.includes('vgrade-partial') && (await stat(path.join(work, job, f))).size > 0) {
+                clearInterval(poll);
+                child.kill('SIGKILL');
+                resolve(true);
+                return;
+              }
+            }
+          }
+        })();
+      }, 50);
+      child.on('exit', () => {
+        clearInterval(poll);
+        resolve(false);
+      });
+    });
+    expect(killedMidJob).toBe(true);
+    await new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode ? resolve(null) : child.on('exit', resolve),
+    );
+    expect(existsSync(path.join(out, 'long.mp4'))).toBe(false);
+
+    const again = await vgrade(['ingest', '--watch', watch, '--out', out, '--once', ...FAST]);
+    expect(again.code, again.stderr).toBe(0);
+    const masters = (await readdir(out)).filter((f) => f.endsWith('.mp4'));
+    expect(masters).toEqual(['long.mp4']);
+    expect(await frameCount(path.join(out, 'long.mp4'))).toBe(expected);
+    expect(await readdir(path.join(out, '.vgrade-work'))).toEqual([]);
+    const status = await vgrade(['ingest', 'status', '--out', out, '--json']);
+    const [job] = status.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(job).toMatchObject({ name: 'long.mp4', state: 'done', attempts: 2, frames: expected });
+  });
+
+  it('does not pick up a file while it is still being written, even when its writer pauses', async () => {
+    const watch = path.join(tmp.dir, 'c-in');
+    const out = path.join(tmp.dir, 'c-out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    const bytes = await readFile(source);
+    const child = spawn(process.execPath, [CLI, 'ingest', '--watch', watch, '--out', out, ...FAST], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const target = path.join(watch, 'slow.mp4');
+      const writer = await open(target, 'w');
+      await writer.write(bytes.subarray(0, bytes.length >> 1));
+      await sleep(2000); // far longer than the settle time
+      const queuedEarly = logLines(stderr).some((l) => l.msg === 'queued');
+      await writer.write(bytes.subarray(bytes.length >> 1));
+      await writer.close();
+      expect(queuedEarly).toBe(false);
+      const master = path.join(out, 'slow.mp4');
+      for (let i = 0; i < 200 && !existsSync(master); i++) await sleep(100);
+      expect(existsSync(master), stderr).toBe(true);
+      expect(await frameCount(master)).toBe(25);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    expect(child.exitCode).toBe(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Debian's redis-server on a free port, with nothing written to disk (.ci/run installs it). */
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let text = '';
+    child.on('error', (err) =>
+      reject(new Error(`redis-server could not start (is it installed?): ${err.message}`)),
+    );
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('Ready to accept connections')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${text}`)));
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+describe('vgrade ingest on a BullMQ queue in Redis', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  beforeAll(async () => {
+    tmp = await tempDir('vgrade-farm-');
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    await tmp.cleanup();
+  });
+
+  it('two workers on one queue grade a batch with no job done twice', async () => {
+    const watch = path.join(tmp.dir, 'in');
+    const out = path.join(tmp.dir, 'out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    const first = path.join(tmp.dir, 'clip.mp4');
+    await clip(first, 1);
+    const names = ['a.mp4', 'b.mp4', 'c.mp4', 'd.mp4', 'e.mp4', 'f.mp4'];
+    for (const name of names) await copyFile(first, path.join(watch, name));
+
+    const farm = [
+      'ingest',
+      '--watch',
+      watch,
+      '--out',
+      out,
+      '--queue',
+      redis.url,
+      '--queue-name',
+      'farm-test',
+      '--once',
+      ...FAST,
+    ];
+    const [one, two] = await Promise.all([vgrade(farm), vgrade(farm)]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+
+    const graded = [...logLines(one.stderr), ...logLines(two.stderr)].filter((l) => l.msg === 'job done');
+    expect(graded.map((l) => l.file).sort()).toEqual(names);
+    expect(new Set(graded.map((l) => l.job)).size).toBe(names.length);
+    expect((await readdir(out)).filter((f) => f.endsWith('.mp4')).sort()).toEqual(names);
+
+    const status = await vgrade([
+      'ingest',
+      'status',
+      '--queue',
+      redis.url,
+      '--queue-name',
+      'farm-test',
+      '--json',
+    ]);
+    const jobs = status.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(jobs).toHaveLength(names.length);
+    for (const job of jobs) expect(job).toMatchObject({ state: 'done', attempts: 1, frames: 25 });
+  });
+});
