@@ -377,6 +377,75 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'preview',
+      'Grade a live source (camera, stream, file, lavfi) and show it in the browser with a before/after split',
+      (y) =>
+        y
+          .option('input', {
+            alias: 'i',
+            type: 'string',
+            demandOption: true,
+            describe:
+              'lavfi:GRAPH, /dev/videoN, rtsp:// http:// udp:// srt:// URL, or a file (played at its rate, looped)',
+          })
+          .option('port', { type: 'number', default: 8686, describe: 'Port of the page (0: any free port)' })
+          .option('host', {
+            type: 'string',
+            default: '127.0.0.1',
+            describe: 'Address to serve on; any other than loopback requires the access token',
+          })
+          .option('token', {
+            type: 'string',
+            describe: 'Access token for a non-loopback address (default: random)',
+          })
+          .option('size', {
+            type: 'string',
+            default: '960x540',
+            describe: 'Size of the preview picture, WxH',
+          })
+          .option('quality', {
+            type: 'number',
+            default: 5,
+            describe: 'JPEG quality to the page: 2 (best) to 31',
+          })
+          .option('pipeline', {
+            alias: 'p',
+            type: 'string',
+            choices: ['neural', 'classical', 'off'],
+            default: 'neural',
+            describe: 'The grade shown first (the page switches between them)',
+          })
+          .option('neural', { type: 'string', default: 'preview', describe: 'Pipeline behind "neural"' })
+          .option('classical', {
+            type: 'string',
+            default: 'preview-classical',
+            describe: 'Pipeline behind "classical"',
+          })
+          .option('output', {
+            alias: 'o',
+            type: 'string',
+            describe: 'Also record the graded picture: a file, or - (NUT on stdout)',
+          }),
+      async (args) => {
+        status = await (
+          await import('./commands/preview.js')
+        ).runPreview({
+          input: args.input,
+          host: args.host,
+          port: args.port,
+          token: args.token,
+          size: args.size,
+          quality: args.quality,
+          pipeline: args.pipeline,
+          neural: args.neural,
+          classical: args.classical,
+          output: args.output,
+          quiet: args.quiet,
+          logLevel: args['log-level'] as string,
+        });
+      },
+    )
+    .command(
       'ingest [action]',
       'Grade every file dropped into a watch folder, unattended: masters, reports, LUTs; `ingest status` lists jobs',
       (y) =>

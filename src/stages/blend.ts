@@ -13,7 +13,8 @@
  * Weights are triangular (radius + 1 - |offset|): the nearest frames count most, and a frame's
  * influence fades in and out instead of switching on and off at the window's edge. At a shot's
  * ends the window is shorter (nothing is invented). The stage holds `radius` frames ahead; the
- * frames behind are kept as copies of their originals, not as frames.
+ * frames behind are kept as copies of their originals, not as frames. With `causal`, only the
+ * frames behind count and nothing is held: what a live preview needs.
  */
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { defineStage } from './stage.js';
@@ -33,6 +34,11 @@ const options = {
     min: 0,
     max: 60,
     help: 'Frames on each side that contribute (0: no blending)',
+  },
+  causal: {
+    type: 'boolean',
+    default: false,
+    help: 'Only earlier frames contribute: no frame waits for later ones (live preview)',
   },
 } as const;
 
@@ -59,7 +65,7 @@ function weightedMean(
   else for (let i = 0; i < acc.length; i++) target[i] = Math.round(acc[i]!);
 }
 
-export function blendOperator(mode: Mode, radius: number): OperatorFunction<Frame, Frame> {
+export function blendOperator(mode: Mode, radius: number, causal = false): OperatorFunction<Frame, Frame> {
   return (source) =>
     defer(() => {
       // Originals of the frames already passed on, nearest last (copies: their own buffers now
@@ -74,7 +80,7 @@ export function blendOperator(mode: Mode, radius: number): OperatorFunction<Fram
         }),
         slidingContext<Frame>({
           lookbehind: 0,
-          lookahead: radius,
+          lookahead: causal ? 0 : radius,
           startsSegment,
           retain: (f) => f.retain(),
           release: (f) => f.release(),
@@ -112,7 +118,7 @@ export const blend = defineStage({
   description:
     'Smooths the correction (or, as the paper, the graded pixels) over +-radius frames, reset at cuts',
   options,
-  context: (opts) => ({ lookbehind: 0, lookahead: opts.radius }),
+  context: (opts) => ({ lookbehind: 0, lookahead: opts.causal ? 0 : opts.radius }),
   isIdentity: (opts) => opts.radius === 0,
-  create: (opts) => blendOperator(opts.mode as Mode, opts.radius),
+  create: (opts) => blendOperator(opts.mode as Mode, opts.radius, opts.causal),
 });

@@ -23,10 +23,10 @@ function frames(
   });
 }
 
-async function run(input: Frame[], mode: 'correction' | 'pixels', radius: number) {
+async function run(input: Frame[], mode: 'correction' | 'pixels', radius: number, causal = false) {
   return lastValueFrom(
     from(input).pipe(
-      blendOperator(mode, radius),
+      blendOperator(mode, radius, causal),
       map((f) => {
         const out = { index: f.index, lut: f.lut!.data[0]! * 100, pixel: f.graded.data[0]! };
         f.release();
@@ -51,6 +51,21 @@ describe('blend', () => {
     expect(out.map((o) => o.pixel)).toEqual([0, 30, 60, 90]);
   });
 
+  it('causal: only earlier frames count, so each frame leaves as soon as it arrives', async () => {
+    const out = await run(frames([0, 30, 60, 90]), 'correction', 1, true);
+    // weights: self 2, the frame before 1; nothing from later frames
+    expect(out.map((o) => o.lut)).toEqual([
+      expect.closeTo(0, 4),
+      expect.closeTo((0 + 30 * 2) / 3, 4),
+      expect.closeTo((30 + 60 * 2) / 3, 4),
+      expect.closeTo((60 + 90 * 2) / 3, 4),
+    ]);
+    expect(blend.context!({ mode: 'correction', radius: 6, causal: true })).toEqual({
+      lookbehind: 0,
+      lookahead: 0,
+    });
+  });
+
   it('uses the originals of earlier frames, not their blended values', async () => {
     const out = await run(frames([0, 0, 90, 0, 0]), 'correction', 2);
     // frame 4 sees frames 2 (weight 1), 3 (weight 2) and itself (weight 3): 90 / 6 = 15.
@@ -73,7 +88,10 @@ describe('blend', () => {
     const pool = new FramePool(5, 4, 2, 8);
     await run(frames([1, 2, 3, 4, 5], [], pool), 'correction', 2);
     expect(pool.inUse).toBe(0);
-    expect(blend.isIdentity!({ mode: 'correction', radius: 0 })).toBe(true);
-    expect(blend.context!({ mode: 'correction', radius: 4 })).toEqual({ lookbehind: 0, lookahead: 4 });
+    expect(blend.isIdentity!({ mode: 'correction', radius: 0, causal: false })).toBe(true);
+    expect(blend.context!({ mode: 'correction', radius: 4, causal: false })).toEqual({
+      lookbehind: 0,
+      lookahead: 4,
+    });
   });
 });

@@ -1,0 +1,230 @@
+import { EventEmitter } from 'node:events';
+import { Subject, type Subscription } from 'rxjs';
+import type { CompiledPipeline } from '../pipeline/compile.js';
+import { decoderGeometry } from '../pipeline/compile.js';
+import { FramePool } from '../frame/pool.js';
+import type { Frame } from '../frame/frame.js';
+import type { RunContext } from '../stages/stage.js';
+import type { FrameRecord } from '../stages/classify.js';
+import type { Logger } from '../util/logger.js';
+import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import type { LiveFrame } from './liveSource.js';
+import { applyLutRgb24, downscaleRgb24 } from './lutApply.js';
+
+/** One graded picture: the source and the grade, at the preview's size (rgb24). */
+export interface GradedPicture {
+  readonly seq: number;
+  readonly enteredAt: number;
+  readonly before: Buffer;
+  readonly after: Buffer;
+  /** The pipeline that graded it. */
+  readonly pipeline: string;
+  /** The classifier's record for this frame, when the pipeline has a classify stage. */
+  readonly findings: FrameRecord | undefined;
+}
+
+export interface GraderEnvironment {
+  readonly width: number;
+  readonly height: number;
+  readonly logger: Logger;
+  readonly binaries: ResolvedBinaries;
+  readonly caps: FfmpegCapabilities;
+  readonly label: string;
+}
+
+/** The stages a live chain runs: everything between the source and the encoder, in Node. */
+function liveStages(pipeline: CompiledPipeline) {
+  return pipeline.stages.filter(
+    (s) =>
+      s.definition.kind === 'transform' &&
+      s.placement !== 'decoder ffmpeg' &&
+      !(s.definition.isIdentity?.(s.options as never) ?? false) &&
+      s.definition.name !== 'export',
+  );
+}
+
+/** One pipeline's stages over a Subject, with its own frame pool. */
+class Chain {
+  readonly input = new Subject<Frame>();
+  readonly pool: FramePool;
+  readonly run: RunContext;
+  private readonly subscription: Subscription;
+  inFlight = 0;
+
+  constructor(
+    readonly name: string,
+    pipeline: CompiledPipeline,
+    env: GraderEnvironment,
+    onFrame: (chain: Chain, frame: Frame) => void,
+    onError: (chain: Chain, err: unknown) => void,
+  ) {
+    const { geometry } = decoderGeometry(pipeline, { width: env.width, height: env.height, depth: 8 });
+    this.pool = new FramePool(pipeline.poolSize, geometry.width, geometry.height, 8);
+    this.run = {
+      logger: env.logger.child({ pipeline: name }),
+      binaries: env.binaries,
+      caps: env.caps,
+      input: { path: env.label, label: env.label, format: undefined, ffmpegInput: env.label },
+      output: {
+        path: '-',
+        tmpPath: undefined,
+        label: '(preview)',
+        format: undefined,
+        kind: 'video',
+        overrides: {},
+      },
+      media: undefined,
+      pool: this.pool,
+      geometry,
+      decoderFilters: [],
+      haldLevel: pipeline.haldLevel,
+      signal: new AbortController().signal,
+    };
+    let stream = this.input.asObservable();
+    for (const stage of liveStages(pipeline)) {
+      const def = stage.definition;
+      if (def.kind !== 'transform') continue;
+      stream = stream.pipe(
+        def.create(stage.options as never, {
+          ...this.run,
+          logger: this.run.logger.child({ stage: def.name }),
+        }),
+      );
+    }
+    this.subscription = stream.subscribe({
+      next: (frame) => onFrame(this, frame),
+      error: (err: unknown) => onError(this, err),
+    });
+  }
+
+  close(): void {
+    this.input.complete();
+    // Frames still inside (a worker's answer on its way) are released by the stages' teardown.
+    setTimeout(() => this.subscription.unsubscribe(), 5000).unref();
+  }
+}
+
+/**
+ * Grades live frames with one pipeline at a time, switchable while running, and never queues:
+ * a frame arriving while the chain already holds as many frames as its pool has is dropped (and
+ * counted), so the delay stays what the chain needs, however far behind the machine falls. The
+ * chain sees the proxy (box-averaged from the preview picture); the correction it finds (the LUT
+ * left by `merge`) is applied to the preview picture itself, so what is shown is sharp.
+ *
+ * `off` passes pictures through ungraded.
+ */
+export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: [Error] }> {
+  private chain: Chain | undefined;
+  private current = 'off';
+  private index = 0;
+  private readonly waiting = new Map<number, LiveFrame>();
+  private lastSeq = -1;
+  private readonly scratch: Buffer;
+  dropped = 0;
+
+  constructor(
+    private readonly env: GraderEnvironment,
+    private readonly recycle: (data: Buffer) => void,
+  ) {
+    super();
+    this.scratch = Buffer.alloc(env.width * env.height * 3);
+  }
+
+  get pipeline(): string {
+    return this.current;
+  }
+
+  /** Switches to a compiled pipeline (or `off`, with none); frames already inside finish. */
+  use(name: string, pipeline: CompiledPipeline | undefined): void {
+    this.chain?.close();
+    this.chain = pipeline
+      ? new Chain(
+          name,
+          pipeline,
+          this.env,
+          (chain, frame) => this.finish(chain, frame),
+          (chain, err) => {
+            this.env.logger.error(
+              { err, pipeline: chain.name },
+              'pipeline failed: preview continues ungraded',
+            );
+            if (this.chain === chain) {
+              this.chain = undefined;
+              this.current = 'off';
+            }
+            this.emit('error', err as Error);
+          },
+        )
+      : undefined;
+    this.current = pipeline ? name : 'off';
+  }
+
+  /** Takes a live frame: graded, passed through, or dropped when the chain is full. */
+  push(live: LiveFrame): void {
+    const chain = this.chain;
+    if (!chain) {
+      this.show(live, live.data, 'off', undefined);
+      return;
+    }
+    const frame = chain.inFlight < chain.pool.capacity ? chain.pool.tryAcquire() : undefined;
+    if (!frame) {
+      this.dropped++;
+      this.recycle(live.data);
+      return;
+    }
+    const { geometry } = chain.run;
+    frame.index = this.index++;
+    frame.pts = live.enteredAt / 1000;
+    frame.ptsMicros = Math.round(live.enteredAt * 1000);
+    frame.discontinuity = live.discontinuity || frame.index === 0;
+    frame.sceneCut = false;
+    frame.notes.clear();
+    frame.active = geometry.active;
+    frame.lut = undefined;
+    frame.correction = undefined;
+    frame.hasGraded = false;
+    const proxy = frame.image.data as Uint8Array;
+    proxy.fill(0);
+    downscaleRgb24(live.data, this.env.width, this.env.height, proxy, geometry.width, geometry.active);
+    this.waiting.set(frame.index, live);
+    chain.inFlight++;
+    chain.input.next(frame);
+  }
+
+  private finish(chain: Chain, frame: Frame): void {
+    chain.inFlight--;
+    const live = this.waiting.get(frame.index);
+    this.waiting.delete(frame.index);
+    const lut = frame.lut;
+    const findings = frame.notes.get('classify') as FrameRecord | undefined;
+    try {
+      if (!live) return;
+      if (lut) applyLutRgb24(lut, live.data, this.scratch, this.env.width * this.env.height);
+      this.show(live, lut ? this.scratch : live.data, chain.name, findings);
+    } finally {
+      frame.release();
+    }
+  }
+
+  private show(live: LiveFrame, after: Buffer, pipeline: string, findings: FrameRecord | undefined): void {
+    // After a switch, a frame of the old chain may finish after one of the new: never go back.
+    if (live.seq > this.lastSeq) {
+      this.lastSeq = live.seq;
+      this.emit('picture', {
+        seq: live.seq,
+        enteredAt: live.enteredAt,
+        before: live.data,
+        after,
+        pipeline,
+        findings,
+      });
+    }
+    this.recycle(live.data);
+  }
+
+  close(): void {
+    this.chain?.close();
+    this.chain = undefined;
+  }
+}

@@ -1,0 +1,140 @@
+import type { Lut3d } from '../correction/lut3d.js';
+
+/** Per 8-bit value: the lattice cell's lower index and the fraction into it, for one LUT size. */
+interface AxisTables {
+  readonly size: number;
+  readonly cell: Int32Array;
+  readonly frac: Float32Array;
+}
+
+let cached: AxisTables | undefined;
+
+function axisTables(size: number): AxisTables {
+  if (cached?.size === size) return cached;
+  const cell = new Int32Array(256);
+  const frac = new Float32Array(256);
+  const max = size - 1;
+  for (let v = 0; v < 256; v++) {
+    const f = (v / 255) * max;
+    const c = Math.min(Math.floor(f), max - 1);
+    cell[v] = c;
+    frac[v] = f - c;
+  }
+  cached = { size, cell, frac };
+  return cached;
+}
+
+/**
+ * Applies a LUT to `pixels` rgb24 pixels of `src` into `dst`, with tetrahedral interpolation
+ * (as `sampleLut` and ffmpeg's `haldclut`), for the preview: the cell and fraction of each 8-bit
+ * value come from tables and the loop is inlined, several times faster than `applyLut`.
+ */
+export function applyLutRgb24(lut: Lut3d, src: Uint8Array, dst: Uint8Array, pixels: number): void {
+  const n = lut.size;
+  const { cell, frac } = axisTables(n);
+  const d = lut.data;
+  const sr = 3;
+  const sg = n * 3;
+  const sb = n * n * 3;
+  for (let p = 0, i = 0; p < pixels; p++, i += 3) {
+    const r = src[i]!;
+    const g = src[i + 1]!;
+    const b = src[i + 2]!;
+    const dr = frac[r]!;
+    const dg = frac[g]!;
+    const db = frac[b]!;
+    const c000 = cell[b]! * sb + cell[g]! * sg + cell[r]! * sr;
+    const c111 = c000 + sr + sg + sb;
+    let cA: number, cB: number, w0: number, wA: number, wB: number, wC: number;
+    if (dr > dg) {
+      if (dg > db) {
+        cA = c000 + sr;
+        cB = c000 + sr + sg;
+        w0 = 1 - dr;
+        wA = dr - dg;
+        wB = dg - db;
+        wC = db;
+      } else if (dr > db) {
+        cA = c000 + sr;
+        cB = c000 + sr + sb;
+        w0 = 1 - dr;
+        wA = dr - db;
+        wB = db - dg;
+        wC = dg;
+      } else {
+        cA = c000 + sb;
+        cB = c000 + sr + sb;
+        w0 = 1 - db;
+        wA = db - dr;
+        wB = dr - dg;
+        wC = dg;
+      }
+    } else if (db > dg) {
+      cA = c000 + sb;
+      cB = c000 + sg + sb;
+      w0 = 1 - db;
+      wA = db - dg;
+      wB = dg - dr;
+      wC = dr;
+    } else if (db > dr) {
+      cA = c000 + sg;
+      cB = c000 + sg + sb;
+      w0 = 1 - dg;
+      wA = dg - db;
+      wB = db - dr;
+      wC = dr;
+    } else {
+      cA = c000 + sg;
+      cB = c000 + sr + sg;
+      w0 = 1 - dg;
+      wA = dg - dr;
+      wB = dr - db;
+      wC = db;
+    }
+    // A Uint8Array wraps out-of-range values: clamp first.
+    for (let c = 0; c < 3; c++) {
+      const v = (w0 * d[c000 + c]! + wA * d[cA + c]! + wB * d[cB + c]! + wC * d[c111 + c]!) * 255 + 0.5;
+      dst[i + c] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    }
+  }
+}
+
+/**
+ * Box-averages an rgb24 picture into a smaller rgb24 rectangle (the proxy's active area); the
+ * rest of `dst` is left black. Each output pixel averages the source pixels its box covers.
+ */
+export function downscaleRgb24(
+  src: Uint8Array,
+  srcWidth: number,
+  srcHeight: number,
+  dst: Uint8Array,
+  dstWidth: number,
+  rect: { x: number; y: number; width: number; height: number },
+): void {
+  const x0s = new Int32Array(rect.width + 1);
+  for (let x = 0; x <= rect.width; x++) x0s[x] = Math.round((x * srcWidth) / rect.width);
+  for (let y = 0; y < rect.height; y++) {
+    const ya = Math.round((y * srcHeight) / rect.height);
+    const yb = Math.max(ya + 1, Math.round(((y + 1) * srcHeight) / rect.height));
+    let o = ((rect.y + y) * dstWidth + rect.x) * 3;
+    for (let x = 0; x < rect.width; x++, o += 3) {
+      const xa = x0s[x]!;
+      const xb = Math.max(xa + 1, x0s[x + 1]!);
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let sy = ya; sy < yb; sy++) {
+        let i = (sy * srcWidth + xa) * 3;
+        for (let sx = xa; sx < xb; sx++, i += 3) {
+          r += src[i]!;
+          g += src[i + 1]!;
+          b += src[i + 2]!;
+        }
+      }
+      const count = (yb - ya) * (xb - xa);
+      dst[o] = (r / count + 0.5) | 0;
+      dst[o + 1] = (g / count + 0.5) | 0;
+      dst[o + 2] = (b / count + 0.5) | 0;
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../util/logger.js';
+import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import { compilePipeline, type CompiledPipeline } from '../pipeline/compile.js';
+import { loadPipeline } from '../pipeline/load.js';
+import { resolvePipelinePath } from '../util/packageRoot.js';
+import { UsageError } from '../util/errors.js';
+import { parseLiveInput } from './liveInput.js';
+import { LiveSource } from './liveSource.js';
+import { LiveGrader, type GradedPicture } from './grader.js';
+import { JpegEncoder } from './jpegEncoder.js';
+import { PreviewServer, type HeaderFields } from './server.js';
+import { Recorder } from './recorder.js';
+
+export interface PreviewOptions {
+  readonly input: string;
+  readonly host: string;
+  readonly port: number;
+  /** Required (generated when absent) for an address other than loopback. */
+  readonly token?: string | undefined;
+  readonly width: number;
+  readonly height: number;
+  /** ffmpeg's MJPEG quality scale: 2 (best) to 31. */
+  readonly quality: number;
+  /** The switchable pipelines by name; `off` (no grading) is always offered. */
+  readonly pipelines: Readonly<Record<string, string>>;
+  readonly initial: string;
+  readonly record?: string | undefined;
+  readonly stallMs?: number;
+  readonly logger: Logger;
+  readonly binaries: ResolvedBinaries;
+  readonly caps: FfmpegCapabilities;
+}
+
+export interface PreviewStats {
+  readonly pipeline: string;
+  readonly fps: number;
+  readonly pictures: number;
+  /** Frames the grader, the page encoder and slow viewers skipped, in total. */
+  readonly dropped: number;
+  readonly viewers: number;
+  readonly source: string;
+  /** The latest latency report from a viewer (ms). */
+  readonly latency: { p50: number; p95: number; samples: number } | undefined;
+}
+
+export interface Preview {
+  readonly url: string;
+  stats(): PreviewStats;
+  stop(): Promise<void>;
+}
+
+/** Pictures shown per second over the last two seconds. */
+class Rate {
+  private times: number[] = [];
+  tick(now = Date.now()): void {
+    this.times.push(now);
+    while (this.times.length && this.times[0]! < now - 2000) this.times.shift();
+  }
+  get perSecond(): number {
+    const now = Date.now();
+    while (this.times.length && this.times[0]! < now - 2000) this.times.shift();
+    return this.times.length / 2;
+  }
+}
+
+/**
+ * `vgrade preview`: a live source graded in the browser. Source (ffmpeg) -> grader (the chosen
+ * pipeline's stages, or none) -> page encoder (one side-by-side JPEG of source and grade) ->
+ * every viewer; and, with `record`, the grade to a file. No stage queues: each one drops what it
+ * cannot take at once, so the latency stays what the work itself costs for as long as it runs.
+ */
+export async function startPreview(opts: PreviewOptions): Promise<Preview> {
+  const input = parseLiveInput(opts.input);
+  const compiled = new Map<string, CompiledPipeline>();
+  for (const [name, file] of Object.entries(opts.pipelines)) {
+    const pipeline = compilePipeline(await loadPipeline(resolvePipelinePath(file)));
+    if (pipeline.delayFrames > 0) {
+      opts.logger.warn(
+        { pipeline: name, delayFrames: pipeline.delayFrames },
+        'this pipeline waits for later frames: the preview lags by as many',
+      );
+    }
+    compiled.set(name, pipeline);
+  }
+  const names = [...compiled.keys(), 'off'];
+  if (!names.includes(opts.initial)) {
+    throw new UsageError('E_USAGE', `--pipeline ${opts.initial}: choose one of ${names.join(', ')}`);
+  }
+  const token =
+    opts.token ??
+    (/^(127\.|localhost$|::1$)/.test(opts.host) ? undefined : randomBytes(16).toString('base64url'));
+  const { width, height, logger } = opts;
+
+  const source = new LiveSource(opts.binaries.ffmpeg, input, opts.caps.passthroughArgs, {
+    width,
+    height,
+    stallMs: opts.stallMs ?? 5000,
+    logger,
+  });
+  const grader = new LiveGrader(
+    { width, height, logger, binaries: opts.binaries, caps: opts.caps, label: input.label },
+    (data) => source.recycle(data),
+  );
+  const rate = new Rate();
+  let pictures = 0;
+  let encoderDrops = 0;
+  let latency: PreviewStats['latency'];
+  let findings: unknown = null;
+
+  const counts = (): HeaderFields => ({
+    fps: rate.perSecond,
+    dropped: grader.dropped + encoderDrops + server.viewerDrops,
+    pipeline: grader.pipeline,
+  });
+  const server = new PreviewServer(
+    {
+      snapshot: () => ({ ...counts(), pipelines: names, source: source.status, findings }),
+      choosePipeline: (name) => {
+        if (!names.includes(name))
+          throw new Error(`unknown pipeline ${name}: choose one of ${names.join(', ')}`);
+        grader.use(name, compiled.get(name));
+        findings = null;
+        logger.info({ pipeline: name }, 'pipeline switched');
+        server.broadcast({ ...counts(), findings });
+      },
+      latency: (report) => {
+        latency = report;
+      },
+    },
+    token,
+  );
+
+  const encoder = new JpegEncoder<HeaderFields>(
+    opts.binaries.ffmpeg,
+    width * 2,
+    height,
+    opts.quality,
+    ({ jpeg, meta }) => server.broadcast(meta, jpeg),
+    logger,
+  );
+  const recorder = opts.record
+    ? new Recorder(opts.binaries.ffmpeg, opts.record, width, height, logger)
+    : undefined;
+  const sideBySide = Buffer.alloc(width * 2 * height * 3);
+  const row = width * 3;
+
+  grader.on('picture', (p: GradedPicture) => {
+    pictures++;
+    rate.tick();
+    if (p.findings) findings = { top: p.findings.top, amounts: p.findings.amounts, frame: p.seq };
+    recorder?.write(p.after);
+    if (server.viewerCount === 0) return;
+    for (let y = 0; y < height; y++) {
+      p.before.copy(sideBySide, y * row * 2, y * row, (y + 1) * row);
+      p.after.copy(sideBySide, y * row * 2 + row, y * row, (y + 1) * row);
+    }
+    const header = {
+      seq: p.seq,
+      enteredAt: p.enteredAt,
+      ...counts(),
+      pipeline: p.pipeline,
+      ...(p.findings ? { findings } : {}),
+    };
+    if (!encoder.encode(sideBySide, header)) encoderDrops++;
+  });
+  grader.on('error', () => server.broadcast({ ...counts() }));
+  source.on('frame', (frame) => grader.push(frame));
+  source.on('status', (status) => {
+    logger.info({ source: input.label, state: status.state, reason: status.reason }, 'source');
+    server.broadcast({ source: status });
+  });
+
+  try {
+    await server.listen(opts.host, opts.port);
+  } catch (err) {
+    encoder.close();
+    throw new UsageError(
+      'E_USAGE',
+      `Cannot serve the preview on ${opts.host}:${opts.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  grader.use(opts.initial, compiled.get(opts.initial));
+  source.start();
+  const ticker = setInterval(() => server.broadcast(counts()), 1000);
+  const report = setInterval(() => {
+    logger.info(
+      { fps: rate.perSecond, pictures, ...counts(), viewers: server.viewerCount, latency },
+      'preview',
+    );
+  }, 10_000);
+
+  return {
+    url: server.url,
+    stats: () => ({
+      pipeline: grader.pipeline,
+      fps: rate.perSecond,
+      pictures,
+      dropped: grader.dropped + encoderDrops + server.viewerDrops,
+      viewers: server.viewerCount,
+      source: source.status.state,
+      latency,
+    }),
+    stop: async () => {
+      clearInterval(ticker);
+      clearInterval(report);
+      source.stop();
+      grader.close();
+      encoder.close();
+      server.close();
+      await recorder?.close();
+    },
+  };
+}

@@ -1,0 +1,219 @@
+/// <reference lib="dom" />
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CLI } from '../helpers/cli.js';
+
+/** Debian's Chromium (.ci/run installs it), never a downloaded browser. */
+const CHROMIUM = process.env['VGRADE_CHROMIUM'] ?? '/usr/bin/chromium';
+
+function startPreview(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'preview', '--port', '0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /vgrade preview: (http\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`preview exited with ${code}: ${err}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+/** The canvas pixel at a fraction of its width, at mid height. */
+function pixelAt(page: Page, fx: number): Promise<number[]> {
+  return page.evaluate((f) => {
+    const canvas = document.getElementById('view') as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d')!;
+    return Array.from(
+      ctx.getImageData(Math.floor(canvas.width * f), Math.floor(canvas.height / 2), 1, 1).data.slice(0, 3),
+    );
+  }, fx);
+}
+
+const state = (page: Page) =>
+  page.evaluate(() => {
+    const s = (window as unknown as { __vgrade: Record<string, unknown> }).__vgrade;
+    return {
+      drawn: s['drawn'] as number,
+      lastSeq: s['lastSeq'] as number,
+      split: s['split'] as number,
+      pipeline: s['pipeline'] as string,
+      latencyP50: s['latencyP50'] as number | null,
+      source: s['source'] as string,
+    };
+  });
+
+describe.skipIf(!existsSync(CHROMIUM))('vgrade preview in a real browser', () => {
+  let browser: Browser;
+  let preview: { child: ChildProcess; url: string };
+
+  beforeAll(async () => {
+    // A still picture with a cast, so the two sides of the split differ only by the grade.
+    preview = await startPreview([
+      '--input',
+      'lavfi:smptebars=size=640x360:rate=25,colorchannelmixer=rr=0.6:gg=0.8',
+      '--size',
+      '640x360',
+      '--pipeline',
+      'classical',
+    ]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (preview) expect(await stop(preview.child)).toBe(0);
+  });
+
+  it('serves on 127.0.0.1 and shows the graded feed, frame after frame', async () => {
+    expect(preview.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await browser.newPage();
+    await page.goto(preview.url);
+    await page.waitForFunction(
+      () => (window as unknown as { __vgrade: { drawn: number } }).__vgrade.drawn > 5,
+      undefined,
+      { timeout: 20_000 },
+    );
+    const first = await state(page);
+    await page.waitForTimeout(1000);
+    const later = await state(page);
+    expect(later.lastSeq).toBeGreaterThan(first.lastSeq + 10);
+    expect(later.source).toBe('live');
+    expect(await page.locator('#fps').textContent()).toMatch(/^\d+\.\d$/);
+    expect(later.latencyP50).toBeGreaterThan(0);
+    expect(later.latencyP50).toBeLessThan(1000);
+    await page.close();
+  });
+
+  it('moves the before/after split when it is dragged', async () => {
+    const page = await browser.newPage();
+    await page.goto(preview.url);
+    await page.waitForFunction(
+      () => (window as unknown as { __vgrade: { drawn: number } }).__vgrade.drawn > 2,
+      undefined,
+      { timeout: 20_000 },
+    );
+    const box = (await page.locator('#view').boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.5, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.95, y, { steps: 5 });
+    await page.mouse.up();
+    expect((await state(page)).split).toBeCloseTo(0.95, 1);
+    expect(await page.locator('#split').getAttribute('aria-valuenow')).toBe('95');
+    const beforeSide = await pixelAt(page, 0.3);
+    await page.mouse.move(box.x + box.width * 0.95, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.05, y, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForTimeout(200);
+    expect((await state(page)).split).toBeCloseTo(0.05, 1);
+    const afterSide = await pixelAt(page, 0.3);
+    // The classical grade changes the bars: the same spot differs on the two sides of the split.
+    const difference = Math.max(...beforeSide.map((v, i) => Math.abs(v - afterSide[i]!)));
+    expect(difference).toBeGreaterThan(8);
+    await page.close();
+  });
+
+  it('switches the pipeline without a restart, for every viewer', async () => {
+    const one = await browser.newPage();
+    const two = await browser.newPage();
+    for (const page of [one, two]) {
+      await page.goto(preview.url);
+      await page.waitForFunction(
+        () => (window as unknown as { __vgrade: { drawn: number } }).__vgrade.drawn > 2,
+        undefined,
+        { timeout: 20_000 },
+      );
+    }
+    await one.locator('button[data-pipeline="off"]').click();
+    for (const page of [one, two]) {
+      await page.waitForFunction(
+        () => (window as unknown as { __vgrade: { pipeline: string } }).__vgrade.pipeline === 'off',
+        undefined,
+        { timeout: 10_000 },
+      );
+      await expect
+        .poll(() => page.locator('button[data-pipeline="off"]').getAttribute('aria-pressed'))
+        .toBe('true');
+    }
+    // Ungraded, both sides of the split are the same picture.
+    const seq = (await state(two)).lastSeq;
+    await two.waitForFunction(
+      (s) => (window as unknown as { __vgrade: { lastSeq: number } }).__vgrade.lastSeq > s + 5,
+      seq,
+    );
+    await two.evaluate(() => {
+      (window as unknown as { __vgrade: { split: number } }).__vgrade.split = 0.95;
+    });
+    await two.waitForTimeout(200);
+    const left = await pixelAt(two, 0.3);
+    await two.evaluate(() => {
+      (window as unknown as { __vgrade: { split: number } }).__vgrade.split = 0.05;
+    });
+    await two.waitForTimeout(200);
+    const right = await pixelAt(two, 0.3);
+    expect(Math.max(...left.map((v, i) => Math.abs(v - right[i]!)))).toBeLessThanOrEqual(4);
+    const res = await fetch(new URL('/api/state', preview.url));
+    expect(await res.json()).toMatchObject({ pipeline: 'off', pipelines: ['neural', 'classical', 'off'] });
+    await one.close();
+    await two.close();
+  });
+});
+
+describe('vgrade preview -o', () => {
+  it('records the graded picture while previewing and finishes the file on SIGTERM', async () => {
+    const { tempDir, probe } = await import('../helpers/media.js');
+    const tmp = await tempDir('vgrade-record-');
+    try {
+      const file = `${tmp.dir}/live.mkv`;
+      const { child } = await startPreview([
+        '--input',
+        'lavfi:testsrc2=size=320x180:rate=25',
+        '--size',
+        '320x180',
+        '--pipeline',
+        'classical',
+        '-o',
+        file,
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(await stop(child)).toBe(0);
+      const json = await probe(file, ['-count_frames', '-select_streams', 'v:0']);
+      expect(json.streams[0]).toMatchObject({ width: 320, height: 180, codec_name: 'h264' });
+      expect(Number(json.streams[0].nb_read_frames)).toBeGreaterThan(20);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('refuses a bad size before starting anything', async () => {
+    const { vgrade } = await import('../helpers/cli.js');
+    const run = await vgrade(['preview', '--input', 'lavfi:testsrc2', '--size', '641x360']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--size 641x360/);
+  });
+});

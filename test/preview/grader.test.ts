@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { LiveGrader, type GradedPicture } from '../../src/preview/grader.js';
+import { compilePipeline } from '../../src/pipeline/compile.js';
+import { loadPipeline } from '../../src/pipeline/load.js';
+import { resolvePipelinePath } from '../../src/util/packageRoot.js';
+import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
+import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
+import { silentLogger } from '../../src/util/logger.js';
+import type { LiveFrame } from '../../src/preview/liveSource.js';
+
+const W = 96;
+const H = 54;
+
+/** A picture with a strong cast: reddish grey with a gradient. */
+function picture(seq: number): LiveFrame {
+  const data = Buffer.alloc(W * H * 3);
+  for (let i = 0; i < W * H; i++) {
+    const v = 40 + ((i % W) * 150) / W;
+    data[i * 3] = Math.min(255, v * 1.4);
+    data[i * 3 + 1] = v;
+    data[i * 3 + 2] = v * 0.7;
+  }
+  return { seq, enteredAt: Date.now(), discontinuity: seq === 0, data };
+}
+
+async function grader() {
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg, silentLogger);
+  const recycled: Buffer[] = [];
+  const g = new LiveGrader(
+    { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test' },
+    (b) => recycled.push(b),
+  );
+  const shown: Array<GradedPicture & { afterCopy: Buffer }> = [];
+  g.on('picture', (p) => shown.push({ ...p, afterCopy: Buffer.from(p.after) }));
+  return { g, shown, recycled };
+}
+
+const compiled = async (name: string) => compilePipeline(await loadPipeline(resolvePipelinePath(name)));
+
+describe('the live grader', () => {
+  it('off: shows the source as it is', async () => {
+    const { g, shown } = await grader();
+    g.use('off', undefined);
+    g.push(picture(0));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]!.afterCopy.equals(shown[0]!.before)).toBe(true);
+    expect(shown[0]!.pipeline).toBe('off');
+  });
+
+  it('applies the correction the pipeline finds to the full preview picture', async () => {
+    const { g, shown, recycled } = await grader();
+    g.use('classical', await compiled('preview-classical'));
+    for (let i = 0; i < 5; i++) g.push(picture(i));
+    expect(shown.map((p) => p.seq)).toEqual([0, 1, 2, 3, 4]);
+    const p = shown[4]!;
+    expect(p.pipeline).toBe('classical');
+    // The cast is reduced: red and blue come closer together in the middle of the picture.
+    const at = ((H >> 1) * W + (W >> 1)) * 3;
+    const castBefore = p.before[at]! - p.before[at + 2]!;
+    const castAfter = p.afterCopy[at]! - p.afterCopy[at + 2]!;
+    expect(Math.abs(castAfter)).toBeLessThan(Math.abs(castBefore) * 0.6);
+    // Every source buffer is handed back for reuse.
+    expect(recycled).toHaveLength(5);
+  });
+
+  it('drops frames instead of queueing them when the pipeline is busy, and never shows one out of order', async () => {
+    const { g, shown } = await grader();
+    g.use('neural', await compiled('preview'));
+    for (let i = 0; i < 60; i++) g.push(picture(i));
+    expect(g.dropped).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(shown.length + g.dropped).toBe(60);
+    const seqs = shown.map((p) => p.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(shown[0]!.findings?.top).toHaveLength(3);
+    g.close();
+  });
+
+  it('switches pipeline between frames', async () => {
+    const { g, shown } = await grader();
+    g.use('classical', await compiled('preview-classical'));
+    g.push(picture(0));
+    g.use('off', undefined);
+    g.push(picture(1));
+    expect(shown.map((p) => p.pipeline)).toEqual(['classical', 'off']);
+  });
+});
