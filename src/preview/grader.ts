@@ -31,6 +31,8 @@ export interface GraderEnvironment {
   readonly binaries: ResolvedBinaries;
   readonly caps: FfmpegCapabilities;
   readonly label: string;
+  /** Frames inside the pipeline at once: more keeps the cores busier, fewer keeps latency lower. */
+  readonly maxInFlight?: number;
 }
 
 /** The stages a live chain runs: everything between the source and the encoder, in Node. */
@@ -114,7 +116,7 @@ class Chain {
  *
  * `off` passes pictures through ungraded.
  */
-export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: [Error] }> {
+export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: [Error]; free: [] }> {
   private chain: Chain | undefined;
   private current = 'off';
   private index = 0;
@@ -160,6 +162,12 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
     this.current = pipeline ? name : 'off';
   }
 
+  /** Whether a frame pushed now would be graded (not dropped). */
+  get canTake(): boolean {
+    const chain = this.chain;
+    return !chain || (chain.inFlight < this.maxInFlight(chain) && chain.pool.available > 0);
+  }
+
   /** Takes a live frame: graded, passed through, or dropped when the chain is full. */
   push(live: LiveFrame): void {
     const chain = this.chain;
@@ -167,7 +175,7 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
       this.show(live, live.data, 'off', undefined);
       return;
     }
-    const frame = chain.inFlight < chain.pool.capacity ? chain.pool.tryAcquire() : undefined;
+    const frame = chain.inFlight < this.maxInFlight(chain) ? chain.pool.tryAcquire() : undefined;
     if (!frame) {
       this.dropped++;
       this.recycle(live.data);
@@ -192,6 +200,10 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
     chain.input.next(frame);
   }
 
+  private maxInFlight(chain: Chain): number {
+    return Math.min(chain.pool.capacity, this.env.maxInFlight ?? chain.pool.capacity);
+  }
+
   private finish(chain: Chain, frame: Frame): void {
     chain.inFlight--;
     const live = this.waiting.get(frame.index);
@@ -204,6 +216,7 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
       this.show(live, lut ? this.scratch : live.data, chain.name, findings);
     } finally {
       frame.release();
+      this.emit('free');
     }
   }
 

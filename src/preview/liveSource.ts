@@ -189,7 +189,7 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
     proc.child.stdout!.on('data', (chunk: Buffer) => {
       let at = 0;
       while (at < chunk.length) {
-        buffer ??= this.free.pop() ?? Buffer.allocUnsafe(this.frameBytes);
+        buffer ??= this.free.pop() ?? Buffer.allocUnsafeSlow(this.frameBytes);
         const take = Math.min(this.frameBytes - filled, chunk.length - at);
         chunk.copy(buffer, filled, at, at + take);
         filled += take;

@@ -36,10 +36,23 @@ export function applyLutRgb24(lut: Lut3d, src: Uint8Array, dst: Uint8Array, pixe
   const sr = 3;
   const sg = n * 3;
   const sb = n * n * 3;
+  let pr = -1;
+  let pg = -1;
+  let pb = -1;
   for (let p = 0, i = 0; p < pixels; p++, i += 3) {
     const r = src[i]!;
     const g = src[i + 1]!;
     const b = src[i + 2]!;
+    if (r === pr && g === pg && b === pb) {
+      // Same colour as the pixel before (flat areas are common): same answer.
+      dst[i] = dst[i - 3]!;
+      dst[i + 1] = dst[i - 2]!;
+      dst[i + 2] = dst[i - 1]!;
+      continue;
+    }
+    pr = r;
+    pg = g;
+    pb = b;
     const dr = frac[r]!;
     const dg = frac[g]!;
     const db = frac[b]!;

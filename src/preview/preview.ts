@@ -7,7 +7,7 @@ import { loadPipeline } from '../pipeline/load.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
 import { parseLiveInput } from './liveInput.js';
-import { LiveSource } from './liveSource.js';
+import { SourceClient } from './sourceClient.js';
 import { LiveGrader, type GradedPicture } from './grader.js';
 import { JpegEncoder } from './jpegEncoder.js';
 import { PreviewServer, type HeaderFields } from './server.js';
@@ -93,14 +93,25 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     (/^(127\.|localhost$|::1$)/.test(opts.host) ? undefined : randomBytes(16).toString('base64url'));
   const { width, height, logger } = opts;
 
-  const source = new LiveSource(opts.binaries.ffmpeg, input, opts.caps.passthroughArgs, {
+  const source = new SourceClient({
+    ffmpeg: opts.binaries.ffmpeg,
+    input,
+    passthroughArgs: opts.caps.passthroughArgs,
     width,
     height,
     stallMs: opts.stallMs ?? 5000,
-    logger,
   });
   const grader = new LiveGrader(
-    { width, height, logger, binaries: opts.binaries, caps: opts.caps, label: input.label },
+    {
+      width,
+      height,
+      logger,
+      binaries: opts.binaries,
+      caps: opts.caps,
+      label: input.label,
+      // Two: the classifier thread works on one frame while the main thread finishes the other.
+      maxInFlight: 2,
+    },
     (data) => source.recycle(data),
   );
   const rate = new Rate();
@@ -111,7 +122,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
 
   const counts = (): HeaderFields => ({
     fps: rate.perSecond,
-    dropped: grader.dropped + encoderDrops + server.viewerDrops,
+    dropped: source.dropped + grader.dropped + encoderDrops + server.viewerDrops,
     pipeline: grader.pipeline,
   });
   const server = new PreviewServer(
@@ -122,6 +133,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
           throw new Error(`unknown pipeline ${name}: choose one of ${names.join(', ')}`);
         grader.use(name, compiled.get(name));
         findings = null;
+        pull();
         logger.info({ pipeline: name }, 'pipeline switched');
         server.broadcast({ ...counts(), findings });
       },
@@ -166,7 +178,16 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     if (!encoder.encode(sideBySide, header)) encoderDrops++;
   });
   grader.on('error', () => server.broadcast({ ...counts() }));
-  source.on('frame', (frame) => grader.push(frame));
+  // Pull, not push: a frame is asked for only when the grader can take it, so the source thread
+  // drops what the machine cannot grade and what is graded is always the newest picture.
+  const pull = (): void => {
+    if (grader.canTake) source.request();
+  };
+  source.on('frame', (frame) => {
+    grader.push(frame);
+    pull();
+  });
+  grader.on('free', pull);
   source.on('status', (status) => {
     logger.info({ source: input.label, state: status.state, reason: status.reason }, 'source');
     server.broadcast({ source: status });
@@ -182,7 +203,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     );
   }
   grader.use(opts.initial, compiled.get(opts.initial));
-  source.start();
+  pull();
   const ticker = setInterval(() => server.broadcast(counts()), 1000);
   const report = setInterval(() => {
     logger.info(
@@ -197,7 +218,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       pipeline: grader.pipeline,
       fps: rate.perSecond,
       pictures,
-      dropped: grader.dropped + encoderDrops + server.viewerDrops,
+      dropped: source.dropped + grader.dropped + encoderDrops + server.viewerDrops,
       viewers: server.viewerCount,
       source: source.status.state,
       latency,
@@ -205,7 +226,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     stop: async () => {
       clearInterval(ticker);
       clearInterval(report);
-      source.stop();
+      await source.stop();
       grader.close();
       encoder.close();
       server.close();

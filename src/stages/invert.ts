@@ -17,6 +17,11 @@ import { inverseDetuneTransform } from '../detune/inverse.js';
 import type { FrameRecord } from './classify.js';
 
 const options = {
+  graded_proxy: {
+    type: 'boolean',
+    default: true,
+    help: 'Also map the proxy pixels (for a later stage that reads them, e.g. blend mode pixels); merge needs only the correction',
+  },
   threshold: {
     type: 'number',
     default: 0.5,
@@ -71,6 +76,7 @@ export const invert = defineStage({
           const transform = inverseDetuneTransform(detunes);
           frame.correction = transform;
           frame.notes.set('invert', detunes);
+          if (!opts.graded_proxy) return frame;
           // The proxy graded the same way, for any stage after this one that looks at pixels.
           const { data } = frame.image;
           const out = frame.graded.data;

@@ -181,6 +181,8 @@ describe('pipelineSchema: validating documents', () => {
       'detune.yaml',
       'grade-fast.yaml',
       'grade.yaml',
+      'preview-classical.yaml',
+      'preview.yaml',
     ]);
   });
 

@@ -36,7 +36,7 @@ describe('invert', () => {
     });
     frames[0]!.notes.set('classify', record({ green: 3 }));
     frames[2]!.sceneCut = true;
-    const op = invert.create({ threshold: 0.5, strength: 1 }, {} as RunContext);
+    const op = invert.create({ graded_proxy: true, threshold: 0.5, strength: 1 }, {} as RunContext);
     const out = await lastValueFrom(from(frames).pipe(op, toArray()));
     for (const k of [0, 1]) {
       expect(out[k]!.hasGraded).toBe(true);
@@ -46,5 +46,17 @@ describe('invert', () => {
     expect(out[2]!.hasGraded).toBe(false); // new shot, no record yet
     expect(out[2]!.correction).toBeUndefined();
     out.forEach((f) => f.release());
+  });
+
+  it('leaves the proxy pixels alone when no later stage reads them (graded_proxy: false)', async () => {
+    const pool = new FramePool(1, 4, 2, 8);
+    const f = pool.tryAcquire()!;
+    f.index = 0;
+    f.notes.set('classify', record({ green: 3 }));
+    const op = invert.create({ graded_proxy: false, threshold: 0.5, strength: 1 }, {} as RunContext);
+    const [out] = await lastValueFrom(from([f]).pipe(op, toArray()));
+    expect(out!.correction).toBeDefined();
+    expect(out!.hasGraded).toBe(false);
+    out!.release();
   });
 });
