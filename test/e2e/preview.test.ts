@@ -184,6 +184,55 @@ describe.skipIf(!existsSync(CHROMIUM))('vgrade preview in a real browser', () =>
   });
 });
 
+describe.skipIf(!existsSync(CHROMIUM))('vgrade preview when the source drops', () => {
+  it('says so on the page while it reconnects, then shows the feed again', async () => {
+    // A source that ends every 1.5 s, as a camera that keeps dropping out would.
+    const { child, url } = await startPreview([
+      '--input',
+      'lavfi:testsrc2=size=320x180:rate=25:duration=1.5',
+      '--size',
+      '320x180',
+      '--pipeline',
+      'off',
+    ]);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForFunction(
+        () => (window as unknown as { __vgrade: { source: string } }).__vgrade.source === 'reconnecting',
+        undefined,
+        { polling: 20, timeout: 20_000 },
+      );
+      expect(await page.locator('#banner').textContent()).toMatch(/reconnecting: the source ended/);
+      const drawn = (await state(page)).drawn;
+      await page.waitForFunction(
+        (n) => {
+          const s = (window as unknown as { __vgrade: { source: string; drawn: number } }).__vgrade;
+          return s.source === 'live' && s.drawn > n + 5;
+        },
+        drawn,
+        { timeout: 20_000 },
+      );
+      expect(await page.locator('#banner').isVisible()).toBe(false);
+    } finally {
+      await browser.close();
+      await stop(child);
+    }
+  });
+});
+
 describe('vgrade preview -o', () => {
   it('records the graded picture while previewing and finishes the file on SIGTERM', async () => {
     const { tempDir, probe } = await import('../helpers/media.js');
