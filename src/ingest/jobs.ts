@@ -59,6 +59,8 @@ export interface WorkOptions {
   readonly giveUp: (job: DropJob, reason: string) => Promise<void>;
   /** Called after every failed try, for metrics and logs. */
   readonly failed?: (job: DropJob, reason: string, final: boolean) => void;
+  /** Called when recording a job's outcome itself failed (the job stays for its lease to expire). */
+  readonly trouble?: (job: DropJob, err: unknown) => void;
 }
 
 /**

@@ -75,6 +75,9 @@ export async function runIngest(
             'failed; will retry',
           );
       },
+      trouble: (job, err) => {
+        ctx.logger.error({ err, job: job.id, file: job.name }, 'could not record the outcome of a job');
+      },
     },
     stop.signal,
   );
@@ -89,7 +92,10 @@ export async function runIngest(
           metrics.lastScanAt = Date.now();
           scanned = true;
         } catch (err) {
-          ctx.logger.error({ err, watch: ctx.watchDir }, 'cannot list the watch folder');
+          ctx.logger.error(
+            { err, watch: ctx.watchDir },
+            'scan failed: cannot list the watch folder or reach the queue',
+          );
         }
       }
       if (opts.once && (scanned || !opts.scan) && scanner.pending === 0) {

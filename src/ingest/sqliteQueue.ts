@@ -50,9 +50,9 @@ export class SqliteQueue implements IngestQueue {
       while (inHand.size < opts.concurrency) {
         const record = this.store.claim(this.leaseMs);
         if (!record) break;
-        const running: Promise<void> = this.runOne(record, opts, signal).finally(() =>
-          inHand.delete(running),
-        );
+        const running: Promise<void> = this.runOne(record, opts, signal)
+          .catch((err: unknown) => opts.trouble?.({ ...record, attempt: record.attempts }, err))
+          .finally(() => inHand.delete(running));
         inHand.add(running);
       }
       await Promise.race([sleep(this.pollMs, undefined, { signal }).catch(() => {}), ...inHand]);
