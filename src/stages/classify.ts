@@ -89,6 +89,44 @@ export function frameRecord(
   };
 }
 
+/**
+ * What a shot's analysed frames add up to, kept as counts and sums (not the records), so a shot
+ * of any length (a live feed is one endless shot) takes the same memory.
+ */
+export class ShotTally {
+  analysed = 0;
+  private readonly over = new Float64Array(FAMILIES.length);
+  private readonly sum = new Float64Array(FAMILIES.length);
+
+  add(record: FrameRecord): void {
+    this.analysed++;
+    FAMILIES.forEach((family, k) => {
+      const amount = record.amounts[family]!;
+      if (amount > THRESHOLD) {
+        this.over[k]!++;
+        this.sum[k]! += amount;
+      }
+    });
+  }
+
+  /** What persisted: families above 0.5 on at least half the analysed frames, strongest first. */
+  summary(
+    input: string,
+    shot: number,
+    end: { frame: number; pts: number | null },
+    start: { frame: number; pts: number | null },
+  ): ShotRecord {
+    const problems = FAMILIES.map((family, k) => ({
+      family,
+      amount: this.over[k]! ? round(this.sum[k]! / this.over[k]!, 3) : 0,
+      share: this.analysed ? round(this.over[k]! / this.analysed, 3) : 0,
+    }))
+      .filter((p) => p.share >= 0.5)
+      .sort((a, b) => b.amount - a.amount);
+    return { input, shot, from: start, to: end, analysed: this.analysed, problems };
+  }
+}
+
 /** What persisted through a shot: families above 0.5 on at least half its analysed frames. */
 export function shotRecord(
   input: string,
@@ -97,17 +135,9 @@ export function shotRecord(
   end: { frame: number; pts: number | null },
   start: { frame: number; pts: number | null },
 ): ShotRecord {
-  const problems = FAMILIES.map((family) => {
-    const over = records.filter((r) => r.amounts[family]! > THRESHOLD);
-    return {
-      family,
-      amount: over.length ? round(over.reduce((s, r) => s + r.amounts[family]!, 0) / over.length, 3) : 0,
-      share: records.length ? round(over.length / records.length, 3) : 0,
-    };
-  })
-    .filter((p) => p.share >= 0.5)
-    .sort((a, b) => b.amount - a.amount);
-  return { input, shot, from: start, to: end, analysed: records.length, problems };
+  const tally = new ShotTally();
+  for (const r of records) tally.add(r);
+  return tally.summary(input, shot, end, start);
 }
 
 function openReport(target: string): { write(line: string): void; close(): Promise<void> } {
@@ -139,18 +169,18 @@ export const classify = defineStage({
         const report = openReport(opts.report);
         const pending: Array<Promise<void>> = [];
         let shot = 0;
-        let shotRecords: FrameRecord[] = [];
+        let tally = new ShotTally();
         let shotStart: { frame: number; pts: number | null } | undefined;
         let last: { frame: number; pts: number | null } | undefined;
         // Records are written in frame order: each request's write waits for the one before.
         let written: Promise<void> = Promise.resolve();
         const closeShot = (): void => {
           if (!shotStart || !last) return;
-          const summary = shotRecord(input, shot, shotRecords, last, shotStart);
+          const summary = tally.summary(input, shot, last, shotStart);
           report.write(`${JSON.stringify(summary)}\n`);
           run.stats?.set('shots', shot + 1);
           shot++;
-          shotRecords = [];
+          tally = new ShotTally();
         };
         const handle = async (frame: Frame): Promise<Frame> => {
           const here = { frame: frame.index, pts: frame.pts ?? null };
@@ -177,7 +207,7 @@ export const classify = defineStage({
                 res.amounts,
                 opts.top,
               );
-              shotRecords.push(record);
+              tally.add(record);
               frame.notes.set('classify', record);
               report.write(`${JSON.stringify(record)}\n`);
             })();
