@@ -1,8 +1,8 @@
 /**
- * The preview page: one HTML file, no build step and nothing fetched from elsewhere. It reads the
- * graded feed from `GET /stream` (a never-ending response of messages: 4-byte JSON length, 4-byte
- * JPEG length, the JSON, the JPEG), draws the newest picture on each animation frame and drops
- * any it had no time to draw, so the page never falls behind either. Each JPEG holds the source
+ * The preview page: one HTML file, no build step and nothing fetched from elsewhere. It asks for
+ * each picture (`GET /frame?after=SEQ`: 4-byte JSON length, 4-byte JPEG length, the JSON, the
+ * JPEG), asks for the next as soon as one arrives, draws the newest on each animation frame and
+ * drops any it had no time to decode, so the page never falls behind either. Each JPEG holds the source
  * (left half) and the grade (right half); the split decides how much of each is shown.
  *
  * Latency is measured here: the time a picture is drawn, on the server's clock (the offset is
@@ -173,34 +173,32 @@ export const PAGE_HTML = `<!doctype html>
     if (l.length) fetch(withToken('/api/latency'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ p50: state.latencyP50, p95: l[Math.floor(l.length * 0.95)], samples: l.length }) }).catch(() => {});
   }, 1000);
 
+  // One request per picture: the server answers with the newest picture newer than the last one
+  // seen (or with news after a while), so nothing queues between the server and this page.
+  const viewer = Math.random().toString(36).slice(2);
   async function stream() {
+    let after = -1;
+    let synced = 0;
     for (;;) {
       try {
-        await syncClock();
-        const res = await fetch(withToken('/stream'), { cache: 'no-store' });
-        if (!res.ok) throw new Error('stream: ' + res.status);
-        const reader = res.body.getReader();
-        let buf = new Uint8Array(0);
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          const joined = new Uint8Array(buf.length + value.length);
-          joined.set(buf); joined.set(value, buf.length); buf = joined;
-          while (buf.length >= 8) {
-            const view = new DataView(buf.buffer, buf.byteOffset, 8);
-            const jl = view.getUint32(0), il = view.getUint32(4);
-            if (buf.length < 8 + jl + il) break;
-            const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + jl)));
-            const jpeg = buf.slice(8 + jl, 8 + jl + il);
-            buf = buf.slice(8 + jl + il);
-            onHeader(header);
-            if (il > 0) show(header, jpeg);
-          }
+        if (Date.now() - synced > 10000) { await syncClock(); synced = Date.now(); }
+        const res = await fetch(withToken('/frame?after=' + after + '&viewer=' + viewer), { cache: 'no-store' });
+        if (!res.ok) throw new Error('frame: ' + res.status);
+        const buf = new Uint8Array(await res.arrayBuffer());
+        const view = new DataView(buf.buffer, buf.byteOffset, 8);
+        const jl = view.getUint32(0), il = view.getUint32(4);
+        const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + jl)));
+        onHeader(header);
+        if (il > 0) {
+          after = header.seq;
+          show(header, buf.slice(8 + jl, 8 + jl + il));
         }
-      } catch (e) { console.warn(e); }
-      state.source = 'disconnected';
-      $('source').textContent = 'server unreachable, retrying';
-      await new Promise((r) => setTimeout(r, 1000));
+      } catch (e) {
+        console.warn(e);
+        state.source = 'disconnected';
+        $('source').textContent = 'server unreachable, retrying';
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
   }
   stream();

@@ -204,7 +204,6 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   }
   grader.use(opts.initial, compiled.get(opts.initial));
   pull();
-  const ticker = setInterval(() => server.broadcast(counts()), 1000);
   const report = setInterval(() => {
     logger.info(
       { fps: rate.perSecond, pictures, ...counts(), viewers: server.viewerCount, latency },
@@ -224,7 +223,6 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       latency,
     }),
     stop: async () => {
-      clearInterval(ticker);
       clearInterval(report);
       await source.stop();
       grader.close();

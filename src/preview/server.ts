@@ -15,9 +15,11 @@ export interface PreviewServerHandlers {
   latency(report: { p50: number; p95: number; samples: number }): void;
 }
 
-interface Viewer {
+/** A viewer's request for the next picture, held until there is one newer than it has. */
+interface Waiting {
+  readonly after: number;
   readonly res: http.ServerResponse;
-  dropped: number;
+  readonly timer: NodeJS.Timeout;
 }
 
 function isLoopback(host: string): boolean {
@@ -33,15 +35,21 @@ function message(header: HeaderFields, jpeg?: Buffer): Buffer[] {
 }
 
 /**
- * The preview's web server: the page, the feed (`GET /stream`, one long response per viewer) and
- * a small JSON API. On a loopback address it is open; on any other address every request must
- * carry the access token (`?token=` or an `x-vgrade-token` header), compared in constant time.
+ * The preview's web server: the page, the feed and a small JSON API. On a loopback address it is
+ * open; on any other address every request must carry the access token (`?token=` or an
+ * `x-vgrade-token` header), compared in constant time.
  *
- * A viewer whose connection is still busy with earlier pictures skips the new one (counted as
- * its own drop): a slow viewer never delays the others or grows a queue.
+ * The feed is pulled: `GET /frame?after=SEQ&viewer=ID` answers with the newest picture if it is
+ * newer than SEQ, else waits for the next one (or answers with news alone: a status change, or
+ * nothing for 2 s). Each viewer has at most one picture on its way, so no buffer anywhere, ours or
+ * the kernel's, can hold a queue of pictures for a viewer that falls behind: it gets the newest
+ * when it asks, and what it skipped is counted.
  */
 export class PreviewServer {
-  private readonly viewers = new Set<Viewer>();
+  private readonly waiting = new Set<Waiting>();
+  private readonly seen = new Map<string, number>();
+  private latest: { seq: number; header: HeaderFields; jpeg: Buffer } | undefined;
+  private skipped = 0;
   private server: http.Server | undefined;
   url = '';
 
@@ -50,15 +58,16 @@ export class PreviewServer {
     private readonly token: string | undefined,
   ) {}
 
+  /** Viewers that asked for a picture in the last 3 seconds. */
   get viewerCount(): number {
-    return this.viewers.size;
+    const now = Date.now();
+    for (const [id, at] of this.seen) if (now - at > 3000) this.seen.delete(id);
+    return this.seen.size;
   }
 
-  /** Pictures the slowest viewers skipped, in total. */
+  /** Pictures viewers skipped because they asked after a newer one had replaced them, in total. */
   get viewerDrops(): number {
-    let n = 0;
-    for (const v of this.viewers) n += v.dropped;
-    return n;
+    return this.skipped;
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -80,21 +89,44 @@ export class PreviewServer {
     return this.url;
   }
 
-  /** Sends one picture (or, without a JPEG, only news) to every viewer that can take it now. */
+  /**
+   * Offers a new picture (its header has its `seq`) to the viewers waiting for one; without a
+   * JPEG, answers every waiting viewer with the news (a status change) at once.
+   */
   broadcast(header: HeaderFields, jpeg?: Buffer): void {
-    const parts = message(header, jpeg);
-    for (const viewer of this.viewers) {
-      if (jpeg && viewer.res.writableNeedDrain) {
-        viewer.dropped++;
-        continue;
-      }
-      for (const part of parts) viewer.res.write(part);
+    if (jpeg) this.latest = { seq: Number(header['seq']), header, jpeg };
+    for (const w of this.waiting) {
+      if (!jpeg) this.answer(w.res, w.after, header);
+      else if (this.latest!.seq > w.after) this.answer(w.res, w.after);
+      else continue;
+      clearTimeout(w.timer);
+      this.waiting.delete(w);
     }
   }
 
+  /** The newest picture if newer than `after`, else the news alone. */
+  private answer(res: http.ServerResponse, after: number, news?: HeaderFields): void {
+    const snapshot = this.handlers.snapshot();
+    const parts =
+      !news && this.latest && this.latest.seq > after
+        ? message({ ...snapshot, ...this.latest.header }, this.latest.jpeg)
+        : message({ ...snapshot, ...news });
+    if (!news && this.latest && this.latest.seq > after && after >= 0)
+      this.skipped += this.latest.seq - after - 1;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(Buffer.concat(parts));
+  }
+
   close(): void {
-    for (const v of this.viewers) v.res.end();
-    this.viewers.clear();
+    for (const w of this.waiting) {
+      clearTimeout(w.timer);
+      w.res.destroy();
+    }
+    this.waiting.clear();
     this.server?.close();
     this.server?.closeAllConnections();
   }
@@ -124,17 +156,27 @@ export class PreviewServer {
           .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
           .end(PAGE_HTML);
         return;
-      case 'GET /stream': {
-        res.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-        });
+      case 'GET /frame': {
+        const after = Number(url.searchParams.get('after') ?? -1);
+        this.seen.set(url.searchParams.get('viewer') ?? req.socket.remoteAddress ?? '?', Date.now());
         res.socket?.setNoDelay(true);
-        const viewer: Viewer = { res, dropped: 0 };
-        this.viewers.add(viewer);
-        for (const part of message(this.handlers.snapshot())) res.write(part);
-        req.on('close', () => this.viewers.delete(viewer));
+        if (this.latest && this.latest.seq > after) {
+          this.answer(res, after);
+          return;
+        }
+        const waiting: Waiting = {
+          after,
+          res,
+          timer: setTimeout(() => {
+            this.waiting.delete(waiting);
+            this.answer(res, after, {});
+          }, 2000),
+        };
+        this.waiting.add(waiting);
+        req.on('close', () => {
+          clearTimeout(waiting.timer);
+          this.waiting.delete(waiting);
+        });
         return;
       }
       case 'GET /api/time':

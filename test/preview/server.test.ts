@@ -61,22 +61,38 @@ describe('the preview server', () => {
     }
   });
 
-  it('streams messages of header and picture, and skips pictures for a viewer still busy', async () => {
+  it('answers each request with the newest picture, waits when there is none newer, and counts what a viewer skipped', async () => {
     const server = new PreviewServer(handlers, undefined);
     const url = await server.listen('127.0.0.1', 0);
-    try {
-      const res = await fetch(new URL('/stream', url));
-      const reader = res.body!.getReader();
-      const first = await reader.read();
-      const bytes = Buffer.from(first.value!);
+    const read = async (after: number) => {
+      const bytes = Buffer.from(
+        await (await fetch(new URL(`/frame?after=${after}&viewer=v1`, url))).arrayBuffer(),
+      );
       const jsonLength = bytes.readUInt32BE(0);
-      expect(bytes.readUInt32BE(4)).toBe(0);
-      expect(JSON.parse(bytes.subarray(8, 8 + jsonLength).toString())).toEqual({ pipeline: 'off' });
-      // Not reading: the connection fills, and later pictures are skipped for this viewer only.
-      const picture = Buffer.alloc(1 << 20, 1);
-      for (let i = 0; i < 64; i++) server.broadcast({ seq: i }, picture);
-      expect(server.viewerDrops).toBeGreaterThan(0);
-      await reader.cancel();
+      return {
+        header: JSON.parse(bytes.subarray(8, 8 + jsonLength).toString()) as Record<string, unknown>,
+        jpeg: bytes.subarray(8 + jsonLength, 8 + jsonLength + bytes.readUInt32BE(4)),
+      };
+    };
+    try {
+      // Nothing yet: the request waits for the first picture.
+      const first = read(-1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(server.viewerCount).toBe(1);
+      server.broadcast({ seq: 0 }, Buffer.from('picture 0'));
+      expect(await first).toEqual({ header: { pipeline: 'off', seq: 0 }, jpeg: Buffer.from('picture 0') });
+      // A viewer that comes back late gets the newest, and the pictures it missed are counted.
+      for (let seq = 1; seq <= 5; seq++) server.broadcast({ seq }, Buffer.from(`picture ${seq}`));
+      expect((await read(0)).jpeg.toString()).toBe('picture 5');
+      expect(server.viewerDrops).toBe(4);
+      // News (a status change) reaches a waiting viewer at once, without a picture.
+      const waiting = read(5);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      server.broadcast({ source: { state: 'reconnecting' } });
+      expect(await waiting).toEqual({
+        header: { pipeline: 'off', source: { state: 'reconnecting' } },
+        jpeg: Buffer.alloc(0),
+      });
     } finally {
       server.close();
     }
