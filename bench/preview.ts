@@ -29,6 +29,8 @@ function percentile(xs: number[], q: number): number {
 
 interface Window {
   latencies: number[];
+  /** Of each latency, the part until the page's JPEG was ready on the server. */
+  serverLatencies: number[];
   fps: number[];
   rssMiB: number;
   dropped: number;
@@ -70,30 +72,36 @@ async function measure(
   const page = await browser.newPage();
   await page.goto(preview.url);
   const windows: Window[] = [];
-  let current: Window = { latencies: [], fps: [], rssMiB: 0, dropped: 0 };
+  let current: Window = { latencies: [], serverLatencies: [], fps: [], rssMiB: 0, dropped: 0 };
   const started = Date.now();
   let seen = 0;
   for (let t = 1; t <= seconds; t++) {
     await new Promise((resolve) => setTimeout(resolve, started + t * 1000 - Date.now()));
     // New latency samples since the last read (the page keeps its last 100).
-    const { latencies, drawn } = await page.evaluate(() => {
-      const s = (globalThis as unknown as { __vgrade: { latencies: number[]; drawn: number } }).__vgrade;
-      return { latencies: s.latencies.slice(), drawn: s.drawn };
+    const { latencies, serverLatencies, drawn } = await page.evaluate(() => {
+      const s = (
+        globalThis as unknown as {
+          __vgrade: { latencies: number[]; serverLatencies: number[]; drawn: number };
+        }
+      ).__vgrade;
+      return { latencies: s.latencies.slice(), serverLatencies: s.serverLatencies.slice(), drawn: s.drawn };
     });
     const fresh = latencies.slice(Math.max(0, latencies.length - (drawn - seen)));
+    const freshServer = serverLatencies.slice(Math.max(0, serverLatencies.length - (drawn - seen)));
     seen = drawn;
     const stats = preview.stats();
     const inStart = t > 5 && t <= 15;
     const inEnd = t > seconds - 10;
     if (inStart || inEnd) {
       current.latencies.push(...fresh);
+      current.serverLatencies.push(...freshServer);
       current.fps.push(stats.fps);
       current.rssMiB = process.memoryUsage().rss / 2 ** 20;
       current.dropped = stats.dropped;
     }
     if (t === 15 || t === seconds) {
       windows.push(current);
-      current = { latencies: [], fps: [], rssMiB: 0, dropped: 0 };
+      current = { latencies: [], serverLatencies: [], fps: [], rssMiB: 0, dropped: 0 };
     }
   }
   await browser.close();
@@ -105,7 +113,7 @@ const seconds = Math.max(20, Number(arg('seconds', '60')));
 const size = arg('size', '960x540');
 const pipelines = arg('pipelines', 'neural,off').split(',');
 console.log(`vgrade preview latency, 720p25 lavfi source, preview ${size}, ${seconds} s per pipeline`);
-console.log('pipeline   window  latency p50  p95 (ms)  fps   dropped  node RSS MiB');
+console.log('pipeline   window  latency p50  p95 (ms)  of which server p50  fps   dropped  node RSS MiB');
 for (const pipeline of pipelines) {
   const { start, end } = await measure(pipeline, seconds, size);
   for (const [name, w] of [
@@ -114,7 +122,7 @@ for (const pipeline of pipelines) {
   ] as const) {
     const fps = w.fps.reduce((a, b) => a + b, 0) / Math.max(1, w.fps.length);
     console.log(
-      `${pipeline.padEnd(10)} ${name.padEnd(6)}  ${percentile(w.latencies, 0.5).toFixed(0).padStart(11)}  ${percentile(w.latencies, 0.95).toFixed(0).padStart(8)}  ${fps.toFixed(1).padStart(4)}  ${String(w.dropped).padStart(7)}  ${w.rssMiB.toFixed(1).padStart(12)}`,
+      `${pipeline.padEnd(10)} ${name.padEnd(6)}  ${percentile(w.latencies, 0.5).toFixed(0).padStart(11)}  ${percentile(w.latencies, 0.95).toFixed(0).padStart(8)}  ${percentile(w.serverLatencies, 0.5).toFixed(0).padStart(19)}  ${fps.toFixed(1).padStart(4)}  ${String(w.dropped).padStart(7)}  ${w.rssMiB.toFixed(1).padStart(12)}`,
     );
   }
 }

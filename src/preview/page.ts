@@ -55,7 +55,7 @@ export const PAGE_HTML = `<!doctype html>
   const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
   const $ = (id) => document.getElementById(id);
   const canvas = $('view'), ctx = canvas.getContext('2d'), split = $('split');
-  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, findings: null };
+  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, findings: null };
   let latest = null, decoding = false, pending = null;
 
   async function syncClock() {
@@ -111,6 +111,10 @@ export const PAGE_HTML = `<!doctype html>
     const latency = shownAt - next.header.enteredAt;
     state.latencies.push(latency);
     if (state.latencies.length > 100) state.latencies.shift();
+    if (next.header.encodedAt) {
+      state.serverLatencies.push(next.header.encodedAt - next.header.enteredAt);
+      if (state.serverLatencies.length > 100) state.serverLatencies.shift();
+    }
     state.drawn++;
     state.lastSeq = next.header.seq;
   }

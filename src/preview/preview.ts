@@ -149,7 +149,8 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     width * 2,
     height,
     opts.quality,
-    ({ jpeg, meta }) => server.broadcast(meta, jpeg),
+    // When the JPEG was ready: the page tells its share of the latency from the server's.
+    ({ jpeg, meta }) => server.broadcast({ ...meta, encodedAt: Date.now() }, jpeg),
     logger,
   );
   const recorder = opts.record
