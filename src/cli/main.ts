@@ -481,6 +481,12 @@ async function main(argv: string[]): Promise<number> {
               'redis://HOST:PORT: a BullMQ queue shared by a farm of workers (default: SQLite in OUT/.vgrade)',
           })
           .option('queue-name', { type: 'string', default: 'vgrade-ingest', describe: 'BullMQ queue name' })
+          .option('lock', {
+            type: 'number',
+            default: 30,
+            describe:
+              "BullMQ: seconds a worker's hold on a job lasts unrenewed; a dead worker's job returns after it",
+          })
           .option('db', {
             type: 'string',
             describe: 'SQLite file of the embedded queue (default OUT/.vgrade/ingest.db)',
@@ -546,6 +552,7 @@ async function main(argv: string[]): Promise<number> {
           queueName: args['queue-name'],
           retries: args.retries,
           retryDelaySeconds: args['retry-delay'],
+          lockSeconds: args.lock,
         };
         if (args.action === 'status') {
           status = await runIngestStatus({ ...queue, json: args.json });

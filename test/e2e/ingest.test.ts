@@ -317,4 +317,72 @@ describe('vgrade ingest on a BullMQ queue in Redis', () => {
     expect(jobs).toHaveLength(names.length);
     for (const job of jobs) expect(job).toMatchObject({ state: 'done', attempts: 1, frames: 25 });
   });
+
+  it('when a worker is killed in the middle of a job, another takes the job over and one master appears', async () => {
+    const watch = path.join(tmp.dir, 'kill-in');
+    const out = path.join(tmp.dir, 'kill-out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    await clip(path.join(watch, 'long.mp4'), 8, '640x360');
+    const expected = await frameCount(path.join(watch, 'long.mp4'));
+    const farm = [
+      'ingest',
+      '--watch',
+      watch,
+      '--out',
+      out,
+      '--queue',
+      redis.url,
+      '--queue-name',
+      'kill-test',
+      '--lock',
+      '2',
+      ...FAST,
+    ];
+
+    const first = spawn(process.execPath, [CLI, ...farm], { stdio: 'ignore' });
+    const killedMidJob = await new Promise<boolean>((resolve) => {
+      const poll = setInterval(() => {
+        void (async () => {
+          const work = path.join(out, '.vgrade-work');
+          for (const job of await readdir(work).catch(() => [] as string[])) {
+            for (const f of await readdir(path.join(work, job)).catch(() => [] as string[])) {
+              if (f.includes('vgrade-partial') && (await stat(path.join(work, job, f))).size > 0) {
+                clearInterval(poll);
+                first.kill('SIGKILL');
+                resolve(true);
+                return;
+              }
+            }
+          }
+        })();
+      }, 50);
+      first.on('exit', () => {
+        clearInterval(poll);
+        resolve(false);
+      });
+    });
+    expect(killedMidJob).toBe(true);
+
+    // The second worker waits for the dead worker's lock to lapse, then grades the job itself.
+    const second = await vgrade([...farm, '--once']);
+    expect(second.code, second.stderr).toBe(0);
+    expect((await readdir(out)).filter((f) => f.endsWith('.mp4'))).toEqual(['long.mp4']);
+    expect(await frameCount(path.join(out, 'long.mp4'))).toBe(expected);
+    expect(logLines(second.stderr).filter((l) => l.msg === 'job done')).toHaveLength(1);
+    const status = await vgrade([
+      'ingest',
+      'status',
+      '--queue',
+      redis.url,
+      '--queue-name',
+      'kill-test',
+      '--json',
+    ]);
+    const jobs = status.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(jobs).toMatchObject([{ name: 'long.mp4', state: 'done', frames: expected }]);
+  });
 });

@@ -19,6 +19,8 @@ export interface QueueChoice {
   queueName: string;
   retries: number;
   retryDelaySeconds: number;
+  /** BullMQ: how long a worker's hold on a job lasts unrenewed (a killed worker's job returns after it). */
+  lockSeconds?: number;
 }
 
 export interface IngestCommand extends QueueChoice {
@@ -48,6 +50,7 @@ async function openQueue(choice: QueueChoice): Promise<IngestQueue> {
     return new BullQueue(choice.queue, choice.queueName, {
       retries: choice.retries,
       retryDelayMs: choice.retryDelaySeconds * 1000,
+      lockMs: (choice.lockSeconds ?? 30) * 1000,
     });
   }
   const file = choice.db ?? (choice.out ? path.join(choice.out, '.vgrade', 'ingest.db') : undefined);
