@@ -193,7 +193,8 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
     frame.correction = undefined;
     frame.hasGraded = false;
     const proxy = frame.image.data as Uint8Array;
-    proxy.fill(0);
+    // Only a padded proxy (fit: pad) has pixels outside the picture; they stay black.
+    if (geometry.active.width !== geometry.width || geometry.active.height !== geometry.height) proxy.fill(0);
     downscaleRgb24(live.data, this.env.width, this.env.height, proxy, geometry.width, geometry.active);
     this.waiting.set(frame.index, live);
     chain.inFlight++;

@@ -50,6 +50,7 @@ export interface EncodedPicture<M> {
 export class JpegEncoder<M> {
   private readonly proc: FfmpegProcess;
   private readonly pending: M[] = [];
+  private readonly free: Buffer[] = [];
   private closed = false;
 
   constructor(
@@ -107,11 +108,17 @@ export class JpegEncoder<M> {
     });
   }
 
-  /** Queues one rgb24 picture (copied now); false when the encoder is already busy enough. */
-  encode(rgb: Buffer, meta: M): boolean {
+  /**
+   * Queues one rgb24 picture, which `fill` writes into a buffer of the encoder's own (reused once
+   * ffmpeg has taken it, so no picture is copied twice); false, without calling `fill`, when the
+   * encoder is already busy enough.
+   */
+  encode(fill: (target: Buffer) => void, meta: M): boolean {
     if (this.closed || this.pending.length >= this.maxPending) return false;
+    const target = this.free.pop() ?? Buffer.allocUnsafeSlow(this.width * this.height * 3);
+    fill(target);
     this.pending.push(meta);
-    this.proc.child.stdin!.write(Buffer.from(rgb));
+    this.proc.child.stdin!.write(target, () => this.free.push(target));
     return true;
   }
 

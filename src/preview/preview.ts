@@ -156,7 +156,6 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   const recorder = opts.record
     ? new Recorder(opts.binaries.ffmpeg, opts.record, width, height, logger)
     : undefined;
-  const sideBySide = Buffer.alloc(width * 2 * height * 3);
   const row = width * 3;
 
   grader.on('picture', (p: GradedPicture) => {
@@ -165,10 +164,6 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     if (p.findings) findings = { top: p.findings.top, amounts: p.findings.amounts, frame: p.seq };
     recorder?.write(p.after);
     if (server.viewerCount === 0) return;
-    for (let y = 0; y < height; y++) {
-      p.before.copy(sideBySide, y * row * 2, y * row, (y + 1) * row);
-      p.after.copy(sideBySide, y * row * 2 + row, y * row, (y + 1) * row);
-    }
     const header = {
       seq: p.seq,
       enteredAt: p.enteredAt,
@@ -176,7 +171,13 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       pipeline: p.pipeline,
       ...(p.findings ? { findings } : {}),
     };
-    if (!encoder.encode(sideBySide, header)) encoderDrops++;
+    const composed = encoder.encode((sideBySide) => {
+      for (let y = 0; y < height; y++) {
+        p.before.copy(sideBySide, y * row * 2, y * row, (y + 1) * row);
+        p.after.copy(sideBySide, y * row * 2 + row, y * row, (y + 1) * row);
+      }
+    }, header);
+    if (!composed) encoderDrops++;
   });
   grader.on('error', () => server.broadcast({ ...counts() }));
   // Pull, not push: a frame is asked for only when the grader can take it, so the source thread

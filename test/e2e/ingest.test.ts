@@ -30,6 +30,34 @@ async function frameCount(file: string): Promise<number> {
   return Number(json.streams[0].nb_read_frames);
 }
 
+/**
+ * Kills `child` with SIGKILL as soon as a partial master in `out`'s scratch folder has bytes
+ * (the job is in the middle of encoding); false if the child exited first.
+ */
+function killOncePartialMasterGrows(child: ChildProcess, out: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const poll = setInterval(() => {
+      void (async () => {
+        const work = path.join(out, '.vgrade-work');
+        for (const job of await readdir(work).catch(() => [] as string[])) {
+          for (const f of await readdir(path.join(work, job)).catch(() => [] as string[])) {
+            if (f.includes('vgrade-partial') && (await stat(path.join(work, job, f))).size > 0) {
+              clearInterval(poll);
+              child.kill('SIGKILL');
+              resolve(true);
+              return;
+            }
+          }
+        }
+      })();
+    }, 50);
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve(false);
+    });
+  });
+}
+
 const FAST = ['--settle', '0.3', '--poll', '0.1', '--metrics-port', '0', '--log-level', 'info'];
 
 function logLines(stderr: string): Array<Record<string, unknown>> {
@@ -144,27 +172,7 @@ describe('vgrade ingest (embedded queue)', () => {
     const child = spawn(process.execPath, [CLI, 'ingest', '--watch', watch, '--out', out, ...FAST], {
       stdio: 'ignore',
     });
-    const killedMidJob = await new Promise<boolean>((resolve) => {
-      const poll = setInterval(() => {
-        void (async () => {
-          const work = path.join(out, '.vgrade-work');
-          for (const job of await readdir(work).catch(() => [] as string[])) {
-            for (const f of await readdir(path.join(work, job)).catch(() => [] as string[])) {
-              if (f.includes('vgrade-partial') && (await stat(path.join(work, job, f))).size > 0) {
-                clearInterval(poll);
-                child.kill('SIGKILL');
-                resolve(true);
-                return;
-              }
-            }
-          }
-        })();
-      }, 50);
-      child.on('exit', () => {
-        clearInterval(poll);
-        resolve(false);
-      });
-    });
+    const killedMidJob = await killOncePartialMasterGrows(child, out);
     expect(killedMidJob).toBe(true);
     await new Promise((resolve) =>
       child.exitCode !== null || child.signalCode ? resolve(null) : child.on('exit', resolve),
@@ -340,27 +348,7 @@ describe('vgrade ingest on a BullMQ queue in Redis', () => {
     ];
 
     const first = spawn(process.execPath, [CLI, ...farm], { stdio: 'ignore' });
-    const killedMidJob = await new Promise<boolean>((resolve) => {
-      const poll = setInterval(() => {
-        void (async () => {
-          const work = path.join(out, '.vgrade-work');
-          for (const job of await readdir(work).catch(() => [] as string[])) {
-            for (const f of await readdir(path.join(work, job)).catch(() => [] as string[])) {
-              if (f.includes('vgrade-partial') && (await stat(path.join(work, job, f))).size > 0) {
-                clearInterval(poll);
-                first.kill('SIGKILL');
-                resolve(true);
-                return;
-              }
-            }
-          }
-        })();
-      }, 50);
-      first.on('exit', () => {
-        clearInterval(poll);
-        resolve(false);
-      });
-    });
+    const killedMidJob = await killOncePartialMasterGrows(first, out);
     expect(killedMidJob).toBe(true);
 
     // The second worker waits for the dead worker's lock to lapse, then grades the job itself.

@@ -8,6 +8,22 @@ import { CLI } from '../helpers/cli.js';
 /** Debian's Chromium (.ci/run installs it), never a downloaded browser. */
 const CHROMIUM = process.env['VGRADE_CHROMIUM'] ?? '/usr/bin/chromium';
 
+/** Headless Debian Chromium as root on a machine with no network (see .ci/run). */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 function startPreview(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'preview', '--port', '0', ...args], {
@@ -70,18 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM))('vgrade preview in a real browser', () =>
       '--pipeline',
       'classical',
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -195,18 +200,7 @@ describe.skipIf(!existsSync(CHROMIUM))('vgrade preview when the source drops', (
       '--pipeline',
       'off',
     ]);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(url);
