@@ -155,19 +155,23 @@ export const PAGE_HTML = `<!doctype html>
     if ('findings' in h) { state.findings = h.findings; $('findings').textContent = describeFindings(h.findings); }
   }
 
-  let known = [];
+  // The buttons are made once per list of pipelines and only marked after that: every message
+  // carries the list, and buttons rebuilt under the pointer would swallow clicks.
+  let known = '';
   function renderPipelines(list, current) {
-    if (list) known = list;
     const box = $('pipelines');
-    box.textContent = '';
-    for (const name of known) {
-      const b = document.createElement('button');
-      b.textContent = name;
-      b.dataset.pipeline = name;
-      b.setAttribute('aria-pressed', String(name === (current ?? state.pipeline)));
-      b.onclick = () => fetch(withToken('/api/pipeline'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-      box.appendChild(b);
+    if (list && list.join() !== known) {
+      known = list.join();
+      box.textContent = '';
+      for (const name of list) {
+        const b = document.createElement('button');
+        b.textContent = name;
+        b.dataset.pipeline = name;
+        b.onclick = () => fetch(withToken('/api/pipeline'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+        box.appendChild(b);
+      }
     }
+    for (const b of box.children) b.setAttribute('aria-pressed', String(b.dataset.pipeline === (current ?? state.pipeline)));
   }
 
   setInterval(() => {
