@@ -7,6 +7,12 @@ import { disposeParams, type ModelFile, type Params } from './params.js';
 import { blockAverage, gridFactor } from './grid.js';
 import { UsageError } from '../util/errors.js';
 
+/**
+ * A frame as the networks take it: rgb24 or rgb48 at the model's input size, or (Float32Array)
+ * already averaged to the working grid.
+ */
+export type ModelFrame = Uint8Array | Uint16Array | Float32Array;
+
 export abstract class LoadedModel<C extends { readonly input: { width: number; height: number } }> {
   protected constructor(
     readonly dir: string,
@@ -32,9 +38,10 @@ export abstract class LoadedModel<C extends { readonly input: { width: number; h
   /**
    * rgb24 or rgb48 frames at the model's input size, averaged to the working grid here in one pass
    * rather than inside the network: the tensor that crosses into TensorFlow.js is 16 times smaller,
-   * and the result is the same.
+   * and the result is the same. A Float32Array is a frame already averaged to the grid
+   * (`blockAverage`), as the stages' worker clients send them.
    */
-  protected gridBatch(frames: ReadonlyArray<Uint8Array | Uint16Array>): {
+  protected gridBatch(frames: ReadonlyArray<ModelFrame>): {
     data: Float32Array;
     gridWidth: number;
     gridHeight: number;
@@ -45,7 +52,18 @@ export abstract class LoadedModel<C extends { readonly input: { width: number; h
     const gridWidth = Math.floor(width / factor);
     const gridHeight = Math.floor(height / factor);
     const data = new Float32Array(frames.length * gridWidth * gridHeight * 3);
+    const gridSize = gridWidth * gridHeight * 3;
     frames.forEach((f, i) => {
+      if (f instanceof Float32Array) {
+        if (f.length !== gridSize) {
+          throw new UsageError(
+            'E_MODEL_MISMATCH',
+            `Expected frames averaged to a ${gridWidth}x${gridHeight} grid (${gridSize} values) but received ${f.length}`,
+          );
+        }
+        data.set(f, i * gridSize);
+        return;
+      }
       if (f.length !== size) {
         throw new UsageError(
           'E_MODEL_MISMATCH',

@@ -33,6 +33,20 @@ export interface CompiledPipeline {
 export const FRAMES_IN_MOTION = 4;
 
 /**
+ * Starts what the stages can prepare before the input is known (model workers), so it overlaps
+ * the capability checks and the probe. Nothing here fails: problems surface when stages are created.
+ */
+export function warmPipeline(pipeline: CompiledPipeline): void {
+  for (const stage of pipeline.stages) {
+    try {
+      (stage.definition.warm as ((o: OptionValues<OptionsTable>) => void) | undefined)?.(stage.options);
+    } catch {
+      // reported by the stage's create
+    }
+  }
+}
+
+/**
  * Validates a parsed pipeline against every stage's options table and the rules that keep a
  * pipeline sound, before any process starts, then sizes the frame pool from the declared context.
  *

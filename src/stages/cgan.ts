@@ -15,12 +15,14 @@
  *
  * The model's input size is checked against the proxy before any frame is read.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { defer, finalize } from 'rxjs';
 import { defineStage } from './stage.js';
 import { windowedAsync } from '../operators/windowedAsync.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { applyCoefficientsToImage } from '../models/cgan/apply.js';
-import { ModelClient } from '../models/worker/modelClient.js';
+import { takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 
@@ -69,13 +71,17 @@ export const cgan = defineStage({
   // Two windows in flight: one being corrected while the next fills.
   context: (opts) => ({ lookbehind: 0, lookahead: 2 * opts.window - 1 }),
   isIdentity: (opts) => opts.strength === 0,
+  warm: (opts) => {
+    const dir = resolveModelDir(opts.model);
+    if (existsSync(path.join(dir, 'model.json'))) warmModelClient('cgan', dir, opts.backend as BackendChoice);
+  },
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
     checkModelAgainstStream(dir, 'vgrade-cgan', run.geometry);
     const log = run.logger.child({ stage: 'cgan' });
     return (source) =>
       defer(() => {
-        const starting = ModelClient.start('cgan', dir, opts.backend as BackendChoice);
+        const starting = takeModelClient('cgan', dir, opts.backend as BackendChoice);
         starting.then(
           (c) => log.debug({ backend: c.info.backend, window: opts.window }, 'cgan model loaded'),
           () => {}, // reported by the first window's work

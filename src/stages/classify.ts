@@ -16,11 +16,12 @@
  * stream back through the frame pool), so nothing queues without bound. With `wait`, an analysed
  * frame moves on only once its record is in `frame.notes` (what the `invert` grader reads).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import { Observable, concatMap, defer, finalize, from } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
-import { ModelClient } from '../models/worker/modelClient.js';
+import { takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
@@ -158,13 +159,18 @@ export const classify = defineStage({
   description:
     'Names what is wrong with every Nth frame (JSON Lines per frame and per shot); never changes a frame',
   options,
+  warm: (opts) => {
+    const dir = resolveModelDir(opts.model);
+    if (existsSync(path.join(dir, 'model.json')))
+      warmModelClient('classifier', dir, opts.backend as BackendChoice);
+  },
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
     checkModelAgainstStream(dir, 'vgrade-classifier', run.geometry);
     const input = run.input.label;
     return (source) =>
       defer(() => {
-        const starting = ModelClient.start('classifier', dir, opts.backend as BackendChoice);
+        const starting = takeModelClient('classifier', dir, opts.backend as BackendChoice);
         starting.catch(() => {});
         const report = openReport(opts.report);
         const pending: Array<Promise<void>> = [];

@@ -58,6 +58,12 @@ interface StageBase<T extends OptionsTable> {
   check?(options: OptionValues<T>): void;
   /** Frames of context the stage holds; none when absent. */
   context?(options: OptionValues<T>): StageContextNeeds;
+  /**
+   * Starts slow preparation (a model worker's load) as soon as the pipeline is compiled, so it
+   * overlaps probing the input; `create` later takes what it started. Must not throw: problems
+   * are reported by `create`.
+   */
+  warm?(options: OptionValues<T>): void;
   readonly requires?: readonly FrameProduct[];
   readonly produces?: readonly FrameProduct[];
 }

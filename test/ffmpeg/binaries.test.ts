@@ -85,8 +85,21 @@ describe('resolveBinaries', () => {
   });
 
   describe('by default (no variables)', () => {
-    it("finds @ffmpeg-installer's and @ffprobe-installer's binaries (ffmpeg-static is not installed here)", async () => {
-      await expect(resolveBinaries({ PATH: process.env.PATH })).resolves.toEqual({
+    it("prefers an ffmpeg on PATH (the distribution's, usually newer) and takes the ffprobe beside it", async () => {
+      const dir = tmp.file('on-path');
+      await mkdir(dir);
+      await symlink(bundled.ffmpeg, `${dir}/ffmpeg`);
+      await symlink(bundled.ffprobe, `${dir}/ffprobe`);
+      await expect(resolveBinaries({ PATH: dir })).resolves.toEqual({
+        ffmpeg: `${dir}/ffmpeg`,
+        ffprobe: `${dir}/ffprobe`,
+        source: 'PATH',
+        probeSource: 'beside-ffmpeg',
+      });
+    });
+
+    it("falls back to @ffmpeg-installer's and @ffprobe-installer's binaries when PATH has no ffmpeg (ffmpeg-static is not installed here)", async () => {
+      await expect(resolveBinaries({ PATH: tmp.file('no-such-dir') })).resolves.toEqual({
         ffmpeg: bundled.ffmpeg,
         ffprobe: bundled.ffprobe,
         source: '@ffmpeg-installer',

@@ -155,7 +155,7 @@ describe('spawnFfmpeg', () => {
     await expect(proc.exited).rejects.toThrow(/Unrecognized option 'no_such_option'/);
   });
 
-  it('logs an error on ffmpeg\'s stdin instead of throwing it', async () => {
+  it("logs an error on ffmpeg's stdin instead of throwing it", async () => {
     const records: { msg: string; err?: { code?: string } }[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => records.push(JSON.parse(line)) });
     const proc = spawnFfmpeg(ffmpeg, ['-hide_banner', '-f', 'nut', '-i', 'pipe:0', '-f', 'null', '-'], {

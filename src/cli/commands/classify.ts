@@ -6,7 +6,7 @@ import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
-import { compilePipeline } from '../../pipeline/compile.js';
+import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
 import { fileInput } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
 import type { OutputTarget } from '../../run/output.js';
@@ -68,6 +68,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
       `${cmd.pipeline} writes video; vgrade classify takes a pipeline that ends before encode (use vgrade grade --report)`,
     );
   }
+  warmPipeline(compilePipeline(base));
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   const abort = new AbortController();

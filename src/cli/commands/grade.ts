@@ -3,7 +3,7 @@ import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { applyOverrides, loadPipeline, withExport } from '../../pipeline/load.js';
-import { compilePipeline } from '../../pipeline/compile.js';
+import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
 import { planOutputs } from '../../run/plan.js';
 import { fileInput, StdinTee } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
@@ -48,6 +48,7 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
   const jobs = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
   // A folder named with a trailing slash is created, as `cp a b dir/` users expect of a batch.
   if (/[\\/]$/.test(cmd.output)) await mkdir(cmd.output, { recursive: true });
+  warmPipeline(pipeline); // the inputs and outputs are valid: start loading models while ffmpeg is probed
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
 

@@ -8,7 +8,7 @@
  */
 import { tf } from '../backend.js';
 import { loadModel } from '../params.js';
-import { LoadedModel } from '../loadedModel.js';
+import { LoadedModel, type ModelFrame } from '../loadedModel.js';
 import { generatorCoefficients } from './generator.js';
 import { CGAN_FORMAT, type CganTrainConfig } from './train.js';
 import { applyCoefficientsToImage } from './apply.js';
@@ -40,7 +40,7 @@ export class CganModel extends LoadedModel<CganTrainConfig> {
    * The corrections of a window of frames (rgb24 or rgb48 at the model's input size), corrected
    * together: the window's frames share one view of the shot. `window` 1 corrects each alone.
    */
-  corrections(frames: readonly (Uint8Array | Uint16Array)[], window: number): FrameCorrection[] {
+  corrections(frames: readonly ModelFrame[], window: number): FrameCorrection[] {
     const n = frames.length;
     const { data, gridWidth: gw, gridHeight: gh } = this.gridBatch(frames);
     return tf.tidy(() => {

@@ -4,7 +4,7 @@
  */
 import { tf } from '../backend.js';
 import { loadModel } from '../params.js';
-import { LoadedModel } from '../loadedModel.js';
+import { LoadedModel, type ModelFrame } from '../loadedModel.js';
 import { CLASS_LABELS, FAMILIES, type ClassLabel, type DetuneFamily } from '../../detune/families.js';
 import { classify, NUM_CLASSES } from './network.js';
 import { CLASSIFIER_FORMAT, type ClassifierTrainConfig } from './train.js';
@@ -28,7 +28,7 @@ export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
 
 
   /** Raw outputs for a batch: probabilities [n x 25] and amounts [n x 8]. */
-  predict(frames: readonly (Uint8Array | Uint16Array)[]): { probs: Float32Array; amounts: Float32Array } {
+  predict(frames: readonly ModelFrame[]): { probs: Float32Array; amounts: Float32Array } {
     const { data, gridWidth: gw, gridHeight: gh } = this.gridBatch(frames);
     return tf.tidy(() => {
       const out = classify(this.params, tf.tensor4d(data, [frames.length, gh, gw, 3]));
@@ -39,7 +39,7 @@ export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
     });
   }
 
-  diagnose(frames: readonly (Uint8Array | Uint16Array)[], topK = 3): Diagnosis[] {
+  diagnose(frames: readonly ModelFrame[], topK = 3): Diagnosis[] {
     const { probs, amounts } = this.predict(frames);
     return frames.map((_, i) => {
       const ranked = CLASS_LABELS.map((label, k) => ({ label, p: probs[i * NUM_CLASSES + k]! }))

@@ -22,8 +22,8 @@ export type WorkerReady =
 
 export interface WorkerRequest {
   readonly id: number;
-  /** rgb24 or rgb48 frames at the model's input size; their buffers are transferred. */
-  readonly frames: Array<Uint8Array | Uint16Array>;
+  /** Frames already averaged to the model's working grid (`blockAverage`); their buffers are transferred. */
+  readonly frames: Float32Array[];
   /** cGAN: frames per window in this request (1: each alone). */
   readonly window: number;
 }

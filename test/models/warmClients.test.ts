@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { takeModelClient, warmModelClient } from '../../src/models/worker/warmClients.js';
+import { packageRoot } from '../../src/util/packageRoot.js';
+
+const classifierDir = path.join(packageRoot(), 'models', 'classifier');
+
+describe('model workers started ahead of need', () => {
+  it('hands the waiting worker to the stage that takes it, and starts a fresh one for the next', async () => {
+    warmModelClient('classifier', classifierDir, 'wasm');
+    const first = await takeModelClient('classifier', classifierDir, 'wasm');
+    const second = await takeModelClient('classifier', classifierDir, 'wasm');
+    try {
+      expect(first).not.toBe(second);
+      const { probs } = await first.classify([new Uint8Array(456 * 256 * 3)]);
+      expect(probs).toHaveLength(25);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('does not keep the process alive when nothing takes it', async () => {
+    // A run that fails after warming (a bad input, say) must still exit at once.
+    const script = `
+      import { warmModelClient } from ${JSON.stringify(path.join(packageRoot(), 'dist/src/models/worker/warmClients.js'))};
+      warmModelClient('classifier', ${JSON.stringify(classifierDir)}, 'wasm');
+      console.log('warming');
+    `;
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 20_000,
+    });
+    expect(stdout.trim()).toBe('warming');
+    expect(Date.now() - started).toBeLessThan(15_000); // a kept-alive worker would never exit: the timeout kills it
+  });
+
+  it('reports a model that cannot load to whoever takes it', async () => {
+    warmModelClient('classifier', '/nonexistent-model', 'wasm');
+    await expect(takeModelClient('classifier', '/nonexistent-model', 'wasm')).rejects.toThrow(/nonexistent-model/);
+  });
+});
