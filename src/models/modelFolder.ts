@@ -36,17 +36,21 @@ export function modelInput(dir: string, format: string): { width: number; height
   return json.config.input;
 }
 
+/**
+ * Refuses a stream whose proxy the model cannot take: the model's input size, or a whole multiple
+ * of it (an `oversample`d proxy: averaged to the model's grid it gives the same grid).
+ */
 export function checkModelAgainstStream(
   dir: string,
   format: string,
   stream: { width: number; height: number },
 ): void {
   const want = modelInput(dir, format);
-  if (want.width !== stream.width || want.height !== stream.height) {
+  const k = stream.width / want.width;
+  if (!Number.isInteger(k) || k < 1 || stream.height !== want.height * k) {
     throw new UsageError(
       'E_MODEL_MISMATCH',
-      `Model ${dir} expects ${want.width}x${want.height} proxy frames but the stream's proxy is ${stream.width}x${stream.height}; set downscale.width=${want.width} and downscale.height=${want.height}`,
+      `Model ${dir} expects ${want.width}x${want.height} proxy frames (or a whole multiple, oversampled) but the stream's proxy is ${stream.width}x${stream.height}; set downscale.width=${want.width} and downscale.height=${want.height}`,
     );
   }
 }
-

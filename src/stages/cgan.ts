@@ -1,12 +1,15 @@
 /**
  * cgan: the paper's generator grades the proxy.
  *
- * Frames are gathered into consecutive windows of `window` frames (closing early at a cut or a
- * discontinuity, and at the end), and each window is corrected in one inference: with the temporal
- * model the whole window shares one view of the shot, so its frames cannot flicker against each
- * other; `window: 1` corrects each frame alone (the per-frame form). Inference runs in a worker
- * thread, so the event loop that moves frames between ffmpeg and the stages never waits on it;
- * the next window fills while one is being corrected.
+ * Frames are gathered into sliding windows of `window` frames that start every `hop` frames
+ * (`slidingWindowsAsync`): no window crosses a cut or a discontinuity, and at a shot's first and
+ * last frames the window is filled by repeating them (clamped). Each window is corrected in one
+ * inference: with the temporal model the whole window shares one view of the shot, so its frames
+ * cannot flicker against each other. Where windows overlap (hop < window), each frame takes the
+ * mean of its windows' corrections weighted by how central it sits in each, so nothing steps where
+ * one window hands over to the next. `window: 1` corrects each frame alone (the per-frame form).
+ * Inference runs in a worker thread, so the event loop that moves frames between ffmpeg and the
+ * stages never waits on it; the next window fills while one is being corrected.
  *
  * The network answers with a coarse map of affine colour matrices (see src/models/cgan); they are
  * applied to the proxy (`graded`), and `merge` turns proxy-in to proxy-out into the LUT that the
@@ -19,7 +22,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defer, finalize } from 'rxjs';
 import { defineStage } from './stage.js';
-import { windowedAsync } from '../operators/windowedAsync.js';
+import { slidingWindowsAsync } from '../operators/slidingWindowsAsync.js';
+import { UsageError } from '../util/errors.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { applyCoefficientsToImage } from '../models/cgan/apply.js';
 import { takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
@@ -39,6 +43,16 @@ const options = {
     max: 64,
     help: 'Frames corrected together as one window (1: each frame alone)',
   },
+  hop: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 64,
+    help:
+      'Frames between the starts of consecutive windows (0: the window, so windows do not overlap). ' +
+      "Smaller hops overlap windows, and each frame takes the weighted mean of its windows' corrections: " +
+      'no step where one window ends and the next begins, at window/hop times the inference',
+  },
   strength: {
     type: 'number',
     default: 1,
@@ -54,6 +68,9 @@ const options = {
   },
 } as const;
 
+/** The hop in frames: 0 means the window's length (consecutive windows). */
+const hopOf = (opts: { window: number; hop: number }): number => (opts.hop === 0 ? opts.window : opts.hop);
+
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0];
 
 interface Correction {
@@ -68,8 +85,13 @@ export const cgan = defineStage({
   description: "Grades the proxy with the paper's cGAN generator, per frame or per window of frames",
   options,
   produces: ['graded'],
-  // Two windows in flight: one being corrected while the next fills.
-  context: (opts) => ({ lookbehind: 0, lookahead: 2 * opts.window - 1 }),
+  // An item waits for up to window - 1 later frames, plus the window being corrected.
+  context: (opts) => ({ lookbehind: 0, lookahead: opts.window + hopOf(opts) - 1 }),
+  check: (opts) => {
+    if (hopOf(opts) > opts.window) {
+      throw new UsageError('E_PIPELINE_OPTION', `hop (${opts.hop}) must not exceed window (${opts.window})`);
+    }
+  },
   isIdentity: (opts) => opts.strength === 0,
   warm: (opts) => {
     const dir = resolveModelDir(opts.model);
@@ -83,36 +105,52 @@ export const cgan = defineStage({
       defer(() => {
         const starting = takeModelClient('cgan', dir, opts.backend as BackendChoice);
         starting.then(
-          (c) => log.debug({ backend: c.info.backend, window: opts.window }, 'cgan model loaded'),
+          (c) =>
+            log.debug(
+              { backend: c.info.backend, window: opts.window, hop: hopOf(opts) },
+              'cgan model loaded',
+            ),
           () => {}, // reported by the first window's work
         );
         const s = opts.strength;
         return source.pipe(
-          windowedAsync<Frame, Correction>({
+          slidingWindowsAsync<Frame, Correction>({
             size: opts.window,
-            startsWindow: startsSegment,
+            hop: hopOf(opts),
+            startsSegment,
             release: (f) => f.release(),
             work: async (frames) => {
               const client = await starting;
               const res = await client.corrections(
                 frames.map((f) => f.image.data),
                 frames.length,
+                frames[0]!.image,
               );
-              return res.coefficients.map((coef) => {
-                if (s < 1) {
-                  for (let i = 0; i < coef.length; i++) {
-                    coef[i] = IDENTITY[i % 12]! + s * (coef[i]! - IDENTITY[i % 12]!);
-                  }
-                }
-                return { coef, gridWidth: res.gridWidth, gridHeight: res.gridHeight };
-              });
+              return res.coefficients.map((coef) => ({
+                coef,
+                gridWidth: res.gridWidth,
+                gridHeight: res.gridHeight,
+              }));
             },
-            apply: (frame, c) => {
+            combine: (frame, parts) => {
+              // Affine maps average linearly: the weighted mean of the windows' corrections, then
+              // scaled towards the identity by `strength`.
+              const first = parts[0]!.result;
+              const coef = new Float32Array(first.coef.length);
+              const total = parts.reduce((a, p) => a + p.weight, 0);
+              for (const { result, weight } of parts) {
+                const w = weight / total;
+                for (let i = 0; i < coef.length; i++) coef[i]! += w * result.coef[i]!;
+              }
+              if (s < 1) {
+                for (let i = 0; i < coef.length; i++)
+                  coef[i] = IDENTITY[i % 12]! + s * (coef[i]! - IDENTITY[i % 12]!);
+              }
               const { width, height } = frame.image;
               applyCoefficientsToImage(
-                c.coef,
-                c.gridWidth,
-                c.gridHeight,
+                coef,
+                first.gridWidth,
+                first.gridHeight,
                 frame.image.data,
                 width,
                 height,

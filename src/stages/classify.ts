@@ -201,7 +201,7 @@ export const classify = defineStage({
           if (frame.index % opts.every === 0) {
             while (pending.length >= IN_FLIGHT) await pending.shift();
             const client = await starting;
-            const request = client.classify([frame.image.data]);
+            const request = client.classify([frame.image.data], frame.image);
             const previous = written;
             const done = (async () => {
               const res = await request;

@@ -1,6 +1,7 @@
 import type { StageDefinition } from './stage.js';
 import { decode } from './decode.js';
 import { downscale } from './downscale.js';
+import { oversample } from './oversample.js';
 import { autobalance } from './autobalance.js';
 import { merge } from './merge.js';
 import { encode } from './encode.js';
@@ -18,6 +19,7 @@ export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
     [
       decode,
       downscale,
+      oversample,
       cuts,
       autobalance,
       detune,

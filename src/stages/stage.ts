@@ -80,10 +80,13 @@ export interface SourceStage<T extends OptionsTable = OptionsTable> extends Stag
  */
 export interface TransformStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
   readonly kind: 'transform';
-  /** The ffmpeg filter this stage becomes inside the decoder, and the frames it then produces. */
+  /**
+   * The ffmpeg filter this stage becomes inside the decoder, and the frames it then produces from
+   * frames of `source`'s geometry (the input's, or the previous decoder stage's).
+   */
   decoderFilter?(
     options: OptionValues<T>,
-    source: { width: number; height: number; depth: Depth },
+    source: FrameGeometry,
   ): { filter: string; geometry: FrameGeometry };
   /** True when these options leave every frame as it is. */
   isIdentity?(options: OptionValues<T>): boolean;

@@ -196,7 +196,7 @@ describe('compilePipeline: option errors in one shape', () => {
     const err = compileError('stages:\n  - decode:\n  - blur:\n');
     expect(err.code).toBe('E_PIPELINE_STAGE');
     expect(err.message).toBe(
-      'Expected one of decode, downscale, cuts, autobalance, detune, cgan, classify, invert, blend, merge, export, encode for stages[1] (x.yaml:3:5) but received "blur"',
+      'Expected one of decode, downscale, oversample, cuts, autobalance, detune, cgan, classify, invert, blend, merge, export, encode for stages[1] (x.yaml:3:5) but received "blur"',
     );
   });
 });

@@ -96,6 +96,7 @@ describe('pipelineSchema: shape', () => {
     expect([...STAGES.keys()]).toEqual([
       'decode',
       'downscale',
+      'oversample',
       'cuts',
       'autobalance',
       'detune',
@@ -174,6 +175,7 @@ describe('pipelineSchema: shape', () => {
 describe('pipelineSchema: validating documents', () => {
   it('finds the shipped pipelines', () => {
     expect(shippedFiles.sort()).toEqual([
+      'cgan-oversample.yaml',
       'cgan.yaml',
       'classical.yaml',
       'classifier-grade.yaml',

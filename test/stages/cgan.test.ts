@@ -62,9 +62,13 @@ describe('cgan stage', () => {
   afterAll(() => cleanup());
 
   /** Grades the clip with the hand-made model and the given options; both clips' channel means. */
-  async function gradeWith(name: string, sets: string[]): Promise<{ before: number[]; after: number[] }> {
+  async function gradeWith(
+    name: string,
+    sets: string[],
+    pipeline = 'cgan',
+  ): Promise<{ before: number[]; after: number[] }> {
     const out = path.join(dir, `${name}.mp4`);
-    const args = ['grade', clip, '-o', out, '-p', 'cgan', '--set', `cgan.model=${greenModel}`];
+    const args = ['grade', clip, '-o', out, '-p', pipeline, '--set', `cgan.model=${greenModel}`];
     for (const set of sets) args.push('--set', set);
     const r = await vgrade([...args, '--crf', '12']);
     expect(r.code, r.stderr).toBe(0);
@@ -87,6 +91,37 @@ describe('cgan stage', () => {
     expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
     expect(after[2]! / before[2]!).toBeCloseTo(1, 1);
   }, 120_000);
+
+  it('with overlapping windows (hop < window) each frame takes the weighted mean of its windows: the same correction here', async () => {
+    const { before, after } = await gradeWith('overlap', ['cgan.window=6', 'cgan.hop=2', 'cgan.strength=1']);
+    expect(after[1]! / before[1]!).toBeCloseTo(0.8, 1);
+    expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
+  }, 120_000);
+
+  it("takes the paper's 2x oversampled proxy (912x512) and applies the same correction", async () => {
+    const { before, after } = await gradeWith(
+      'oversampled',
+      ['cgan.window=6', 'cgan.strength=1', 'merge.hald_level=5'],
+      'cgan-oversample',
+    );
+    expect(after[1]! / before[1]!).toBeCloseTo(0.8, 1);
+    expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
+  }, 120_000);
+
+  it('refuses a hop longer than the window, naming the option', async () => {
+    const r = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      path.join(dir, 'y.mp4'),
+      '-p',
+      'cgan',
+      '--set',
+      'cgan.hop=20',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hop \(20\) must not exceed window \(18\)/);
+  });
 
   it('applies half the correction at strength 0.5 (what pipelines/cgan.yaml ships with)', async () => {
     const { before, after } = await gradeWith('half', []);
@@ -113,7 +148,7 @@ describe('cgan stage', () => {
     ]);
     expect(small.code).toBe(2);
     expect(small.stderr).toMatch(
-      /expects 456x256 proxy frames but the stream's proxy is 320x256; set downscale.width=456/,
+      /expects 456x256 proxy frames \(or a whole multiple, oversampled\) but the stream's proxy is 320x256; set downscale.width=456/,
     );
     const none = await vgrade([
       'grade',

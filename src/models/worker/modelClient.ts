@@ -88,17 +88,24 @@ export class ModelClient {
   /**
    * Sends frames averaged to the model's grid: a sixteenth of the proxy's bytes crosses to the
    * thread, and averaging (about 0.2 ms a frame) costs less than copying the whole proxy did.
+   * Frames are width x height: the model's input size or a whole multiple of it (oversampled).
    */
-  private request(proxies: ReadonlyArray<Uint8Array | Uint16Array>, window: number): Promise<WorkerResponse> {
+  private request(
+    proxies: ReadonlyArray<Uint8Array | Uint16Array>,
+    window: number,
+    width = this.info.input.width,
+    height = this.info.input.height,
+  ): Promise<WorkerResponse> {
     if (this.dead) return Promise.reject(this.dead);
-    const { width, height } = this.info.input;
+    const want = this.info.input;
+    const k = width / want.width;
     const size = width * height * 3;
     const bad = proxies.find((f) => f.length !== size);
-    if (bad) {
+    if (bad || !Number.isInteger(k) || height !== want.height * k) {
       return Promise.reject(
         new UsageError(
           'E_MODEL_MISMATCH',
-          `Expected ${width}x${height} RGB frames (${size} values) but received ${bad.length}`,
+          `Expected ${want.width}x${want.height} RGB frames or a whole multiple (${want.width * want.height * 3} values at 1x) but received ${bad?.length ?? size} values for ${width}x${height}`,
         ),
       );
     }
@@ -119,15 +126,19 @@ export class ModelClient {
   async corrections(
     frames: ReadonlyArray<Uint8Array | Uint16Array>,
     window: number,
+    size?: { width: number; height: number },
   ): Promise<{ gridWidth: number; gridHeight: number; coefficients: Float32Array[] }> {
-    const res = await this.request(frames, window);
+    const res = await this.request(frames, window, size?.width, size?.height);
     if (res.type !== 'cgan') throw new RuntimeFailure('E_MODEL', 'Model worker answered a cgan request with something else');
     return res;
   }
 
   /** Classifier outputs for frames (the caller's buffers are only read). */
-  async classify(frames: ReadonlyArray<Uint8Array | Uint16Array>): Promise<{ probs: Float32Array; amounts: Float32Array }> {
-    const res = await this.request(frames, 1);
+  async classify(
+    frames: ReadonlyArray<Uint8Array | Uint16Array>,
+    size?: { width: number; height: number },
+  ): Promise<{ probs: Float32Array; amounts: Float32Array }> {
+    const res = await this.request(frames, 1, size?.width, size?.height);
     if (res.type !== 'classifier') throw new RuntimeFailure('E_MODEL', 'Model worker answered a classifier request with something else');
     return res;
   }
