@@ -1,13 +1,18 @@
 /**
  * What an ffmpeg binary can do: its version, encoders, filters, muxers and pixel formats, and
- * the spelling of options that changed between versions. Asked of the binary itself (once per
- * path), never assumed from a version number.
+ * the spelling of options that changed between versions. Asked of the binary itself, never
+ * assumed from a version number; the answers are kept in memory per path and on disk per binary
+ * (its real path, size and modification time), so later runs do not ask again.
  *
  * Versions: a release prints `ffmpeg version 5.1.6-0+deb12u1`; a git snapshot prints
  * `ffmpeg version N-47683-g0e8eb07980-static`, which names no release. For those the release is
  * guessed from libavutil's version: the newest release whose libavutil is not newer than the
  * binary's (libavutil 56.24 lies between 4.1's 56.22 and 4.2's 56.31, so it reads as 4.1).
  */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import nodePath from 'node:path';
 import type { Logger } from 'pino';
 import { runFfmpeg } from './spawn.js';
 
@@ -118,7 +123,34 @@ export function getProbeVersion(ffprobePath: string, logger?: Logger): Promise<B
   });
 }
 
+/**
+ * What a binary answered, kept as text: enough to rebuild its capabilities with the parsers below.
+ * This is what the disk cache holds.
+ */
+interface RawAnswers {
+  readonly version: string;
+  readonly encoders: string;
+  readonly filters: string;
+  readonly muxers: string;
+  readonly pixFmts: string;
+  readonly fpsMode: boolean;
+  readonly floatHaldclut: boolean;
+}
+
 async function askCapabilities(path: string, logger: Logger | undefined): Promise<FfmpegCapabilities> {
+  const key = await binaryKey(path);
+  const cacheFile = key === undefined ? undefined : diskCacheFile(key);
+  let raw = cacheFile === undefined ? undefined : await readDiskCache(cacheFile);
+  if (raw === undefined) {
+    raw = await askBinary(path, logger);
+    if (cacheFile !== undefined) await writeDiskCache(cacheFile, raw);
+  } else {
+    logger?.debug({ path, cacheFile }, 'ffmpeg capabilities from the cache');
+  }
+  return fromAnswers(path, raw);
+}
+
+async function askBinary(path: string, logger: Logger | undefined): Promise<RawAnswers> {
   const ask = async (what: string): Promise<string> =>
     (await runFfmpeg(path, ['-hide_banner', ...what.split(' ')], { label: `capabilities ${what}`, logger }))
       .stdout;
@@ -158,16 +190,80 @@ async function askCapabilities(path: string, logger: Logger | undefined): Promis
     () => true,
     () => false,
   );
+  return { version, encoders, filters, muxers, pixFmts, fpsMode: hasOption(help, 'fps_mode'), floatHaldclut };
+}
+
+function fromAnswers(path: string, raw: RawAnswers): FfmpegCapabilities {
   return {
     path,
-    ...parseVersionOutput(version),
-    encoders: parseEncoders(encoders),
-    filters: parseFilters(filters),
-    muxers: parseMuxers(muxers),
-    pixFmts: parsePixFmts(pixFmts),
-    passthroughArgs: hasOption(help, 'fps_mode') ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'],
-    floatHaldclut,
+    ...parseVersionOutput(raw.version),
+    encoders: parseEncoders(raw.encoders),
+    filters: parseFilters(raw.filters),
+    muxers: parseMuxers(raw.muxers),
+    pixFmts: parsePixFmts(raw.pixFmts),
+    passthroughArgs: raw.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'],
+    floatHaldclut: raw.floatHaldclut,
   };
+}
+
+/** Bump when what is cached, or how it is asked, changes: older entries are then never read. */
+const DISK_CACHE_VERSION = 1;
+
+/**
+ * Where answers are cached between runs: `VGRADE_CACHE_DIR`, else `$XDG_CACHE_HOME/vgrade`, else
+ * `~/.cache/vgrade`. Asking a binary takes about 0.3 s (Debian's ffmpeg loads many libraries per
+ * start, and seven starts are needed); a run that grades one short clip felt it.
+ */
+export function capabilitiesCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VGRADE_CACHE_DIR) return env.VGRADE_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || nodePath.join(os.homedir(), '.cache');
+  return nodePath.join(base, 'vgrade');
+}
+
+/** The binary's identity: its real path, size and modification time (a replaced binary is a new key). */
+async function binaryKey(path: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(path);
+    const info = await stat(real);
+    return createHash('sha256')
+      .update(JSON.stringify([DISK_CACHE_VERSION, real, info.size, info.mtimeMs, info.ino]))
+      .digest('hex')
+      .slice(0, 32);
+  } catch {
+    return undefined; // not a file we can stat (a name on PATH that vanished): ask, and let that fail
+  }
+}
+
+function diskCacheFile(key: string): string {
+  return nodePath.join(capabilitiesCacheDir(), `ffmpeg-${key}.json`);
+}
+
+async function readDiskCache(file: string): Promise<RawAnswers | undefined> {
+  try {
+    const raw = JSON.parse(await readFile(file, 'utf8')) as Partial<RawAnswers>;
+    const texts = [raw.version, raw.encoders, raw.filters, raw.muxers, raw.pixFmts];
+    if (
+      texts.every((t) => typeof t === 'string') &&
+      typeof raw.fpsMode === 'boolean' &&
+      typeof raw.floatHaldclut === 'boolean'
+    )
+      return raw as RawAnswers;
+  } catch {
+    // missing or unreadable: ask the binary
+  }
+  return undefined;
+}
+
+/** Writes under a temporary name and renames, so a reader never sees half a file. Failures are ignored. */
+async function writeDiskCache(file: string, raw: RawAnswers): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await mkdir(nodePath.dirname(file), { recursive: true });
+    await writeFile(tmp, JSON.stringify(raw));
+    await rename(tmp, file);
+  } catch {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
 }
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   getCapabilities,
@@ -9,6 +14,7 @@ import {
 } from '../../src/ffmpeg/capabilities.js';
 import { spawnFfmpeg } from '../../src/ffmpeg/spawn.js';
 import { builds } from './helpers.js';
+import { packageRoot } from '../../src/util/packageRoot.js';
 
 /** -fps_mode arrived in ffmpeg 5.1; the code detects it, the test cross-checks with the version. */
 const hasFpsMode = (v: { major: number; minor: number }): boolean =>
@@ -151,5 +157,65 @@ describe('listing parsers', () => {
       '-vsync              set video sync method globally; deprecated, use -fps_mode\n-fps_mode           set framerate mode\n';
     expect(hasOption(help, 'fps_mode')).toBe(true);
     expect(hasOption('-vsync              video sync method\n', 'fps_mode')).toBe(false);
+  });
+});
+
+describe('the capabilities cache on disk', () => {
+  /** Asks for a binary's capabilities in a fresh Node process (an empty in-memory cache). */
+  async function askInNewProcess(
+    binary: string,
+    cacheDir: string,
+  ): Promise<{ fpsMode: string; floatHaldclut: boolean }> {
+    const module = path.join(packageRoot(), 'dist', 'src', 'ffmpeg', 'capabilities.js');
+    const script = `
+      import { getCapabilities } from ${JSON.stringify(module)};
+      const caps = await getCapabilities(${JSON.stringify(binary)});
+      console.log(JSON.stringify({ fpsMode: caps.passthroughArgs[0], floatHaldclut: caps.floatHaldclut }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, VGRADE_CACHE_DIR: cacheDir },
+    });
+    return JSON.parse(stdout) as { fpsMode: string; floatHaldclut: boolean };
+  }
+
+  it('asks a binary once across runs, and again once the binary is replaced', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-caps-'));
+    try {
+      // A wrapper that logs each start, then runs the real binary.
+      const log = path.join(dir, 'starts.log');
+      const wrapper = path.join(dir, 'ffmpeg');
+      await writeFile(
+        wrapper,
+        `#!/bin/sh\necho start >> ${JSON.stringify(log)}\nexec ${JSON.stringify(builds.at(-1)!.ffmpeg)} "$@"\n`,
+      );
+      await chmod(wrapper, 0o755);
+      const starts = async (): Promise<number> =>
+        (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+      const cache = path.join(dir, 'cache');
+
+      const first = await askInNewProcess(wrapper, cache);
+      const asked = await starts();
+      expect(asked).toBeGreaterThanOrEqual(6);
+      expect(await askInNewProcess(wrapper, cache)).toEqual(first);
+      expect(await starts()).toBe(asked); // answered from the cache: no ffmpeg started
+
+      await utimes(wrapper, new Date(), new Date(Date.now() + 5000)); // "replaced": a new modification time
+      expect(await askInNewProcess(wrapper, cache)).toEqual(first);
+      expect(await starts()).toBe(2 * asked);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('goes on without the cache when it cannot be written', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-caps-'));
+    try {
+      const file = path.join(dir, 'a-file');
+      await writeFile(file, '');
+      const caps = await askInNewProcess(builds[0]!.ffmpeg, path.join(file, 'vgrade')); // ENOTDIR
+      expect(caps.fpsMode).toMatch(/^-(fps_mode|vsync)$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
