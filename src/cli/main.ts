@@ -159,6 +159,11 @@ async function main(argv: string[]): Promise<number> {
             default: 18,
             describe: 'Frames per run (the paper trained on 18)',
           })
+          .option('steady-runs', {
+            type: 'boolean',
+            default: false,
+            describe: 'Runs keep one detune throughout instead of drifting: measures the flicker a grader adds',
+          })
           .option('variants', { type: 'number', default: 4, describe: 'Detuned variants per photograph' })
           .option('seed', { type: 'number', default: 1, describe: 'Seed of every random choice' })
           .option('ab', {
@@ -175,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
           frames: args.frames,
           runs: args.runs,
           runLength: args['run-length'],
+          steadyRuns: args['steady-runs'],
           variants: args.variants,
           seed: args.seed,
           ab: args.ab,

@@ -50,6 +50,8 @@ export interface DatasetOptions {
   /** Runs of consecutive frames sampled per video (for sequence training). */
   readonly runs: number;
   readonly runLength: number;
+  /** Runs keep one detune throughout (for measuring the flicker a grader adds) instead of drifting. */
+  readonly steadyRuns?: boolean;
   /** Detuned variants per photograph. */
   readonly variants: number;
   readonly seed: number;
@@ -184,7 +186,7 @@ export async function buildDataset(
     }
     const runs = runStarts.map((start) => ({
       start,
-      detunes: drift(rng, opts.runLength),
+      detunes: drift(rng, opts.runLength, { steady: opts.steadyRuns ?? false }),
       entry: undefined as
         undefined | { frames: number[]; pts: Array<number | null>; files: ManifestEntry['files'] },
     }));

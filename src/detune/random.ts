@@ -108,6 +108,12 @@ export interface DriftOptions extends CombinationOptions {
    * it did not have fades in. Default 0.5. Otherwise the same families only change amount.
    */
   readonly swap?: number;
+  /**
+   * Keep the start combination for the whole take: a steady detune, for measuring the flicker a
+   * grader adds. The random stream is used as for a drifting take, so a data set built with and
+   * without it differs only in the runs' amounts.
+   */
+  readonly steady?: boolean;
 }
 
 /** 3t^2 - 2t^3: 0 at t = 0, 1 at t = 1, flat at both ends, steepest (slope 1.5) at t = 1/2. */
@@ -145,6 +151,7 @@ export function drift(rng: Rng, frames: number, options: DriftOptions = {}): Det
     const [incoming] = distinctFamilies(rng, 1, new Set(start.map((d) => d.family)));
     tracks.push({ family: incoming!, from: 0, to: randomAmount(rng) });
   }
+  if (options.steady) for (const track of tracks) track.to = track.from;
   const ordered = sortDetunes(tracks.map((track) => ({ family: track.family, amount: 0, track })));
   const result: Detune[][] = [];
   for (let i = 0; i < frames; i++) {

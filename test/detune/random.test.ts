@@ -215,6 +215,17 @@ describe('drift', () => {
     }
   });
 
+  it('steady: keeps the first frame\'s detunes for the whole take, drawing the same random numbers', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const rng = createRng(seed);
+      const steady = drift(rng, 30, { steady: true });
+      expect(new Set(steady.map((list) => JSON.stringify(list))).size).toBe(1);
+      const drifting = createRng(seed);
+      expect(drift(drifting, 30)[0]).toEqual(steady[0]);
+      expect(rng()).toBe(drifting()); // what comes after is the same as after a drifting take
+    }
+  });
+
   it('handles zero and one frame', () => {
     expect(drift(createRng(1), 0)).toEqual([]);
     const one = drift(createRng(1), 1);

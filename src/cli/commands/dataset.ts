@@ -13,6 +13,7 @@ export interface DatasetCommand {
   frames: number;
   runs: number;
   runLength: number;
+  steadyRuns: boolean;
   variants: number;
   seed: number;
   ab: boolean;
@@ -56,6 +57,7 @@ export async function runDataset(cmd: DatasetCommand): Promise<number> {
         frames: cmd.frames,
         runs: cmd.runs,
         runLength: cmd.runLength,
+        steadyRuns: cmd.steadyRuns,
         variants: cmd.variants,
         seed: cmd.seed,
         ab: cmd.ab,
