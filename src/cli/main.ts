@@ -162,7 +162,8 @@ async function main(argv: string[]): Promise<number> {
           .option('steady-runs', {
             type: 'boolean',
             default: false,
-            describe: 'Runs keep one detune throughout instead of drifting: measures the flicker a grader adds',
+            describe:
+              'Runs keep one detune throughout instead of drifting: measures the flicker a grader adds',
           })
           .option('variants', { type: 'number', default: 4, describe: 'Detuned variants per photograph' })
           .option('seed', { type: 'number', default: 1, describe: 'Seed of every random choice' })

@@ -26,7 +26,7 @@ import { slidingWindowsAsync } from '../operators/slidingWindowsAsync.js';
 import { UsageError } from '../util/errors.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { applyCoefficientsToImage } from '../models/cgan/apply.js';
-import { takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
+import { giveBackModelClient, takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 
@@ -162,7 +162,7 @@ export const cgan = defineStage({
           }),
           finalize(() => {
             starting.then(
-              (c) => c.close(),
+              (c) => giveBackModelClient('cgan', dir, opts.backend as BackendChoice, c),
               () => {},
             );
           }),

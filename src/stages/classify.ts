@@ -21,7 +21,7 @@ import path from 'node:path';
 import { Observable, concatMap, defer, finalize, from } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
-import { takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
+import { giveBackModelClient, takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
@@ -246,7 +246,7 @@ export const classify = defineStage({
           finalize(() => {
             void report.close();
             starting.then(
-              (c) => c.close(),
+              (c) => giveBackModelClient('classifier', dir, opts.backend as BackendChoice, c),
               () => {},
             );
           }),

@@ -215,7 +215,7 @@ describe('drift', () => {
     }
   });
 
-  it('steady: keeps the first frame\'s detunes for the whole take, drawing the same random numbers', () => {
+  it("steady: keeps the first frame's detunes for the whole take, drawing the same random numbers", () => {
     for (let seed = 0; seed < 20; seed++) {
       const rng = createRng(seed);
       const steady = drift(rng, 30, { steady: true });

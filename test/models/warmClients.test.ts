@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { takeModelClient, warmModelClient } from '../../src/models/worker/warmClients.js';
+import { giveBackModelClient, takeModelClient, warmModelClient } from '../../src/models/worker/warmClients.js';
 import { packageRoot } from '../../src/util/packageRoot.js';
 
 const classifierDir = path.join(packageRoot(), 'models', 'classifier');
@@ -20,6 +20,20 @@ describe('model workers started ahead of need', () => {
       await first.close();
       await second.close();
     }
+  });
+
+  it('keeps a worker given back for the next taker (the next file of a batch), but not a closed one', async () => {
+    const first = await takeModelClient('classifier', classifierDir, 'wasm');
+    giveBackModelClient('classifier', classifierDir, 'wasm', first);
+    const again = await takeModelClient('classifier', classifierDir, 'wasm');
+    expect(again).toBe(first);
+    const { amounts } = await again.classify([new Uint8Array(456 * 256 * 3)]);
+    expect(amounts).toHaveLength(8);
+    await again.close();
+    giveBackModelClient('classifier', classifierDir, 'wasm', again);
+    const fresh = await takeModelClient('classifier', classifierDir, 'wasm');
+    expect(fresh).not.toBe(again);
+    await fresh.close();
   });
 
   it('does not keep the process alive when nothing takes it', async () => {

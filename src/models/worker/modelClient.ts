@@ -149,6 +149,17 @@ export class ModelClient {
     return this;
   }
 
+  /** The thread no longer keeps the process alive (it waits to be taken again). */
+  idle(): this {
+    this.worker.unref();
+    return this;
+  }
+
+  /** False once the worker has failed, exited or been closed. */
+  get usable(): boolean {
+    return this.dead === undefined;
+  }
+
   async close(): Promise<void> {
     this.dead ??= new RuntimeFailure('E_MODEL', 'Model worker closed');
     await this.worker.terminate();

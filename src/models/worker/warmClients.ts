@@ -1,9 +1,10 @@
 /**
- * Model workers started ahead of need. Loading a network in its thread (TensorFlow.js, the wasm
+ * Model workers started ahead of need, and kept after use. Loading a network in its thread (TensorFlow.js, the wasm
  * module, the weights, a warm-up inference) takes most of a second; started when the pipeline is
  * compiled, it overlaps finding ffmpeg's capabilities and probing the input instead of following
- * them. A worker waiting here does not keep the process alive, and a stage that finds none
- * starts its own.
+ * them. A stage done with its worker gives it back, so the next run in the same process (the
+ * next file of a batch, an ingest job, an eval sample) does not load the model again. A worker
+ * waiting here does not keep the process alive, and a stage that finds none starts its own.
  */
 import type { BackendChoice } from '../choices.js';
 import type { WorkerModelKind } from './protocol.js';
@@ -20,6 +21,21 @@ export function warmModelClient(kind: WorkerModelKind, dir: string, backend: Bac
   const starting = ModelClient.start(kind, dir, backend, { idle: true });
   starting.catch(() => {}); // a failed start is reported to whoever takes it, as a fresh start would be
   waiting.set(key, starting);
+}
+
+/** Gives back a worker a stage is done with: kept for the next taker, or closed if one already waits. */
+export function giveBackModelClient(
+  kind: WorkerModelKind,
+  dir: string,
+  backend: BackendChoice,
+  client: ModelClient,
+): void {
+  const key = keyOf(kind, dir, backend);
+  if (!client.usable || waiting.has(key)) {
+    void client.close();
+    return;
+  }
+  waiting.set(key, Promise.resolve(client.idle()));
 }
 
 /** The waiting worker for this model (now keeping the process alive), or a newly started one. */
