@@ -254,11 +254,31 @@ async function readDiskCache(file: string): Promise<RawAnswers | undefined> {
   return undefined;
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node 20's `mkdir(dir, { recursive: true })` never settles for
+ * some paths (one under /proc spun a CPU for as long as it was left); a plain mkdir answers
+ * ENOENT or EACCES at once.
+ */
+async function makeFolders(dir: string, depth = 0): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = nodePath.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir || depth > 64) throw err;
+    await makeFolders(parent, depth + 1);
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
+
 /** Writes under a temporary name and renames, so a reader never sees half a file. Failures are ignored. */
 async function writeDiskCache(file: string, raw: RawAnswers): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(nodePath.dirname(file), { recursive: true });
+    await makeFolders(nodePath.dirname(file));
     await writeFile(tmp, JSON.stringify(raw));
     await rename(tmp, file);
   } catch {

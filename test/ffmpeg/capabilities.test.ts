@@ -174,6 +174,7 @@ describe('the capabilities cache on disk', () => {
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       env: { ...process.env, VGRADE_CACHE_DIR: cacheDir },
+      timeout: 30_000, // a hang is a failure, not a process left spinning
     });
     return JSON.parse(stdout) as { fpsMode: string; floatHaldclut: boolean };
   }
@@ -214,6 +215,8 @@ describe('the capabilities cache on disk', () => {
       await writeFile(file, '');
       const caps = await askInNewProcess(builds[0]!.ffmpeg, path.join(file, 'vgrade')); // ENOTDIR
       expect(caps.fpsMode).toMatch(/^-(fps_mode|vsync)$/);
+      // Node's recursive mkdir never settles for this one: the folders are made a level at a time.
+      expect(await askInNewProcess(builds[0]!.ffmpeg, '/proc/no-such-dir/vgrade')).toEqual(caps);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
