@@ -121,6 +121,14 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
         );
       }
     }
+    try {
+      definition.checkOrder?.(options as never, produced);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        throw new UsageError('E_PIPELINE_ORDER', `${where}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
     for (const p of definition.produces ?? []) produced.add(p);
     const needs = definition.context?.(options as never) ?? { lookbehind: 0, lookahead: 0 };
     stages.push({ definition, options, index, placement, needs });

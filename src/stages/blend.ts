@@ -18,6 +18,7 @@
  */
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { defineStage } from './stage.js';
+import { UsageError } from '../util/errors.js';
 import { slidingContext } from '../operators/slidingContext.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 
@@ -158,6 +159,21 @@ export const blend = defineStage({
     'Smooths the correction (or, as the paper, the graded pixels) over +-radius frames, reset at cuts',
   options,
   context: (opts) => ({ lookbehind: 0, lookahead: opts.causal ? 0 : opts.radius }),
+  // Each mode is silently a no-op in the wrong place, so the wrong place is refused.
+  checkOrder: (opts, before) => {
+    if (opts.mode === 'correction' && !before.has('lut')) {
+      throw new UsageError(
+        'E_PIPELINE_ORDER',
+        'blend with mode correction smooths the per-frame LUT, so it must come after merge (or use mode pixels before merge)',
+      );
+    }
+    if (opts.mode === 'pixels' && (before.has('lut') || !before.has('graded'))) {
+      throw new UsageError(
+        'E_PIPELINE_ORDER',
+        'blend with mode pixels smooths the graded proxy, so it must come after a grader and before merge',
+      );
+    }
+  },
   isIdentity: (opts) => opts.radius === 0,
   create: (opts) => blendOperator(opts.mode as Mode, opts.radius, opts.causal),
 });

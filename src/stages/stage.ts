@@ -66,6 +66,11 @@ interface StageBase<T extends OptionsTable> {
   warm?(options: OptionValues<T>): void;
   readonly requires?: readonly FrameProduct[];
   readonly produces?: readonly FrameProduct[];
+  /**
+   * Checks the stage's place for these options, given what the stages before it produce (where a
+   * fixed `requires` is not enough); throws a UsageError saying where it belongs.
+   */
+  checkOrder?(options: OptionValues<T>, before: ReadonlySet<FrameProduct>): void;
 }
 
 /** Produces the stream's frames (`decode`). */

@@ -202,6 +202,24 @@ describe('compilePipeline: option errors in one shape', () => {
 });
 
 describe('compilePipeline: order rules', () => {
+  it('blend goes where its mode does something: correction after merge, pixels between a grader and merge', () => {
+    const early = compileError('stages:\n  - decode:\n  - autobalance:\n  - blend:\n  - merge:\n');
+    expect(early.code).toBe('E_PIPELINE_ORDER');
+    expect(early.message).toBe(
+      'stages[2].blend (x.yaml:4:5): blend with mode correction smooths the per-frame LUT, so it must come after merge (or use mode pixels before merge)',
+    );
+    const late = compileError(
+      'stages:\n  - decode:\n  - autobalance:\n  - merge:\n  - blend:\n      mode: pixels\n',
+    );
+    expect(late.message).toMatch(
+      /^stages\[3\]\.blend \(x\.yaml:5:5\): blend with mode pixels smooths the graded proxy, so it must come after a grader and before merge$/,
+    );
+    expect(() =>
+      compile('stages:\n  - decode:\n  - autobalance:\n  - blend:\n      mode: pixels\n  - merge:\n'),
+    ).not.toThrow();
+    expect(() => compile('stages:\n  - decode:\n  - autobalance:\n  - merge:\n  - blend:\n')).not.toThrow();
+  });
+
   it('decode must be first', () => {
     const err = compileError('stages:\n  - downscale:\n  - decode:\n');
     expect(err.code).toBe('E_PIPELINE_ORDER');
