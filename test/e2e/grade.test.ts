@@ -358,6 +358,7 @@ describe('vgrade grade with Debian ffmpeg 5.1 as well', () => {
       const env = { VGRADE_FFMPEG: '/usr/bin/ffmpeg', VGRADE_FFPROBE: '/usr/bin/ffprobe' };
       const doctor = await vgrade(['doctor', '--json'], { env });
       expect(JSON.parse(doctor.stdout.toString()).ffmpeg.release).toMatch(/^5\./);
+      expect(JSON.parse(doctor.stdout.toString()).cache).toMatch(/vgrade$/);
       const result = await vgrade(['grade', clip, '-o', out], { env });
       expect(result.code, result.stderr).toBe(0);
       expect(Number((await probe(out)).streams[0].nb_frames)).toBe(25);

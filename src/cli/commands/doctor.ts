@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
-import { getCapabilities, getProbeVersion } from '../../ffmpeg/capabilities.js';
+import { capabilitiesCacheDir, getCapabilities, getProbeVersion } from '../../ffmpeg/capabilities.js';
 import { backendAvailability } from '../../models/backend.js';
 import { packageRoot } from '../../util/packageRoot.js';
 
@@ -41,6 +41,7 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
       ? 'tensorflow'
       : 'wasm',
     models: await shippedModels(),
+    cache: capabilitiesCacheDir(),
     node: process.version,
   };
   if (opts.json) {
@@ -63,6 +64,7 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
       Object.entries(report.models)
         .map(([m, ok]) => `${m} ${ok ? 'yes' : 'MISSING'}`)
         .join(', '),
+    `cache    ${report.cache} (what each ffmpeg can do; safe to delete)`,
     `node ${report.node}`,
   ];
   if (!caps.filters.has('haldclut'))
