@@ -5,6 +5,18 @@
  */
 export const GRID_HEIGHT = 64;
 
+/**
+ * Whether a network trained on `model`-sized proxies takes a `stream`-sized one: the same size, or
+ * a whole multiple of it (an `oversample`d proxy), which averages to the same grid.
+ */
+export function takesProxy(
+  model: { width: number; height: number },
+  stream: { width: number; height: number },
+): boolean {
+  const k = stream.width / model.width;
+  return Number.isInteger(k) && k >= 1 && stream.height === model.height * k;
+}
+
 /** The block size that brings a frame of this height to the grid (1 for a frame already there). */
 export function gridFactor(height: number): number {
   return Math.max(1, Math.round(height / GRID_HEIGHT));

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
+import { takesProxy } from './grid.js';
 
 /** A model folder as the user wrote it: from the working folder if it is there, else the package's own. */
 export function resolveModelDir(value: string): string {
@@ -46,8 +47,7 @@ export function checkModelAgainstStream(
   stream: { width: number; height: number },
 ): void {
   const want = modelInput(dir, format);
-  const k = stream.width / want.width;
-  if (!Number.isInteger(k) || k < 1 || stream.height !== want.height * k) {
+  if (!takesProxy(want, stream)) {
     throw new UsageError(
       'E_MODEL_MISMATCH',
       `Model ${dir} expects ${want.width}x${want.height} proxy frames (or a whole multiple, oversampled) but the stream's proxy is ${stream.width}x${stream.height}; set downscale.width=${want.width} and downscale.height=${want.height}`,

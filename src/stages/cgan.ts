@@ -18,8 +18,6 @@
  *
  * The model's input size is checked against the proxy before any frame is read.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { defer, finalize } from 'rxjs';
 import { defineStage } from './stage.js';
 import { slidingWindowsAsync } from '../operators/slidingWindowsAsync.js';
@@ -93,10 +91,7 @@ export const cgan = defineStage({
     }
   },
   isIdentity: (opts) => opts.strength === 0,
-  warm: (opts) => {
-    const dir = resolveModelDir(opts.model);
-    if (existsSync(path.join(dir, 'model.json'))) warmModelClient('cgan', dir, opts.backend as BackendChoice);
-  },
+  warm: (opts) => warmModelClient('cgan', resolveModelDir(opts.model), opts.backend as BackendChoice),
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
     checkModelAgainstStream(dir, 'vgrade-cgan', run.geometry);
@@ -135,12 +130,17 @@ export const cgan = defineStage({
             combine: (frame, parts) => {
               // Affine maps average linearly: the weighted mean of the windows' corrections, then
               // scaled towards the identity by `strength`.
+              // With one window (consecutive windows, the default) its answer is used as it is:
+              // each frame's coefficients are its own.
               const first = parts[0]!.result;
-              const coef = new Float32Array(first.coef.length);
-              const total = parts.reduce((a, p) => a + p.weight, 0);
-              for (const { result, weight } of parts) {
-                const w = weight / total;
-                for (let i = 0; i < coef.length; i++) coef[i]! += w * result.coef[i]!;
+              let coef = first.coef;
+              if (parts.length > 1) {
+                coef = new Float32Array(first.coef.length);
+                const total = parts.reduce((a, p) => a + p.weight, 0);
+                for (const { result, weight } of parts) {
+                  const w = weight / total;
+                  for (let i = 0; i < coef.length; i++) coef[i]! += w * result.coef[i]!;
+                }
               }
               if (s < 1) {
                 for (let i = 0; i < coef.length; i++)

@@ -16,8 +16,7 @@
  * stream back through the frame pool), so nothing queues without bound. With `wait`, an analysed
  * frame moves on only once its record is in `frame.notes` (what the `invert` grader reads).
  */
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, concatMap, defer, finalize, from } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
@@ -159,11 +158,7 @@ export const classify = defineStage({
   description:
     'Names what is wrong with every Nth frame (JSON Lines per frame and per shot); never changes a frame',
   options,
-  warm: (opts) => {
-    const dir = resolveModelDir(opts.model);
-    if (existsSync(path.join(dir, 'model.json')))
-      warmModelClient('classifier', dir, opts.backend as BackendChoice);
-  },
+  warm: (opts) => warmModelClient('classifier', resolveModelDir(opts.model), opts.backend as BackendChoice),
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
     checkModelAgainstStream(dir, 'vgrade-classifier', run.geometry);

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../../util/packageRoot.js';
 import { RuntimeFailure, UsageError, type ErrorCode } from '../../util/errors.js';
 import type { BackendChoice } from '../choices.js';
-import { blockAverage, gridFactor } from '../grid.js';
+import { blockAverage, gridFactor, takesProxy } from '../grid.js';
 import type { WorkerInit, WorkerModelKind, WorkerReady, WorkerRequest, WorkerResponse } from './protocol.js';
 
 /** The compiled worker (tests run the TypeScript sources, but a worker thread needs JavaScript). */
@@ -98,10 +98,9 @@ export class ModelClient {
   ): Promise<WorkerResponse> {
     if (this.dead) return Promise.reject(this.dead);
     const want = this.info.input;
-    const k = width / want.width;
     const size = width * height * 3;
     const bad = proxies.find((f) => f.length !== size);
-    if (bad || !Number.isInteger(k) || height !== want.height * k) {
+    if (bad || !takesProxy(want, { width, height })) {
       return Promise.reject(
         new UsageError(
           'E_MODEL_MISMATCH',

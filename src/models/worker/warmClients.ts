@@ -6,6 +6,8 @@
  * next file of a batch, an ingest job, an eval sample) does not load the model again. A worker
  * waiting here does not keep the process alive, and a stage that finds none starts its own.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { BackendChoice } from '../choices.js';
 import type { WorkerModelKind } from './protocol.js';
 import { ModelClient } from './modelClient.js';
@@ -14,10 +16,13 @@ const waiting = new Map<string, Promise<ModelClient>>();
 
 const keyOf = (kind: WorkerModelKind, dir: string, backend: BackendChoice): string => `${kind}\0${dir}\0${backend}`;
 
-/** Starts a worker for this model unless one is already waiting. */
+/**
+ * Starts a worker for this model unless one is already waiting, or the folder holds no model (the
+ * stage reports that, with its own message, when it is created).
+ */
 export function warmModelClient(kind: WorkerModelKind, dir: string, backend: BackendChoice): void {
   const key = keyOf(kind, dir, backend);
-  if (waiting.has(key)) return;
+  if (waiting.has(key) || !existsSync(path.join(dir, 'model.json'))) return;
   const starting = ModelClient.start(kind, dir, backend, { idle: true });
   starting.catch(() => {}); // a failed start is reported to whoever takes it, as a fresh start would be
   waiting.set(key, starting);
