@@ -28,7 +28,7 @@ async function run(input: Frame[], mode: 'correction' | 'pixels', radius: number
     from(input).pipe(
       blendOperator(mode, radius, causal),
       map((f) => {
-        const out = { index: f.index, lut: f.lut!.data[0]! * 100, pixel: f.graded.data[0]! };
+        const out = { index: f.index, lut: (f.lut?.data[0] ?? NaN) * 100, pixel: f.graded.data[0]! };
         f.release();
         return out;
       }),
@@ -76,6 +76,31 @@ describe('blend', () => {
   it('never blends across a cut', async () => {
     const out = await run(frames([10, 10, 80, 80], [2]), 'correction', 3);
     expect(out.map((o) => Math.round(o.lut))).toEqual([10, 10, 80, 80]);
+  });
+
+  it('treats a frame with no correction as a gap: nothing is blended across it', async () => {
+    const input = frames([10, 20, 0, 70, 80]);
+    input[2]!.lut = undefined;
+    const out = await run(input, 'correction', 2);
+    // frame 1 sees frame 0 (weight 2) and itself (3), not frame 3 beyond the gap; frame 3 starts afresh
+    expect(out[1]!.lut).toBeCloseTo((10 * 2 + 20 * 3) / 5, 4);
+    expect(out[3]!.lut).toBeCloseTo((70 * 3 + 80 * 2) / 5, 4);
+    expect(out[4]!.lut).toBeCloseTo((70 * 2 + 80 * 3) / 5, 4);
+  });
+
+  it('matches the definition over a long shot at the default radius', async () => {
+    const values = Array.from({ length: 40 }, (_, i) => (i * 37) % 101);
+    const out = await run(frames(values), 'correction', 6);
+    out.forEach((o, c) => {
+      let sum = 0;
+      let total = 0;
+      for (let k = -6; k <= 6; k++) {
+        if (c + k < 0 || c + k >= values.length) continue;
+        sum += values[c + k]! * (7 - Math.abs(k));
+        total += 7 - Math.abs(k);
+      }
+      expect(o.lut).toBeCloseTo(sum / total, 3);
+    });
   });
 
   it("pixels: the paper's frame blending, rounded to the frame's depth; the LUT is untouched", async () => {
