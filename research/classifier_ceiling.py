@@ -15,6 +15,7 @@ classifier trains on, detuned with the same table (DESIGN.md), and reports:
 Needs Debian's python3-sklearn and python3-pil (apt-get install python3-sklearn python3-pil).
 
   /usr/bin/python3 research/classifier_ceiling.py --data DS [--data DS2 ...] [--extra DIR] --work DIR
+      [--holdout validation|test]
 """
 import argparse, glob, json, os, random
 import numpy as np
@@ -92,7 +93,7 @@ def extra_photos(folder, width, height):
 def build(args):
     rng = random.Random(args.seed)
     sets = {}
-    for split in ('train', 'validation'):
+    for split in ('train', args.holdout):
         cache = os.path.join(args.work, split + '.npz')
         if os.path.exists(cache):
             sets[split] = dict(np.load(cache)); continue
@@ -101,13 +102,13 @@ def build(args):
             items += extra_photos(args.extra, items[0][0].shape[1], items[0][0].shape[0])
         X, y, src, frame = [], [], [], []
         for k, (rgb, source) in enumerate(items):
-            labels = range(25) if split == 'validation' else [rng.randrange(25) for _ in range(args.per_frame)]
+            labels = range(25) if split != 'train' else [rng.randrange(25) for _ in range(args.per_frame)]
             for label in labels:
                 X.append(features(detuned(rgb, label))); y.append(label); src.append(source); frame.append(k)
         sets[split] = dict(X=np.array(X), y=np.array(y), s=np.array(src), f=np.array(frame))
         np.savez(cache, **sets[split])
         print(f'{split}: {len(items)} frames from {len(set(src))} sources, {len(y)} examples', flush=True)
-    return sets['train'], sets['validation']
+    return sets['train'], sets[args.holdout]
 
 
 def model():
@@ -128,16 +129,17 @@ def main():
     ap.add_argument('--per-source', type=int, default=24)
     ap.add_argument('--per-frame', type=int, default=8)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--holdout', choices=['validation', 'test'], default='validation', help='the unseen split to score on')
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     tr, va = build(args)
 
     clf = model().fit(tr['X'], tr['y'])
     exact, fam = scores(clf.predict(va['X']), va['y'])
-    print(f'1. unseen sources ({len(set(va["s"]))} validation sources): exact {exact:.1%}, right family {fam:.1%}')
+    print(f'1. unseen sources ({len(set(va["s"]))} {args.holdout} sources): exact {exact:.1%}, right family {fam:.1%}')
     print(f'   (training examples, seen: exact {scores(clf.predict(tr["X"]), tr["y"])[0]:.1%})')
 
-    # 2. Frames held out instead of sources: half the frames of each validation source train.
+    # 2. Frames held out instead of sources: half the frames of each held-out source train.
     seen = va['f'] % 2 == 0
     clf2 = model().fit(np.vstack([tr['X'], va['X'][seen]]), np.concatenate([tr['y'], va['y'][seen]]))
     exact2, fam2 = scores(clf2.predict(va['X'][~seen]), va['y'][~seen])
