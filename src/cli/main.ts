@@ -230,11 +230,25 @@ async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: "A classifier model folder: the paper's table and the doubles table",
           })
+          .option('protocol', {
+            type: 'string',
+            choices: ['sources', 'frames'],
+            default: 'sources',
+            describe:
+              "The classifier's: sources never trained on (--split), or the paper's held-out frames of the train split's sources",
+          })
+          .option('extra-rows', {
+            type: 'boolean',
+            default: true,
+            describe: 'Also grade clean frames and kinds of error outside the 24 (their own rows)',
+          })
           .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto' }),
       async (args) => {
         status = await (
           await import('./commands/eval.js')
         ).runEval({
+          protocol: args.protocol as 'sources' | 'frames',
+          extraRows: args['extra-rows'],
           cgan: args.cgan,
           classifier: args.classifier,
           backend: args.backend as BackendChoice,

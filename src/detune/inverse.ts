@@ -84,3 +84,44 @@ export function inverseDetuneTransform(detunes: readonly Detune[]): Transform {
     out[2] = c2;
   };
 }
+
+/**
+ * Where the knees of an inverse start: a pixel whose every channel is above `white` is (nearly)
+ * white in the input, one whose every channel is below `black` is (nearly) black.
+ */
+export interface Knees {
+  readonly white: number;
+  readonly black: number;
+}
+
+export const DEFAULT_KNEES: Knees = { white: 0.9, black: 0.06 };
+
+/**
+ * An inverse with a colourist's roll-off at both ends. A channel that was clipped by a detune
+ * carries no record of what it was, so an inverse that divides it (green-3 undone on a white
+ * window: G 255 -> 196) pulls it away from its neighbours and paints clipped whites magenta.
+ * Above the white knee the output fades back to the input (whites that are white stay white);
+ * below the black knee it fades to its own grey (blacks may be lifted, never tinted). Both fades
+ * are smoothsteps on the input's least / greatest channel, so the LUT stays smooth.
+ */
+export function withKnees(transform: Transform, knees: Knees = DEFAULT_KNEES): Transform {
+  const ramp = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
+  return (r, g, b, out) => {
+    transform(r, g, b, out);
+    const lo = Math.min(r, g, b);
+    const hi = Math.max(r, g, b);
+    const w = ramp((lo - knees.white) / (1 - knees.white));
+    if (w > 0) {
+      out[0] = out[0]! + (r - out[0]!) * w;
+      out[1] = out[1]! + (g - out[1]!) * w;
+      out[2] = out[2]! + (b - out[2]!) * w;
+    }
+    const k = 1 - ramp(hi / knees.black);
+    if (k > 0) {
+      const y = 0.2126 * out[0]! + 0.7152 * out[1]! + 0.0722 * out[2]!;
+      out[0] = out[0]! + (y - out[0]!) * k;
+      out[1] = out[1]! + (y - out[1]!) * k;
+      out[2] = out[2]! + (y - out[2]!) * k;
+    }
+  };
+}

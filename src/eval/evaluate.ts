@@ -7,6 +7,13 @@ import type { Split } from '../dataset/split.js';
 import { UsageError } from '../util/errors.js';
 import { flicker } from './flicker.js';
 import { readRgb, type Grader } from './graders.js';
+import { writeOutsideKind, type OutsideKind } from './outsideKinds.js';
+
+/** The row of clean frames graded as they are: how far a grade moves what was already right. */
+export const CLEAN_ROW = 'clean (moved by the grade)';
+/** The row that sums up every kind outside the 24. */
+export const OUTSIDE_OVERALL = 'outside kinds, all';
+const isOutsideRow = (family: string): boolean => family.startsWith('outside:');
 
 /** Where a sample's rows go in the table: its one detune family, `combination`, `none`, or `drift` (runs). */
 export function familyOf(entry: ManifestEntry): string {
@@ -59,6 +66,10 @@ export async function evaluate(
     ffmpeg: string;
     limit?: number;
     examples?: number;
+    /** Grade each single frame's clean reference too (the row `clean`). */
+    cleanRows?: boolean;
+    /** Kinds of error outside the 24 to make from single frames' references, one per frame in turn. */
+    outsideKinds?: readonly OutsideKind[];
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<EvalResult> {
@@ -79,102 +90,101 @@ export async function evaluate(
   const sums = new Map<string, Map<string, Accumulator>>();
   const flick = new Map<string, { graded: number; reference: number; runs: number }>();
   const examples: EvalResult['examples'] = [];
+  const kinds = opts.outsideKinds ?? [];
   let frames = 0;
+  let outside = 0;
   for (const [n, entry] of entries.entries()) {
     const files = entry.files.map((f) => {
       if (!('input' in f))
         throw new UsageError('E_USAGE', 'vgrade eval reads data sets written without --ab');
       return f;
     });
-    const inputs = await Promise.all(files.map((f) => readRgb(opts.ffmpeg, path.join(dataDir, f.input))));
-    const references = await Promise.all(
-      files.map((f) => readRgb(opts.ffmpeg, path.join(dataDir, f.reference))),
-    );
-    const probe = await readDimensions(path.join(dataDir, files[0]!.input));
+    // Every file of a sample lies in one folder; its ffconcat list goes beside them and names them
+    // by base name (the concat demuxer's safe mode takes nothing else).
     const folder = path.join(dataDir, path.dirname(files[0]!.input));
-    const list = path.join(folder, `.eval-${process.pid}-${n}.ffconcat`);
-    await writeFile(
-      list,
-      `ffconcat version 1.0\n${files.map((f) => `file '${path.basename(f.input)}'\nduration 0.04`).join('\n')}\n`,
-    );
-    const family = familyOf(entry);
-    const example =
-      examples.length < (opts.examples ?? 8) &&
-      entry.kind !== 'run' &&
-      !examples.some((e) => e.family === family);
-    const graded: Record<string, Uint8Array> = {};
+    const references = files.map((f) => path.basename(f.reference));
+    const samples: Sample[] = [
+      {
+        family: familyOf(entry),
+        inputs: files.map((f) => path.basename(f.input)),
+        references,
+        run: entry.kind === 'run',
+      },
+    ];
+    // A single frame also stands for the rows that are not detunes: the clean frame graded as it
+    // is (how far a grade moves what was right), and one kind of error outside the 24, in turn.
+    if (entry.kind !== 'run' && opts.cleanRows)
+      samples.push({ family: CLEAN_ROW, inputs: references, references, run: false });
+    const made: string[] = [];
     try {
-      for (const grader of graders) {
-        const out = await grader.grade({ list, width: probe.width, height: probe.height, inputs });
-        if (out.length !== references.length) {
-          throw new Error(
-            `${grader.name} returned ${out.length} frames for ${references.length} in ${files[0]!.input}`,
-          );
-        }
-        const byFamily = sums.get(family) ?? new Map<string, Accumulator>();
-        sums.set(family, byFamily);
-        const acc = byFamily.get(grader.name) ?? { frames: 0, deltaE: 0, psnr: 0, exact: 0 };
-        byFamily.set(grader.name, acc);
-        for (let i = 0; i < out.length; i++) {
-          acc.frames++;
-          acc.deltaE += meanDeltaE2000(out[i]!, references[i]!);
-          acc.psnr += Math.min(psnr(out[i]!, references[i]!), 100);
-          acc.exact += exactShare(out[i]!, references[i]!);
-        }
-        if (entry.kind === 'run') {
-          const f = flick.get(grader.name) ?? { graded: 0, reference: 0, runs: 0 };
-          f.graded += flicker(out);
-          f.reference += flicker(references);
-          f.runs++;
-          flick.set(grader.name, f);
-        }
-        if (example) graded[grader.name] = out[0]!;
+      if (entry.kind !== 'run' && kinds.length > 0) {
+        const kind = kinds[outside++ % kinds.length]!;
+        const name = `eval-outside-${process.pid}-${n}.png`;
+        made.push(path.join(folder, name));
+        await writeOutsideKind(opts.ffmpeg, kind, path.join(folder, references[0]!), path.join(folder, name));
+        samples.push({ family: kind.name, inputs: [name], references, run: false });
+      }
+      for (const [k, sample] of samples.entries()) {
+        const list = path.join(folder, `.eval-${process.pid}-${n}-${k}.ffconcat`);
+        made.push(list);
+        await writeFile(
+          list,
+          `ffconcat version 1.0\n${sample.inputs.map((f) => `file '${f}'\nduration 0.04`).join('\n')}\n`,
+        );
+        frames += await gradeSample(
+          sample,
+          folder,
+          list,
+          graders,
+          opts.ffmpeg,
+          sums,
+          flick,
+          examples,
+          opts.examples ?? 8,
+        );
       }
     } finally {
-      await rm(list, { force: true });
+      await Promise.all(made.map((f) => rm(f, { force: true })));
     }
-    if (example)
-      examples.push({
-        family,
-        input: inputs[0]!,
-        reference: references[0]!,
-        graded,
-        width: probe.width,
-        height: probe.height,
-      });
-    frames += references.length;
     opts.onProgress?.(n + 1, entries.length);
   }
   const table: EvalResult['table'] = {};
   const overall = new Map<string, Accumulator>();
-  for (const [family, byGrader] of [...sums.entries()].sort()) {
+  const allOutside = new Map<string, Accumulator>();
+  const mean = (acc: Accumulator) => ({
+    deltaE: acc.deltaE / acc.frames,
+    psnr: acc.psnr / acc.frames,
+    exact: acc.exact / acc.frames,
+    frames: acc.frames,
+  });
+  const add = (into: Map<string, Accumulator>, grader: string, acc: Accumulator): void => {
+    const o = into.get(grader) ?? { frames: 0, deltaE: 0, psnr: 0, exact: 0 };
+    o.frames += acc.frames;
+    o.deltaE += acc.deltaE;
+    o.psnr += acc.psnr;
+    o.exact += acc.exact;
+    into.set(grader, o);
+  };
+  // The detuned samples first (their overall is the figure every earlier table quotes), then the
+  // clean frames and the kinds outside the 24, each with its own rows.
+  const rowsOf = (pick: (family: string) => boolean) => [...sums.entries()].filter(([f]) => pick(f)).sort();
+  for (const [family, byGrader] of rowsOf((f) => f !== CLEAN_ROW && !isOutsideRow(f))) {
     table[family] = {};
     for (const [grader, acc] of byGrader) {
-      table[family][grader] = {
-        deltaE: acc.deltaE / acc.frames,
-        psnr: acc.psnr / acc.frames,
-        exact: acc.exact / acc.frames,
-        frames: acc.frames,
-      };
-      const o = overall.get(grader) ?? { frames: 0, deltaE: 0, psnr: 0, exact: 0 };
-      o.frames += acc.frames;
-      o.deltaE += acc.deltaE;
-      o.psnr += acc.psnr;
-      o.exact += acc.exact;
-      overall.set(grader, o);
+      table[family][grader] = mean(acc);
+      add(overall, grader, acc);
     }
   }
-  table['overall'] = Object.fromEntries(
-    [...overall].map(([g, acc]) => [
-      g,
-      {
-        deltaE: acc.deltaE / acc.frames,
-        psnr: acc.psnr / acc.frames,
-        exact: acc.exact / acc.frames,
-        frames: acc.frames,
-      },
-    ]),
-  );
+  table['overall'] = Object.fromEntries([...overall].map(([g, acc]) => [g, mean(acc)]));
+  for (const [family, byGrader] of rowsOf((f) => f === CLEAN_ROW || isOutsideRow(f))) {
+    table[family] = {};
+    for (const [grader, acc] of byGrader) {
+      table[family][grader] = mean(acc);
+      if (isOutsideRow(family)) add(allOutside, grader, acc);
+    }
+  }
+  if (allOutside.size > 0)
+    table[OUTSIDE_OVERALL] = Object.fromEntries([...allOutside].map(([g, acc]) => [g, mean(acc)]));
   return {
     split,
     samples: entries.length,
@@ -194,6 +204,72 @@ export async function evaluate(
     ),
     examples,
   };
+}
+
+interface Sample {
+  /** The table row. */
+  readonly family: string;
+  /** Base names in the sample's folder. */
+  readonly inputs: readonly string[];
+  readonly references: readonly string[];
+  /** A run of consecutive frames (measured for flicker too). */
+  readonly run: boolean;
+}
+
+/** Grades one sample with every grader and adds its measures to the sums; returns its frame count. */
+async function gradeSample(
+  sample: Sample,
+  folder: string,
+  list: string,
+  graders: readonly Grader[],
+  ffmpeg: string,
+  sums: Map<string, Map<string, Accumulator>>,
+  flick: Map<string, { graded: number; reference: number; runs: number }>,
+  examples: EvalResult['examples'],
+  maxExamples: number,
+): Promise<number> {
+  const inputs = await Promise.all(sample.inputs.map((f) => readRgb(ffmpeg, path.join(folder, f))));
+  const references = await Promise.all(sample.references.map((f) => readRgb(ffmpeg, path.join(folder, f))));
+  const probe = await readDimensions(path.join(folder, sample.inputs[0]!));
+  const { family } = sample;
+  const example = examples.length < maxExamples && !sample.run && !examples.some((e) => e.family === family);
+  const graded: Record<string, Uint8Array> = {};
+  for (const grader of graders) {
+    const out = await grader.grade({ list, width: probe.width, height: probe.height, inputs });
+    if (out.length !== references.length) {
+      throw new Error(
+        `${grader.name} returned ${out.length} frames for ${references.length} in ${sample.inputs[0]!}`,
+      );
+    }
+    const byFamily = sums.get(family) ?? new Map<string, Accumulator>();
+    sums.set(family, byFamily);
+    const acc = byFamily.get(grader.name) ?? { frames: 0, deltaE: 0, psnr: 0, exact: 0 };
+    byFamily.set(grader.name, acc);
+    for (let i = 0; i < out.length; i++) {
+      acc.frames++;
+      acc.deltaE += meanDeltaE2000(out[i]!, references[i]!);
+      acc.psnr += Math.min(psnr(out[i]!, references[i]!), 100);
+      acc.exact += exactShare(out[i]!, references[i]!);
+    }
+    if (sample.run) {
+      const f = flick.get(grader.name) ?? { graded: 0, reference: 0, runs: 0 };
+      f.graded += flicker(out);
+      f.reference += flicker(references);
+      f.runs++;
+      flick.set(grader.name, f);
+    }
+    if (example) graded[grader.name] = out[0]!;
+  }
+  if (example)
+    examples.push({
+      family,
+      input: inputs[0]!,
+      reference: references[0]!,
+      graded,
+      width: probe.width,
+      height: probe.height,
+    });
+  return references.length;
 }
 
 /** Width and height of a PNG, from its IHDR chunk. */

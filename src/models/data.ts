@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { ManifestEntry } from '../dataset/build.js';
 import { decodePng } from '../dataset/png.js';
 import type { Split } from '../dataset/split.js';
+import { selectFrames, type FrameSelection } from '../dataset/heldOut.js';
 import { compileDetunes } from '../detune/apply.js';
 import type { Detune } from '../detune/families.js';
 import { drift, randomCombination, randomContinuous, randomSingle, type Rng } from '../detune/random.js';
@@ -88,19 +89,27 @@ export interface CanvasOptions {
   readonly onSkip?: (source: string, reason: string) => void;
 }
 
-/** Loads the clean reference frames of one split of a data set (and, with `canvases`, its sources). */
-export async function loadReferences(
-  dataDir: string,
-  split: Split,
-  limit = Infinity,
-  canvases?: CanvasOptions & {
+export interface ReferenceOptions {
+  /** At most this many frames. */
+  readonly limit?: number;
+  /** Which frames of the split (default all; training reads `trainable`, see heldOut.ts). */
+  readonly frames?: FrameSelection;
+  /** Also load the sources' canvases (more frames of each video, photographs at two scales). */
+  readonly canvases?: CanvasOptions & {
     /** More clean sources for training only (videos and photographs), beside the split's own. */
     readonly extra?: { readonly videos: readonly string[]; readonly photos: readonly string[] };
-  },
-): Promise<ReferenceSet> {
-  const entries = (await readManifest(dataDir)).filter((e) => e.split === split);
+  };
+}
+
+/** Loads the clean reference frames of one split of a data set (and, with `canvases`, its sources). */
+export async function loadReferences(dataDir: string, split: Split, opts: ReferenceOptions = {}): Promise<ReferenceSet> {
+  const limit = opts.limit ?? Infinity;
+  const canvases = opts.canvases;
+  const inSplit = (await readManifest(dataDir)).filter((e) => e.split === split);
+  const entries = selectFrames(inSplit, opts.frames ?? 'all');
   if (entries.length === 0) {
-    throw new UsageError('E_DATA', `The data set at ${dataDir} has no ${split} samples`);
+    const which = opts.frames === 'held-out' ? 'held-out frames (the paper\'s protocol needs the train split)' : 'samples';
+    throw new UsageError('E_DATA', `The data set at ${dataDir} has no ${split} ${which}`);
   }
   const index = new Map<string, number>();
   const frames: Uint8Array[] = [];

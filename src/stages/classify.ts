@@ -66,6 +66,17 @@ export interface ShotRecord {
   readonly problems: Array<{ family: string; amount: number; share: number }>;
 }
 
+/**
+ * The classifier's whole outputs for an analysed frame (all 25 probabilities, the 8 amounts
+ * unrounded), kept in `frame.notes` under this key beside the record: what `invert` reads.
+ */
+export const OUTPUTS_NOTE = 'classify.outputs';
+
+export interface ClassifierOutputs {
+  readonly probs: Float32Array;
+  readonly amounts: Float32Array;
+}
+
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 /** Builds the per-frame record from the classifier's outputs for one frame. */
@@ -210,6 +221,10 @@ export const classify = defineStage({
               );
               tally.add(record);
               frame.notes.set('classify', record);
+              frame.notes.set(OUTPUTS_NOTE, {
+                probs: Float32Array.from(res.probs),
+                amounts: Float32Array.from(res.amounts),
+              } satisfies ClassifierOutputs);
               report.write(`${JSON.stringify(record)}\n`);
             })();
             done.catch(() => {}); // its failure reaches the stream through `pending` or `written`

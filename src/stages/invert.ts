@@ -1,20 +1,31 @@
 /**
  * invert: the classifier-driven grader. It undoes the detunes the classifier found: each frame's
- * correction is the inverse of the families' amounts in the `classify` stage's record
- * (`inverseDetuneTransform`), so no pixel is regenerated: the frame is only mapped back through
- * the detune formulas (the paper's "do no harm" path). Put a `classify` stage with `wait: true`
- * before it.
+ * correction is the inverse of the detune formulas (`inverseDetuneTransform`), so no pixel is
+ * regenerated: the frame is only mapped back (the paper's "do no harm" path). Put a `classify`
+ * stage with `wait: true` before it.
  *
- * Amounts well below `threshold` are treated as 0 (the classifier's noise on a clean frame should
- * not move it) and fade in smoothly around it; all amounts are scaled by `strength`. A frame the classifier skipped (`every` > 1)
- * takes the last record of its shot; before the first record of a shot, frames are left alone.
+ * What is undone is decided under uncertainty (`posteriorDetunes`, src/detune/posterior.ts):
+ *  - each family's expected amount, `mix` of the class posterior's expectation and the amount
+ *    head's reading;
+ *  - shrunk towards identity as the classifier's confidence (1 - normalised entropy) falls below
+ *    `confidence` + 0.25, and nothing at all below `confidence`: a frame the classifier cannot
+ *    read is left as it is;
+ *  - faded in around `threshold`, so a diagnosis hovering there cannot switch on and off;
+ *  - scaled by `strength`.
+ * With `knees`, clipped whites stay white and crushed blacks stay neutral through the inverse
+ * (`withKnees`). The defaults were chosen on the data set's validation split and confirmed on its
+ * test split (research/tune-invert.ts; README, "Networks").
+ *
+ * A frame the classifier skipped (`every` > 1) takes the last analysed frame's outputs in its shot;
+ * before the first of a shot, frames are left alone.
  */
 import { defer, map } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment } from '../frame/frame.js';
-import { FAMILIES, type Detune } from '../detune/families.js';
-import { inverseDetuneTransform } from '../detune/inverse.js';
-import type { FrameRecord } from './classify.js';
+import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';
+import { inverseDetuneTransform, withKnees } from '../detune/inverse.js';
+import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
+import { OUTPUTS_NOTE, type ClassifierOutputs, type FrameRecord } from './classify.js';
 
 const options = {
   graded_proxy: {
@@ -24,35 +35,45 @@ const options = {
   },
   threshold: {
     type: 'number',
-    default: 0.5,
+    default: 0.8,
     min: 0,
     max: 3,
-    help: 'Amounts below this are taken as 0',
+    help: 'Amounts below about this are taken as 0 (faded in between half and 1.5 times it)',
   },
   strength: {
     type: 'number',
     default: 1,
     min: 0,
-    max: 1,
+    max: 1.5,
     help: 'Scales every amount before it is undone (0: leave frames alone)',
+  },
+  mix: {
+    type: 'number',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    help: "Weight of the class posterior's expected amount against the amount head's (0: the head alone)",
+  },
+  confidence: {
+    type: 'number',
+    default: 0.45,
+    min: 0,
+    max: 1,
+    help: 'Frames the classifier reads with less confidence are left alone; whole correction 0.25 above it (0: every frame)',
+  },
+  knees: {
+    type: 'boolean',
+    default: true,
+    help: 'Keep clipped whites white and crushed blacks neutral through the inverse',
   },
 } as const;
 
-/**
- * The detunes a classifier record names, after the threshold and strength. An amount fades in
- * between threshold/2 and 3 threshold/2 (0 below, whole above), so a diagnosis hovering at the
- * threshold cannot switch the correction on and off from one frame to the next.
- */
-export function detunesOfRecord(record: FrameRecord, threshold: number, strength: number): Detune[] {
-  const fade = (a: number): number => {
-    if (threshold === 0) return 1;
-    const t = (a - threshold / 2) / threshold;
-    return t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
-  };
-  return FAMILIES.map((family) => {
-    const a = record.amounts[family] ?? 0;
-    return { family, amount: Math.min(3, a * fade(a) * strength) };
-  }).filter((d) => d.amount > 0);
+/** The outputs to read for a frame: the classifier's whole outputs, else what its record lists. */
+function outputsOf(record: FrameRecord, outputs: ClassifierOutputs | undefined): ClassifierOutputs {
+  if (outputs) return outputs;
+  const probs = new Float32Array(CLASS_LABELS.length);
+  for (const t of record.top) probs[CLASS_LABELS.indexOf(t.label as (typeof CLASS_LABELS)[number])] = t.p;
+  return { probs, amounts: Float32Array.from(FAMILIES, (f) => record.amounts[f] ?? 0) };
 }
 
 export const invert = defineStage({
@@ -64,16 +85,24 @@ export const invert = defineStage({
   isIdentity: (opts) => opts.strength === 0,
   create: (opts) => (source) =>
     defer(() => {
-      let last: FrameRecord | undefined;
+      const settings: PosteriorSettings = {
+        threshold: opts.threshold,
+        strength: opts.strength,
+        mix: opts.mix,
+        confidenceMin: opts.confidence,
+      };
+      let last: ClassifierOutputs | undefined;
       return source.pipe(
         map((frame) => {
           if (startsSegment(frame)) last = undefined;
           const record = frame.notes.get('classify') as FrameRecord | undefined;
-          if (record) last = record;
+          if (record)
+            last = outputsOf(record, frame.notes.get(OUTPUTS_NOTE) as ClassifierOutputs | undefined);
           if (!last) return frame;
-          const detunes = detunesOfRecord(last, opts.threshold, opts.strength);
+          const detunes: Detune[] = posteriorDetunes(last.probs, last.amounts, settings);
           if (detunes.length === 0) return frame;
-          const transform = inverseDetuneTransform(detunes);
+          const inverse = inverseDetuneTransform(detunes);
+          const transform = opts.knees ? withKnees(inverse) : inverse;
           frame.correction = transform;
           frame.notes.set('invert', detunes);
           if (!opts.graded_proxy) return frame;

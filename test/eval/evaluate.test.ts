@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE } from '../helpers/cli.js';
 import { buildDataset } from '../../src/dataset/build.js';
-import { evaluate, familyOf } from '../../src/eval/evaluate.js';
+import { CLEAN_ROW, evaluate, familyOf, OUTSIDE_OVERALL } from '../../src/eval/evaluate.js';
+import { availableOutsideKinds, OUTSIDE_KINDS } from '../../src/eval/outsideKinds.js';
 import type { ManifestEntry } from '../../src/dataset/build.js';
 import { flicker } from '../../src/eval/flicker.js';
 import { ffmpegBaselines, identityGrader, pipelineGrader } from '../../src/eval/graders.js';
@@ -132,5 +133,48 @@ describe('evaluate', () => {
     expect(md).toMatch(/\| \*\*overall\*\* \(\d+\) \|/);
     const sheet = contactSheet(result);
     expect(sheet?.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('adds rows for clean frames (how far a grade moves them) and for kinds of error outside the 24', async () => {
+    const binaries = await resolveBinaries();
+    const caps = await getCapabilities(binaries.ffmpeg);
+    const kinds = availableOutsideKinds(caps);
+    expect(kinds.length).toBeGreaterThan(0);
+    const { readFile } = await import('node:fs/promises');
+    const split = (await readFile(path.join(dir, 'ds', 'manifest.jsonl'), 'utf8')).includes(
+      '"split":"validation"',
+    )
+      ? 'validation'
+      : 'train';
+    const result = await evaluate(path.join(dir, 'ds'), split, [identityGrader], {
+      ffmpeg: binaries.ffmpeg,
+      cleanRows: true,
+      outsideKinds: kinds,
+    });
+    // The input of a clean row is the reference itself; an outside kind's input differs from it.
+    expect(result.table[CLEAN_ROW]!['input']!.deltaE).toBe(0);
+    expect(result.table[CLEAN_ROW]!['input']!.exact).toBe(1);
+    const outside = Object.keys(result.table).filter((row) => row.startsWith('outside:'));
+    expect(outside.length).toBeGreaterThan(0);
+    for (const row of outside) {
+      expect(OUTSIDE_KINDS.map((k) => k.name)).toContain(row);
+      expect(result.table[row]!['input']!.deltaE).toBeGreaterThan(0.5);
+    }
+    const all = result.table[OUTSIDE_OVERALL]!['input']!;
+    expect(all.frames).toBe(outside.reduce((n, row) => n + result.table[row]!['input']!.frames, 0));
+    // The overall row stays the detuned samples' alone, as every earlier table quotes it.
+    const detunedFrames = Object.entries(result.table)
+      .filter(
+        ([row]) =>
+          row !== 'overall' && row !== CLEAN_ROW && row !== OUTSIDE_OVERALL && !row.startsWith('outside:'),
+      )
+      .reduce((n, [, g]) => n + g['input']!.frames, 0);
+    expect(result.table['overall']!['input']!.frames).toBe(detunedFrames);
+    // Nothing the eval made is left in the data set.
+    const { readdir } = await import('node:fs/promises');
+    const left = (await readdir(path.join(dir, 'ds', split), { recursive: true })).filter((f) =>
+      String(f).includes('eval-'),
+    );
+    expect(left).toEqual([]);
   });
 });

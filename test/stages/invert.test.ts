@@ -1,28 +1,50 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
-import { invert, detunesOfRecord } from '../../src/stages/invert.js';
-import type { FrameRecord } from '../../src/stages/classify.js';
-import { FAMILIES } from '../../src/detune/families.js';
+import { invert } from '../../src/stages/invert.js';
+import { OUTPUTS_NOTE, type FrameRecord } from '../../src/stages/classify.js';
+import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import { applyDetunes } from '../../src/detune/apply.js';
 import type { RunContext } from '../../src/stages/stage.js';
 
-const record = (amounts: Partial<Record<string, number>>, frame = 0): FrameRecord => ({
+/** A record as the classify stage writes it: the top class certain at `p`, and the amounts. */
+const record = (
+  amounts: Partial<Record<string, number>>,
+  frame = 0,
+  top = 'green-3',
+  p = 0.99,
+): FrameRecord => ({
   input: 'a.mp4',
   frame,
   pts: 0,
-  top: [],
+  top: [{ label: top, p }],
   amounts: Object.fromEntries(FAMILIES.map((f) => [f, amounts[f] ?? 0])),
 });
 
+const defaults = {
+  graded_proxy: true,
+  threshold: 0.5,
+  strength: 1,
+  mix: 0.5,
+  confidence: 0.45,
+
+  knees: true,
+};
+
 describe('invert', () => {
-  it('takes the families above the threshold, fading in around it, scaled by strength', () => {
-    const d = detunesOfRecord(record({ green: 2, blue: 0.2, 'white-low': 0.5, orange: 0.8 }), 0.5, 1);
-    expect(d.map((x) => x.family)).toEqual(['green', 'orange', 'white-low']);
-    expect(d[0]!.amount).toBe(2); // far above: whole
-    expect(d[1]!.amount).toBe(0.8); // at 3/2 threshold and above: whole
-    expect(d[2]!.amount).toBeCloseTo(0.25, 6); // at the threshold: half
-    expect(detunesOfRecord(record({ green: 2 }), 0.5, 0.5)).toEqual([{ family: 'green', amount: 1 }]);
+  it('leaves a frame alone when the classifier cannot read it (all classes about equally likely)', async () => {
+    const pool = new FramePool(1, 4, 2, 8);
+    const f = pool.tryAcquire()!;
+    f.index = 0;
+    f.notes.set('classify', record({ green: 3 }));
+    f.notes.set(OUTPUTS_NOTE, {
+      probs: new Float32Array(CLASS_LABELS.length).fill(1 / CLASS_LABELS.length),
+      amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'green' ? 3 : 0)),
+    });
+    const [out] = await lastValueFrom(from([f]).pipe(invert.create(defaults, {} as RunContext), toArray()));
+    expect(out!.correction).toBeUndefined();
+    expect(out!.hasGraded).toBe(false);
+    out!.release();
   });
 
   it('undoes the recorded detune on the proxy, holds the last record for skipped frames, and resets at a cut', async () => {
@@ -36,7 +58,7 @@ describe('invert', () => {
     });
     frames[0]!.notes.set('classify', record({ green: 3 }));
     frames[2]!.sceneCut = true;
-    const op = invert.create({ graded_proxy: true, threshold: 0.5, strength: 1 }, {} as RunContext);
+    const op = invert.create(defaults, {} as RunContext);
     const out = await lastValueFrom(from(frames).pipe(op, toArray()));
     for (const k of [0, 1]) {
       expect(out[k]!.hasGraded).toBe(true);
@@ -53,7 +75,7 @@ describe('invert', () => {
     const f = pool.tryAcquire()!;
     f.index = 0;
     f.notes.set('classify', record({ green: 3 }));
-    const op = invert.create({ graded_proxy: false, threshold: 0.5, strength: 1 }, {} as RunContext);
+    const op = invert.create({ ...defaults, graded_proxy: false }, {} as RunContext);
     const [out] = await lastValueFrom(from([f]).pipe(op, toArray()));
     expect(out!.correction).toBeDefined();
     expect(out!.hasGraded).toBe(false);

@@ -11,7 +11,8 @@ import {
   pipelineGrader,
   type Grader,
 } from '../../eval/graders.js';
-import { classifierMarkdown, evaluateClassifier } from '../../eval/classifier.js';
+import { classifierMarkdown, evaluateClassifier, type Protocol } from '../../eval/classifier.js';
+import { availableOutsideKinds } from '../../eval/outsideKinds.js';
 import { useBackend, type BackendChoice } from '../../models/backend.js';
 import { CganModel } from '../../models/cgan/model.js';
 import { ClassifierModel } from '../../models/classifier/model.js';
@@ -31,6 +32,10 @@ export interface EvalCommand {
   cgan?: string;
   /** A classifier to measure: the paper's table and the doubles table. */
   classifier?: string;
+  /** The classifier's protocol: held-out sources (ours) or held-out frames (the paper's). */
+  protocol: Protocol;
+  /** Clean frames and kinds outside the 24 as rows of their own. */
+  extraRows: boolean;
   backend: BackendChoice;
   quiet: boolean;
   logLevel: string;
@@ -64,6 +69,8 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const result = await evaluate(cmd.data, cmd.split, graders, {
     ffmpeg: binaries.ffmpeg,
     ...(cmd.limit !== undefined ? { limit: cmd.limit } : {}),
+    cleanRows: cmd.extraRows,
+    outsideKinds: cmd.extraRows ? availableOutsideKinds(caps) : [],
     onProgress: (done, total) => {
       if (!cmd.quiet) process.stderr.write(`eval: ${done}/${total} samples\n`);
     },
@@ -71,6 +78,7 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const classifierResult = classifier
     ? await evaluateClassifier(classifier, cmd.data, cmd.split, {
         ...(cmd.limit !== undefined ? { limit: cmd.limit } : {}),
+        protocol: cmd.protocol,
         onProgress: (done, total) => {
           if (!cmd.quiet) process.stderr.write(`eval classifier: ${done}/${total} frames\n`);
         },

@@ -134,15 +134,21 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
   process.on('SIGTERM', onSignal);
   const started = Date.now();
   const loadTrain = async () => {
-    if (cmd.framesPerVideo === 0 && cmd.extra.length === 0) return loadReferences(cmd.data!, 'train');
+    // The train split's held-out frames (the paper's protocol, `vgrade eval --protocol frames`)
+    // are never trained on.
+    if (cmd.framesPerVideo === 0 && cmd.extra.length === 0)
+      return loadReferences(cmd.data!, 'train', { frames: 'trainable' });
     const binaries = await resolveBinaries();
-    return loadReferences(cmd.data!, 'train', Infinity, {
-      ffmpeg: binaries.ffmpeg,
-      ffprobe: binaries.ffprobe,
-      framesPerVideo: cmd.framesPerVideo,
-      extra: await listSources(cmd.extra),
-      onSkip: (source, reason) =>
-        logger.warn({ source, reason }, 'source media not read; using its data set frames only'),
+    return loadReferences(cmd.data!, 'train', {
+      frames: 'trainable',
+      canvases: {
+        ffmpeg: binaries.ffmpeg,
+        ffprobe: binaries.ffprobe,
+        framesPerVideo: cmd.framesPerVideo,
+        extra: await listSources(cmd.extra),
+        onSkip: (source, reason) =>
+          logger.warn({ source, reason }, 'source media not read; using its data set frames only'),
+      },
     });
   };
   const progress = (r: { kind: string; step: number; steps: number } & Record<string, unknown>): void => {

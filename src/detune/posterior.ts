@@ -1,0 +1,90 @@
+/*
+ * From a classifier's outputs to the detunes to undo, under uncertainty.
+ *
+ * The classifier gives, per frame, the 25 classes' probabilities and each family's amount (a
+ * regression head). What is undone is each family's expected amount, a mix of the two readings:
+ *
+ *   E_f = mix * sum_l l * p(f-l)  +  (1 - mix) * a_f
+ *
+ * (the class posterior's expectation knows only single detunes; the amount head reads several at
+ * once), shrunk towards identity as the classifier's confidence falls:
+ *
+ *   confidence = 1 - H(p) / ln 25          (0: every class equally likely, 1: one class certain)
+ *   gate       = smoothstep((confidence - confidence_min) / 0.25)
+ *
+ * so a frame the classifier cannot read is left as it is. An amount also fades in around
+ * `threshold`, so a diagnosis hovering there cannot switch on and off from one frame to the next.
+ *
+ * Tried and not kept: capping black-high and white-low by the frame's darkest and brightest
+ * values (a frame with true blacks cannot have raised blacks). It changed nothing on the
+ * validation split once the confidence gate was in (research/tune-invert.ts).
+ */
+import { FAMILIES, MAX_AMOUNT, type Detune } from './families.js';
+
+export interface PosteriorSettings {
+  /** Amounts below about this are taken as 0 (they fade in between threshold/2 and 3 threshold/2). */
+  readonly threshold: number;
+  /** Scales every amount (0: leave frames alone). */
+  readonly strength: number;
+  /** Weight of the class posterior's expectation against the amount head (0: the head alone). */
+  readonly mix: number;
+  /** Below this confidence a frame is left alone; the correction is whole 0.25 above it (0: no gate). */
+  readonly confidenceMin: number;
+}
+
+const NUM_CLASSES = 1 + 3 * FAMILIES.length;
+
+/** 1 - the normalised entropy of the class probabilities. */
+export function confidenceOf(probs: ArrayLike<number>, offset = 0): number {
+  let h = 0;
+  for (let k = 0; k < NUM_CLASSES; k++) {
+    const p = probs[offset + k]!;
+    if (p > 1e-12) h -= p * Math.log(p);
+  }
+  return Math.max(0, 1 - h / Math.log(NUM_CLASSES));
+}
+
+const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
+
+/** Each family's expected amount: the class posterior's expectation mixed with the amount head. */
+export function expectedAmounts(
+  probs: ArrayLike<number>,
+  amounts: ArrayLike<number>,
+  mix: number,
+): Float64Array {
+  const out = new Float64Array(FAMILIES.length);
+  for (let f = 0; f < FAMILIES.length; f++) {
+    let e = 0;
+    for (let l = 1; l <= 3; l++) e += l * probs[1 + 3 * f + (l - 1)]!;
+    out[f] = mix * e + (1 - mix) * amounts[f]!;
+  }
+  return out;
+}
+
+/** The fade-in around the threshold: 0 below threshold/2, whole above 3 threshold/2. */
+export function thresholdFade(amount: number, threshold: number): number {
+  if (threshold === 0) return 1;
+  return smoothstep((amount - threshold / 2) / threshold);
+}
+
+/**
+ * The detunes to undo for one frame: expected amounts, gated by confidence, faded in around the
+ * threshold, scaled by strength.
+ */
+export function posteriorDetunes(
+  probs: ArrayLike<number>,
+  amounts: ArrayLike<number>,
+  settings: PosteriorSettings,
+): Detune[] {
+  const gate =
+    settings.confidenceMin === 0 ? 1 : smoothstep((confidenceOf(probs) - settings.confidenceMin) / 0.25);
+  if (gate === 0 || settings.strength === 0) return [];
+  const expected = expectedAmounts(probs, amounts, settings.mix);
+  const out: Detune[] = [];
+  FAMILIES.forEach((family, f) => {
+    const a = expected[f]!;
+    const amount = Math.min(MAX_AMOUNT, a * thresholdFade(a, settings.threshold) * gate * settings.strength);
+    if (amount > 0) out.push({ family, amount });
+  });
+  return out;
+}

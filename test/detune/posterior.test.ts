@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
+import {
+  confidenceOf,
+  expectedAmounts,
+  posteriorDetunes,
+  type PosteriorSettings,
+} from '../../src/detune/posterior.js';
+
+const settings: PosteriorSettings = { threshold: 0.5, strength: 1, mix: 0.5, confidenceMin: 0.45 };
+
+/** Probabilities with `p` on one class and the rest spread evenly. */
+function peaked(label: string, p: number): Float32Array {
+  const probs = new Float32Array(CLASS_LABELS.length).fill((1 - p) / (CLASS_LABELS.length - 1));
+  probs[CLASS_LABELS.indexOf(label as (typeof CLASS_LABELS)[number])] = p;
+  return probs;
+}
+
+function amounts(values: Partial<Record<string, number>>): Float32Array {
+  return Float32Array.from(FAMILIES, (f) => values[f] ?? 0);
+}
+
+describe('the posterior correction', () => {
+  it('measures confidence as 1 - normalised entropy: 1 for one certain class, 0 for all equal', () => {
+    expect(confidenceOf(peaked('green-2', 1))).toBeCloseTo(1, 6);
+    expect(confidenceOf(new Float32Array(25).fill(1 / 25))).toBeCloseTo(0, 6);
+  });
+
+  it("takes each family's expected amount over its levels, mixed with the amount head", () => {
+    const probs = new Float32Array(25);
+    probs[CLASS_LABELS.indexOf('green-1')] = 0.5;
+    probs[CLASS_LABELS.indexOf('green-3')] = 0.5;
+    const e = expectedAmounts(probs, amounts({ green: 1, blue: 2 }), 0.5);
+    expect(e[FAMILIES.indexOf('green')]).toBeCloseTo(0.5 * 2 + 0.5 * 1, 6);
+    expect(e[FAMILIES.indexOf('blue')]).toBeCloseTo(1, 6);
+  });
+
+  it('inverts a frame read with confidence fully', () => {
+    const d = posteriorDetunes(peaked('green-3', 0.99), amounts({ green: 3 }), settings);
+    expect(d).toHaveLength(1);
+    expect(d[0]!.family).toBe('green');
+    expect(d[0]!.amount).toBeGreaterThan(2.9);
+  });
+
+  it('leaves a frame the classifier cannot read as it is', () => {
+    const unsure = new Float32Array(25).fill(1 / 25);
+    expect(posteriorDetunes(unsure, amounts({ green: 3, 'saturation-low': 2 }), settings)).toEqual([]);
+  });
+
+  it('shrinks the correction as confidence falls between the gate and 0.25 above it', () => {
+    const strong = posteriorDetunes(peaked('green-3', 0.95), amounts({ green: 3 }), settings)[0]!.amount;
+    const weaker = posteriorDetunes(peaked('green-3', 0.75), amounts({ green: 3 }), settings)[0]?.amount ?? 0;
+    expect(weaker).toBeGreaterThan(0);
+    expect(weaker).toBeLessThan(strong);
+  });
+
+  it('with no gate (confidence 0) and the head alone (mix 0), undoes what the head reads', () => {
+    const d = posteriorDetunes(new Float32Array(25).fill(1 / 25), amounts({ orange: 2 }), {
+      ...settings,
+      mix: 0,
+      confidenceMin: 0,
+    });
+    expect(d).toEqual([{ family: 'orange', amount: 2 }]);
+  });
+});
