@@ -70,6 +70,11 @@ function subsample(rgb: Uint8Array, width: number, height: number, step = 3): Ui
   return out;
 }
 
+/** Every how many frames of a run are measured (`--run-step`, default 6). */
+const runStep = Number(
+  process.argv.includes('--run-step') ? process.argv[process.argv.indexOf('--run-step') + 1] : 6,
+);
+
 async function loadSamples(
   data: string,
   split: Split,
@@ -86,7 +91,8 @@ async function loadSamples(
   const png = async (file: string) => decodePng(await readFile(file));
   try {
     for (const entry of entries) {
-      const picks = entry.kind === 'run' ? entry.files.map((_, i) => i).filter((i) => i % 6 === 0) : [0];
+      const picks =
+        entry.kind === 'run' ? entry.files.map((_, i) => i).filter((i) => i % runStep === 0) : [0];
       for (const i of picks) {
         const f = entry.files[i]!;
         if (!('input' in f)) throw new Error('data sets written with --ab are not read here');
@@ -94,7 +100,14 @@ async function loadSamples(
         const ref = await png(path.join(data, f.reference));
         const referenceSub = subsample(ref.rgb, ref.width, ref.height);
         const detunes = entry.detunes[i] ?? [];
-        const kind = detunes.length === 0 ? 'none' : detunes.length > 1 ? 'combination' : detunes[0]!.family;
+        const kind =
+          entry.kind === 'run'
+            ? 'drift (runs)'
+            : detunes.length === 0
+              ? 'none'
+              : detunes.length > 1
+                ? 'combination'
+                : detunes[0]!.family;
         samples.push({
           group: 'detuned',
           kind,
@@ -147,7 +160,7 @@ function settingsGrid(): Setting[] {
     { name: 'before', mix: 0, confidenceMin: 0, threshold: 0.5, strength: 1, knees: false },
   ];
   for (const mix of [0, 0.5, 1])
-    for (const confidenceMin of [0, 0.35, 0.45, 0.55, 0.65])
+    for (const confidenceMin of [0, 0.15, 0.25, 0.35, 0.45, 0.55])
       for (const threshold of [0.5, 0.8])
         for (const strength of [0.75, 1, 1.25])
           for (const knees of [true, false])
