@@ -2,7 +2,8 @@
 // A 1 MiB young generation: vgrade allocates little per frame, and with V8's default (growing to
 // 16 MiB semi-spaces over a long run) Node's peak memory rose with the footage's length
 // (measured: 89.5 MiB for 10 s of 1080p, 101.9 MiB for 120 s; with this flag 83.4 and 86.7).
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type esmYargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade, type GradeCommand } from './commands/grade.js';
 import { runDataset } from './commands/dataset.js';
@@ -11,8 +12,20 @@ import { runSchema } from './commands/schema.js';
 import { runExplain } from './commands/explain.js';
 import { UsageError, VgradeError } from '../util/errors.js';
 import { packageVersion } from '../util/packageRoot.js';
+import { EXIT_STDOUT_CLOSED, stdoutClosed, watchStdout } from '../util/stdout.js';
 
-/** Exit statuses: 0 done, 1 failed while working, 2 usage or configuration error, 130 interrupted. */
+/**
+ * yargs' CommonJS build, on purpose: its ES module build wraps help text with a stand-in for
+ * wrap-ansi that cuts every line at the width, through the middle of words ("for demo" / "s and
+ * for testing"); the CommonJS build uses wrap-ansi and breaks lines between words
+ * (yargs/yargs#2112, fixed in yargs 18). The API and its types are the same.
+ */
+const yargs = createRequire(import.meta.url)('yargs') as typeof esmYargs;
+
+/**
+ * Exit statuses: 0 done, 1 failed while working, 2 usage or configuration error, 130 interrupted,
+ * 141 standard output closed by its reader (quietly, as `cat`).
+ */
 async function main(argv: string[]): Promise<number> {
   let status = 0;
   const parser = yargs(argv)
@@ -657,7 +670,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .strict()
     .help()
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(helpWidth())
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`vgrade: ${msg}\nRun "vgrade --help" for usage.\n`);
@@ -667,6 +680,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (err) {
+    if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
     if (err instanceof ExitSignal) return status;
     if (err instanceof VgradeError) {
       process.stderr.write(`vgrade: ${err.message}\n`);
@@ -675,10 +689,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vgrade: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
   }
-  return status;
+  return stdoutClosed.aborted ? EXIT_STDOUT_CLOSED : status;
 }
 
 class ExitSignal extends Error {}
+
+/**
+ * Columns for the help text: `COLUMNS` when set (as `ls` reads it), else the terminal's width,
+ * else (a pipe, a file) 110; never wider than 110, which keeps the descriptions readable.
+ */
+function helpWidth(): number {
+  const columns = Number.parseInt(process.env.COLUMNS ?? '', 10);
+  return Math.min(110, columns > 0 ? columns : process.stdout.columns || 110);
+}
 
 /** The arguments `grade` and `detune` share, as the grade command takes them. */
 function gradeCommand(
@@ -723,6 +746,7 @@ function stdio(value: string): string {
  */
 export const STDIO_TOKEN = '\u0000stdio';
 const argv = hideBin(process.argv).map((a) => (a === '-' ? STDIO_TOKEN : a));
+watchStdout();
 
 main(argv).then(
   (code) => {

@@ -55,3 +55,8 @@ export function formatDuration(seconds: number): string {
     ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}`
     : `${m}:${String(r).padStart(2, '0')}`;
 }
+
+/** "1 frame", "0 frames", "25 frames": a count and its noun, singular where the count is 1. */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -12,7 +12,7 @@ import type { Frame } from '../frame/frame.js';
 import type { RunContext } from '../stages/stage.js';
 import type { InputSource } from './input.js';
 import type { OutputTarget } from './output.js';
-import { Interrupted, RuntimeFailure, UsageError } from '../util/errors.js';
+import { Interrupted, RuntimeFailure, systemErrorReason, UsageError } from '../util/errors.js';
 import { retagRotation, rotationPlan } from './rotation.js';
 
 export interface GradeProgress {
@@ -123,14 +123,14 @@ async function checkWritable(output: OutputTarget): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') fail(`the folder ${dir} does not exist`, err);
     if (err instanceof RuntimeFailure) throw err;
-    fail((err as Error).message, err);
+    fail(systemErrorReason(err), err);
   }
   if (output.tmpPath) {
     try {
       const handle = await open(output.tmpPath, 'w');
       await handle.close();
     } catch (err) {
-      fail(`${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim(), err);
+      fail(systemErrorReason(err), err);
     }
   }
 }

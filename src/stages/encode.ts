@@ -25,7 +25,7 @@ import type { Writable } from 'node:stream';
 import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import type { Frame } from '../frame/frame.js';
-import { spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { FfmpegExitError, spawnFfmpeg } from '../ffmpeg/spawn.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { writeWithBackpressure } from '../operators/writeWithBackpressure.js';
 import { identityLut, type Lut3d } from '../correction/lut3d.js';
@@ -34,6 +34,7 @@ import { mkvFramePrefix, mkvHeader } from '../frame/mkv-writer.js';
 import { planEncoder } from '../run/encoderSettings.js';
 import { rotationPlan } from '../run/rotation.js';
 import { RuntimeFailure } from '../util/errors.js';
+import { markStdoutClosed } from '../util/stdout.js';
 
 const options = {
   codec: { type: 'string', default: 'auto', help: 'Video encoder (auto: picked for the output type)' },
@@ -171,7 +172,12 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
           finished = true;
           subscriber.complete();
         },
-        (err: unknown) => fail(err),
+        (err: unknown) => {
+          // Writing to standard output, ffmpeg's only way to a broken pipe is its reader going
+          // away (`-o - | head -c 100000`): a normal end for a shell tool, not a failure.
+          if (run.output.path === '-' && brokenPipe(err)) markStdoutClosed();
+          fail(err);
+        },
       );
 
       const inner = source
@@ -188,10 +194,12 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
         .subscribe({
           next: (frame) => subscriber.next(frame),
           error: (err: unknown) => {
-            // A broken pipe means ffmpeg died: report its exit instead, if it comes soon.
+            // A broken pipe means ffmpeg died: report its exit instead, if it comes soon. (pipe:3
+            // is a socket pair: ffmpeg gone with LUT bytes unread resets it, ECONNRESET.)
             const code = (err as NodeJS.ErrnoException | undefined)?.code;
             if (
               code === 'EPIPE' ||
+              code === 'ECONNRESET' ||
               code === 'ERR_STREAM_DESTROYED' ||
               String(err).includes('closed before')
             ) {
@@ -216,6 +224,11 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
         }
       };
     });
+}
+
+/** ffmpeg stopped by a closed output pipe: killed by SIGPIPE, or (ignoring it) failed with EPIPE. */
+function brokenPipe(err: unknown): boolean {
+  return err instanceof FfmpegExitError && (err.signal === 'SIGPIPE' || /Broken pipe/i.test(err.stderr));
 }
 
 export const encode = defineStage({

@@ -67,3 +67,13 @@ export function describeValue(value: unknown): string {
     return `${JSON.stringify(value)} of type ${Array.isArray(value) ? 'array' : 'object'}`;
   return `${String(value)} of type ${typeof value}`;
 }
+
+/**
+ * What a failed system call says, without the code or the path Node adds to it: "permission
+ * denied" from `EACCES: permission denied, open 'ro/.out.vgrade-partial-22462.png'`. Messages
+ * name the user's path themselves, never a temporary one.
+ */
+export function systemErrorReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^E[A-Z0-9]+: (.+?), [a-z_]+(?: '.*')?$/s.exec(message)?.[1] ?? message;
+}

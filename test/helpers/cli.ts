@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,4 +44,39 @@ export function vgrade(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
   });
+}
+
+/**
+ * Runs `vgrade ARGS | CONSUMER` in bash, as a user types it (`head -1`, `head -c 100000 >/dev/null`):
+ * stdout is a real pipe that the consumer may close early. `code` and `stderr` are vgrade's,
+ * `stdout` is what the consumer printed.
+ */
+export function vgradePiped(
+  args: string[],
+  consumer: string,
+  opts: { cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const script = `"$@" | ${consumer}; exit "\${PIPESTATUS[0]}"`;
+    const child = spawn('bash', ['-c', script, 'vgrade', process.execPath, CLI, ...args], {
+      cwd: opts.cwd ?? root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+/** The command lines of running processes that mention `text` (Linux: read from /proc). */
+export async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) found.push(cmdline.replaceAll('\0', ' ').trim());
+  }
+  return found;
 }

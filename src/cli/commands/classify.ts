@@ -11,7 +11,9 @@ import { fileInput } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
 import type { OutputTarget } from '../../run/output.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { countOf } from '../progress.js';
 import { Interrupted, UsageError, VgradeError } from '../../util/errors.js';
+import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
 import type { FrameRecord, ShotRecord } from '../../stages/classify.js';
 
 export interface ClassifyCommand {
@@ -35,9 +37,7 @@ const NO_OUTPUT: OutputTarget = {
 };
 
 function summary(input: string, frames: FrameRecord[], shots: ShotRecord[]): string {
-  const lines = [
-    `${input}: ${frames.length} frames analysed, ${shots.length} shot${shots.length === 1 ? '' : 's'}`,
-  ];
+  const lines = [`${input}: ${countOf(frames.length, 'frame')} analysed, ${countOf(shots.length, 'shot')}`];
   for (const s of shots) {
     const when = (p: { frame: number; pts: number | null }) =>
       p.pts === null ? `frame ${p.frame}` : `${p.pts.toFixed(2)} s`;
@@ -74,6 +74,8 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.on('SIGINT', onSignal);
+  // `--json | head -1`: the reader has what it wanted; stop, and say nothing.
+  stdoutClosed.addEventListener('abort', onSignal);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'vgrade-classify-'));
   let worst = 0;
   try {
@@ -107,6 +109,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
             );
         }
       } catch (err) {
+        if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
         if (err instanceof Interrupted) return 130;
         process.stderr.write(`vgrade: ${err instanceof VgradeError ? err.message : String(err)}\n`);
         worst = Math.max(worst, err instanceof VgradeError ? err.exitCode : 1);
@@ -114,7 +117,9 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSignal);
+    stdoutClosed.removeEventListener('abort', onSignal);
     await rm(scratch, { recursive: true, force: true });
   }
+  if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
   return abort.signal.aborted ? 130 : worst;
 }

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
@@ -7,9 +9,10 @@ import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
 import { planOutputs } from '../../run/plan.js';
 import { fileInput, StdinTee } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
-import { ProgressReporter, type ProgressMode } from '../progress.js';
+import { countOf, ProgressReporter, type ProgressMode } from '../progress.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
-import { Interrupted, VgradeError } from '../../util/errors.js';
+import { Interrupted, RuntimeFailure, systemErrorReason, VgradeError } from '../../util/errors.js';
+import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
 import type { LevelWithSilent } from 'pino';
 
 export interface GradeCommand {
@@ -46,8 +49,19 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
     ...(cmd.preset !== undefined ? { preset: cmd.preset } : {}),
   };
   const jobs = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
-  // A folder named with a trailing slash is created, as `cp a b dir/` users expect of a batch.
-  if (/[\\/]$/.test(cmd.output)) await mkdir(cmd.output, { recursive: true });
+  // A folder named with a trailing slash is created, as `cp a b dir/` users expect of a batch, and
+  // so is an image sequence's (`-o 'out/%05d.png'`): both name a folder to fill.
+  const folders = new Set(
+    jobs.filter((j) => j.output.kind === 'sequence').map((j) => path.dirname(j.output.path)),
+  );
+  if (/[\\/]$/.test(cmd.output)) folders.add(cmd.output);
+  for (const folder of folders) {
+    await mkdir(folder, { recursive: true }).catch((err: unknown) => {
+      throw new RuntimeFailure('E_OUTPUT', `Cannot create the folder ${folder}: ${systemErrorReason(err)}`, {
+        cause: err,
+      });
+    });
+  }
   warmPipeline(pipeline); // the inputs and outputs are valid: start loading models while ffmpeg is probed
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
@@ -71,6 +85,9 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let worst = 0;
+  // Each job's time is the wall time the user waited for it: the first one's includes start-up
+  // (Node, the pipeline, ffmpeg's capabilities), measured from the process's start.
+  let waitingSince = 0;
   try {
     for (const job of jobs) {
       if (abort.signal.aborted) break;
@@ -87,17 +104,23 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
           onProgress: (p) => progress.update(p),
         });
         progress.finish();
+        const now = performance.now();
+        const seconds = (now - waitingSince) / 1000;
+        waitingSince = now;
         if (mode === 'json') {
           process.stderr.write(
-            `${JSON.stringify({ type: 'done', input: result.input, output: result.output, frames: result.frames, seconds: +result.seconds.toFixed(3) })}\n`,
+            `${JSON.stringify({ type: 'done', input: result.input, output: result.output, frames: result.frames, seconds: +seconds.toFixed(3) })}\n`,
           );
         } else if (!cmd.quiet && job.output.path !== '-') {
           process.stderr.write(
-            `${result.input} -> ${result.output} (${result.frames} frames, ${result.seconds.toFixed(1)} s)\n`,
+            `${result.input} -> ${result.output} (${countOf(result.frames, 'frame')}, ${seconds.toFixed(1)} s)\n`,
           );
         }
       } catch (err) {
         progress.finish();
+        waitingSince = performance.now();
+        // `-o - | head -c 100000`: the reader has what it wanted; ffmpeg is stopped, say nothing.
+        if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
         if (err instanceof Interrupted) {
           process.stderr.write(`vgrade: ${err.message}; partial output removed\n`);
           return 130;
