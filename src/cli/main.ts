@@ -11,6 +11,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { runSchema } from './commands/schema.js';
 import { runExplain } from './commands/explain.js';
 import { UsageError, VgradeError } from '../util/errors.js';
+import { FAMILIES, LEVELS, MAX_AMOUNT, parseDetuneList } from '../detune/families.js';
 import { packageVersion } from '../util/packageRoot.js';
 import { EXIT_STDOUT_CLOSED, stdoutClosed, watchStdout } from '../util/stdout.js';
 
@@ -28,6 +29,9 @@ const yargs = createRequire(import.meta.url)('yargs') as typeof esmYargs;
  */
 async function main(argv: string[]): Promise<number> {
   let status = 0;
+  /** The command being run, once yargs has found it: usage errors point to its help. */
+  let command: string | undefined;
+  const help = (): string => `Run "vgrade ${command ? `${command} ` : ''}--help" for usage.`;
   const parser = yargs(argv)
     .scriptName('vgrade')
     .version(packageVersion())
@@ -44,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
       default: false,
       describe: 'Only errors on stderr, no progress',
     })
+    .middleware((args) => {
+      const named = String(args._[0]);
+      command = (COMMANDS as readonly string[]).includes(named) ? named : undefined;
+    }, true)
     .command(
       'grade <inputs..>',
       'Grade videos, stills or standard input (-) with a pipeline',
@@ -97,11 +105,13 @@ async function main(argv: string[]): Promise<number> {
           .option('export', {
             type: 'string',
             describe: "Also write each shot's correction here: .cube and ASC CDL (.cc, .ccc, CMX .edl)",
-          }),
+          })
+          .option('backend', BACKEND_OPTION),
       async (args) => {
         status = await runGrade({
           ...gradeCommand(args, args.pipeline, args.set as string[]),
           exportDir: args.export,
+          backend: args.backend,
         });
       },
     )
@@ -135,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
           .option('preset', { type: 'string', describe: 'Encoder preset' })
           .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto' }),
       async (args) => {
+        checkDetuneFlag(args.detune);
         status = await runGrade(gradeCommand(args, 'detune', [`detune.detunes=${args.detune}`]));
       },
     )
@@ -255,7 +266,7 @@ async function main(argv: string[]): Promise<number> {
             default: true,
             describe: 'Also grade clean frames and kinds of error outside the 24 (their own rows)',
           })
-          .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto' }),
+          .option('backend', BACKEND_OPTION),
       async (args) => {
         status = await (
           await import('./commands/eval.js')
@@ -264,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
           extraRows: args['extra-rows'],
           cgan: args.cgan,
           classifier: args.classifier,
-          backend: args.backend as BackendChoice,
+          backend: args.backend as BackendChoice | undefined,
           data: args.data,
           split: args.split as 'validation',
           pipelines: args.pipeline as string[],
@@ -300,7 +311,8 @@ async function main(argv: string[]): Promise<number> {
           })
           .option('report', { type: 'string', describe: 'Also append the JSON Lines to this file' })
           .option('pipeline', { alias: 'p', type: 'string', default: 'classify' })
-          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option' }),
+          .option('set', { type: 'string', array: true, default: [], describe: 'Override a stage option' })
+          .option('backend', BACKEND_OPTION),
       async (args) => {
         const sets = [...(args.set as string[])];
         if (args.every !== undefined) sets.push(`classify.every=${args.every}`);
@@ -311,6 +323,7 @@ async function main(argv: string[]): Promise<number> {
           inputs: args.inputs as string[],
           pipeline: args.pipeline,
           sets,
+          backend: args.backend,
           json: args.json,
           report: args.report,
           quiet: args.quiet,
@@ -342,7 +355,7 @@ async function main(argv: string[]): Promise<number> {
             describe: 'Training steps (default 4000 cgan, 6000 classifier)',
           })
           .option('seed', { type: 'number', default: 1 })
-          .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto' })
+          .option('backend', { ...BACKEND_OPTION, default: 'auto', describe: 'TensorFlow.js backend' })
           .option('window', {
             type: 'number',
             default: 18,
@@ -459,7 +472,8 @@ async function main(argv: string[]): Promise<number> {
             alias: 'o',
             type: 'string',
             describe: 'Also record the graded picture: a file, or - (NUT on stdout)',
-          }),
+          })
+          .option('backend', BACKEND_OPTION),
       async (args) => {
         status = await (
           await import('./commands/preview.js')
@@ -473,6 +487,7 @@ async function main(argv: string[]): Promise<number> {
           pipeline: args.pipeline,
           neural: args.neural,
           classical: args.classical,
+          backend: args.backend,
           output: args.output,
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
@@ -576,6 +591,7 @@ async function main(argv: string[]): Promise<number> {
             default: 9464,
             describe: 'Port for /metrics and /healthz (0: any free)',
           })
+          .option('backend', BACKEND_OPTION)
           .option('json', { type: 'boolean', default: false, describe: 'status: print JSON Lines' }),
       async (args) => {
         const { runIngestCommand, runIngestStatus } = await import('./commands/ingest.js');
@@ -602,6 +618,7 @@ async function main(argv: string[]): Promise<number> {
           quarantine: args.quarantine,
           pipeline: args.pipeline,
           sets: args.set as string[],
+          backend: args.backend,
           concurrency: args.concurrency,
           settleSeconds: args.settle,
           pollSeconds: args.poll,
@@ -664,16 +681,13 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(
-      1,
-      'Name a command: grade, classify, detune, dataset, eval, train, doctor, schema or explain',
-    )
+    .demandCommand(1, `Name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .help()
     .wrap(helpWidth())
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`vgrade: ${msg}\nRun "vgrade --help" for usage.\n`);
+      process.stderr.write(`vgrade: ${msg}\n${help()}\n`);
       status = 2;
       throw new ExitSignal();
     });
@@ -683,7 +697,8 @@ async function main(argv: string[]): Promise<number> {
     if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
     if (err instanceof ExitSignal) return status;
     if (err instanceof VgradeError) {
-      process.stderr.write(`vgrade: ${err.message}\n`);
+      // A command line that asks for what cannot be: its command's help says what can.
+      process.stderr.write(`vgrade: ${err.message}\n${err.code === 'E_USAGE' ? `${help()}\n` : ''}`);
       return err.exitCode;
     }
     process.stderr.write(`vgrade: ${(err as Error).stack ?? String(err)}\n`);
@@ -693,6 +708,45 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class ExitSignal extends Error {}
+
+/** `--backend` of every command that runs a pipeline's networks. */
+const BACKEND_OPTION = {
+  type: 'string',
+  choices: BACKEND_CHOICES,
+  describe: "TensorFlow.js backend of the networks (default: the pipeline's own, else auto)",
+} as const;
+
+const COMMANDS = [
+  'grade',
+  'classify',
+  'detune',
+  'dataset',
+  'eval',
+  'train',
+  'preview',
+  'ingest',
+  'doctor',
+  'schema',
+  'explain',
+] as const;
+
+/**
+ * Checks `--detune` before any work, naming the flag (the detune pipeline's own message would
+ * point into detune.yaml, a file the user never wrote).
+ */
+function checkDetuneFlag(value: string): void {
+  try {
+    parseDetuneList(value);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const names = FAMILIES.map((f) => `${f}-${LEVELS[0]}..${LEVELS[LEVELS.length - 1]}`).join(', ');
+    throw new UsageError(
+      'E_USAGE',
+      `--detune ${value}: ${err.message}. Detunes are ${names}, or FAMILY:AMOUNT with an amount from 0 to ${MAX_AMOUNT} (green:1.5), comma-separated`,
+      { cause: err },
+    );
+  }
+}
 
 /**
  * Columns for the help text: `COLUMNS` when set (as `ls` reads it), else the terminal's width,

@@ -1,12 +1,12 @@
-import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobType } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type JobType, type RedisOptions } from 'bullmq';
 import type { DroppedFile } from './names.js';
 import { jobIdFor } from './names.js';
 import type { IngestQueue, JobCounts, JobOutcome, JobRecord, JobState, WorkOptions } from './jobs.js';
 import { describeFailure } from './jobs.js';
-import { Interrupted, UsageError } from '../util/errors.js';
+import { Interrupted, RuntimeFailure, UsageError } from '../util/errors.js';
 
 /** Redis connection settings from `redis://[:password@]host[:port][/db]` (or `rediss://`). */
-export function redisConnection(url: string): ConnectionOptions {
+export function redisConnection(url: string): RedisOptions {
   let u: URL;
   try {
     u = new URL(url);
@@ -25,6 +25,7 @@ export function redisConnection(url: string): ConnectionOptions {
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
     // BullMQ's workers block on Redis; ioredis must not give up on those commands.
     maxRetriesPerRequest: null,
+    connectTimeout: 5000,
   };
 }
 
@@ -57,15 +58,44 @@ const STATES: Array<[JobType, JobState, boolean]> = [
 export class BullQueue implements IngestQueue {
   readonly kind = 'redis';
   private readonly queue: Queue<DropData, JobOutcome>;
-  private readonly connection: ConnectionOptions;
+  private readonly connection: RedisOptions;
+  /** Redis has answered once: from then on, connection trouble is waited out. */
+  private reached = false;
 
   constructor(
     url: string,
     readonly name: string,
     private readonly opts: BullQueueOptions,
   ) {
-    this.connection = redisConnection(url);
+    this.connection = {
+      ...redisConnection(url),
+      // ioredis reconnects with BullMQ's delays (1 s growing to 20 s) for as long as it takes, which
+      // carries a farm through a broker's restart; until Redis has answered once, it gives up.
+      retryStrategy: (times: number) =>
+        this.reached ? Math.max(Math.min(Math.exp(times), 20_000), 1000) : null,
+    };
     this.queue = new Queue<DropData, JobOutcome>(name, { connection: this.connection });
+  }
+
+  /**
+   * Waits until Redis answers, or fails naming its address. Once it has answered, connection
+   * trouble is waited out (see the constructor); before that, a refusal, an unknown host or no
+   * answer within the connect timeout is final, so a command given a wrong address says so at
+   * once instead of waiting in silence.
+   */
+  async connect(): Promise<void> {
+    const { host, port } = this.connection;
+    try {
+      await this.queue.waitUntilReady();
+      this.reached = true;
+    } catch (err) {
+      await this.queue.close().catch(() => {});
+      throw new RuntimeFailure(
+        'E_QUEUE',
+        `Cannot reach Redis at ${host}:${port} (--queue): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   async add(file: DroppedFile): Promise<boolean> {

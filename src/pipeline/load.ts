@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, parse as parseYaml, type Node } from 'yaml';
 import { UsageError, describeValue } from '../util/errors.js';
+import { STAGES } from '../stages/index.js';
 
 /** One stage as written in a pipeline file, with where each part was written. */
 export interface StageEntry {
@@ -182,6 +183,19 @@ export function applyOverrides(spec: PipelineSpec, sets: readonly string[]): Pip
     );
   }
   return { ...spec, stages };
+}
+
+/**
+ * The `--set` overrides that put every stage running a network (one with a `backend` option:
+ * classify, cgan) on `backend` (`--backend`); none when the flag is not given, so the pipeline
+ * file's own setting stands.
+ */
+export function backendOverrides(spec: PipelineSpec, backend: string | undefined): string[] {
+  if (backend === undefined) return [];
+  const names = new Set(spec.stages.map((s) => s.name));
+  return [...names]
+    .filter((name) => 'backend' in (STAGES.get(name)?.options ?? {}))
+    .map((name) => `${name}.backend=${backend}`);
 }
 
 /**

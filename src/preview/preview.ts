@@ -3,7 +3,7 @@ import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import { compilePipeline, type CompiledPipeline } from '../pipeline/compile.js';
-import { loadPipeline } from '../pipeline/load.js';
+import { applyOverrides, backendOverrides, loadPipeline } from '../pipeline/load.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
 import { parseLiveInput } from './liveInput.js';
@@ -26,6 +26,8 @@ export interface PreviewOptions {
   /** The switchable pipelines by name; `off` (no grading) is always offered. */
   readonly pipelines: Readonly<Record<string, string>>;
   readonly initial: string;
+  /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
+  readonly backend?: string | undefined;
   readonly record?: string | undefined;
   readonly stallMs?: number;
   readonly logger: Logger;
@@ -75,7 +77,8 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   const input = parseLiveInput(opts.input);
   const compiled = new Map<string, CompiledPipeline>();
   for (const [name, file] of Object.entries(opts.pipelines)) {
-    const pipeline = compilePipeline(await loadPipeline(resolvePipelinePath(file)));
+    const spec = await loadPipeline(resolvePipelinePath(file));
+    const pipeline = compilePipeline(applyOverrides(spec, backendOverrides(spec, opts.backend)));
     if (pipeline.delayFrames > 0) {
       opts.logger.warn(
         { pipeline: name, delayFrames: pipeline.delayFrames },

@@ -68,6 +68,33 @@ export function restrictedFileInput(path: string): InputSource {
   };
 }
 
+/** Boxes that may come before an MP4's or a QuickTime file's index and media. */
+const LEADING_BOXES = new Set(['ftyp', 'styp', 'wide', 'free', 'skip', 'pnot', 'uuid']);
+
+/**
+ * True when `head`, the start of a file, is an MP4 or QuickTime file whose media (`mdat`) comes
+ * before its index (`moov`): ffmpeg must seek to the end for the index and back for the media,
+ * which a pipe cannot do. Walks the top-level boxes; false for anything else (other containers,
+ * a `moov` first as `-movflags faststart` writes it, fragmented MP4, a head too short to tell).
+ */
+export function mp4IndexAtEnd(head: Buffer): boolean {
+  let offset = 0;
+  while (offset + 8 <= head.length) {
+    const type = head.toString('latin1', offset + 4, offset + 8);
+    if (type === 'moov' || type === 'moof') return false;
+    if (type === 'mdat') return true;
+    if (!LEADING_BOXES.has(type)) return false;
+    let size = head.readUInt32BE(offset);
+    if (size === 1) {
+      if (offset + 16 > head.length) return false;
+      size = Number(head.readBigUInt64BE(offset + 8));
+    }
+    if (size < 8) return false; // 0: the box runs to the end of the file
+    offset += size;
+  }
+  return false;
+}
+
 /**
  * Copies one readable (our stdin) into the stdin of each ffmpeg that reads the input.
  *
@@ -147,6 +174,14 @@ export class StdinTee {
     this.head = head;
     this.headEnded = ended;
     if (head.length === 0) throw new UsageError('E_INPUT_EMPTY', 'Standard input is empty');
+    if (mp4IndexAtEnd(head)) {
+      throw new UsageError(
+        'E_USAGE',
+        'Standard input is an MP4 with its index (moov) at the end, which cannot be read as a stream: ' +
+          'name the file instead of -, send a streaming container (ffmpeg -i in.mp4 -c copy -f nut -, or -f matroska), ' +
+          'or move the index to the front (ffmpeg -i in.mp4 -c copy -movflags faststart out.mp4)',
+      );
+    }
     const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
     if (format) args.push('-f', format);
     args.push('-i', 'pipe:0');

@@ -177,7 +177,10 @@ export const classify = defineStage({
     return (source) =>
       defer(() => {
         const starting = takeModelClient('classifier', dir, opts.backend as BackendChoice);
-        starting.catch(() => {});
+        starting.then(
+          (c) => run.logger.debug({ backend: c.info.backend }, 'classifier model loaded'),
+          () => {}, // reported by the first analysed frame
+        );
         const report = openReport(opts.report);
         const pending: Array<Promise<void>> = [];
         let shot = 0;

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'E_MODEL'
   | 'E_MODEL_MISMATCH'
   | 'E_DATA'
+  | 'E_QUEUE'
   | 'E_INTERNAL';
 
 export class VgradeError extends Error {

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from './errors.js';
 
 let cached: string | undefined;
 
@@ -29,11 +30,21 @@ export function packageVersion(): string {
 
 /**
  * Resolves a pipeline argument: a path as given if it exists, else a name from the package's
- * `pipelines/` folder (`classical` or `classical.yaml`).
+ * `pipelines/` folder (`classical` or `classical.yaml`); neither is a usage error that lists the
+ * shipped pipelines.
  */
 export function resolvePipelinePath(value: string): string {
   if (existsSync(value)) return value;
   const name = value.endsWith('.yaml') || value.endsWith('.yml') ? value : `${value}.yaml`;
-  const shipped = path.join(packageRoot(), 'pipelines', path.basename(name));
-  return existsSync(shipped) ? shipped : value;
+  const folder = path.join(packageRoot(), 'pipelines');
+  const shipped = path.join(folder, path.basename(name));
+  if (existsSync(shipped)) return shipped;
+  const names = readdirSync(folder)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+  throw new UsageError(
+    'E_USAGE',
+    `No pipeline ${JSON.stringify(value)}: no such file, and not a shipped pipeline (${names.join(', ')})`,
+  );
 }

@@ -1,4 +1,4 @@
-import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,6 +242,45 @@ describe('vgrade grade with bad input', () => {
     const result = await vgrade(['grade', clip, '-o', path.join(dir, 'x.mp4'), '--frobnicate']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it("usage errors point to the command's own help", async () => {
+    for (const args of [
+      ['grade', clip, '-o', path.join(dir, 'x.mp4'), '--frobnicate'],
+      ['grade', clip],
+      ['--log-level', 'error', 'grade', clip, '-o', path.join(dir, 'x.mp4'), '-p', 'nosuch'],
+      ['ingest', 'frobnicate'],
+    ]) {
+      const result = await vgrade(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      const command = args.find((a) => a === 'grade' || a === 'ingest');
+      expect(result.stderr.trim().split('\n').pop()).toBe(`Run "vgrade ${command} --help" for usage.`);
+    }
+  });
+
+  it('a pipeline that is neither a file nor a shipped one: the shipped pipelines are listed', async () => {
+    const out = path.join(dir, 'p-out.mp4');
+    const result = await expectFailure(
+      ['grade', clip, '-o', out, '-p', 'nosuch'],
+      2,
+      /No pipeline "nosuch": no such file, and not a shipped pipeline \(.*\bclassical\b.*\bgrade\b.*\)/,
+      out,
+    );
+    expect(result.stderr).not.toMatch(/ENOENT/);
+  });
+
+  it('an mp4 on standard input with its index at the end: it cannot be streamed, and the message says what can', async () => {
+    const mp4 = path.join(dir, 'index-last.mp4');
+    // ffmpeg writes an mp4's index (moov) after the media unless told -movflags faststart.
+    await ffmpeg(['-i', clip, '-an', '-c:v', 'libx264', '-preset', 'ultrafast', mp4]);
+    const out = path.join(dir, 'stdin-out.mp4');
+    const result = await vgrade(['grade', '-', '-o', out, '-p', 'classical'], { stdin: await readFile(mp4) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^vgrade: Standard input is an MP4 with its index \(moov\) at the end/);
+    for (const remedy of ['-f nut', '-f matroska', '-movflags faststart'])
+      expect(result.stderr).toContain(remedy);
+    expect(result.stderr).not.toMatch(/damaged|partial file/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('Ctrl-C stops cleanly, removes the partial output and exits 130', async () => {

@@ -25,6 +25,63 @@ describe('vgrade classify', () => {
   });
   afterAll(() => cleanup());
 
+  /** `vgrade classify ARGS --json`'s records, each parsed. */
+  const records = async (args: string[]): Promise<Array<Record<string, unknown>>> => {
+    const result = await vgrade(['classify', ...args, '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+
+  it('classifies a still: one frame record, then one shot summary', async () => {
+    const still = path.join(dir, 'still.png');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=96x64', '-frames:v', '1', still]);
+    const lines = await records(['still.png']);
+    expect(lines.map((l) => ('shot' in l ? `shot ${l.shot}` : `frame ${l.frame}`))).toEqual([
+      'frame 0',
+      'shot 0',
+    ]);
+    expect(lines[1]).toMatchObject({ from: { frame: 0 }, to: { frame: 0 }, analysed: 1 });
+  });
+
+  it('classifies a 2-frame clip: a record for each frame, then the shot', async () => {
+    const two = path.join(dir, 'two.mp4');
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=96x64:rate=25',
+      '-frames:v',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
+      two,
+    ]);
+    const lines = await records(['two.mp4', '--every', '1']);
+    expect(lines.map((l) => ('shot' in l ? `shot ${l.shot}` : `frame ${l.frame}`))).toEqual([
+      'frame 0',
+      'frame 1',
+      'shot 0',
+    ]);
+    expect(lines[2]).toMatchObject({ from: { frame: 0 }, to: { frame: 1 }, analysed: 2 });
+  });
+
+  it('runs the classifier on the backend named by --backend', async () => {
+    const result = await vgrade(['classify', 'clip.mp4', '--backend', 'cpu', '--log-level', 'debug'], {
+      cwd: dir,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const loaded = result.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; backend?: string; stage?: string })
+      .filter((l) => l.msg === 'classifier model loaded');
+    expect(loaded).toEqual([expect.objectContaining({ stage: 'classify', backend: 'cpu' })]);
+  });
+
   it('sums up each input in words, a count of one in the singular: "1 frame analysed, 1 shot"', async () => {
     const result = await vgrade(['classify', 'clip.mp4', '--every', '13'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);

@@ -68,4 +68,15 @@ describe('vgrade detune', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Expected one of green, blue, .* but received "pink"/);
   });
+
+  it('names the --detune flag, not the pipeline file behind it, and lists the valid detunes', async () => {
+    const result = await vgrade(['detune', still, '-o', path.join(dir, 'x.png'), '--detune', 'purple-9']);
+    expect(result.code).toBe(2);
+    const stderr = result.stderr;
+    expect(stderr).toMatch(/^vgrade: --detune purple-9: .*received "purple"/);
+    expect(stderr).toContain('green-1..3, blue-1..3, orange-1..3');
+    expect(stderr).toContain('FAMILY:AMOUNT');
+    expect(stderr).not.toContain('detune.yaml');
+    expect(stderr).toContain('Run "vgrade detune --help" for usage.');
+  });
 });

@@ -79,3 +79,16 @@ describe('vgrade --help', () => {
     expect(words(narrow)).toEqual(words(wide));
   });
 });
+
+describe('--backend', () => {
+  it.each(['grade', 'classify', 'ingest', 'preview', 'eval', 'train'])(
+    'vgrade %s takes --backend auto|wasm|cpu|tensorflow',
+    async (command) => {
+      const result = await vgrade([command, '--help'], { env: { COLUMNS: '110' } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.toString().replace(/\s+/g, ' ')).toMatch(
+        /--backend .*\[choices: "auto", "wasm", "cpu", "tensorflow"\]/,
+      );
+    },
+  );
+});

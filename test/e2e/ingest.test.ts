@@ -374,3 +374,46 @@ describe('vgrade ingest on a BullMQ queue in Redis', () => {
     expect(jobs).toMatchObject([{ name: 'long.mp4', state: 'done', frames: expected }]);
   });
 });
+
+describe('vgrade ingest refuses a queue it cannot open', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    tmp = await tempDir('vgrade-noqueue-');
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('status of a folder that holds no queue is a usage error naming the folder, and creates nothing', async () => {
+    const typo = path.join(tmp.dir, 'typo');
+    const status = await vgrade(['ingest', 'status', '--out', typo]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(`No ingest queue in ${typo}`);
+    expect(status.stdout.toString()).toBe('');
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  it('an unreachable Redis is an error within seconds naming its address, for status and for the ingest', async () => {
+    const port = await freePort(); // closed: nothing listens there
+    const queue = `redis://127.0.0.1:${port}`;
+    const watch = path.join(tmp.dir, 'in');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    const started = Date.now();
+    const results = await Promise.all([
+      vgrade(['ingest', 'status', '--queue', queue]),
+      vgrade([
+        'ingest',
+        '--watch',
+        watch,
+        '--out',
+        path.join(tmp.dir, 'out'),
+        '--queue',
+        queue,
+        '--no-metrics',
+      ]),
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    for (const result of results) {
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`Cannot reach Redis at 127.0.0.1:${port}`);
+    }
+  }, 30_000);
+});

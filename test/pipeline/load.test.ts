@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyOverrides,
+  backendOverrides,
   parsePipeline,
   type PipelineSpec,
   type StageEntry,
@@ -262,5 +263,31 @@ describe('applyOverrides', () => {
       expect(err.exitCode).toBe(2);
       expect(err.message).toBe(`Expected --set stage.option=value but received ${JSON.stringify(set)}`);
     }
+  });
+});
+
+describe('backendOverrides (--backend)', () => {
+  const spec = parsePipeline(
+    'stages: [decode, downscale, cuts, classify, cgan, classify, merge, encode]\n',
+    'pipelines/n.yaml',
+  );
+
+  it('puts every stage that runs a network on the backend, each stage name once', () => {
+    expect(backendOverrides(spec, 'cpu')).toEqual(['classify.backend=cpu', 'cgan.backend=cpu']);
+    const stages = applyOverrides(spec, backendOverrides(spec, 'cpu')).stages;
+    expect(stages.filter((s) => s.options['backend'] === 'cpu').map((s) => s.name)).toEqual([
+      'classify',
+      'cgan',
+      'classify',
+    ]);
+  });
+
+  it("leaves the pipeline's own setting when the flag is not given", () => {
+    expect(backendOverrides(spec, undefined)).toEqual([]);
+  });
+
+  it('asks nothing of a pipeline without networks', () => {
+    const classical = parsePipeline('stages: [decode, autobalance, merge, encode]\n', 'pipelines/c.yaml');
+    expect(backendOverrides(classical, 'wasm')).toEqual([]);
   });
 });

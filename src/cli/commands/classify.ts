@@ -5,7 +5,7 @@ import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
-import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { applyOverrides, backendOverrides, loadPipeline } from '../../pipeline/load.js';
 import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
 import { fileInput } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
@@ -20,6 +20,8 @@ export interface ClassifyCommand {
   inputs: string[];
   pipeline: string;
   sets: string[];
+  /** TensorFlow.js backend of the pipeline's networks; the pipeline's own when absent. */
+  backend: string | undefined;
   json: boolean;
   report: string | undefined;
   quiet: boolean;
@@ -58,7 +60,8 @@ function summary(input: string, frames: FrameRecord[], shots: ShotRecord[]): str
  */
 export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
-  const base = await loadPipeline(resolvePipelinePath(cmd.pipeline));
+  const loaded = await loadPipeline(resolvePipelinePath(cmd.pipeline));
+  const base = applyOverrides(loaded, backendOverrides(loaded, cmd.backend));
   if (!base.stages.some((s) => s.name === 'classify')) {
     throw new UsageError('E_PIPELINE_STAGE', `${cmd.pipeline} has no classify stage to report from`);
   }

@@ -19,6 +19,8 @@ import { ClassifierModel } from '../../models/classifier/model.js';
 import { evaluate } from '../../eval/evaluate.js';
 import { contactSheet, markdownReport } from '../../eval/report.js';
 import type { Split } from '../../dataset/split.js';
+import { backendOverrides, loadPipeline } from '../../pipeline/load.js';
+import { resolvePipelinePath } from '../../util/packageRoot.js';
 
 export interface EvalCommand {
   data: string;
@@ -36,7 +38,8 @@ export interface EvalCommand {
   protocol: Protocol;
   /** Clean frames and kinds outside the 24 as rows of their own. */
   extraRows: boolean;
-  backend: BackendChoice;
+  /** For the models measured and the measured pipelines' networks (theirs when absent; else auto). */
+  backend: BackendChoice | undefined;
   quiet: boolean;
   logLevel: string;
 }
@@ -53,7 +56,7 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const models: Grader[] = [];
   let cgan: CganModel | undefined;
   let classifier: ClassifierModel | undefined;
-  if (cmd.cgan || cmd.classifier) await useBackend(cmd.backend);
+  if (cmd.cgan || cmd.classifier) await useBackend(cmd.backend ?? 'auto');
   if (cmd.cgan) {
     cgan = await CganModel.load(cmd.cgan);
     models.push(cganGrader(cgan, cgan.window, 'cgan model'));
@@ -63,7 +66,12 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const graders = [
     identityGrader,
     ...(cmd.baselines ? ffmpegBaselines(binaries, caps) : []),
-    ...(await Promise.all(cmd.pipelines.map((p) => pipelineGrader(p, cmd.sets, env)))),
+    ...(await Promise.all(
+      cmd.pipelines.map(async (p) => {
+        const spec = await loadPipeline(resolvePipelinePath(p));
+        return pipelineGrader(p, [...backendOverrides(spec, cmd.backend), ...cmd.sets], env);
+      }),
+    )),
     ...models,
   ];
   const result = await evaluate(cmd.data, cmd.split, graders, {

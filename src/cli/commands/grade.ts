@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
-import { applyOverrides, loadPipeline, withExport } from '../../pipeline/load.js';
+import { applyOverrides, backendOverrides, loadPipeline, withExport } from '../../pipeline/load.js';
 import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
 import { planOutputs } from '../../run/plan.js';
 import { fileInput, StdinTee } from '../../run/input.js';
@@ -20,6 +20,8 @@ export interface GradeCommand {
   output: string;
   pipeline: string;
   sets: string[];
+  /** TensorFlow.js backend of the pipeline's networks; the pipeline's own when absent. */
+  backend?: string | undefined;
   format: string | undefined;
   inputFormat: string | undefined;
   codec: string | undefined;
@@ -40,7 +42,8 @@ export interface GradeCommand {
  */
 export async function runGrade(cmd: GradeCommand): Promise<number> {
   const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
-  const loaded = applyOverrides(await loadPipeline(resolvePipelinePath(cmd.pipeline)), cmd.sets);
+  const base = await loadPipeline(resolvePipelinePath(cmd.pipeline));
+  const loaded = applyOverrides(base, [...backendOverrides(base, cmd.backend), ...cmd.sets]);
   const spec = cmd.exportDir ? withExport(loaded, cmd.exportDir) : loaded;
   const pipeline = compilePipeline(spec);
   const overrides = {

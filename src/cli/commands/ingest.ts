@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
-import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
+import { applyOverrides, backendOverrides, loadPipeline } from '../../pipeline/load.js';
 import { compilePipeline } from '../../pipeline/compile.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { UsageError } from '../../util/errors.js';
@@ -30,6 +31,8 @@ export interface IngestCommand extends QueueChoice {
   quarantine: string | undefined;
   pipeline: string;
   sets: string[];
+  /** TensorFlow.js backend of the pipeline's networks; the pipeline's own when absent. */
+  backend: string | undefined;
   concurrency: number;
   settleSeconds: number;
   pollSeconds: number;
@@ -43,20 +46,34 @@ export interface IngestCommand extends QueueChoice {
   quiet: boolean;
 }
 
-/** The embedded SQLite queue (default: OUT/.vgrade/ingest.db) or BullMQ on Redis (`--queue`). */
-async function openQueue(choice: QueueChoice): Promise<IngestQueue> {
+/**
+ * The embedded SQLite queue (default: OUT/.vgrade/ingest.db) or BullMQ on Redis (`--queue`), once
+ * it answers. Only the ingest itself (`create`) makes the SQLite file; `status` reads one that exists.
+ */
+async function openQueue(choice: QueueChoice, { create }: { create: boolean }): Promise<IngestQueue> {
   if (choice.queue) {
     const { BullQueue } = await import('../../ingest/bullQueue.js');
-    return new BullQueue(choice.queue, choice.queueName, {
+    const queue = new BullQueue(choice.queue, choice.queueName, {
       retries: choice.retries,
       retryDelayMs: choice.retryDelaySeconds * 1000,
       lockMs: (choice.lockSeconds ?? 30) * 1000,
     });
+    await queue.connect();
+    return queue;
   }
   const file = choice.db ?? (choice.out ? path.join(choice.out, '.vgrade', 'ingest.db') : undefined);
   if (!file) throw new UsageError('E_USAGE', 'Name the ingest with --out DIR (or --db FILE, or --queue URL)');
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(path.dirname(file), { recursive: true });
+  if (create) {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.dirname(file), { recursive: true });
+  } else if (!existsSync(file)) {
+    throw new UsageError(
+      'E_USAGE',
+      choice.db
+        ? `No ingest queue at --db ${file}: the file does not exist`
+        : `No ingest queue in ${choice.out}: it has no .vgrade/ingest.db (vgrade ingest --out ${choice.out} starts one)`,
+    );
+  }
   const { SqliteQueue } = await import('../../ingest/sqliteQueue.js');
   return new SqliteQueue(file);
 }
@@ -74,7 +91,8 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
     );
   }
   const watchDir = path.resolve(cmd.watch);
-  const pipeline = applyOverrides(await loadPipeline(resolvePipelinePath(cmd.pipeline)), cmd.sets);
+  const loaded = await loadPipeline(resolvePipelinePath(cmd.pipeline));
+  const pipeline = applyOverrides(loaded, [...backendOverrides(loaded, cmd.backend), ...cmd.sets]);
   compilePipeline(pipeline); // a bad pipeline is refused now, not at the first file
   if (!pipeline.stages.some((s) => s.name === 'encode')) {
     throw new UsageError(
@@ -95,7 +113,7 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
     logger,
   };
   await prepareFolders(ctx);
-  const queue = await openQueue(cmd);
+  const queue = await openQueue(cmd, { create: true });
   const metrics = new IngestMetrics(queue);
   const abort = new AbortController();
   let interrupts = 0;
@@ -164,7 +182,7 @@ function describeJob(job: JobRecord): string {
 
 /** `vgrade ingest status`: every job and its state, as a table or as JSON Lines. */
 export async function runIngestStatus(choice: QueueChoice & { json: boolean }): Promise<number> {
-  const queue = await openQueue(choice);
+  const queue = await openQueue(choice, { create: false });
   try {
     const jobs = await queue.list();
     if (choice.json) {

@@ -15,6 +15,8 @@ export interface PreviewCommand {
   pipeline: string;
   neural: string;
   classical: string;
+  /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
+  backend: string | undefined;
   output: string | undefined;
   logLevel: string;
   quiet: boolean;
@@ -55,6 +57,7 @@ export async function runPreview(cmd: PreviewCommand): Promise<number> {
     quality: cmd.quality,
     pipelines: { neural: cmd.neural, classical: cmd.classical },
     initial: cmd.pipeline,
+    backend: cmd.backend,
     record: cmd.output,
     logger,
     binaries,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { BackendChoice } from '../choices.js';
 import type { WorkerModelKind } from './protocol.js';
 import { ModelClient } from './modelClient.js';
+import { keepAliveUntil } from '../../util/keepAlive.js';
 
 const waiting = new Map<string, Promise<ModelClient>>();
 
@@ -49,5 +50,9 @@ export function takeModelClient(kind: WorkerModelKind, dir: string, backend: Bac
   const warm = waiting.get(key);
   if (warm === undefined) return ModelClient.start(kind, dir, backend);
   waiting.delete(key);
-  return warm.then((client) => client.busy());
+  // The worker is unref'd until it is ready; a taker may have nothing else holding the process
+  // open meanwhile (`vgrade classify` of a still: the decoder done, no encoder).
+  const taken = warm.then((client) => client.busy());
+  keepAliveUntil(taken);
+  return taken;
 }
