@@ -14,8 +14,8 @@ classifier trains on, detuned with the same table (DESIGN.md), and reports:
 
 Needs Debian's python3-sklearn and python3-pil (apt-get install python3-sklearn python3-pil).
 
-  /usr/bin/python3 research/classifier_ceiling.py --data DS [--data DS2 ...] [--extra DIR] --work DIR
-      [--holdout validation|test]
+  /usr/bin/python3 research/classifier_ceiling.py --data DS [--data DS2 ...] [--extra DIR ...] --work DIR
+      [--holdout validation|test] [--curve 59,120,240,361]
 """
 import argparse, glob, json, os, random
 import numpy as np
@@ -83,6 +83,7 @@ def references(datasets, split, per_source):
 def extra_photos(folder, width, height):
     out = []
     for p in sorted(glob.glob(os.path.join(folder, '*'))):
+        if os.path.splitext(p)[1].lower() not in ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp'): continue
         im = Image.open(p).convert('RGB'); w, h = im.size
         th = int(w * height / width)
         im = im.crop((0, (h - th) // 2, w, (h - th) // 2 + th)) if th <= h else im.crop(((w - int(h * width / height)) // 2, 0, (w + int(h * width / height)) // 2, h))
@@ -98,8 +99,9 @@ def build(args):
         if os.path.exists(cache):
             sets[split] = dict(np.load(cache)); continue
         items = [(np.asarray(Image.open(f).convert('RGB')), s) for f, s in references(args.data, split, args.per_source)]
-        if split == 'train' and args.extra:
-            items += extra_photos(args.extra, items[0][0].shape[1], items[0][0].shape[0])
+        if split == 'train':
+            for folder in args.extra or []:
+                items += extra_photos(folder, items[0][0].shape[1], items[0][0].shape[0])
         X, y, src, frame = [], [], [], []
         for k, (rgb, source) in enumerate(items):
             labels = range(25) if split != 'train' else [rng.randrange(25) for _ in range(args.per_frame)]
@@ -124,7 +126,8 @@ def scores(pred, truth):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', action='append', required=True)
-    ap.add_argument('--extra')
+    ap.add_argument('--extra', action='append', help='a folder of more clean photographs for training (repeatable)')
+    ap.add_argument('--curve', help='training-source counts for the learning curve (default: a quarter, a half, all)')
     ap.add_argument('--work', required=True)
     ap.add_argument('--per-source', type=int, default=24)
     ap.add_argument('--per-frame', type=int, default=8)
@@ -148,10 +151,12 @@ def main():
     # 3. Learning curve over training sources.
     sources = sorted(set(tr['s']))
     print('3. training sources -> exact on unseen sources (mean of seeds)')
-    for share, seeds in ((0.25, 3), (0.5, 3), (1.0, 1)):
+    counts = [int(c) for c in args.curve.split(',')] if args.curve else [round(len(sources) * f) for f in (0.25, 0.5, 1.0)]
+    for count in counts:
+        count = min(count, len(sources))
         got = []
-        for seed in range(seeds):
-            pick = set(random.Random(seed).sample(sources, int(round(len(sources) * share))))
+        for seed in range(3 if count < len(sources) else 1):
+            pick = set(random.Random(seed).sample(sources, count))
             m = np.array([s in pick for s in tr['s']])
             got.append(scores(model().fit(tr['X'][m], tr['y'][m]).predict(va['X']), va['y'])[0])
         print(f'   {len(pick):3d} sources: {np.mean(got):.1%}  ({", ".join(f"{g:.1%}" for g in got)})', flush=True)

@@ -101,11 +101,13 @@ export const DEFAULT_KNEES: Knees = { white: 0.9, black: 0.06 };
  * carries no record of what it was, so an inverse that divides it (green-3 undone on a white
  * window: G 255 -> 196) pulls it away from its neighbours and paints clipped whites magenta.
  * Above the white knee the output fades back to the input (whites that are white stay white);
- * below the black knee it fades to its own grey (blacks may be lifted, never tinted). Both fades
- * are smoothsteps on the input's least / greatest channel, so the LUT stays smooth.
+ * below the black knee it keeps its own lightness but takes the input's chroma (blacks may be
+ * lifted, never tinted by the inverse). Both fades are smoothsteps on the input's least / greatest
+ * channel, so the LUT stays smooth, and both leave an identity transform as it is.
  */
 export function withKnees(transform: Transform, knees: Knees = DEFAULT_KNEES): Transform {
   const ramp = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
+  const luma = (r: number, g: number, b: number): number => 0.2126 * r + 0.7152 * g + 0.0722 * b;
   return (r, g, b, out) => {
     transform(r, g, b, out);
     const lo = Math.min(r, g, b);
@@ -118,10 +120,18 @@ export function withKnees(transform: Transform, knees: Knees = DEFAULT_KNEES): T
     }
     const k = 1 - ramp(hi / knees.black);
     if (k > 0) {
-      const y = 0.2126 * out[0]! + 0.7152 * out[1]! + 0.0722 * out[2]!;
-      out[0] = out[0]! + (y - out[0]!) * k;
-      out[1] = out[1]! + (y - out[1]!) * k;
-      out[2] = out[2]! + (y - out[2]!) * k;
+      const y = luma(out[0]!, out[1]!, out[2]!);
+      const yIn = luma(r, g, b);
+      out[0] = out[0]! + (y + r - yIn - out[0]!) * k;
+      out[1] = out[1]! + (y + g - yIn - out[1]!) * k;
+      out[2] = out[2]! + (y + b - yIn - out[2]!) * k;
     }
   };
 }
+
+/** The transform that changes nothing. */
+export const IDENTITY: Transform = (r, g, b, out) => {
+  out[0] = r;
+  out[1] = g;
+  out[2] = b;
+};

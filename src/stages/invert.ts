@@ -23,7 +23,7 @@ import { defer, map } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment } from '../frame/frame.js';
 import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';
-import { inverseDetuneTransform, withKnees } from '../detune/inverse.js';
+import { IDENTITY, inverseDetuneTransform, withKnees } from '../detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
 import { OUTPUTS_NOTE, type ClassifierOutputs, type FrameRecord } from './classify.js';
 
@@ -35,7 +35,7 @@ const options = {
   },
   threshold: {
     type: 'number',
-    default: 0.8,
+    default: 0.5,
     min: 0,
     max: 3,
     help: 'Amounts below about this are taken as 0 (faded in between half and 1.5 times it)',
@@ -100,7 +100,13 @@ export const invert = defineStage({
             last = outputsOf(record, frame.notes.get(OUTPUTS_NOTE) as ClassifierOutputs | undefined);
           if (!last) return frame;
           const detunes: Detune[] = posteriorDetunes(last.probs, last.amounts, settings);
-          if (detunes.length === 0) return frame;
+          if (detunes.length === 0) {
+            // Read and left alone: an explicit "no change", so blend averages across this frame
+            // (a frame with no correction at all is a gap that cuts the blend, and a shot where
+            // the gate opens and closes would flicker).
+            frame.correction = IDENTITY;
+            return frame;
+          }
           const inverse = inverseDetuneTransform(detunes);
           const transform = opts.knees ? withKnees(inverse) : inverse;
           frame.correction = transform;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/detune/families.js';
-import { inverseDetuneTransform, withKnees } from '../../src/detune/inverse.js';
+import { IDENTITY, inverseDetuneTransform, withKnees } from '../../src/detune/inverse.js';
 
 const run = (t: ReturnType<typeof withKnees>, rgb: [number, number, number]): number[] => {
   const out = new Float32Array(3);
@@ -29,15 +29,39 @@ describe('the highlight and shadow knees of an inverse', () => {
     expect(out[0]! - out[1]!).toBeGreaterThan(0.2);
   });
 
-  it('keep crushed blacks neutral (lifted, never tinted)', () => {
+  it('lift crushed blacks without tinting them: the input keeps its own chroma', () => {
     const t = withKnees(
       inverseDetuneTransform([
         { family: 'saturation-low', amount: 3 },
         { family: 'black-low', amount: 3 },
       ]),
     );
-    const out = run(t, [0.01, 0, 0]);
-    expect(Math.max(...out) - Math.min(...out)).toBeLessThan(0.005);
+    for (const black of [
+      [0, 0, 0],
+      [0.01, 0, 0],
+      [0, 0.004, 0.012],
+    ] as [number, number, number][]) {
+      const out = run(t, black);
+      const y = (v: number[]) => 0.2126 * v[0]! + 0.7152 * v[1]! + 0.0722 * v[2]!;
+      expect(y(out)).toBeGreaterThan(y(black)); // lifted, as black-low's inverse does
+      for (let c = 0; c < 3; c++) expect(out[c]! - y(out)).toBeCloseTo(black[c]! - y(black), 2);
+    }
+  });
+
+  it('leave the identity as it is', () => {
+    const t = withKnees(IDENTITY);
+    for (const px of [
+      [0, 0, 0],
+      [0.02, 0.01, 0],
+      [0.5, 0.2, 0.9],
+      [0.95, 1, 0.97],
+      [1, 1, 1],
+    ] as [number, number, number][])
+      expect(
+        run(t, px)
+          .map((v, c) => v - px[c]!)
+          .every((d) => Math.abs(d) < 1e-6),
+      ).toBe(true);
   });
 
   it('change nothing in the midtones', () => {

@@ -32,7 +32,7 @@ const defaults = {
 };
 
 describe('invert', () => {
-  it('leaves a frame alone when the classifier cannot read it (all classes about equally likely)', async () => {
+  it('leaves a frame alone when the classifier cannot read it (all classes about equally likely), as an explicit no-change that blend can average across', async () => {
     const pool = new FramePool(1, 4, 2, 8);
     const f = pool.tryAcquire()!;
     f.index = 0;
@@ -42,7 +42,15 @@ describe('invert', () => {
       amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'green' ? 3 : 0)),
     });
     const [out] = await lastValueFrom(from([f]).pipe(invert.create(defaults, {} as RunContext), toArray()));
-    expect(out!.correction).toBeUndefined();
+    const px = new Float32Array(3);
+    for (const c of [
+      [0, 0, 0],
+      [0.2, 0.5, 0.9],
+      [1, 1, 1],
+    ] as const) {
+      out!.correction!(c[0], c[1], c[2], px);
+      expect([...px]).toEqual([...Float32Array.from(c)]);
+    }
     expect(out!.hasGraded).toBe(false);
     out!.release();
   });
