@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type esmYargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade, type GradeCommand } from './commands/grade.js';
+import { checkStrength } from '../run/encoderSettings.js';
 import { runDataset } from './commands/dataset.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { runSchema } from './commands/schema.js';
@@ -96,6 +97,10 @@ async function main(argv: string[]): Promise<number> {
           })
           .option('crf', { type: 'number', describe: 'Constant rate factor for the encoder' })
           .option('preset', { type: 'string', describe: 'Encoder preset, e.g. veryfast, medium, slow' })
+          .option('strength', {
+            type: 'number',
+            describe: 'The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to 1.5',
+          })
           .option('progress', {
             type: 'string',
             choices: ['auto', 'bar', 'json', 'none'],
@@ -112,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
           ...gradeCommand(args, args.pipeline, args.set as string[]),
           exportDir: args.export,
           backend: args.backend,
+          strength: args.strength,
         });
       },
     )
@@ -592,6 +598,10 @@ async function main(argv: string[]): Promise<number> {
             describe: 'Port for /metrics and /healthz (0: any free)',
           })
           .option('backend', BACKEND_OPTION)
+          .option('strength', {
+            type: 'number',
+            describe: 'The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to 1.5',
+          })
           .option('json', { type: 'boolean', default: false, describe: 'status: print JSON Lines' }),
       async (args) => {
         const { runIngestCommand, runIngestStatus } = await import('./commands/ingest.js');
@@ -617,7 +627,7 @@ async function main(argv: string[]): Promise<number> {
           done: args.done,
           quarantine: args.quarantine,
           pipeline: args.pipeline,
-          sets: args.set as string[],
+          sets: [...(args.set as string[]), ...strengthSets(args.strength)],
           backend: args.backend,
           concurrency: args.concurrency,
           settleSeconds: args.settle,
@@ -734,6 +744,12 @@ const COMMANDS = [
  * Checks `--detune` before any work, naming the flag (the detune pipeline's own message would
  * point into detune.yaml, a file the user never wrote).
  */
+/** `--strength S` as the encode stage's option, checked first (exit 2 outside 0..1.5). */
+function strengthSets(strength: number | undefined): string[] {
+  checkStrength(strength);
+  return strength === undefined ? [] : [`encode.strength=${String(strength)}`];
+}
+
 function checkDetuneFlag(value: string): void {
   try {
     parseDetuneList(value);

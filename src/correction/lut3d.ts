@@ -43,6 +43,32 @@ export function identityLut(size: number): Lut3d {
   });
 }
 
+/**
+ * The correction scaled towards the identity: lut' = identity + strength * (lut - identity),
+ * clipped to [0, 1] (0: untouched, 1: the LUT itself, 1.5: half as much again). Writes into
+ * `out` (same size; may be `lut` itself) and returns it.
+ */
+export function scaleLut(lut: Lut3d, strength: number, out: Lut3d = allocLut(lut.size)): Lut3d {
+  if (out.size !== lut.size) {
+    throw new RangeError(`LUT sizes differ: ${lut.size} (source) and ${out.size} (output)`);
+  }
+  const n = lut.size;
+  const step = 1 / (n - 1);
+  let i = 0;
+  for (let b = 0; b < n; b++) {
+    for (let g = 0; g < n; g++) {
+      for (let r = 0; r < n; r++) {
+        const id = [r * step, g * step, b * step] as const;
+        for (let c = 0; c < 3; c++, i++) {
+          const v = id[c]! + strength * (lut.data[i]! - id[c]!);
+          out.data[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Largest absolute difference from the identity, in normalised units. */
 export function distanceFromIdentity(lut: Lut3d): number {
   const n = lut.size;

@@ -1,7 +1,7 @@
 /**
  * Applies detunes to interleaved RGB frames (rgb24 in a Uint8Array, rgb48 in a Uint16Array).
  *
- * Definition (DESIGN.md, "Detunes"): each value is scaled to [0, 1] (x / 255, or x / 65535 for
+ * Definition (docs/detunes.md): each value is scaled to [0, 1] (x / 255, or x / 65535 for
  * 16 bits), the family's formula is applied with L = amount / 3, the result is clipped to [0, 1]
  * and rounded to the nearest integer of the bit depth (half up). Several detunes are applied in
  * table order whatever order they are given in, and each one's result is clipped and rounded before

@@ -3,10 +3,10 @@
  *
  * A detune is a deliberate colour fault of one family at an amount in [0, 3]. Whole amounts are the
  * classifier's levels: amount 1, 2, 3 are the paper's 33 %, 66 %, 100 % and are named
- * `<family>-<level>` (`green-2`); the formulas in DESIGN.md use L = amount / 3. Amounts in between
+ * `<family>-<level>` (`green-2`); the formulas in docs/detunes.md use L = amount / 3. Amounts in between
  * are written `<family>:<amount>` (`green:1.5`) and are what the classifier's amount head regresses.
  *
- * The families are listed in the table order of DESIGN.md, which is also the order in which several
+ * The families are listed in the table order of docs/detunes.md, which is also the order in which several
  * detunes are applied. Class index 0 is `none`, then family-major: green-1, green-2, green-3,
  * blue-1, ... saturation-low-3 (25 classes).
  */

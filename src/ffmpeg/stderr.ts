@@ -94,3 +94,51 @@ export function meaningfulLines(tail: string, truncated: boolean, count = 5): st
   const kept = lines.map((line) => line.trimEnd()).filter((line) => !NOISE.some((re) => re.test(line)));
   return kept.slice(-count);
 }
+
+/**
+ * What an error line of the decoder's ffmpeg means:
+ *  - `input-error`: the input is damaged: its demuxer complains (a read error, a truncated file),
+ *    or ffmpeg says "Error while decoding" / "Invalid data found" without naming who;
+ *  - `concealed`: a decoder's own complaint (an h264 slice it conceals): ffmpeg decodes through it,
+ *    as players do;
+ *  - `output`: our output side (the raw muxer, ffmpeg's muxing queue) talking about timestamps or
+ *    interleaving, e.g. "Application provided invalid, non monotonically increasing dts to muxer":
+ *    neither a decoding error nor a cause;
+ *  - `none`: not an error line at all (info, warnings, progress).
+ */
+export type DecoderLineKind = 'input-error' | 'concealed' | 'output' | 'none';
+
+const ERROR_LEVEL = /\[(error|fatal|panic)\]/;
+/** `[matroska,webm @ 0x55d0c0]`, `[in#0/matroska @ 0x55d0c0]` (ffmpeg 6.1 and later). */
+const LOG_CONTEXT = /^\[([^\]@]+?) @ 0x[0-9a-f]+\]/;
+/** Contexts of ffmpeg's output side: output files and streams (6.1 and later), the muxers. */
+const OUTPUT_CONTEXT = /^(?:out#|vost#|aost#|sost#|dost#|mux\b)/;
+/** What muxers and ffmpeg's muxing say about timestamps and interleaving, whoever logs it. */
+const MUXER_MESSAGE =
+  /non[- ]monoton|to muxer|Non-monotonous DTS|Queue input is backward in time|Too many packets buffered|max_interleave_delta/i;
+
+/**
+ * Classifies one stderr line of the decoder's ffmpeg (run with `-loglevel level+info`).
+ * `demuxers` holds the input's demuxer names as ffprobe gives them, whole and split at commas
+ * (`matroska,webm`, `matroska`, `webm`); `outputMuxer` is the muxer of the decoder's own output
+ * (`rawvideo`), whose lines are about our side, never about the input.
+ */
+export function classifyDecoderLine(
+  line: string,
+  demuxers: ReadonlySet<string>,
+  outputMuxer = 'rawvideo',
+): DecoderLineKind {
+  if (!ERROR_LEVEL.test(line)) return 'none';
+  if (MUXER_MESSAGE.test(line)) return 'output';
+  const context = LOG_CONTEXT.exec(line)?.[1]?.trim();
+  if (context !== undefined) {
+    if (OUTPUT_CONTEXT.test(context)) return 'output';
+    const name = context.replace(/^in#\d+\//, '');
+    if (demuxers.has(name)) return 'input-error';
+    if (name === outputMuxer) return 'output';
+    return 'concealed';
+  }
+  return /Error while decoding|Invalid data found|Read error|End of file/i.test(line)
+    ? 'input-error'
+    : 'concealed';
+}

@@ -12,6 +12,21 @@ export interface EncodeChoices {
   readonly pix_fmt: string;
 }
 
+/** The range of `--strength` (and of the encode stage's `strength`). */
+export const STRENGTH_RANGE = [0, 1.5] as const;
+
+/** Checks `--strength` before any work: a number from 0 to 1.5, else a UsageError (exit 2). */
+export function checkStrength(strength: number | undefined, flag = '--strength'): void {
+  if (strength === undefined) return;
+  const [min, max] = STRENGTH_RANGE;
+  if (!(Number.isFinite(strength) && strength >= min && strength <= max)) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected number between ${String(min)} and ${String(max)} for ${flag} but received ${String(strength)}`,
+    );
+  }
+}
+
 /** Arguments for the video encoder, the other streams and the container, from the output type. */
 export interface EncoderPlan {
   readonly videoArgs: string[];
@@ -21,6 +36,64 @@ export interface EncoderPlan {
 }
 
 const MP4_LIKE = new Set(['.mp4', '.m4v', '.mov']);
+
+const X26X_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+  'slower',
+  'veryslow',
+  'placebo',
+] as const;
+
+/**
+ * What each encoder we know accepts for `crf` and `preset` (for libvpx-vp9, `preset` is passed as
+ * `-deadline`). Encoders not listed get what they are given, and ffmpeg judges. libx264's range
+ * is that of 8-bit output (10-bit x264 also takes negative values down to -12).
+ */
+const ENCODER_LIMITS: Readonly<
+  Record<string, { crf: readonly [number, number]; presets?: readonly string[] }>
+> = {
+  libx264: { crf: [0, 51], presets: X26X_PRESETS },
+  libx264rgb: { crf: [0, 51], presets: X26X_PRESETS },
+  libx265: { crf: [0, 51], presets: X26X_PRESETS },
+  'libvpx-vp9': { crf: [0, 63], presets: ['good', 'best', 'realtime'] },
+  libvpx: { crf: [4, 63] },
+  'libaom-av1': { crf: [0, 63] },
+  libsvtav1: { crf: [0, 63] },
+};
+
+/**
+ * Checks `crf` and `preset` against what `codec` accepts, before any process starts, so that a
+ * typo is a usage error (exit 2) rather than an encoder that fails to open once frames flow.
+ * `source` names where each value came from (`--crf` on the command line, else `encode.crf`).
+ */
+export function checkEncoderOptions(
+  codec: string,
+  crf: number | undefined,
+  preset: string | undefined,
+  source: { crf: string; preset: string },
+): void {
+  const limits = ENCODER_LIMITS[codec];
+  if (!limits) return;
+  const [min, max] = limits.crf;
+  if (crf !== undefined && !(Number.isFinite(crf) && crf >= min && crf <= max)) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected number between ${String(min)} and ${String(max)} for ${source.crf} with ${codec} but received ${String(crf)}`,
+    );
+  }
+  if (preset !== undefined && limits.presets && !limits.presets.includes(preset)) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected one of ${limits.presets.join(', ')} for ${source.preset} with ${codec} but received ${preset}`,
+    );
+  }
+}
 
 function chroma(pixFmt: string | undefined): '420' | '422' | '444' {
   if (!pixFmt) return '420';
@@ -121,6 +194,10 @@ export function planEncoder(
   }
   const isWebm = format === 'webm';
   const codec = codecChoice !== 'auto' ? codecChoice : isWebm ? want('libvpx-vp9') : want('libx264');
+  checkEncoderOptions(codec, crf, preset, {
+    crf: output.overrides.crf !== undefined ? '--crf' : 'encode.crf',
+    preset: output.overrides.preset !== undefined ? '--preset' : 'encode.preset',
+  });
   const videoArgs = ['-c:v', codec];
   const c = media?.video;
   const rgbSource =

@@ -8,6 +8,8 @@ export interface EncoderOverrides {
   readonly codec?: string;
   readonly crf?: number;
   readonly preset?: string;
+  /** The whole correction scaled towards the identity (`--strength`; the encode stage's `strength`). */
+  readonly strength?: number;
 }
 
 /**

@@ -25,6 +25,7 @@ import { Observable } from 'rxjs';
 import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { classifyDecoderLine } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { frameBytes, imageBytes, rawPixelFormat } from '../frame/image.js';
 import type { Frame } from '../frame/frame.js';
@@ -47,20 +48,6 @@ const options = {
 
 const SHOWINFO_FRAME = /\bn:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b/;
 const SHOWINFO_TIMEBASE = /config in time_base:\s*(\d+)\/(\d+)/;
-const ERROR_LINE = /\[(error|fatal|panic)\]/;
-const CONTEXT = /^\[([^\]@]+?) @ 0x[0-9a-f]+\]/;
-
-/**
- * True for an error line that means the input is damaged: from its demuxer (a read error, a
- * truncated file), or ffmpeg's own "Error while decoding". A decoder's own complaints (an h264
- * slice it conceals) are only warnings: ffmpeg decodes through them, as players do. Lines from
- * our output side (the raw muxer complaining about a damaged input's timestamps) are not the cause.
- */
-function isInputError(line: string, demuxers: ReadonlySet<string>): boolean {
-  const context = CONTEXT.exec(line)?.[1];
-  if (context) return demuxers.has(context.trim());
-  return /Error while decoding|Invalid data found|Read error|End of file/i.test(line);
-}
 
 /** The decoder's ffmpeg arguments. */
 export function decoderArgs(
@@ -142,10 +129,14 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
           timebase = [BigInt(tb[1]!), BigInt(tb[2]!)];
           return;
         }
-        if (ERROR_LINE.test(line)) {
-          if (opts.errors === 'fail' && isInputError(line, demuxers)) {
-            firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
-          } else logger.warn({ line }, 'decoding error concealed by ffmpeg');
+        const kind = classifyDecoderLine(line, demuxers);
+        if (kind === 'input-error' && opts.errors === 'fail') {
+          firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
+        } else if (kind === 'input-error' || kind === 'concealed') {
+          logger.warn({ line }, 'decoding error concealed by ffmpeg');
+        } else if (kind === 'output') {
+          // The raw muxer on our side (timestamps, interleaving): not a decoding error.
+          logger.debug({ line }, 'ffmpeg output-side message');
         }
       },
     });

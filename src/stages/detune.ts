@@ -1,5 +1,5 @@
 /**
- * detune: applies named detunes (DESIGN.md's table: green-2, contrast-high-1, or continuous
+ * detune: applies named detunes (docs/detunes.md's table: green-2, contrast-high-1, or continuous
  * amounts such as green:1.5) to every frame: the opposite of grading, for demos and for testing
  * any grader. The proxy gets the exact 8/16-bit detune; the full-resolution frame gets the same
  * transform (continuous, clipped between steps) through `merge`'s LUT.

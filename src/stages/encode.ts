@@ -25,10 +25,11 @@ import type { Writable } from 'node:stream';
 import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import type { Frame } from '../frame/frame.js';
-import { FfmpegExitError, spawnFfmpeg } from '../ffmpeg/spawn.js';
+import { FfmpegExitError, spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
+import { meaningfulLines, STDERR_TAIL_CHARS } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { writeWithBackpressure } from '../operators/writeWithBackpressure.js';
-import { identityLut, type Lut3d } from '../correction/lut3d.js';
+import { allocLut, identityLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldFrameBytes, haldSide, writeHald16 } from '../correction/hald.js';
 import { mkvFramePrefix, mkvHeader } from '../frame/mkv-writer.js';
 import { planEncoder } from '../run/encoderSettings.js';
@@ -50,6 +51,13 @@ const options = {
     type: 'string',
     default: 'auto',
     help: 'Output pixel format (auto: the source layout and depth)',
+  },
+  strength: {
+    type: 'number',
+    default: 1,
+    min: 0,
+    max: 1.5,
+    help: 'The whole correction scaled towards the identity (0: untouched, 1: as graded, 1.5: half as much again)',
   },
 } as const;
 
@@ -105,6 +113,12 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
       const level = run.haldLevel;
       const side = haldSide(level);
       const identity = identityLut(haldCubeSize(level));
+      const strength = run.output.overrides.strength ?? opts.strength;
+      let scratch: Lut3d | undefined;
+      const scaled = (size: number): Lut3d => {
+        if (scratch?.size !== size) scratch = allocLut(size);
+        return scratch;
+      };
       const spare: Uint16Array[] = [];
       const inUse = new Map<Frame, Uint16Array>();
       let first = true;
@@ -139,7 +153,14 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
       const chunks = (frame: Frame): Uint8Array[] => {
         const hald = spare.pop() ?? new Uint16Array(side * side * 3);
         inUse.set(frame, hald);
-        writeHald16((frame.lut ?? identity) as Lut3d, level, hald);
+        // The frame's LUT is final here (after merge and blend): `strength` trims the whole
+        // correction, whichever stages made it.
+        const lut = (frame.lut ?? identity) as Lut3d;
+        writeHald16(
+          strength === 1 || !frame.lut ? lut : scaleLut(lut, strength, scaled(lut.size)),
+          level,
+          hald,
+        );
         const bytes = new Uint8Array(hald.buffer, hald.byteOffset, hald.byteLength);
         const length = haldFrameBytes(level);
         const parts = [mkvFramePrefix(frame.ptsMicros, length), bytes];
@@ -164,7 +185,7 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
             fail(
               new RuntimeFailure(
                 'E_FFMPEG',
-                `ffmpeg (encoding ${run.output.label}) stopped before the last frame`,
+                `ffmpeg (encoding ${run.output.label}) stopped before the last frame${stderrReasons(proc)}`,
               ),
             );
             return;
@@ -203,7 +224,18 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
               code === 'ERR_STREAM_DESTROYED' ||
               String(err).includes('closed before')
             ) {
-              const timer = setTimeout(() => fail(err), 2000);
+              // Should ffmpeg still not have exited, the pipe error is reported with what ffmpeg
+              // said so far: never a bare "read ECONNRESET" without ffmpeg's own reasons.
+              const timer = setTimeout(() => {
+                proc.kill('SIGKILL');
+                fail(
+                  new RuntimeFailure(
+                    'E_FFMPEG',
+                    `ffmpeg (encoding ${run.output.label}) stopped reading LUTs (${(err as Error).message})${stderrReasons(proc)}`,
+                    { cause: err },
+                  ),
+                );
+              }, 2000);
               proc.exited.finally(() => clearTimeout(timer)).catch(() => {});
               return;
             }
@@ -224,6 +256,13 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
         }
       };
     });
+}
+
+/** ": " and the last lines of ffmpeg's stderr that explain something, or "" when there are none. */
+function stderrReasons(proc: FfmpegProcess): string {
+  const tail = proc.stderrTail();
+  const reasons = meaningfulLines(tail, tail.length >= STDERR_TAIL_CHARS);
+  return reasons.length > 0 ? `: ${reasons.join('\n')}` : '';
 }
 
 /** ffmpeg stopped by a closed output pipe: killed by SIGPIPE, or (ignoring it) failed with EPIPE. */

@@ -6,6 +6,7 @@ import {
   fillLut,
   identityLut,
   resampleLut,
+  scaleLut,
   sampleLut,
   type ColourTransform,
   type Lut3d,
@@ -298,5 +299,46 @@ describe('distanceFromIdentity', () => {
     const lut = fillLut(9, (r, g, b, out) => out.set([r, g + 0.1, b]));
     expect(distanceFromIdentity(lut)).toBeCloseTo(0.1, 6);
     expect(distanceFromIdentity(fillLut(9, (r, g, b, out) => out.set([1 - r, g, b])))).toBe(1);
+  });
+});
+
+describe('scaleLut (the strength trim)', () => {
+  // A strong green cast: green lifted by 0.3, red and blue pulled down by 0.2.
+  const cast = fillLut(5, (r, g, b, out) => {
+    out[0] = r - 0.2;
+    out[1] = g + 0.3;
+    out[2] = b - 0.2;
+  });
+
+  it('0 is the identity, 1 the LUT itself (clipped), both exact', () => {
+    expect(Array.from(scaleLut(cast, 0).data)).toEqual(Array.from(identityLut(5).data));
+    const one = scaleLut(cast, 1);
+    for (let i = 0; i < one.data.length; i++) {
+      expect(one.data[i]).toBe(Math.min(1, Math.max(0, cast.data[i]!)));
+    }
+  });
+
+  it('0.5 is halfway between identity and LUT; 1.5 goes half as far again, clipped to [0, 1]', () => {
+    const mid = identityLut(5);
+    const i = ((2 * 5 + 2) * 5 + 2) * 3; // the lattice point (0.5, 0.5, 0.5)
+    const near = (values: Float32Array, expected: number[]): void => {
+      expected.forEach((v, c) => expect(values[c]).toBeCloseTo(v, 6));
+    };
+    near(scaleLut(cast, 0.5).data.slice(i, i + 3), [0.4, 0.65, 0.4]);
+    near(scaleLut(cast, 1.5).data.slice(i, i + 3), [0.2, 0.95, 0.2]);
+    expect(mid.data[i]).toBe(0.5);
+    const more = scaleLut(cast, 1.5);
+    for (const v of more.data) expect(v >= 0 && v <= 1).toBe(true);
+  });
+
+  it('writes in place when given its input, and refuses an output of another size', () => {
+    const copy = fillLut(5, (r, g, b, out) => {
+      out[0] = r - 0.2;
+      out[1] = g + 0.3;
+      out[2] = b - 0.2;
+    });
+    expect(scaleLut(copy, 0, copy)).toBe(copy);
+    expect(Array.from(copy.data)).toEqual(Array.from(identityLut(5).data));
+    expect(() => scaleLut(cast, 0.5, allocLut(4))).toThrow('LUT sizes differ: 5 (source) and 4 (output)');
   });
 });

@@ -26,7 +26,7 @@ function detune16(pixels: number[], list: string): number[] {
 }
 
 /**
- * The table of DESIGN.md transcribed literally, one pixel at a time, with no tables: the reference
+ * The table of docs/detunes.md transcribed literally, one pixel at a time, with no tables: the reference
  * the fast kernel must match bit for bit. `max` is 255 or 65535.
  */
 function reference(src: ArrayLike<number>, detunes: readonly Detune[], max: number): Float64Array {

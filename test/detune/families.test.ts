@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   CLASS_LABELS,
@@ -35,7 +37,7 @@ function usageMessage(fn: () => unknown): string {
 }
 
 describe('FAMILIES', () => {
-  it('lists the eight families in the order of the table in DESIGN.md', () => {
+  it('lists the eight families in the order of the table in docs/detunes.md', () => {
     expect(FAMILIES).toEqual([
       'green',
       'blue',
@@ -46,6 +48,13 @@ describe('FAMILIES', () => {
       'contrast-high',
       'saturation-low',
     ]);
+  });
+
+  it('docs/detunes.md, the table the code and README cite, lists the same families in the same order', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/detunes.md', import.meta.url)), 'utf8');
+    const rows = [...doc.matchAll(/^\| (\d) \| `([a-z-]+)`/gm)].map((m) => [Number(m[1]), m[2]]);
+    expect(rows).toEqual(FAMILIES.map((family, i) => [i + 1, family]));
+    expect(doc).toContain('L = amount / 3');
   });
 
   it('gives each family its table position', () => {

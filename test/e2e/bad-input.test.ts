@@ -203,6 +203,48 @@ describe('vgrade grade with bad input', () => {
     );
   });
 
+  it("ffmpeg's encoder failing while frames flow: its own last error lines reach the user", async () => {
+    // Regression (fixed): an encoder that closed its LUT pipe and took longer than 2 s to exit was
+    // reported as a bare "read ECONNRESET" / "write EPIPE", whatever ffmpeg had said.
+    const real = await binaries();
+    const wrapper = path.join(dir, 'failing-encoder');
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in\n  *pipe:3*) echo "[libx264 @ 0x1234] [error] Error setting preset/tune bogus/(null)." >&2; exec 3>&-; sleep 4; exit 1;;\n  *) exec "${real.ffmpeg}" "$@";;\nesac\n`,
+    );
+    await chmod(wrapper, 0o755);
+    const out = path.join(dir, 'failing-encoder-out.mkv');
+    await expectFailure(
+      ['grade', clip, '-o', out, '--log-level', 'info'],
+      1,
+      /ffmpeg \(encoding .*failing-encoder-out\.mkv\).*: \[libx264 @ 0x1234\] \[error\] Error setting preset\/tune bogus/,
+      out,
+      { VGRADE_FFMPEG: wrapper, VGRADE_FFPROBE: real.ffprobe },
+    );
+  });
+
+  it('encoder options are checked per encoder before any work: exit 2, house-shaped message', async () => {
+    const out = path.join(dir, 'options-out.mkv');
+    await expectFailure(
+      ['grade', clip, '-o', out, '--preset', 'bogus'],
+      2,
+      /^vgrade: Expected one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo for --preset with libx264 but received bogus$/m,
+      out,
+    );
+    await expectFailure(
+      ['grade', clip, '-o', out, '--crf', '99'],
+      2,
+      /^vgrade: Expected number between 0 and 51 for --crf with libx264 but received 99$/m,
+      out,
+    );
+    await expectFailure(
+      ['grade', clip, '-o', path.join(dir, 'options-out.webm'), '--crf', '64'],
+      2,
+      /^vgrade: Expected number between 0 and 63 for --crf with libvpx-vp9 but received 64$/m,
+      path.join(dir, 'options-out.webm'),
+    );
+  });
+
   it('an output folder that does not exist', async () => {
     const out = path.join(dir, 'no-such-folder', 'out.mp4');
     await expectFailure(

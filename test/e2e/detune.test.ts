@@ -23,7 +23,7 @@ describe('vgrade detune', () => {
     'black-high-1,saturation-low-3',
     'orange:1.5,white-low-1',
   ]) {
-    it(`applies ${list} to a still as DESIGN.md's table defines it (within LUT interpolation)`, async () => {
+    it(`applies ${list} to a still as docs/detunes.md's table defines it (within LUT interpolation)`, async () => {
       const out = path.join(dir, `${list.replace(/\W/g, '_')}.png`);
       const result = await vgrade(['detune', still, '-o', out, '--detune', list]);
       expect(result.code, result.stderr).toBe(0);

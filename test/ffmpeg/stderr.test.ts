@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, meaningfulLines, TailBuffer } from '../../src/ffmpeg/stderr.js';
+import { classifyDecoderLine, LineSplitter, meaningfulLines, TailBuffer } from '../../src/ffmpeg/stderr.js';
 
 function split(chunks: string[]): string[] {
   const lines: string[] = [];
@@ -88,5 +88,63 @@ describe('meaningfulLines', () => {
 
   it('drops the first line of a truncated tail, which may be cut in half', () => {
     expect(meaningfulLines('ut in half\nwhole line', true)).toEqual(['whole line']);
+  });
+});
+
+describe('classifyDecoderLine', () => {
+  const mkv = new Set(['matroska,webm', 'matroska', 'webm']);
+  const mp4 = new Set(['mov,mp4,m4a,3gp,3g2,mj2', 'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2']);
+
+  it("an input's demuxer complaining is an input error, with or without ffmpeg 6.1's in#N/ prefix", () => {
+    expect(classifyDecoderLine('[matroska,webm @ 0x55d0c0a1b2c0] [error] Read error', mkv)).toBe(
+      'input-error',
+    );
+    expect(
+      classifyDecoderLine('[in#0/matroska @ 0x55d0c0a1b2c0] [error] EBML header parsing failed', mkv),
+    ).toBe('input-error');
+    expect(
+      classifyDecoderLine(
+        '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5561] [error] stream 0, offset 0x30: partial file',
+        mp4,
+      ),
+    ).toBe('input-error');
+  });
+
+  it('ffmpeg naming nobody: decoding and reading failures are input errors, the rest concealed', () => {
+    expect(classifyDecoderLine('[error] Error while decoding stream #0:0: Invalid data found', mkv)).toBe(
+      'input-error',
+    );
+    expect(classifyDecoderLine('[error] clip.mkv: End of file', mkv)).toBe('input-error');
+    expect(classifyDecoderLine('[error] something else went wrong', mkv)).toBe('concealed');
+  });
+
+  it("a decoder's own complaint is concealed: ffmpeg decodes through it", () => {
+    expect(
+      classifyDecoderLine('[h264 @ 0x55d0c0a1b2c0] [error] error while decoding MB 13 7, bytestream -5', mkv),
+    ).toBe('concealed');
+    expect(classifyDecoderLine('[vist#0:0/h264 @ 0x55d0c0] [error] corrupt decoded frame', mkv)).toBe(
+      'concealed',
+    );
+  });
+
+  it('the muxer on our output side is not a decoding error (a clean mkv with audio warned before)', () => {
+    // Regression (fixed): on a clean testsrc2 + sine mkv, vgrade warned "decoding error concealed
+    // by ffmpeg" for the muxer's interleaving complaint.
+    const lines = [
+      '[rawvideo @ 0x55d0c0a1b2c0] [error] Application provided invalid, non monotonically increasing dts to muxer in stream 0: 40 >= 40',
+      '[matroska @ 0x55d0c0a1b2c0] [error] Application provided invalid, non monotonically increasing dts to muxer in stream 1: 1024 >= 1024',
+      '[vost#0:0/rawvideo @ 0x55d0c0] [error] Non-monotonic DTS; previous: 40, current: 40',
+      '[out#0/rawvideo @ 0x55d0c0] [error] Too many packets buffered for output stream 0:0.',
+      '[error] Queue input is backward in time',
+    ];
+    for (const line of lines) expect(classifyDecoderLine(line, mkv), line).toBe('output');
+  });
+
+  it('lines below error level are not errors at all', () => {
+    expect(
+      classifyDecoderLine('[matroska,webm @ 0x55d0] [warning] Could not find codec parameters', mkv),
+    ).toBe('none');
+    expect(classifyDecoderLine('[Parsed_showinfo_1 @ 0x55d0] [info] n:   0 pts:      0', mkv)).toBe('none');
+    expect(classifyDecoderLine('', mkv)).toBe('none');
   });
 });

@@ -88,7 +88,13 @@ describe('compilePipeline: the shipped pipelines', () => {
       expect(p.stages[1]!.options).toEqual({ width: 456, height: 256, fit: 'pad', scaler: 'area' });
       expect(p.stages[2]!.options).toEqual(AUTOBALANCE_DEFAULTS);
       expect(p.stages[3]!.options).toEqual({ hald_level: 6, fit_size: 17, shrink: 4 });
-      expect(p.stages[4]!.options).toEqual({ codec: 'auto', crf: -1, preset: 'auto', pix_fmt: 'auto' });
+      expect(p.stages[4]!.options).toEqual({
+        codec: 'auto',
+        crf: -1,
+        preset: 'auto',
+        pix_fmt: 'auto',
+        strength: 1,
+      });
       expect(p.poolSize).toBe(16);
       expect(p.delayFrames).toBe(12);
       expect(p.haldLevel).toBe(6);

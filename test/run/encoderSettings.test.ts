@@ -451,6 +451,69 @@ describe('planEncoder: encoders the ffmpeg lacks', () => {
   });
 });
 
+describe('planEncoder: crf and preset ranges per encoder', () => {
+  function usage(output: OutputTarget, choices: Partial<EncodeChoices> = {}): string {
+    try {
+      plan(output, media(), choices);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(2);
+      return (err as UsageError).message;
+    }
+    throw new Error('expected a UsageError');
+  }
+
+  it('crf: libx264 and libx265 0 to 51, libvpx-vp9 and libaom-av1 0 to 63, both ends included', () => {
+    const ranges: [string, string, number, number][] = [
+      ['o.mkv', 'libx264', 0, 51],
+      ['o.mkv', 'libx265', 0, 51],
+      ['o.webm', 'libvpx-vp9', 0, 63],
+      ['o.mkv', 'libaom-av1', 0, 63],
+    ];
+    const all = fakeCaps([...caps.encoders, 'libaom-av1']);
+    for (const [file, codec, min, max] of ranges) {
+      for (const crf of [min, max]) {
+        expect(() => planEncoder(fileOutput(file, { codec, crf }), media(), AUTO, all, HD)).not.toThrow();
+      }
+      for (const crf of [min - 1, max + 1, 99, Number.NaN]) {
+        expect(() => planEncoder(fileOutput(file, { codec, crf }), media(), AUTO, all, HD)).toThrow(
+          `Expected number between ${min} and ${max} for --crf with ${codec} but received ${crf}`,
+        );
+      }
+    }
+  });
+
+  it('crf from the pipeline is named as encode.crf, and checked against the encoder picked for the output', () => {
+    expect(usage(fileOutput('o.mp4'), { crf: 60 })).toBe(
+      'Expected number between 0 and 51 for encode.crf with libx264 but received 60',
+    );
+    expect(() => plan(fileOutput('o.webm'), media(), { crf: 60 })).not.toThrow();
+  });
+
+  it('preset: the x264/x265 names, and the libvpx-vp9 deadlines', () => {
+    const names = 'ultrafast superfast veryfast faster fast medium slow slower veryslow placebo'.split(' ');
+    for (const preset of names) {
+      expect(() => plan(fileOutput('o.mkv', { preset }))).not.toThrow();
+      expect(() => plan(fileOutput('o.mkv', { codec: 'libx265', preset }))).not.toThrow();
+    }
+    expect(usage(fileOutput('o.mkv', { preset: 'bogus' }))).toBe(
+      `Expected one of ${names.join(', ')} for --preset with libx264 but received bogus`,
+    );
+    expect(usage(fileOutput('o.mkv', { codec: 'libx265' }), { preset: 'Medium' })).toBe(
+      `Expected one of ${names.join(', ')} for encode.preset with libx265 but received Medium`,
+    );
+    expect(() => plan(fileOutput('o.webm', { preset: 'realtime' }))).not.toThrow();
+    expect(usage(fileOutput('o.webm', { preset: 'fast' }))).toBe(
+      'Expected one of good, best, realtime for --preset with libvpx-vp9 but received fast',
+    );
+  });
+
+  it('stills and encoders without a known table are left to ffmpeg', () => {
+    expect(() => plan(fileOutput('o.png', { crf: 99, preset: 'x' }))).not.toThrow();
+    expect(() => plan(fileOutput('o.mkv', { codec: 'ffv1', crf: 99, preset: 'x' }))).not.toThrow();
+  });
+});
+
 describe('planEncoder: colour description', () => {
   it('range, matrix, primaries and transfer passed on when the source states them', () => {
     const p = plan(
