@@ -21,7 +21,7 @@ import { meanDeltaE2000 } from '../src/color/ciede2000.js';
 import type { ManifestEntry } from '../src/dataset/build.js';
 import { decodePng } from '../src/dataset/png.js';
 import type { Split } from '../src/dataset/split.js';
-import { inverseDetuneTransform, withKnees } from '../src/detune/inverse.js';
+import { inverseDetuneTransform, mapPixels, withKnees } from '../src/detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../src/detune/posterior.js';
 import { FAMILIES } from '../src/detune/families.js';
 import { availableOutsideKinds, writeOutsideKind } from '../src/eval/outsideKinds.js';
@@ -142,16 +142,7 @@ function grade(sample: Sample, setting: Setting): Uint8Array {
   if (detunes.length === 0) return sample.inputSub;
   const inverse = inverseDetuneTransform(detunes);
   const transform = setting.knees ? withKnees(inverse) : inverse;
-  const src = sample.inputSub;
-  const out = new Uint8Array(src.length);
-  const px = new Float32Array(3);
-  for (let i = 0; i < src.length; i += 3) {
-    transform(src[i]! / 255, src[i + 1]! / 255, src[i + 2]! / 255, px);
-    out[i] = Math.round(px[0]! * 255);
-    out[i + 1] = Math.round(px[1]! * 255);
-    out[i + 2] = Math.round(px[2]! * 255);
-  }
-  return out;
+  return mapPixels(transform, sample.inputSub, new Uint8Array(sample.inputSub.length));
 }
 
 function settingsGrid(): Setting[] {

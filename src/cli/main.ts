@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type esmYargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade, type GradeCommand } from './commands/grade.js';
-import { checkStrength } from '../run/encoderSettings.js';
+import { encode } from '../stages/encode.js';
 import { runDataset } from './commands/dataset.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { runSchema } from './commands/schema.js';
@@ -114,10 +114,9 @@ async function main(argv: string[]): Promise<number> {
           .option('backend', BACKEND_OPTION),
       async (args) => {
         status = await runGrade({
-          ...gradeCommand(args, args.pipeline, args.set as string[]),
+          ...gradeCommand(args, args.pipeline, [...(args.set as string[]), ...strengthSets(args.strength)]),
           exportDir: args.export,
           backend: args.backend,
-          strength: args.strength,
         });
       },
     )
@@ -741,15 +740,25 @@ const COMMANDS = [
 ] as const;
 
 /**
+ * `--strength S` as the encode stage's `strength` (where every pipeline's per-frame LUT is final),
+ * checked against that option's range first so the message names the flag (exit 2).
+ */
+function strengthSets(strength: number | undefined): string[] {
+  if (strength === undefined) return [];
+  const { min, max } = encode.options.strength;
+  if (!(Number.isFinite(strength) && strength >= min && strength <= max)) {
+    throw new UsageError(
+      'E_USAGE',
+      `Expected number between ${String(min)} and ${String(max)} for --strength but received ${String(strength)}`,
+    );
+  }
+  return [`encode.strength=${String(strength)}`];
+}
+
+/**
  * Checks `--detune` before any work, naming the flag (the detune pipeline's own message would
  * point into detune.yaml, a file the user never wrote).
  */
-/** `--strength S` as the encode stage's option, checked first (exit 2 outside 0..1.5). */
-function strengthSets(strength: number | undefined): string[] {
-  checkStrength(strength);
-  return strength === undefined ? [] : [`encode.strength=${String(strength)}`];
-}
-
 function checkDetuneFlag(value: string): void {
   try {
     parseDetuneList(value);

@@ -54,15 +54,17 @@ export function scaleLut(lut: Lut3d, strength: number, out: Lut3d = allocLut(lut
   }
   const n = lut.size;
   const step = 1 / (n - 1);
+  const mix = (id: number, v: number): number => {
+    const x = id + strength * (v - id);
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+  };
   let i = 0;
   for (let b = 0; b < n; b++) {
     for (let g = 0; g < n; g++) {
-      for (let r = 0; r < n; r++) {
-        const id = [r * step, g * step, b * step] as const;
-        for (let c = 0; c < 3; c++, i++) {
-          const v = id[c]! + strength * (lut.data[i]! - id[c]!);
-          out.data[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-        }
+      for (let r = 0; r < n; r++, i += 3) {
+        out.data[i] = mix(r * step, lut.data[i]!);
+        out.data[i + 1] = mix(g * step, lut.data[i + 1]!);
+        out.data[i + 2] = mix(b * step, lut.data[i + 2]!);
       }
     }
   }

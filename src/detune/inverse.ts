@@ -129,6 +129,19 @@ export function withKnees(transform: Transform, knees: Knees = DEFAULT_KNEES): T
   };
 }
 
+/** Maps interleaved RGB pixels (8 or 16 bit) through a transform into `out`, of the same type. */
+export function mapPixels<T extends Uint8Array | Uint16Array>(transform: Transform, data: T, out: T): T {
+  const max = data instanceof Uint16Array ? 65535 : 255;
+  const px = new Float32Array(3);
+  for (let i = 0; i < data.length; i += 3) {
+    transform(data[i]! / max, data[i + 1]! / max, data[i + 2]! / max, px);
+    out[i] = Math.round(px[0]! * max);
+    out[i + 1] = Math.round(px[1]! * max);
+    out[i + 2] = Math.round(px[2]! * max);
+  }
+  return out;
+}
+
 /** The transform that changes nothing. */
 export const IDENTITY: Transform = (r, g, b, out) => {
   out[0] = r;

@@ -12,21 +12,6 @@ export interface EncodeChoices {
   readonly pix_fmt: string;
 }
 
-/** The range of `--strength` (and of the encode stage's `strength`). */
-export const STRENGTH_RANGE = [0, 1.5] as const;
-
-/** Checks `--strength` before any work: a number from 0 to 1.5, else a UsageError (exit 2). */
-export function checkStrength(strength: number | undefined, flag = '--strength'): void {
-  if (strength === undefined) return;
-  const [min, max] = STRENGTH_RANGE;
-  if (!(Number.isFinite(strength) && strength >= min && strength <= max)) {
-    throw new UsageError(
-      'E_USAGE',
-      `Expected number between ${String(min)} and ${String(max)} for ${flag} but received ${String(strength)}`,
-    );
-  }
-}
-
 /** Arguments for the video encoder, the other streams and the container, from the output type. */
 export interface EncoderPlan {
   readonly videoArgs: string[];

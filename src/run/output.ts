@@ -8,8 +8,6 @@ export interface EncoderOverrides {
   readonly codec?: string;
   readonly crf?: number;
   readonly preset?: string;
-  /** The whole correction scaled towards the identity (`--strength`; the encode stage's `strength`). */
-  readonly strength?: number;
 }
 
 /**

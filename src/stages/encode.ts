@@ -113,7 +113,7 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
       const level = run.haldLevel;
       const side = haldSide(level);
       const identity = identityLut(haldCubeSize(level));
-      const strength = run.output.overrides.strength ?? opts.strength;
+      const strength = opts.strength;
       let scratch: Lut3d | undefined;
       const scaled = (size: number): Lut3d => {
         if (scratch?.size !== size) scratch = allocLut(size);

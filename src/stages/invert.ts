@@ -23,7 +23,7 @@ import { defer, map } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment } from '../frame/frame.js';
 import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';
-import { IDENTITY, inverseDetuneTransform, withKnees } from '../detune/inverse.js';
+import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
 import { OUTPUTS_NOTE, type ClassifierOutputs, type FrameRecord } from './classify.js';
 
@@ -113,16 +113,7 @@ export const invert = defineStage({
           frame.notes.set('invert', detunes);
           if (!opts.graded_proxy) return frame;
           // The proxy graded the same way, for any stage after this one that looks at pixels.
-          const { data } = frame.image;
-          const out = frame.graded.data;
-          const max = data instanceof Uint16Array ? 65535 : 255;
-          const px = new Float32Array(3);
-          for (let i = 0; i < data.length; i += 3) {
-            transform(data[i]! / max, data[i + 1]! / max, data[i + 2]! / max, px);
-            out[i] = Math.round(px[0]! * max);
-            out[i + 1] = Math.round(px[1]! * max);
-            out[i + 2] = Math.round(px[2]! * max);
-          }
+          mapPixels(transform, frame.image.data, frame.graded.data);
           frame.hasGraded = true;
           return frame;
         }),

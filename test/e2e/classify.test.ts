@@ -6,22 +6,27 @@ import { vgrade } from '../helpers/cli.js';
 describe('vgrade classify', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let clip: string;
 
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('vgrade-classify-'));
-    clip = path.join(dir, 'clip.mp4');
+  /** A 96x64 test-pattern clip of `frames` frames in the temporary folder. */
+  const makeClip = async (name: string, frames: number): Promise<string> => {
+    const file = path.join(dir, name);
     await ffmpeg([
       '-f',
       'lavfi',
       '-i',
       'testsrc2=size=96x64:rate=25',
       '-frames:v',
-      '13',
+      String(frames),
       '-pix_fmt',
       'yuv420p',
-      clip,
+      file,
     ]);
+    return file;
+  };
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('vgrade-classify-'));
+    await makeClip('clip.mp4', 13);
   });
   afterAll(() => cleanup());
 
@@ -48,18 +53,7 @@ describe('vgrade classify', () => {
   });
 
   it('classifies a 2-frame clip: a record for each frame, then the shot', async () => {
-    const two = path.join(dir, 'two.mp4');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=96x64:rate=25',
-      '-frames:v',
-      '2',
-      '-pix_fmt',
-      'yuv420p',
-      two,
-    ]);
+    await makeClip('two.mp4', 2);
     const lines = await records(['two.mp4', '--every', '1']);
     expect(lines.map((l) => ('shot' in l ? `shot ${l.shot}` : `frame ${l.frame}`))).toEqual([
       'frame 0',

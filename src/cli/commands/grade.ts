@@ -9,7 +9,6 @@ import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
 import { planOutputs } from '../../run/plan.js';
 import { fileInput, StdinTee } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
-import { checkStrength } from '../../run/encoderSettings.js';
 import { countOf, ProgressReporter, type ProgressMode } from '../progress.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { Interrupted, RuntimeFailure, systemErrorReason, VgradeError } from '../../util/errors.js';
@@ -28,8 +27,6 @@ export interface GradeCommand {
   codec: string | undefined;
   crf: number | undefined;
   preset: string | undefined;
-  /** The whole correction scaled towards the identity, 0 to 1.5; the pipeline's when absent. */
-  strength?: number | undefined;
   progress: 'auto' | 'bar' | 'json' | 'none';
   /** Folder for each shot's correction as .cube and ASC CDL. */
   exportDir?: string | undefined;
@@ -45,7 +42,6 @@ export interface GradeCommand {
  */
 export async function runGrade(cmd: GradeCommand): Promise<number> {
   const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
-  checkStrength(cmd.strength);
   const base = await loadPipeline(resolvePipelinePath(cmd.pipeline));
   const loaded = applyOverrides(base, [...backendOverrides(base, cmd.backend), ...cmd.sets]);
   const spec = cmd.exportDir ? withExport(loaded, cmd.exportDir) : loaded;
@@ -54,7 +50,6 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
     ...(cmd.codec !== undefined ? { codec: cmd.codec } : {}),
     ...(cmd.crf !== undefined ? { crf: cmd.crf } : {}),
     ...(cmd.preset !== undefined ? { preset: cmd.preset } : {}),
-    ...(cmd.strength !== undefined ? { strength: cmd.strength } : {}),
   };
   const jobs = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
   // A folder named with a trailing slash is created, as `cp a b dir/` users expect of a batch, and
