@@ -238,8 +238,8 @@ export function detuneTables(detunes: readonly Detune[]): {
 
 /**
  * The detunes as a continuous colour transform on normalised RGB (each step clipped to [0, 1], not
- * rounded): what `merge` samples into a 3D LUT when a detune is applied to full-resolution video
- * (`vgrade detune`). The rounded, exact form above is what data sets use.
+ * rounded): what `merge` samples into a 3D LUT when the `detune` stage runs on a proxy. The
+ * rounded, exact form above is what data sets and `vgrade detune` (at full resolution) use.
  */
 export function detuneTransform(
   detunes: readonly Detune[],

@@ -26,6 +26,11 @@ export interface CompiledPipeline {
   /** Frames between a frame entering and leaving the pipeline (the sum of lookaheads). */
   readonly delayFrames: number;
   readonly haldLevel: number;
+  /**
+   * True when `encode` encodes the frames themselves (`pixels: frames`): full-resolution pixels
+   * travel through Node, and a rotated source comes out with its pixels turned upright.
+   */
+  readonly encodesFrames: boolean;
 }
 
 /** Frames in motion besides the stages' context: one being filled, one being passed on, and the
@@ -130,6 +135,7 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       throw err;
     }
     for (const p of definition.produces ?? []) produced.add(p);
+    if (placement === 'decoder ffmpeg' && definition.kind === 'transform') produced.add('proxy');
     const needs = definition.context?.(options as never) ?? { lookbehind: 0, lookahead: 0 };
     stages.push({ definition, options, index, placement, needs });
   });
@@ -137,7 +143,8 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
   const delayFrames = stages.reduce((n, s) => n + s.needs.lookahead, 0);
   const merge = stages.find((s) => s.definition.name === 'merge');
   const haldLevel = (merge?.options['hald_level'] as number | undefined) ?? 6;
-  return { spec, stages, poolSize: context + FRAMES_IN_MOTION, delayFrames, haldLevel };
+  const encodesFrames = stages.some((s) => s.definition.kind === 'sink' && s.options['pixels'] === 'frames');
+  return { spec, stages, poolSize: context + FRAMES_IN_MOTION, delayFrames, haldLevel, encodesFrames };
 }
 
 /** The frames' geometry after the stages that run inside the decoder. */
@@ -168,7 +175,9 @@ export function memoryEstimate(
 ): { poolBytes: number; lutBytes: number; totalBytes: number } {
   const perFrame = 2 * frameBytes(geometry.width, geometry.height, geometry.depth);
   const size = pipeline.haldLevel * pipeline.haldLevel;
-  const lutBytes = pipeline.poolSize * (size ** 3 * 3 * 4 + haldFrameBytes(pipeline.haldLevel));
+  const lutBytes = pipeline.encodesFrames
+    ? 0
+    : pipeline.poolSize * (size ** 3 * 3 * 4 + haldFrameBytes(pipeline.haldLevel));
   const poolBytes = pipeline.poolSize * perFrame;
   return { poolBytes, lutBytes, totalBytes: poolBytes + lutBytes };
 }

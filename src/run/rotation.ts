@@ -13,14 +13,17 @@ const TAGGABLE = new Set(['.mp4', '.m4v', '.mov']);
  * copies the source's display matrix. MP4 and MOV files get it back exactly: the graded file is
  * remuxed (stream copy) with the `rotate` tag, which their muxer turns into the same matrix.
  * Containers that cannot carry a rotation (Matroska in these versions, pipes) get upright pixels
- * instead (`rotate-pixels`), so the picture still shows the right way up.
+ * instead (`rotate-pixels`), so the picture still shows the right way up. So does a pipeline whose
+ * encoder takes the frames from Node (`framesFromNode`): the decoder has already turned them.
  */
 export function rotationPlan(
   media: MediaInfo | undefined,
   output: OutputTarget,
+  framesFromNode = false,
 ): 'none' | 'retag' | 'rotate-pixels' {
   const rotation = media?.video?.rotation ?? 0;
   if (rotation === 0) return 'none';
+  if (framesFromNode) return 'rotate-pixels';
   if (output.tmpPath && TAGGABLE.has(path.extname(output.path).toLowerCase())) return 'retag';
   return 'rotate-pixels';
 }

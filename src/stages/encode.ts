@@ -2,6 +2,15 @@
  * encode: the sink. A second ffmpeg reads the input itself (full resolution, never through
  * JavaScript), applies each frame's 3D LUT with `haldclut` (tetrahedral), and encodes.
  *
+ * `pixels: frames` instead encodes the frames as they leave Node (their graded pixels, else the
+ * decoded ones), for pipelines whose frames are the full-resolution picture (no downscale, no
+ * merge): `vgrade detune`, which must apply the detune table exactly, not through a LUT. The frames
+ * travel on pipe:3 in the same Matroska stream, and the input's own video, decoded again, still
+ * sets the timing: `blend` with opacity 0 outputs the second input's pixels exactly (checked on
+ * 4.1 and 5.1, 8 and 16 bits) with the first input's timestamps, aspect ratio and colour tags,
+ * pairing frames by timestamp just as `haldclut` pairs LUTs. The encoder's copy of the input is
+ * turned upright like the decoder's, so a rotated source comes out with upright pixels.
+ *
  * The per-frame LUTs travel to it as a stream of 16-bit Hald CLUT images in Matroska on pipe:3
  * (see `mkv-writer.ts`), each stamped with its frame's timestamp, so `haldclut` pairs every source
  * frame with its own LUT even at a variable frame rate. Audio, subtitles, chapters, metadata,
@@ -30,11 +39,12 @@ import { meaningfulLines, STDERR_TAIL_CHARS } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { writeWithBackpressure } from '../operators/writeWithBackpressure.js';
 import { allocLut, identityLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
-import { haldCubeSize, haldFrameBytes, haldSide, writeHald16 } from '../correction/hald.js';
+import { haldCubeSize, haldSide, writeHald16 } from '../correction/hald.js';
+import { imageBytes, rawPixelFormat } from '../frame/image.js';
 import { mkvFramePrefix, mkvHeader } from '../frame/mkv-writer.js';
 import { planEncoder } from '../run/encoderSettings.js';
 import { rotationPlan } from '../run/rotation.js';
-import { RuntimeFailure } from '../util/errors.js';
+import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { markStdoutClosed } from '../util/stdout.js';
 
 const options = {
@@ -59,6 +69,12 @@ const options = {
     max: 1.5,
     help: 'The whole correction scaled towards the identity (0: untouched, 1: as graded, 1.5: half as much again)',
   },
+  pixels: {
+    type: 'enum',
+    values: ['lut', 'frames'],
+    default: 'lut',
+    help: "lut: the input re-read at full resolution through each frame's LUT; frames: the frames from Node as they are (exact; they must be full resolution)",
+  },
 } as const;
 
 type Options = OptionValues<typeof options>;
@@ -74,21 +90,27 @@ export function encoderArgs(
     height: media?.video?.height ?? run.geometry.height,
   };
   const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
-  const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
+  const frames = opts.pixels === 'frames';
   const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
+  let graph: string;
+  if (frames) {
+    // Planar RGB, which `blend` takes at 8 and 16 bits; packed RGB to planar is lossless.
+    const format = run.geometry.depth === 16 ? 'gbrp16le' : 'gbrp';
+    graph = `[0:v:0]format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`;
+  } else {
+    const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
+    graph = `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
+  }
   return (
     new FfmpegArgs()
       .global('-hide_banner', '-nostdin', '-loglevel', 'level+error', '-y')
-      .global(
-        '-filter_complex',
-        `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`,
-      )
+      .global('-filter_complex', graph)
       // -noautorotate: the pixels stay as stored and the rotation is put back as metadata.
       .input(run.input.ffmpegInput, {
         format: run.input.format,
         options: [
           ...(run.input.inputOptions ?? []),
-          ...(rotationPlan(run.media, run.output) === 'rotate-pixels' ? [] : ['-noautorotate']),
+          ...(rotationPlan(run.media, run.output, frames) === 'rotate-pixels' ? [] : ['-noautorotate']),
         ],
       })
       .input('pipe:3', { format: 'matroska' })
@@ -107,20 +129,70 @@ export function encoderArgs(
   );
 }
 
+/** What pipe:3 carries: a Matroska header, then one picture per frame. */
+interface FramePictures {
+  readonly header: Uint8Array;
+  /** The frame's picture; its bytes stay untouched until `done(frame)`. */
+  picture(frame: Frame): Uint8Array;
+  /** The frame's picture is written (or never will be): its buffer may be reused. */
+  done(frame: Frame): void;
+}
+
+/** `pixels: lut`: each frame's LUT (after `strength`) as a 16-bit Hald CLUT image. */
+function haldPictures(opts: Options, run: RunContext): FramePictures {
+  const level = run.haldLevel;
+  const side = haldSide(level);
+  const identity = identityLut(haldCubeSize(level));
+  const strength = opts.strength;
+  let scratch: Lut3d | undefined;
+  const scaled = (size: number): Lut3d => {
+    if (scratch?.size !== size) scratch = allocLut(size);
+    return scratch;
+  };
+  const spare: Uint16Array[] = [];
+  const inUse = new Map<Frame, Uint16Array>();
+  return {
+    header: mkvHeader(side, side, 'rgb48le'),
+    picture: (frame) => {
+      const hald = spare.pop() ?? new Uint16Array(side * side * 3);
+      inUse.set(frame, hald);
+      // The frame's LUT is final here (after merge and blend): `strength` trims the whole
+      // correction, whichever stages made it.
+      const lut = (frame.lut ?? identity) as Lut3d;
+      writeHald16(
+        strength === 1 || !frame.lut ? lut : scaleLut(lut, strength, scaled(lut.size)),
+        level,
+        hald,
+      );
+      return new Uint8Array(hald.buffer, hald.byteOffset, hald.byteLength);
+    },
+    done: (frame) => {
+      const buffer = inUse.get(frame);
+      if (buffer) {
+        inUse.delete(frame);
+        spare.push(buffer);
+      }
+    },
+  };
+}
+
+/**
+ * `pixels: frames`: each frame's own full-resolution pixels, the graded ones where a stage left
+ * them. The frame stays checked out of the pool until they are written, so nothing is copied.
+ */
+function framePictures(run: RunContext): FramePictures {
+  const { width, height, depth } = run.geometry;
+  return {
+    header: mkvHeader(width, height, rawPixelFormat(depth)),
+    picture: (frame) => imageBytes(frame.hasGraded ? frame.graded : frame.image),
+    done: () => {},
+  };
+}
+
 function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, Frame> {
   return (source) =>
     new Observable<Frame>((subscriber) => {
-      const level = run.haldLevel;
-      const side = haldSide(level);
-      const identity = identityLut(haldCubeSize(level));
-      const strength = opts.strength;
-      let scratch: Lut3d | undefined;
-      const scaled = (size: number): Lut3d => {
-        if (scratch?.size !== size) scratch = allocLut(size);
-        return scratch;
-      };
-      const spare: Uint16Array[] = [];
-      const inUse = new Map<Frame, Uint16Array>();
+      const pictures = opts.pixels === 'frames' ? framePictures(run) : haldPictures(opts, run);
       let first = true;
       let upstreamDone = false;
       let finished = false;
@@ -138,35 +210,17 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
         logger: run.logger,
       });
       run.input.connect?.(proc.child, 'encoder');
-      const clut = proc.child.stdio[3] as Writable;
+      const pipe3 = proc.child.stdio[3] as Writable;
       // A failed ffmpeg closes the pipe: its own exit status says why, so pipe errors wait for it.
-      clut.on('error', () => {});
-      clut.write(mkvHeader(side, side, 'rgb48le'));
+      pipe3.on('error', () => {});
+      pipe3.write(pictures.header);
 
-      const giveBack = (frame: Frame): void => {
-        const buffer = inUse.get(frame);
-        if (buffer) {
-          inUse.delete(frame);
-          spare.push(buffer);
-        }
-      };
       const chunks = (frame: Frame): Uint8Array[] => {
-        const hald = spare.pop() ?? new Uint16Array(side * side * 3);
-        inUse.set(frame, hald);
-        // The frame's LUT is final here (after merge and blend): `strength` trims the whole
-        // correction, whichever stages made it.
-        const lut = (frame.lut ?? identity) as Lut3d;
-        writeHald16(
-          strength === 1 || !frame.lut ? lut : scaleLut(lut, strength, scaled(lut.size)),
-          level,
-          hald,
-        );
-        const bytes = new Uint8Array(hald.buffer, hald.byteOffset, hald.byteLength);
-        const length = haldFrameBytes(level);
-        const parts = [mkvFramePrefix(frame.ptsMicros, length), bytes];
+        const bytes = pictures.picture(frame);
+        const parts = [mkvFramePrefix(frame.ptsMicros, bytes.length), bytes];
         if (first && frame.ptsMicros > 0) {
-          // The LUT stream must start at 0 like the source does after ffmpeg's start-time shift.
-          parts.unshift(mkvFramePrefix(0, length), bytes);
+          // The pipe:3 stream must start at 0 like the source does after ffmpeg's start-time shift.
+          parts.unshift(mkvFramePrefix(0, bytes.length), bytes);
         }
         first = false;
         return parts;
@@ -203,11 +257,11 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
 
       const inner = source
         .pipe(
-          writeWithBackpressure<Frame>(clut, {
+          writeWithBackpressure<Frame>(pipe3, {
             chunks,
-            written: giveBack,
+            written: (frame) => pictures.done(frame),
             release: (frame) => {
-              giveBack(frame);
+              pictures.done(frame);
               frame.release();
             },
           }),
@@ -244,7 +298,7 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
           },
           complete: () => {
             upstreamDone = true;
-            clut.end();
+            pipe3.end();
           },
         });
 
@@ -274,7 +328,31 @@ export const encode = defineStage({
   kind: 'sink',
   name: 'encode',
   description:
-    "Applies each frame's LUT to the full-resolution input in ffmpeg (haldclut) and encodes; other streams copied",
+    "Applies each frame's LUT to the full-resolution input in ffmpeg (haldclut), or takes the frames as they are, and encodes; other streams copied",
   options,
+  check: (opts) => {
+    if (opts.pixels === 'frames' && opts.strength !== 1) {
+      throw new UsageError(
+        'E_USAGE',
+        `Expected 1 for strength with pixels frames (strength scales each frame's LUT; pixels frames encodes the frames as they are) but received ${opts.strength}`,
+      );
+    }
+  },
+  // Frames that are a proxy, or a LUT that nothing would apply, are refused rather than encoded.
+  checkOrder: (opts, before) => {
+    if (opts.pixels !== 'frames') return;
+    if (before.has('proxy')) {
+      throw new UsageError(
+        'E_PIPELINE_ORDER',
+        'encode with pixels frames encodes the frames themselves, so they must be full resolution: no downscale or oversample before it',
+      );
+    }
+    if (before.has('lut')) {
+      throw new UsageError(
+        'E_PIPELINE_ORDER',
+        "encode with pixels frames encodes the frames themselves and would ignore merge's LUT: remove merge, or use pixels lut",
+      );
+    }
+  },
   create: encodeFrames,
 });

@@ -25,8 +25,12 @@ export interface StageContextNeeds {
   readonly lookahead: number;
 }
 
-/** What a stage leaves on each frame, so the compiler can check that a grader feeds `merge`. */
-export type FrameProduct = 'graded' | 'correction' | 'lut';
+/**
+ * What a stage leaves on each frame, so the compiler can check that a grader feeds `merge`.
+ * `proxy`: the frames are no longer the input's full-resolution picture (a stage inside the
+ * decoder resized them); the compiler adds it itself.
+ */
+export type FrameProduct = 'graded' | 'correction' | 'lut' | 'proxy';
 
 /** Everything a stage may use at run time: one per graded input. */
 export interface RunContext {

@@ -94,6 +94,7 @@ describe('compilePipeline: the shipped pipelines', () => {
         preset: 'auto',
         pix_fmt: 'auto',
         strength: 1,
+        pixels: 'lut',
       });
       expect(p.poolSize).toBe(16);
       expect(p.delayFrames).toBe(12);

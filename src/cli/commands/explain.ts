@@ -46,7 +46,9 @@ export async function runExplain(opts: {
     `frame ring: ${pipeline.poolSize} frames (context ${pipeline.poolSize - FRAMES_IN_MOTION} + ${FRAMES_IN_MOTION} in motion)`,
     `delay: ${pipeline.delayFrames} frames`,
     `memory in Node for frames: ${(memory.poolBytes / MB).toFixed(1)} MiB ring + ${(memory.lutBytes / MB).toFixed(1)} MiB LUTs = ${(memory.totalBytes / MB).toFixed(1)} MiB, whatever the footage's length`,
-    `full-resolution pixels stay in ffmpeg (decoder and encoder) and never enter Node`,
+    pipeline.encodesFrames
+      ? `full-resolution frames go through Node and the encoder encodes them as they are (encode pixels=frames)`
+      : `full-resolution pixels stay in ffmpeg (decoder and encoder) and never enter Node`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { encode, encoderArgs } from '../../src/stages/encode.js';
+import { applyOverrides, parsePipeline } from '../../src/pipeline/load.js';
+import { compilePipeline, type CompiledPipeline } from '../../src/pipeline/compile.js';
+import { defaultOptions } from '../../src/pipeline/options.js';
+import { fileInput } from '../../src/run/input.js';
+import { fileOutput } from '../../src/run/output.js';
+import { rotationPlan } from '../../src/run/rotation.js';
+import type { FfmpegCapabilities } from '../../src/ffmpeg/capabilities.js';
+import type { MediaInfo } from '../../src/ffmpeg/probe.js';
+import type { Depth } from '../../src/frame/image.js';
+import { UsageError } from '../../src/util/errors.js';
+
+const caps: FfmpegCapabilities = {
+  path: '/usr/bin/ffmpeg',
+  version: '5.1.6',
+  major: 5,
+  minor: 1,
+  versionGuessed: false,
+  libraries: {},
+  encoders: new Set(['libx264', 'png', 'ffv1']),
+  filters: new Set(['haldclut', 'blend', 'format', 'showinfo']),
+  muxers: new Set(['mp4', 'matroska', 'image2']),
+  pixFmts: new Map(),
+  passthroughArgs: ['-fps_mode', 'passthrough'],
+  floatHaldclut: true,
+};
+
+function media(rotation: number): MediaInfo {
+  return {
+    path: 'in.mp4',
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    audioStreams: 1,
+    subtitleStreams: 0,
+    dataStreams: 0,
+    chapters: 0,
+    video: {
+      index: 0,
+      codec: 'h264',
+      width: 160,
+      height: 96,
+      pixFmt: 'yuv420p',
+      bitsPerChannel: 8,
+      rotation,
+      isStill: false,
+      hasAlpha: false,
+    },
+  };
+}
+
+function args(pixels: 'lut' | 'frames', depth: Depth, rotation = 0): string[] {
+  const output = fileOutput('/tmp/out.mp4');
+  return encoderArgs(
+    { ...defaultOptions(encode.options), pixels },
+    {
+      input: fileInput('in.mp4'),
+      output,
+      media: media(rotation),
+      caps,
+      geometry: { width: 160, height: 96, depth, active: { x: 0, y: 0, width: 160, height: 96 } },
+    },
+  );
+}
+
+const graph = (a: string[]): string => a[a.indexOf('-filter_complex') + 1]!;
+
+function compile(text: string, sets: string[] = []): CompiledPipeline {
+  return compilePipeline(applyOverrides(parsePipeline(text, 'pipelines/x.yaml'), sets));
+}
+
+function compileError(text: string, sets: string[] = []): UsageError {
+  try {
+    compile(text, sets);
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return err as UsageError;
+  }
+  throw new Error('expected a UsageError, but the pipeline compiled');
+}
+
+describe('encode pixels: lut (the default) applies each LUT to the input itself', () => {
+  it('haldclut in the graph, and a rotated source keeps its stored pixels (retagged later)', () => {
+    expect(defaultOptions(encode.options)).toMatchObject({ pixels: 'lut' });
+    expect(graph(args('lut', 8))).toContain('haldclut=interp=tetrahedral');
+    expect(args('lut', 8, 90)).toContain('-noautorotate');
+  });
+});
+
+describe('encode pixels: frames encodes the frames from Node as they are', () => {
+  it.each([
+    [8, 'gbrp'],
+    [16, 'gbrp16le'],
+  ] as const)(
+    'at %d bits: the second input (the frames) through blend at opacity 0, in %s',
+    (depth, format) => {
+      expect(graph(args('frames', depth))).toBe(
+        `[0:v:0]format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`,
+      );
+      expect(graph(args('frames', depth))).not.toContain('haldclut');
+    },
+  );
+
+  it('turns a rotated input upright like the decoder does, so its frames match, and does not retag', () => {
+    expect(args('frames', 8, 90)).not.toContain('-noautorotate');
+    const mp4 = fileOutput('/tmp/out.mp4');
+    expect(rotationPlan(media(90), mp4)).toBe('retag');
+    expect(rotationPlan(media(90), mp4, true)).toBe('rotate-pixels');
+    expect(rotationPlan(media(0), mp4, true)).toBe('none');
+  });
+
+  it('pipelines/detune.yaml encodes its full-resolution frames; the grading pipelines do not', () => {
+    const shipped = (name: string): CompiledPipeline => {
+      const file = `pipelines/${name}.yaml`;
+      return compilePipeline(
+        parsePipeline(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'), file),
+      );
+    };
+    const detune = shipped('detune');
+    expect(detune.encodesFrames).toBe(true);
+    expect(detune.stages.map((s) => s.definition.name)).toEqual(['decode', 'detune', 'encode']);
+    expect(shipped('classical').encodesFrames).toBe(false);
+    expect(shipped('grade').encodesFrames).toBe(false);
+  });
+
+  it('refuses proxy frames: a downscale (or oversample) before it', () => {
+    const err = compileError('stages: [decode, downscale, detune, {encode: {pixels: frames}}]');
+    expect(err.code).toBe('E_PIPELINE_ORDER');
+    expect(err.message).toBe(
+      'stages[3].encode (x.yaml:1:38): encode with pixels frames encodes the frames themselves, so they must be full resolution: no downscale or oversample before it',
+    );
+  });
+
+  it('refuses a merge before it, whose LUT nothing would apply', () => {
+    const err = compileError('stages: [decode, detune, merge, {encode: {pixels: frames}}]');
+    expect(err.code).toBe('E_PIPELINE_ORDER');
+    expect(err.message).toMatch(/would ignore merge's LUT: remove merge, or use pixels lut$/);
+  });
+
+  it('refuses a strength other than 1 (strength scales LUTs) and takes strength 1', () => {
+    const err = compileError('stages: [decode, detune, encode]', [
+      'encode.pixels=frames',
+      'encode.strength=0.5',
+    ]);
+    expect(err.code).toBe('E_PIPELINE_OPTION');
+    expect(err.message).toMatch(/Expected 1 for strength with pixels frames .* but received 0\.5$/);
+    expect(compile('stages: [decode, detune, encode]', ['encode.pixels=frames']).encodesFrames).toBe(true);
+  });
+
+  it('refuses an unknown value, listing both', () => {
+    const err = compileError('stages: [decode, {encode: {pixels: proxy}}]');
+    expect(err.code).toBe('E_PIPELINE_OPTION');
+    expect(err.message).toMatch(/Expected one of lut, frames for stages\[1\]\.encode\.pixels/);
+  });
+});
