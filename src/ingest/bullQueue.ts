@@ -1,8 +1,25 @@
-import { DelayedError, Queue, Worker, type Job, type JobType, type RedisOptions } from 'bullmq';
+import {
+  DelayedError,
+  Queue,
+  UnrecoverableError,
+  Worker,
+  type Job,
+  type JobType,
+  type RedisOptions,
+} from 'bullmq';
 import type { DroppedFile } from './names.js';
 import { jobIdFor } from './names.js';
-import type { IngestQueue, JobCounts, JobOutcome, JobRecord, JobState, WorkOptions } from './jobs.js';
-import { describeFailure } from './jobs.js';
+import type {
+  IngestQueue,
+  JobCounts,
+  JobOutcome,
+  JobProgress,
+  JobRecord,
+  JobState,
+  WorkOptions,
+} from './jobs.js';
+import { describeFailure, throttled } from './jobs.js';
+import { failureKind } from './failures.js';
 import { Interrupted, RuntimeFailure, UsageError } from '../util/errors.js';
 
 /** Redis connection settings from `redis://[:password@]host[:port][/db]` (or `rediss://`). */
@@ -37,15 +54,32 @@ export interface BullQueueOptions {
   readonly retryDelayMs: number;
   /** How long a worker's hold on a job lasts without renewal; a killed worker's job returns after it. */
   readonly lockMs?: number;
+  /** How often a running job's progress is written to Redis. */
+  readonly progressMs?: number;
 }
 
-const STATES: Array<[JobType, JobState, boolean]> = [
-  ['waiting', 'queued', false],
-  ['prioritized', 'queued', false],
-  ['delayed', 'queued', true],
-  ['active', 'running', false],
-  ['completed', 'done', false],
-  ['failed', 'quarantined', false],
+/** A job's progress as this module stores it with BullMQ's `updateProgress`, when it is one. */
+function asProgress(value: unknown): JobProgress | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const p = value as Partial<JobProgress>;
+  return typeof p.frames === 'number' && typeof p.at === 'number'
+    ? { frames: p.frames, total: p.total ?? null, fps: p.fps ?? 0, at: p.at }
+    : null;
+}
+
+/**
+ * BullMQ's job states as ours, in the order `list` reads them: each state before the states its
+ * jobs move to (a retry goes from active back to delayed, so delayed is read again last). A job
+ * that moves once while the states are read is then seen at least once, and its latest state wins.
+ */
+const STATES: Array<[JobType, JobState]> = [
+  ['delayed', 'queued'],
+  ['waiting', 'queued'],
+  ['prioritized', 'queued'],
+  ['active', 'running'],
+  ['completed', 'done'],
+  ['failed', 'quarantined'],
+  ['delayed', 'queued'],
 ];
 
 /**
@@ -53,10 +87,12 @@ const STATES: Array<[JobType, JobState, boolean]> = [
  * (shared) folders and the same Redis; a job's id comes from the file, so two scanners add it
  * once, and BullMQ's locks hand each job to one worker. A worker killed mid-job loses its lock,
  * and BullMQ's stalled-job check gives the job to another after `lockMs`. Retries and their
- * exponential backoff are BullMQ's; a job failed for good is a quarantined file.
+ * exponential backoff are BullMQ's; a job failed for good is a quarantined file, and a permanent
+ * failure ({@link failureKind}) is thrown as BullMQ's `UnrecoverableError`, which is never retried.
  */
 export class BullQueue implements IngestQueue {
   readonly kind = 'redis';
+  readonly address: string;
   private readonly queue: Queue<DropData, JobOutcome>;
   private readonly connection: RedisOptions;
   /** Redis has answered once: from then on, connection trouble is waited out. */
@@ -75,6 +111,8 @@ export class BullQueue implements IngestQueue {
         this.reached ? Math.max(Math.min(Math.exp(times), 20_000), 1000) : null,
     };
     this.queue = new Queue<DropData, JobOutcome>(name, { connection: this.connection });
+    const { host, port, db } = this.connection;
+    this.address = `redis://${host}:${port}${db ? `/${db}` : ''} ${name}`;
   }
 
   /**
@@ -122,8 +160,11 @@ export class BullQueue implements IngestQueue {
       this.name,
       async (job: Job<DropData, JobOutcome>, token?: string) => {
         const drop = { id: job.id!, ...job.data, attempt: job.attemptsMade + 1 };
+        const progress = throttled((p: JobProgress) => {
+          job.updateProgress({ ...p }).catch(() => {}); // for people; never fails the grade
+        }, this.opts.progressMs ?? 1000);
         try {
-          return await opts.handle(drop, stop.signal);
+          return await opts.handle(drop, stop.signal, progress);
         } catch (err) {
           if (err instanceof Interrupted || stop.signal.aborted) {
             // Stopped by us, not failed: straight back to the queue, the try not counted.
@@ -131,10 +172,12 @@ export class BullQueue implements IngestQueue {
             throw new DelayedError();
           }
           const reason = describeFailure(err);
-          const final = drop.attempt >= (job.opts.attempts ?? 1);
+          const permanent = failureKind(err) === 'permanent';
+          const final = permanent || drop.attempt >= (job.opts.attempts ?? 1);
           opts.failed?.(drop, reason, final);
           if (final) await opts.giveUp(drop, reason);
-          throw err;
+          // The job's record keeps `reason` (code and message), as the embedded queue's does.
+          throw permanent ? new UnrecoverableError(reason) : new Error(reason, { cause: err });
         }
       },
       {
@@ -142,6 +185,9 @@ export class BullQueue implements IngestQueue {
         concurrency: opts.concurrency,
         lockDuration: this.opts.lockMs ?? 30_000,
         stalledInterval: Math.max(1000, Math.floor((this.opts.lockMs ?? 30_000) / 2)),
+        // A stalled job (its worker died, or was too busy to renew its lock) is a transient
+        // failure: it gets as many second chances as any other, not BullMQ's default of one.
+        maxStalledCount: this.opts.retries + 1,
       },
     );
     worker.on('error', () => {}); // connection trouble: ioredis reconnects; counts() reports it
@@ -172,27 +218,33 @@ export class BullQueue implements IngestQueue {
   }
 
   async list(): Promise<JobRecord[]> {
-    const records: JobRecord[] = [];
+    const records = new Map<string, JobRecord>();
+    const client = await this.queue.client;
     for (const [type, state] of STATES) {
       for (const job of await this.queue.getJobs([type], 0, 9999)) {
         if (!job?.id) continue;
-        records.push({
+        // A delayed job's due time is its score in the delayed set, in ms times 0x1000.
+        const score = type === 'delayed' ? await client.zscore(this.queue.keys.delayed!, job.id) : null;
+        const progress = state === 'running' ? asProgress(job.progress) : null;
+        records.set(job.id, {
           id: job.id,
           name: job.data.name,
           size: job.data.size,
           mtimeMs: job.data.mtimeMs,
           state,
           attempts: job.attemptsMade + (state === 'running' ? 1 : 0),
-          notBefore: job.timestamp + (job.delay ?? 0),
+          notBefore: score !== null ? Math.floor(Number(score) / 0x1000) : job.timestamp + (job.delay ?? 0),
           lastError: job.failedReason || null,
           output: job.returnvalue?.output ?? null,
           frames: job.returnvalue?.frames ?? null,
+          // Recorded in this try, not left over from an earlier one.
+          progress: progress && progress.at >= (job.processedOn ?? 0) ? progress : null,
           createdAt: job.timestamp,
           updatedAt: job.finishedOn ?? job.processedOn ?? job.timestamp,
         });
       }
     }
-    return records.sort((a, b) => a.createdAt - b.createdAt);
+    return [...records.values()].sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async close(): Promise<void> {

@@ -19,10 +19,10 @@ import { compilePipeline } from '../pipeline/compile.js';
 import { probeMedia } from '../ffmpeg/probe.js';
 import { restrictedFileInput } from '../run/input.js';
 import { fileOutput } from '../run/output.js';
-import { gradeOne } from '../run/grade.js';
+import { gradeOne, type GradeProgress } from '../run/grade.js';
 import type { FrameRecord, ShotRecord } from '../stages/classify.js';
-import { UsageError } from '../util/errors.js';
-import { writeContactSheet } from './contactSheet.js';
+import { RuntimeFailure, UsageError } from '../util/errors.js';
+import { CONTACT_SHEET_ROWS, writeContactSheet } from './contactSheet.js';
 import { outputExtension, outputStem } from './names.js';
 import type { DropJob, JobOutcome } from './jobs.js';
 
@@ -54,7 +54,7 @@ async function sourcePath(ctx: IngestContext, name: string): Promise<string> {
   const full = path.join(ctx.watchDir, name);
   const st = await lstat(full);
   if (!st.isFile()) {
-    throw new UsageError('E_INPUT_NOT_MEDIA', `${name} is not a regular file (links are not followed)`);
+    throw new RuntimeFailure('E_INPUT_NOT_MEDIA', `${name} is not a regular file (links are not followed)`);
   }
   if (path.dirname(await realpath(full)) !== (await realpath(ctx.watchDir))) {
     throw new UsageError('E_INPUT_MISSING', `${name} is not inside the watch folder`);
@@ -160,16 +160,17 @@ async function replace(source: string, target: string): Promise<void> {
 /**
  * Grades one dropped file and delivers everything for it, atomically, to the output folder:
  * `STEM.EXT` (the graded master), `STEM.report.json` (the job, the media, the classifier's
- * findings per shot), `STEM.contact.png` (before above, after below) and `STEM.luts/` (each
- * shot's .cube and ASC CDL). Everything is made in a scratch folder first and renamed into place,
- * the master last; then the source moves to the done folder. Run again after a crash at any
+ * findings per shot), `STEM.contact.png` (source above, graded below, labelled with each
+ * picture's time) and `STEM.luts/` (each shot's .cube and ASC CDL). Everything is made in a
+ * scratch folder first and renamed into place, the master last; then the source moves to the
+ * done folder. Run again after a crash at any
  * point, the job writes the same names again: exactly one master per source.
  */
 export async function gradeDrop(
   ctx: IngestContext,
   job: DropJob,
   signal: AbortSignal,
-  onFrames: (frames: number) => void = () => {},
+  onProgress: (progress: GradeProgress) => void = () => {},
 ): Promise<JobOutcome> {
   const logger = ctx.logger.child({ job: job.id, file: job.name });
   const ext = outputExtension(job.name);
@@ -204,32 +205,32 @@ export async function gradeDrop(
     spec = applyOverrides(spec, [`classify.report=${JSON.stringify(path.join(work, 'classify.jsonl'))}`]);
   if (makesCorrection) spec = withExport(spec, path.join(work, 'luts'));
   const graded = path.join(work, `graded${ext}`);
-  let reported = 0;
   const result = await gradeOne(compilePipeline(spec), input, fileOutput(graded), {
     logger,
     binaries: ctx.binaries,
     caps: ctx.caps,
     signal,
-    onProgress: (p) => {
-      onFrames(p.frames - reported);
-      reported = p.frames;
-    },
+    onProgress,
   });
 
   const media = await probeMedia(ctx.binaries.ffprobe, graded, { logger });
   const video = media.video!;
   const quarter = Math.round(Math.abs(video.rotation) / 90) % 2 === 1;
   const aspect = quarter ? video.height / video.width : video.width / video.height;
-  await writeContactSheet(
-    ctx.binaries.ffmpeg,
-    input,
-    graded,
-    path.join(work, 'contact.png'),
-    media.duration ?? result.frames / (video.avgFrameRate ?? 25),
-    aspect,
-  );
+  const sheet = await writeContactSheet(ctx.binaries.ffmpeg, input, graded, path.join(work, 'contact.png'), {
+    duration: media.duration ?? result.frames / (video.avgFrameRate ?? 25),
+    displayAspect: aspect,
+    frameRate: video.avgFrameRate,
+  });
 
   const stem = await claimStem(ctx, job, ext);
+  if (stem !== outputStem(job.name)) {
+    // Never written over: another source delivered under this name; this one gets its job's id.
+    logger.warn(
+      { taken: `${outputStem(job.name)}${ext}`, output: `${stem}${ext}` },
+      'output name taken by another source; delivered under another name',
+    );
+  }
   const classified = hasClassify ? await readClassifyReport(path.join(work, 'classify.jsonl')) : undefined;
   const lutFiles = makesCorrection ? await namedLuts(path.join(work, 'luts'), job.name, stem) : [];
   const report = {
@@ -241,7 +242,11 @@ export async function gradeDrop(
     frames: result.frames,
     seconds: Number(result.seconds.toFixed(3)),
     video: { width: video.width, height: video.height, duration: media.duration ?? null, codec: video.codec },
-    contactSheet: { file: `${stem}.contact.png`, rows: ['before', 'after'] },
+    contactSheet: {
+      file: `${stem}.contact.png`,
+      rows: CONTACT_SHEET_ROWS,
+      times: sheet.times.map((t) => Number(t.toFixed(3))),
+    },
     classifier: classified
       ? { framesAnalysed: classified.frames, shots: classified.shots.map(({ input: _, ...shot }) => shot) }
       : null,

@@ -1,5 +1,6 @@
 import type { DroppedFile } from './names.js';
 import { VgradeError } from '../util/errors.js';
+import { failureKind } from './failures.js';
 
 /** Where a job stands. A job waiting to be retried is `queued` with `attempts > 0` and an error. */
 export type JobState = 'queued' | 'running' | 'done' | 'quarantined';
@@ -14,8 +15,41 @@ export interface JobRecord extends DroppedFile {
   /** The graded master's path, once done. */
   readonly output: string | null;
   readonly frames: number | null;
+  /** How far a running job has got, as its worker last recorded it; null in other states. */
+  readonly progress: JobProgress | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** A running job's progress, recorded in the queue by its worker about once a second. */
+export interface JobProgress {
+  /** Frames graded so far. */
+  readonly frames: number;
+  /** Frames expected in all, when the source says. */
+  readonly total: number | null;
+  /** Frames per second since the job started. */
+  readonly fps: number;
+  /** Epoch ms when this was recorded. */
+  readonly at: number;
+}
+
+/** Seconds left for a running job at its recorded speed; undefined when that cannot be told. */
+export function etaSeconds(p: JobProgress): number | undefined {
+  return p.total !== null && p.fps > 0 ? Math.max(0, (p.total - p.frames) / p.fps) : undefined;
+}
+
+/**
+ * Wraps `record` so that it runs for the first report and then at most once every `everyMs`: a
+ * grade reports every frame, the queue needs to hear about once a second.
+ */
+export function throttled<T>(record: (value: T) => void, everyMs: number): (value: T) => void {
+  let last = -Infinity;
+  return (value) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    record(value);
+  };
 }
 
 export interface JobCounts {
@@ -49,13 +83,23 @@ export interface DropJob extends DroppedFile {
 export interface WorkOptions {
   /** Jobs graded at once by this process. */
   readonly concurrency: number;
-  /** Failed tries after the first before a file is quarantined. */
+  /** Failed tries after the first before a file is quarantined (transient failures only). */
   readonly retries: number;
   /** Delay before the first retry; each further retry waits twice as long. */
   readonly retryDelayMs: number;
-  /** Grades one job; throws when it fails. */
-  readonly handle: (job: DropJob, signal: AbortSignal) => Promise<JobOutcome>;
-  /** Called once a job has failed its last try, before it is recorded as quarantined. */
+  /**
+   * Grades one job; throws when it fails. `progress` may be called for every frame: the queue
+   * records it (throttled) for `vgrade ingest status`.
+   */
+  readonly handle: (
+    job: DropJob,
+    signal: AbortSignal,
+    progress: (p: JobProgress) => void,
+  ) => Promise<JobOutcome>;
+  /**
+   * Called once a job has failed for good, before it is recorded as quarantined: after its last
+   * try, or after any try when the failure is permanent ({@link failureKind}).
+   */
   readonly giveUp: (job: DropJob, reason: string) => Promise<void>;
   /** Called after every failed try, for metrics and logs. */
   readonly failed?: (job: DropJob, reason: string, final: boolean) => void;
@@ -70,12 +114,19 @@ export interface WorkOptions {
  */
 export interface IngestQueue {
   readonly kind: 'sqlite' | 'redis';
+  /** Where the queue is, for people: `sqlite:/srv/graded/.vgrade/ingest.db`, no passwords. */
+  readonly address: string;
   add(file: DroppedFile): Promise<boolean>;
   /** Takes and grades jobs until `signal` aborts; then waits for the jobs in hand to stop. */
   work(opts: WorkOptions, signal: AbortSignal): Promise<void>;
   counts(): Promise<JobCounts>;
   list(): Promise<JobRecord[]>;
   close(): Promise<void>;
+}
+
+/** True when a failed try is its job's last: the retries are used up, or no retry can help. */
+export function isFinalFailure(err: unknown, attempt: number, retries: number): boolean {
+  return attempt > retries || failureKind(err) === 'permanent';
 }
 
 /** A failure's message for a job's record: our errors with their code, anything else with its type. */

@@ -58,9 +58,15 @@ export async function runIngest(
       concurrency: opts.concurrency,
       retries: opts.retries,
       retryDelayMs: opts.retryDelayMs,
-      handle: async (job, jobSignal) => {
+      handle: async (job, jobSignal, progress) => {
         ctx.logger.info({ job: job.id, file: job.name, attempt: job.attempt }, 'job started');
-        const outcome = await gradeDrop(ctx, job, jobSignal, (n) => metrics.frames(n));
+        let counted = 0;
+        const outcome = await gradeDrop(ctx, job, jobSignal, (p) => {
+          metrics.frames(p.frames - counted);
+          counted = p.frames;
+          const fps = p.elapsedSeconds > 0 ? p.frames / p.elapsedSeconds : 0;
+          progress({ frames: p.frames, total: p.total ?? null, fps, at: Date.now() });
+        });
         metrics.jobDone(outcome.seconds);
         return outcome;
       },

@@ -3,8 +3,11 @@ import type { DroppedFile } from './names.js';
 import {
   backoffMs,
   describeFailure,
+  isFinalFailure,
+  throttled,
   type IngestQueue,
   type JobCounts,
+  type JobProgress,
   type JobRecord,
   type WorkOptions,
 } from './jobs.js';
@@ -16,19 +19,25 @@ export interface SqliteQueueOptions {
   readonly leaseMs?: number;
   /** How often to look for ready jobs when none finished meanwhile. */
   readonly pollMs?: number;
+  /** How often a running job's progress is written (one small UPDATE each time). */
+  readonly progressMs?: number;
 }
 
 /** The embedded queue: jobs in a SQLite file, taken by this process under a lease. */
 export class SqliteQueue implements IngestQueue {
   readonly kind = 'sqlite';
+  readonly address: string;
   readonly store: SqliteJobStore;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly progressMs: number;
 
   constructor(file: string, opts: SqliteQueueOptions = {}) {
+    this.address = `sqlite:${file}`;
     this.store = new SqliteJobStore(file);
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.pollMs = opts.pollMs ?? 500;
+    this.progressMs = opts.progressMs ?? 1000;
   }
 
   add(file: DroppedFile): Promise<boolean> {
@@ -70,7 +79,14 @@ export class SqliteQueue implements IngestQueue {
     };
     const renew = setInterval(() => this.store.renew(job.id, this.leaseMs), this.leaseMs / 3);
     try {
-      const outcome = await opts.handle(job, signal);
+      const progress = throttled((p: JobProgress) => {
+        try {
+          this.store.progress(job.id, p);
+        } catch {
+          // Progress is for people; a busy or unwritable database must not fail the grade.
+        }
+      }, this.progressMs);
+      const outcome = await opts.handle(job, signal, progress);
       this.store.complete(job.id, outcome);
     } catch (err) {
       if (err instanceof Interrupted || signal.aborted) {
@@ -79,7 +95,7 @@ export class SqliteQueue implements IngestQueue {
         return;
       }
       const reason = describeFailure(err);
-      const final = job.attempt > opts.retries;
+      const final = isFinalFailure(err, job.attempt, opts.retries);
       opts.failed?.(job, reason, final);
       if (final) {
         await opts.giveUp(job, reason);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import Database from 'better-sqlite3';
 import type { DroppedFile } from './names.js';
 import { jobIdFor } from './names.js';
-import type { JobCounts, JobOutcome, JobRecord, JobState } from './jobs.js';
+import type { JobCounts, JobOutcome, JobProgress, JobRecord, JobState } from './jobs.js';
 
 interface Row {
   id: string;
@@ -15,6 +15,10 @@ interface Row {
   last_error: string | null;
   output: string | null;
   frames: number | null;
+  progress_frames: number | null;
+  progress_total: number | null;
+  progress_fps: number | null;
+  progress_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -39,6 +43,18 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (state, not_before, created_at);
 `;
+
+/**
+ * Changes to the schema above, in order; `PRAGMA user_version` counts those applied. A database
+ * made by an older vgrade is brought up to date when opened; never edit a step once released.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: a running job's progress, for `vgrade ingest status`.
+  `ALTER TABLE jobs ADD COLUMN progress_frames INTEGER;
+   ALTER TABLE jobs ADD COLUMN progress_total INTEGER;
+   ALTER TABLE jobs ADD COLUMN progress_fps REAL;
+   ALTER TABLE jobs ADD COLUMN progress_at INTEGER;`,
+];
 
 /** `host:pid` of this process: who holds a running job. */
 export function ownerName(pid = process.pid): string {
@@ -66,6 +82,15 @@ function toRecord(r: Row): JobRecord {
     lastError: r.last_error,
     output: r.output,
     frames: r.frames,
+    progress:
+      r.state === 'running' && r.progress_frames !== null
+        ? {
+            frames: r.progress_frames,
+            total: r.progress_total,
+            fps: r.progress_fps ?? 0,
+            at: r.progress_at ?? r.updated_at,
+          }
+        : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -88,6 +113,19 @@ export class SqliteJobStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    this.migrate();
+  }
+
+  /** Applies the {@link MIGRATIONS} this database lacks, in one transaction with other openers. */
+  private migrate(): void {
+    const version = (): number => this.db.pragma('user_version', { simple: true }) as number;
+    if (version() >= MIGRATIONS.length) return;
+    this.db
+      .transaction(() => {
+        for (let v = version(); v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      })
+      .immediate();
   }
 
   /** Adds a job for a dropped file unless one exists for this version of it; true when added. */
@@ -114,6 +152,7 @@ export class SqliteJobStore {
       return this.db
         .prepare(
           `UPDATE jobs SET state = 'running', attempts = attempts + 1, owner = ?, lease_until = ?,
+             progress_frames = NULL, progress_total = NULL, progress_fps = NULL, progress_at = NULL,
              updated_at = ? WHERE id = ? RETURNING *`,
         )
         .get(this.owner, now + leaseMs, now, row.id) as Row;
@@ -127,6 +166,16 @@ export class SqliteJobStore {
     this.db
       .prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ? AND state = 'running'`)
       .run(now + leaseMs, id, this.owner);
+  }
+
+  /** Records how far a job this process holds has got. */
+  progress(id: string, p: JobProgress): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET progress_frames = ?, progress_total = ?, progress_fps = ?, progress_at = ?
+         WHERE id = ? AND owner = ? AND state = 'running'`,
+      )
+      .run(p.frames, p.total, p.fps, Math.round(p.at), id, this.owner);
   }
 
   complete(id: string, outcome: JobOutcome, now = Date.now()): void {

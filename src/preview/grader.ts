@@ -20,6 +20,11 @@ export interface GradedPicture {
   readonly after: Buffer;
   /** The pipeline that graded it. */
   readonly pipeline: string;
+  /**
+   * The pipeline is still starting (a model loading in its thread): this picture is the source as
+   * it came, shown while the grade gets ready.
+   */
+  readonly warming: boolean;
   /** The classifier's record for this frame, when the pipeline has a classify stage. */
   readonly findings: FrameRecord | undefined;
 }
@@ -53,6 +58,8 @@ class Chain {
   readonly run: RunContext;
   private readonly subscription: Subscription;
   inFlight = 0;
+  /** Whether a frame has come out of the stages yet: until then the pipeline is starting. */
+  ready = false;
 
   constructor(
     readonly name: string,
@@ -114,9 +121,19 @@ class Chain {
  * chain sees the proxy (box-averaged from the preview picture); the correction it finds (the LUT
  * left by `merge`) is applied to the preview picture itself, so what is shown is sharp.
  *
+ * A pipeline starts before it grades: its model loads in a worker thread, seconds on a busy
+ * machine. Meanwhile every frame is shown as it came, marked `warming` (the page says "grading
+ * starts"), so the picture is live at once; the pipeline's first graded frame ends that (`ready`).
+ *
  * `off` passes pictures through ungraded.
  */
-export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: [Error]; free: [] }> {
+export class LiveGrader extends EventEmitter<{
+  picture: [GradedPicture];
+  error: [Error];
+  free: [];
+  /** The pipeline (by name) graded its first frame. */
+  ready: [string];
+}> {
   private chain: Chain | undefined;
   private current = 'off';
   private index = 0;
@@ -162,25 +179,52 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
     this.current = pipeline ? name : 'off';
   }
 
-  /** Whether a frame pushed now would be graded (not dropped). */
-  get canTake(): boolean {
-    const chain = this.chain;
-    return !chain || (chain.inFlight < this.maxInFlight(chain) && chain.pool.available > 0);
+  /** Whether the chosen pipeline is still starting (its pictures are shown ungraded meanwhile). */
+  get warming(): boolean {
+    return this.chain !== undefined && !this.chain.ready;
   }
 
-  /** Takes a live frame: graded, passed through, or dropped when the chain is full. */
+  /** Frames inside the chosen pipeline now: never more than `maxInFlight`. */
+  get inFlight(): number {
+    return this.chain?.inFlight ?? 0;
+  }
+
+  /** Whether a frame pushed now would be shown (not dropped). */
+  get canTake(): boolean {
+    const chain = this.chain;
+    return !chain || !chain.ready || (chain.inFlight < this.maxInFlight(chain) && chain.pool.available > 0);
+  }
+
+  /**
+   * Takes a live frame: graded, passed through (`off`, or shown as it came while the pipeline
+   * starts), or dropped when the chain is full.
+   */
   push(live: LiveFrame): void {
     const chain = this.chain;
     if (!chain) {
-      this.show(live, live.data, 'off', undefined);
-      return;
-    }
-    const frame = chain.inFlight < this.maxInFlight(chain) ? chain.pool.tryAcquire() : undefined;
-    if (!frame) {
-      this.dropped++;
+      this.show(live, live.data, 'off', undefined, false);
       this.recycle(live.data);
       return;
     }
+    const taken = this.feed(chain, live);
+    // Asked after feeding: a pipeline without a model may have graded this very frame already.
+    if (!chain.ready) {
+      // The chain may hold this frame to start with; graded, it will be older than what was
+      // shown meanwhile, and not shown again.
+      this.show(live, live.data, chain.name, undefined, true);
+      if (!taken) this.recycle(live.data);
+      return;
+    }
+    if (!taken) {
+      this.dropped++;
+      this.recycle(live.data);
+    }
+  }
+
+  /** Hands a live frame's proxy to the chain; false when the chain is full. */
+  private feed(chain: Chain, live: LiveFrame): boolean {
+    const frame = chain.inFlight < this.maxInFlight(chain) ? chain.pool.tryAcquire() : undefined;
+    if (!frame) return false;
     const { geometry } = chain.run;
     frame.index = this.index++;
     frame.pts = live.enteredAt / 1000;
@@ -199,6 +243,7 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
     this.waiting.set(frame.index, live);
     chain.inFlight++;
     chain.input.next(frame);
+    return true;
   }
 
   private maxInFlight(chain: Chain): number {
@@ -207,6 +252,10 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
 
   private finish(chain: Chain, frame: Frame): void {
     chain.inFlight--;
+    if (!chain.ready) {
+      chain.ready = true;
+      if (chain === this.chain) this.emit('ready', chain.name);
+    }
     const live = this.waiting.get(frame.index);
     this.waiting.delete(frame.index);
     const lut = frame.lut;
@@ -214,14 +263,22 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
     try {
       if (!live) return;
       if (lut) applyLutRgb24(lut, live.data, this.scratch, this.env.width * this.env.height);
-      this.show(live, lut ? this.scratch : live.data, chain.name, findings);
+      this.show(live, lut ? this.scratch : live.data, chain.name, findings, false);
+      this.recycle(live.data);
     } finally {
       frame.release();
       this.emit('free');
     }
   }
 
-  private show(live: LiveFrame, after: Buffer, pipeline: string, findings: FrameRecord | undefined): void {
+  /** Emits a picture, unless a newer one was shown; its listeners copy what they keep. */
+  private show(
+    live: LiveFrame,
+    after: Buffer,
+    pipeline: string,
+    findings: FrameRecord | undefined,
+    warming: boolean,
+  ): void {
     // After a switch, a frame of the old chain may finish after one of the new: never go back.
     if (live.seq > this.lastSeq) {
       this.lastSeq = live.seq;
@@ -232,9 +289,9 @@ export class LiveGrader extends EventEmitter<{ picture: [GradedPicture]; error: 
         after,
         pipeline,
         findings,
+        warming,
       });
     }
-    this.recycle(live.data);
   }
 
   close(): void {

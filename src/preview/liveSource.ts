@@ -11,6 +11,8 @@ export interface LiveFrame {
   readonly enteredAt: number;
   /** The first frame after a (re)connection. */
   readonly discontinuity: boolean;
+  /** The source's own frame rate, from its timestamps (the median step of its recent frames). */
+  readonly sourceFps?: number | undefined;
   readonly data: Buffer;
 }
 
@@ -35,16 +37,68 @@ export interface LiveSourceOptions {
 const SHOWINFO = /\bn:\s*(\d+)\b.*?\bpts_time:\s*(-?[\d.]+|NOPTS)/;
 
 /**
+ * When each frame of one connection entered ffmpeg, from its timestamp and its arrival here.
+ *
+ * A source that runs on its own clock (a camera, a network stream) is stamped `anchor + pts`,
+ * where `anchor = min(arrival - pts)` so far: the frame that spent least time inside ffmpeg sets
+ * it, so the estimate is never later than the truth, and a frame that waited before ffmpeg read it
+ * (in a socket, a driver's buffers) counts as late as it really is.
+ *
+ * A source that ffmpeg paces itself (`-re`: a file or a lavfi graph) has nothing before ffmpeg
+ * where a frame could wait: ffmpeg reads (or makes) each frame at its timestamp's time or, once it
+ * has fallen behind, as soon as it has written the frame before. Such a frame is stamped
+ * `max(anchor + pts, arrival of the frame before)`. Stamped as a camera's, a source that the
+ * machine cannot make in real time would show its growing delay, which no frame spends waiting
+ * anywhere, as latency (minutes, after a while). A decoder's own delay (frame threads of a
+ * file's decoder) is not counted once ffmpeg is behind: a few frames at most.
+ */
+export class EntryClock {
+  private anchor = Infinity;
+  private previous = -Infinity;
+
+  constructor(private readonly paced: boolean) {}
+
+  /** The epoch ms at which a frame with this timestamp (ms), arriving at `arrival`, entered ffmpeg. */
+  stamp(ptsMs: number | undefined, arrival: number): number {
+    const previous = this.previous;
+    this.previous = arrival;
+    if (ptsMs === undefined) return arrival;
+    this.anchor = Math.min(this.anchor, arrival - ptsMs);
+    const scheduled = this.anchor + ptsMs;
+    return this.paced ? Math.max(scheduled, previous) : scheduled;
+  }
+}
+
+/** A source's frame rate from the timestamp steps between its frames: the median of the last 15. */
+class FrameRate {
+  private readonly steps: number[] = [];
+  private last: number | undefined;
+
+  add(ptsMs: number | undefined): void {
+    if (ptsMs === undefined) return;
+    if (this.last !== undefined && ptsMs > this.last) {
+      this.steps.push(ptsMs - this.last);
+      if (this.steps.length > 15) this.steps.shift();
+    }
+    this.last = ptsMs;
+  }
+
+  get fps(): number | undefined {
+    if (this.steps.length === 0) return undefined;
+    const sorted = [...this.steps].sort((a, b) => a - b);
+    return 1000 / sorted[sorted.length >> 1]!;
+  }
+}
+
+/**
  * A live source that never queues and never gives up. One ffmpeg reads SOURCE, scales and pads it
  * to the preview's size and writes rgb24 frames; they are read as fast as ffmpeg writes them (so
  * a camera or socket never backs up behind us) and handed to `frame` listeners at once: a listener
  * that is busy drops frames, it does not queue them. If ffmpeg exits, or no frame arrives for
  * `stallMs`, it is restarted with a growing pause (0.5 s to 8 s), and the `status` event says so.
  *
- * When a frame entered ffmpeg is estimated from its timestamp: for a source paced in real time,
- * arrival minus timestamp is smallest for the frame that spent least time inside ffmpeg, so
- * `enteredAt = pts + min(arrival - pts)` (per connection) is never later than the truth, and a
- * latency measured from it is never flattering.
+ * When a frame entered ffmpeg is estimated from its timestamp and its arrival: see
+ * {@link EntryClock}.
  */
 export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [SourceStatus] }> {
   private proc: FfmpegProcess | undefined;
@@ -143,7 +197,9 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
   private connect(): void {
     if (this.stopped) return;
     const ptsBySeq = new Map<number, number | undefined>();
-    let offset = Infinity;
+    // `-re`: ffmpeg paces the source itself (files and lavfi graphs, see parseLiveInput).
+    const clock = new EntryClock(this.input.args.includes('-re'));
+    const rate = new FrameRate();
     let n = 0; // frames of this connection
     let filled = 0;
     let buffer: Buffer | undefined;
@@ -152,17 +208,18 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
     let lastLine = '';
     const emit = (data: Buffer, index: number): void => {
       const pts = ptsBySeq.get(index);
-      ptsBySeq.delete(index);
+      // This frame's line, and those of earlier frames whose pixels were replaced by newer ones.
+      for (const seen of ptsBySeq.keys()) if (seen <= index) ptsBySeq.delete(seen);
       const now = Date.now();
       this.lastFrameAt = now;
       const ptsMs = pts === undefined ? undefined : pts * 1000;
-      if (ptsMs !== undefined) offset = Math.min(offset, now - ptsMs);
-      const enteredAt = ptsMs === undefined ? now : offset + ptsMs;
+      const enteredAt = clock.stamp(ptsMs, now);
+      rate.add(ptsMs);
       if (first) {
         this.backoffMs = 500;
         this.setStatus('live', null);
       }
-      this.emit('frame', { seq: this.seq++, enteredAt, discontinuity: first, data });
+      this.emit('frame', { seq: this.seq++, enteredAt, discontinuity: first, sourceFps: rate.fps, data });
       first = false;
     };
     this.stallReason = undefined;

@@ -7,7 +7,11 @@
  *
  * Latency is measured here: the time a picture is drawn, on the server's clock (the offset is
  * taken from `GET /api/time` with the shortest round trip), minus when its frame entered ffmpeg.
- * `window.__vgrade` exposes what the page shows, for tests and benchmarks.
+ * The first picture does not wait for the clock: pictures are drawn at once, latencies counted
+ * once the clock is known. While the pipeline starts, the pictures come ungraded (`warming`) and
+ * the grade's side says "grading starts"; when the server cannot keep up with the source it says
+ * so in the header ("dropping N% of frames"). `window.__vgrade` exposes what the page shows, for
+ * tests and benchmarks.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -30,6 +34,7 @@ export const PAGE_HTML = `<!doctype html>
   #pipelines button { background: #2a2a2a; color: #ddd; border: 1px solid #444; padding: 0.3em 0.8em; border-radius: 3px; cursor: pointer; }
   #pipelines button[aria-pressed="true"] { background: #3b6; color: #000; border-color: #3b6; }
   footer { padding: 0.4em 1em; background: #1b1b1b; min-height: 1.5em; font-size: 13px; }
+  #overload { color: #fc6; display: none; }
 </style>
 </head>
 <body>
@@ -39,12 +44,13 @@ export const PAGE_HTML = `<!doctype html>
   <span class="stat">latency <b id="latency">-</b> ms</span>
   <span class="stat">dropped <b id="dropped">0</b></span>
   <span class="stat">source <b id="source">connecting</b></span>
+  <span id="overload" role="status"></span>
 </header>
 <div id="stage">
   <div id="wrap">
     <canvas id="view" width="16" height="9"></canvas>
     <div id="split" role="slider" aria-label="before/after split" aria-valuemin="0" aria-valuemax="100" tabindex="0"></div>
-    <span class="tag" style="left:0.5em">before</span><span class="tag" style="right:0.5em">after</span>
+    <span class="tag" style="left:0.5em">before</span><span class="tag" id="after" style="right:0.5em">after</span>
   </div>
   <div id="banner"></div>
 </div>
@@ -55,7 +61,7 @@ export const PAGE_HTML = `<!doctype html>
   const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
   const $ = (id) => document.getElementById(id);
   const canvas = $('view'), ctx = canvas.getContext('2d'), split = $('split');
-  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, findings: null };
+  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, clockKnown: false, findings: null, warming: false, keepUp: null };
   let latest = null, decoding = false, pending = null;
 
   async function syncClock() {
@@ -68,6 +74,7 @@ export const PAGE_HTML = `<!doctype html>
       if (!best || t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: now - (t0 + t1) / 2 };
     }
     state.clockOffset = best.offset;
+    state.clockKnown = true;
   }
 
   function placeSplit() {
@@ -107,10 +114,11 @@ export const PAGE_HTML = `<!doctype html>
     if (latest) latest.bitmap.close();
     latest = next;
     redraw();
-    const shownAt = Date.now() + state.clockOffset;
-    const latency = shownAt - next.header.enteredAt;
-    state.latencies.push(latency);
-    if (state.latencies.length > 100) state.latencies.shift();
+    if (state.clockKnown) {
+      const latency = Date.now() + state.clockOffset - next.header.enteredAt;
+      state.latencies.push(latency);
+      if (state.latencies.length > 100) state.latencies.shift();
+    }
     if (next.header.encodedAt) {
       state.serverLatencies.push(next.header.encodedAt - next.header.enteredAt);
       if (state.serverLatencies.length > 100) state.serverLatencies.shift();
@@ -153,6 +161,16 @@ export const PAGE_HTML = `<!doctype html>
     if (h.fps !== undefined) $('fps').textContent = h.fps.toFixed(1);
     if (h.dropped !== undefined) $('dropped').textContent = String(h.dropped);
     if ('findings' in h) { state.findings = h.findings; $('findings').textContent = describeFindings(h.findings); }
+    if ('warming' in h) {
+      state.warming = h.warming;
+      $('after').textContent = h.warming ? 'grading starts\u2026' : 'after';
+    }
+    if (h.keepUp) {
+      state.keepUp = h.keepUp;
+      const overload = $('overload');
+      overload.style.display = h.keepUp.keepingUp ? 'none' : 'inline';
+      overload.textContent = h.keepUp.keepingUp ? '' : 'dropping ' + Math.round(h.keepUp.dropping * 100) + '% of frames: the machine cannot keep up';
+    }
   }
 
   // The buttons are made once per list of pipelines and only marked after that: every message
@@ -184,12 +202,18 @@ export const PAGE_HTML = `<!doctype html>
   // One request per picture: the server answers with the newest picture newer than the last one
   // seen (or with news after a while), so nothing queues between the server and this page.
   const viewer = Math.random().toString(36).slice(2);
+  // The clock is taken again every 10 s, beside the pictures, never before one.
+  let syncing = false, synced = 0;
+  function resync() {
+    if (syncing || Date.now() - synced < 10000) return;
+    syncing = true;
+    syncClock().then(() => { synced = Date.now(); }, () => {}).finally(() => { syncing = false; });
+  }
   async function stream() {
     let after = -1;
-    let synced = 0;
     for (;;) {
       try {
-        if (Date.now() - synced > 10000) { await syncClock(); synced = Date.now(); }
+        resync();
         const res = await fetch(withToken('/frame?after=' + after + '&viewer=' + viewer), { cache: 'no-store' });
         if (!res.ok) throw new Error('frame: ' + res.status);
         const buf = new Uint8Array(await res.arrayBuffer());

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import { compilePipeline, type CompiledPipeline } from '../pipeline/compile.js';
+import { compilePipeline, warmPipeline, type CompiledPipeline } from '../pipeline/compile.js';
 import { applyOverrides, backendOverrides, loadPipeline } from '../pipeline/load.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
@@ -12,6 +12,7 @@ import { LiveGrader, type GradedPicture } from './grader.js';
 import { JpegEncoder } from './jpegEncoder.js';
 import { PreviewServer, type HeaderFields } from './server.js';
 import { Recorder } from './recorder.js';
+import { KeepUp, type KeepUpFigures } from './keepUp.js';
 
 export interface PreviewOptions {
   readonly input: string;
@@ -37,13 +38,19 @@ export interface PreviewOptions {
 
 export interface PreviewStats {
   readonly pipeline: string;
+  /** The pipeline is still starting: pictures are shown ungraded meanwhile. */
+  readonly warming: boolean;
   readonly fps: number;
   readonly pictures: number;
-  /** Frames the grader, the page encoder and slow viewers skipped, in total. */
+  /** Frames the source thread, the grader, the page encoder and slow viewers skipped, in total. */
   readonly dropped: number;
+  /** The same, by where they were skipped. */
+  readonly drops: { source: number; grader: number; encoder: number; viewers: number };
+  /** Whether the machine keeps up with the source, over the last 2 s. */
+  readonly keepUp: KeepUpFigures;
   readonly viewers: number;
   readonly source: string;
-  /** The latest latency report from a viewer (ms). */
+  /** The latest latency report from a viewer: a frame's entry into ffmpeg to its display (ms). */
   readonly latency: { p50: number; p95: number; samples: number } | undefined;
 }
 
@@ -53,27 +60,20 @@ export interface Preview {
   stop(): Promise<void>;
 }
 
-/** Pictures shown per second over the last two seconds. */
-class Rate {
-  private times: number[] = [];
-  tick(now = Date.now()): void {
-    this.times.push(now);
-    while (this.times.length && this.times[0]! < now - 2000) this.times.shift();
-  }
-  get perSecond(): number {
-    const now = Date.now();
-    while (this.times.length && this.times[0]! < now - 2000) this.times.shift();
-    return this.times.length / 2;
-  }
-}
-
 /**
  * `vgrade preview`: a live source graded in the browser. Source (ffmpeg) -> grader (the chosen
  * pipeline's stages, or none) -> page encoder (one side-by-side JPEG of source and grade) ->
  * every viewer; and, with `record`, the grade to a file. No stage queues: each one drops what it
- * cannot take at once, so the latency stays what the work itself costs for as long as it runs.
+ * cannot take at once, so the latency stays what the work itself costs for as long as it runs,
+ * and a machine that cannot keep up shows fewer pictures and says so ({@link KeepUp}).
+ *
+ * The address is returned once the server listens, and a picture follows as soon as the source
+ * has one: the initial pipeline's model starts loading before the server does, and until the
+ * pipeline is ready its pictures are shown ungraded, marked `warming`.
  */
 export async function startPreview(opts: PreviewOptions): Promise<Preview> {
+  /** When the current pipeline was chosen. */
+  let chosenAt = Date.now();
   const input = parseLiveInput(opts.input);
   const compiled = new Map<string, CompiledPipeline>();
   for (const [name, file] of Object.entries(opts.pipelines)) {
@@ -91,6 +91,9 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   if (!names.includes(opts.initial)) {
     throw new UsageError('E_USAGE', `--pipeline ${opts.initial}: choose one of ${names.join(', ')}`);
   }
+  const initial = compiled.get(opts.initial);
+  // Its model loads in a worker thread while the source and the server start.
+  if (initial) warmPipeline(initial);
   const token =
     opts.token ??
     (/^(127\.|localhost$|::1$)/.test(opts.host) ? undefined : randomBytes(16).toString('base64url'));
@@ -117,24 +120,39 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     },
     (data) => source.recycle(data),
   );
-  const rate = new Rate();
+  const keepUp = new KeepUp();
   let pictures = 0;
   let encoderDrops = 0;
   let latency: PreviewStats['latency'];
   let findings: unknown = null;
 
-  const counts = (): HeaderFields => ({
-    fps: rate.perSecond,
-    dropped: source.dropped + grader.dropped + encoderDrops + server.viewerDrops,
-    pipeline: grader.pipeline,
+  const drops = (): PreviewStats['drops'] => ({
+    source: source.dropped,
+    grader: grader.dropped,
+    encoder: encoderDrops,
+    viewers: server.viewerDrops,
   });
+  const counts = (): HeaderFields => {
+    const d = drops();
+    const k = keepUp.figures();
+    return {
+      fps: k.shownFps,
+      dropped: d.source + d.grader + d.encoder + d.viewers,
+      drops: d,
+      keepUp: k,
+      pipeline: grader.pipeline,
+      warming: grader.warming,
+      latency,
+    };
+  };
   const server = new PreviewServer(
     {
-      snapshot: () => ({ ...counts(), pipelines: names, source: source.status, findings }),
+      snapshot: () => ({ ...counts(), pictures, pipelines: names, source: source.status, findings }),
       choosePipeline: (name) => {
         if (!names.includes(name))
           throw new Error(`unknown pipeline ${name}: choose one of ${names.join(', ')}`);
         grader.use(name, compiled.get(name));
+        chosenAt = Date.now();
         findings = null;
         pull();
         logger.info({ pipeline: name }, 'pipeline switched');
@@ -163,15 +181,18 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
 
   grader.on('picture', (p: GradedPicture) => {
     pictures++;
-    rate.tick();
     if (p.findings) findings = { top: p.findings.top, amounts: p.findings.amounts, frame: p.seq };
     recorder?.write(p.after);
-    if (server.viewerCount === 0) return;
+    if (server.viewerCount === 0) {
+      keepUp.shown();
+      return;
+    }
     const header = {
       seq: p.seq,
       enteredAt: p.enteredAt,
       ...counts(),
       pipeline: p.pipeline,
+      warming: p.warming,
       ...(p.findings ? { findings } : {}),
     };
     const composed = encoder.encode((sideBySide) => {
@@ -180,7 +201,12 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
         p.after.copy(sideBySide, y * row * 2 + row, y * row, (y + 1) * row);
       }
     }, header);
-    if (!composed) encoderDrops++;
+    if (composed) keepUp.shown();
+    else encoderDrops++;
+  });
+  grader.on('ready', (name) => {
+    logger.info({ pipeline: name, afterMs: Date.now() - chosenAt }, 'grading started');
+    server.broadcast({ ...counts() });
   });
   grader.on('error', () => server.broadcast({ ...counts() }));
   // Pull, not push: a frame is asked for only when the grader can take it, so the source thread
@@ -189,11 +215,14 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     if (grader.canTake) source.request();
   };
   source.on('frame', (frame) => {
+    keepUp.frame(frame.sourceFps);
     grader.push(frame);
     pull();
   });
   grader.on('free', pull);
   source.on('status', (status) => {
+    if (status.state === 'live') keepUp.live();
+    else keepUp.lost();
     logger.info({ source: input.label, state: status.state, reason: status.reason }, 'source');
     server.broadcast({ source: status });
   });
@@ -202,31 +231,49 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     await server.listen(opts.host, opts.port);
   } catch (err) {
     encoder.close();
+    grader.close();
+    await source.stop();
     throw new UsageError(
       'E_USAGE',
       `Cannot serve the preview on ${opts.host}:${opts.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  grader.use(opts.initial, compiled.get(opts.initial));
+  grader.use(opts.initial, initial);
   pull();
+  let ticks = 0;
+  let keepingUp = true;
   const report = setInterval(() => {
-    logger.info(
-      { fps: rate.perSecond, pictures, ...counts(), viewers: server.viewerCount, latency },
-      'preview',
-    );
-  }, 10_000);
+    const k = keepUp.figures();
+    if (k.keepingUp !== keepingUp) {
+      keepingUp = k.keepingUp;
+      if (keepingUp) logger.info({ keepUp: k }, 'the machine keeps up again');
+      else
+        logger.warn(
+          { keepUp: k },
+          `dropping ${Math.round(k.dropping * 100)}% of frames: the machine cannot keep up`,
+        );
+    }
+    if (++ticks % 10 === 0) logger.info({ pictures, ...counts(), viewers: server.viewerCount }, 'preview');
+  }, 1000);
 
   return {
     url: server.url,
-    stats: () => ({
-      pipeline: grader.pipeline,
-      fps: rate.perSecond,
-      pictures,
-      dropped: source.dropped + grader.dropped + encoderDrops + server.viewerDrops,
-      viewers: server.viewerCount,
-      source: source.status.state,
-      latency,
-    }),
+    stats: () => {
+      const d = drops();
+      const k = keepUp.figures();
+      return {
+        pipeline: grader.pipeline,
+        warming: grader.warming,
+        fps: k.shownFps,
+        pictures,
+        dropped: d.source + d.grader + d.encoder + d.viewers,
+        drops: d,
+        keepUp: k,
+        viewers: server.viewerCount,
+        source: source.status.state,
+        latency,
+      };
+    },
     stop: async () => {
       clearInterval(report);
       await source.stop();

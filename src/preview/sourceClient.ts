@@ -33,6 +33,7 @@ export class SourceClient extends EventEmitter<{ frame: [LiveFrame]; status: [So
         seq: msg.seq,
         enteredAt: msg.enteredAt,
         discontinuity: msg.discontinuity,
+        sourceFps: msg.sourceFps,
         data: Buffer.from(msg.data),
       });
     });

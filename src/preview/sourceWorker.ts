@@ -25,6 +25,7 @@ export type FromSourceWorker =
       seq: number;
       enteredAt: number;
       discontinuity: boolean;
+      sourceFps: number | undefined;
       data: ArrayBuffer;
       dropped: number;
     }
@@ -53,6 +54,7 @@ function send(frame: LiveFrame): void {
     seq: frame.seq,
     enteredAt: frame.enteredAt,
     discontinuity: frame.discontinuity || discontinuity,
+    sourceFps: frame.sourceFps,
     data: buffer as ArrayBuffer,
     dropped,
   };

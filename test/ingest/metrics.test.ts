@@ -56,7 +56,7 @@ describe('the ingest metrics and health endpoints', () => {
     const ok = await fetch(`${url}/healthz`);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ ok: true, watch: 'ok', queue: 'sqlite: ok' });
-    await rm(tmp.dir, { recursive: true, force: true });
+    await rm(tmp.dir, { recursive: true, force: true, maxRetries: 10 });
     const bad = await fetch(`${url}/healthz`);
     expect(bad.status).toBe(503);
     expect(await bad.json()).toMatchObject({ ok: false, watch: 'cannot read: ENOENT' });

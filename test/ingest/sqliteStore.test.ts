@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteJobStore, ownerName } from '../../src/ingest/sqliteStore.js';
 import { backoffMs } from '../../src/ingest/jobs.js';
@@ -111,6 +112,52 @@ describe('the embedded job store', () => {
     other.add(file('a.mov'));
     other.claim(600_000);
     expect(store().recover()).toHaveLength(0);
+  });
+
+  it("keeps a running job's progress, for this try only", () => {
+    const s = store();
+    s.add(file('a.mov'));
+    const job = s.claim(60_000)!;
+    expect(s.get(job.id)!.progress).toBeNull();
+    s.progress(job.id, { frames: 120, total: 200, fps: 45.5, at: 1_700_000_000_123 });
+    expect(s.get(job.id)!.progress).toEqual({ frames: 120, total: 200, fps: 45.5, at: 1_700_000_000_123 });
+    // Another process cannot write over it.
+    store('elsewhere:1').progress(job.id, { frames: 1, total: null, fps: 1, at: 0 });
+    expect(s.get(job.id)!.progress!.frames).toBe(120);
+    s.fail(job.id, 'E_FFMPEG: died', 0);
+    expect(s.get(job.id)!.progress).toBeNull();
+    const again = s.claim(60_000)!;
+    expect(again.progress).toBeNull();
+    s.progress(job.id, { frames: 7, total: null, fps: 3, at: 5 });
+    expect(s.get(job.id)!.progress).toEqual({ frames: 7, total: null, fps: 3, at: 5 });
+  });
+
+  it('opens a database made before progress was recorded, and brings it up to date', () => {
+    // The schema as vgrade 0.x released it, with a job in it.
+    const old = new Database(db);
+    old.exec(`CREATE TABLE jobs (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'quarantined')),
+      attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL DEFAULT 0, owner TEXT,
+      lease_until INTEGER, last_error TEXT, output TEXT, frames INTEGER, seconds REAL,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE INDEX jobs_ready ON jobs (state, not_before, created_at);
+      INSERT INTO jobs (id, name, size, mtime_ms, state, created_at, updated_at)
+        VALUES ('old', 'old.mov', 1, 1, 'queued', 1, 1);`);
+    old.close();
+
+    const [a, b] = [store('host:1'), store('host:2')]; // the second finds it migrated
+    expect(a.list()).toMatchObject([{ id: 'old', name: 'old.mov', state: 'queued', progress: null }]);
+    const job = a.claim(60_000)!;
+    a.progress(job.id, { frames: 3, total: 10, fps: 2, at: 9 });
+    expect(b.get('old')!.progress).toEqual({ frames: 3, total: 10, fps: 2, at: 9 });
+    a.close();
+    b.close();
+    open.length = 0;
+    const check = new Database(db, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    check.close();
+    expect(store().get('old')).toMatchObject({ state: 'running', attempts: 1 });
   });
 
   it('returns a job stopped on shutdown to the queue without counting the try', () => {

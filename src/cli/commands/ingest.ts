@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LevelWithSilent } from 'pino';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { applyOverrides, backendOverrides, loadPipeline } from '../../pipeline/load.js';
 import { compilePipeline } from '../../pipeline/compile.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { UsageError } from '../../util/errors.js';
-import type { IngestQueue, JobRecord } from '../../ingest/jobs.js';
+import { etaSeconds, type IngestQueue, type JobProgress, type JobRecord } from '../../ingest/jobs.js';
+import { formatDuration } from '../progress.js';
 import { IngestMetrics, serveMetrics } from '../../ingest/metrics.js';
 import { prepareFolders, runIngest } from '../../ingest/service.js';
 
@@ -43,6 +43,7 @@ export interface IngestCommand extends QueueChoice {
   metricsHost: string;
   metricsPort: number;
   logLevel: string;
+  logFormat: LogFormat;
   quiet: boolean;
 }
 
@@ -83,7 +84,7 @@ async function openQueue(choice: QueueChoice, { create }: { create: boolean }): 
  * stopped (or, with `--once`, until nothing is left). See src/ingest/ for what happens to a file.
  */
 export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   if (!Number.isInteger(cmd.concurrency) || cmd.concurrency < 1) {
     throw new UsageError(
       'E_USAGE',
@@ -126,6 +127,7 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let server: Awaited<ReturnType<typeof serveMetrics>>['server'] | undefined;
+  let metricsUrl: string | undefined;
   try {
     if (cmd.metrics) {
       const served = await serveMetrics({ watchDir, queue, metrics }, cmd.metricsHost, cmd.metricsPort).catch(
@@ -138,12 +140,23 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
         },
       );
       server = served.server;
-      logger.info({ metrics: `${served.url}/metrics`, health: `${served.url}/healthz` }, 'serving metrics');
+      metricsUrl = `${served.url}/metrics`;
     }
-    logger.info(
-      { watch: watchDir, out: ctx.outDir, queue: queue.kind, pipeline: path.basename(pipeline.file) },
+    logger.debug(
+      {
+        watch: watchDir,
+        out: ctx.outDir,
+        queue: queue.address,
+        metrics: metricsUrl ?? null,
+        pipeline: path.basename(pipeline.file),
+      },
       'watching',
     );
+    if (!cmd.quiet && !['error', 'fatal', 'silent'].includes(cmd.logLevel)) {
+      process.stderr.write(
+        `${startLine({ scan: cmd.scan, watch: watchDir, out: ctx.outDir, queue: queue.address, metrics: metricsUrl })}\n`,
+      );
+    }
     await runIngest(
       ctx,
       queue,
@@ -171,12 +184,57 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
   return 0;
 }
 
-function describeJob(job: JobRecord): string {
-  const state = job.state === 'queued' && job.attempts > 0 ? 'retrying' : job.state;
-  const detail =
-    job.state === 'done'
-      ? `-> ${job.output ?? ''}${job.frames !== null ? ` (${job.frames} frames)` : ''}`
-      : (job.lastError ?? '');
+/**
+ * What an ingest says when it starts (unless quiet): what it watches, where it writes, its queue
+ * and its metrics, on one line.
+ */
+export function startLine(at: {
+  scan: boolean;
+  watch: string;
+  out: string;
+  queue: string;
+  metrics: string | undefined;
+}): string {
+  const what = at.scan ? 'watching' : 'grading files of';
+  const scan = at.scan ? '' : 'not scanning, ';
+  return `vgrade ingest: ${what} ${at.watch} -> ${at.out} (${scan}queue ${at.queue}, metrics ${at.metrics ?? 'off'})`;
+}
+
+/** `14:03:12`: a time of day on this machine's clock. */
+function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** The detail of a running job: `120/200 frames, 45.2 fps, ETA 0:02`. */
+function describeProgress(p: JobProgress, now: number): string {
+  const eta = etaSeconds(p);
+  const age = (now - p.at) / 1000;
+  return [
+    `${p.total !== null ? `${p.frames}/${p.total}` : p.frames} frames`,
+    `${p.fps.toFixed(1)} fps`,
+    ...(eta !== undefined ? [`ETA ${formatDuration(eta)}`] : []),
+    // Progress is recorded about once a second: an old record means a busy or stuck worker.
+    ...(age >= 10 ? [`as of ${formatDuration(age)} ago`] : []),
+  ].join(', ');
+}
+
+/** One row of `vgrade ingest status`: state, tries, file, and what the state says about it. */
+export function describeJob(job: JobRecord, now = Date.now()): string {
+  const retrying = job.state === 'queued' && job.attempts > 0;
+  const state = retrying ? 'retrying' : job.state;
+  let detail: string;
+  if (job.state === 'done') {
+    detail = `-> ${job.output ?? ''}${job.frames !== null ? ` (${job.frames} frames)` : ''}`;
+  } else if (job.state === 'running') {
+    detail = job.progress ? describeProgress(job.progress, now) : 'starting';
+  } else if (retrying) {
+    const wait = job.notBefore - now;
+    const next = wait > 0 ? `${clock(job.notBefore)} (in ${formatDuration(wait / 1000)})` : 'now';
+    detail = `next try ${next}${job.lastError ? `; ${job.lastError}` : ''}`;
+  } else {
+    detail = job.lastError ?? '';
+  }
   return `${state.padEnd(12)} ${String(job.attempts).padStart(2)}  ${job.name}  ${detail}`.trimEnd();
 }
 
