@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type esmYargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runGrade, type GradeCommand } from './commands/grade.js';
+import type { OnExisting } from '../run/output.js';
 import { encode } from '../stages/encode.js';
 import { runDataset } from './commands/dataset.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
@@ -14,6 +15,7 @@ import { runExplain } from './commands/explain.js';
 import { UsageError, VgradeError } from '../util/errors.js';
 import { FAMILIES, LEVELS, MAX_AMOUNT, parseDetuneList } from '../detune/families.js';
 import { packageVersion } from '../util/packageRoot.js';
+import { LOG_FORMATS, type LogFormat } from '../util/logger.js';
 import { EXIT_STDOUT_CLOSED, stdoutClosed, watchStdout } from '../util/stdout.js';
 
 /**
@@ -41,7 +43,13 @@ async function main(argv: string[]): Promise<number> {
       type: 'string',
       choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'],
       default: 'warn',
-      describe: 'Log level (logs are JSON on stderr, pretty in a terminal)',
+      describe: 'Log level of the logs on stderr',
+    })
+    .option('log-format', {
+      type: 'string',
+      choices: LOG_FORMATS,
+      default: 'auto',
+      describe: 'Logs as text lines, or JSON lines; auto: pretty in a terminal, text lines elsewhere',
     })
     .option('quiet', {
       alias: 'q',
@@ -53,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
       const named = String(args._[0]);
       command = (COMMANDS as readonly string[]).includes(named) ? named : undefined;
     }, true)
+    // yargs hands a middleware the parser too, which its types do not say.
+    .middleware(
+      ((args: Record<string, unknown>, y: DeclaredOptions) => rejectRepeated(args, y.getOptions())) as (
+        args: Record<string, unknown>,
+      ) => void,
+      true,
+    )
     .command(
       'grade <inputs..>',
       'Grade videos, stills or standard input (-) with a pipeline',
@@ -111,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: "Also write each shot's correction here: .cube and ASC CDL (.cc, .ccc, CMX .edl)",
           })
+          .options(EXISTING_OPTIONS)
           .option('backend', BACKEND_OPTION),
       async (args) => {
         status = await runGrade({
@@ -148,7 +164,8 @@ async function main(argv: string[]): Promise<number> {
           .option('codec', { type: 'string', describe: 'Video encoder' })
           .option('crf', { type: 'number', describe: 'Constant rate factor' })
           .option('preset', { type: 'string', describe: 'Encoder preset' })
-          .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto' }),
+          .option('progress', { type: 'string', choices: ['auto', 'bar', 'json', 'none'], default: 'auto' })
+          .options(EXISTING_OPTIONS),
       async (args) => {
         checkDetuneFlag(args.detune);
         status = await runGrade(gradeCommand(args, 'detune', [`detune.detunes=${args.detune}`]));
@@ -216,6 +233,7 @@ async function main(argv: string[]): Promise<number> {
           ab: args.ab,
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
+          logFormat: args['log-format'] as LogFormat,
         });
       },
     )
@@ -290,6 +308,7 @@ async function main(argv: string[]): Promise<number> {
           baselines: args.baselines,
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
+          logFormat: args['log-format'] as LogFormat,
         });
       },
     )
@@ -333,6 +352,7 @@ async function main(argv: string[]): Promise<number> {
           report: args.report,
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
+          logFormat: args['log-format'] as LogFormat,
         });
       },
     )
@@ -425,6 +445,7 @@ async function main(argv: string[]): Promise<number> {
           extra: args.extra as string[],
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
+          logFormat: args['log-format'] as LogFormat,
         });
       },
     )
@@ -478,6 +499,7 @@ async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: 'Also record the graded picture: a file, or - (NUT on stdout)',
           })
+          .option('overwrite', EXISTING_OPTIONS.overwrite)
           .option('backend', BACKEND_OPTION),
       async (args) => {
         status = await (
@@ -494,8 +516,10 @@ async function main(argv: string[]): Promise<number> {
           classical: args.classical,
           backend: args.backend,
           output: args.output,
+          overwrite: args.overwrite === true,
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
+          logFormat: args['log-format'] as LogFormat,
         });
       },
     )
@@ -553,7 +577,8 @@ async function main(argv: string[]): Promise<number> {
           .option('retries', {
             type: 'number',
             default: 3,
-            describe: 'Retries of a failing file before quarantine',
+            describe:
+              'Retries before quarantine of a file whose failure may pass (ffmpeg died, disk full); a damaged file goes at once',
           })
           .option('retry-delay', {
             type: 'number',
@@ -639,6 +664,7 @@ async function main(argv: string[]): Promise<number> {
           metricsPort: args['metrics-port'],
           quiet: args.quiet,
           logLevel: args['log-level'] as string,
+          logFormat: args['log-format'] as LogFormat,
         });
       },
     )
@@ -718,12 +744,67 @@ async function main(argv: string[]): Promise<number> {
 
 class ExitSignal extends Error {}
 
+/** What yargs knows of the options of the command being run (not in its types). */
+interface DeclaredOptions {
+  getOptions(): { array: string[]; alias: Record<string, string[]> };
+}
+
+/**
+ * Refuses an option that takes one value given more than once (`-o a -o b`): yargs would hand the
+ * command an array of them. Options declared as arrays (the inputs, `--set`) take any number.
+ */
+function rejectRepeated(
+  args: Record<string, unknown>,
+  declared: ReturnType<DeclaredOptions['getOptions']>,
+): void {
+  const many = new Set(declared.array.flatMap((name) => [name, ...(declared.alias[name] ?? [])]));
+  for (const [key, value] of Object.entries(args)) {
+    if (key === '_' || many.has(key) || !Array.isArray(value)) continue;
+    // yargs also sets `inputFormat` beside `input-format`: name the option as it is typed.
+    if (/[A-Z]/.test(key) && key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) in args) continue;
+    const name =
+      Object.keys(declared.alias).find((n) => n === key || declared.alias[n]!.includes(key)) ?? key;
+    const values = value.map((v) => (v === STDIO_TOKEN ? '-' : String(v)));
+    throw new UsageError(
+      'E_USAGE',
+      `Expected one value for --${name} but received ${String(values.length)}: ${values.join(', ')}`,
+    );
+  }
+}
+
 /** `--backend` of every command that runs a pipeline's networks. */
 const BACKEND_OPTION = {
   type: 'string',
   choices: BACKEND_CHOICES,
   describe: "TensorFlow.js backend of the networks (default: the pipeline's own, else auto)",
 } as const;
+
+/** ffmpeg's -y and -n, for the commands that write media to the -o their user names. */
+const EXISTING_OPTIONS = {
+  overwrite: {
+    alias: 'y',
+    type: 'boolean',
+    describe: 'Overwrite outputs that already exist (as ffmpeg -y)',
+  },
+  'skip-existing': {
+    alias: 'n',
+    type: 'boolean',
+    describe: 'Skip inputs whose output already exists, saying so (as ffmpeg -n)',
+  },
+} as const;
+
+/**
+ * What -y and -n ask for: overwrite, skip, or (neither) refuse an existing output before any work,
+ * as ffmpeg does when it cannot ask.
+ */
+function onExisting(args: {
+  overwrite?: boolean | undefined;
+  'skip-existing'?: boolean | undefined;
+}): OnExisting {
+  if (args.overwrite && args['skip-existing'])
+    throw new UsageError('E_USAGE', '-y (overwrite) and -n (skip existing outputs) cannot both be given');
+  return args.overwrite ? 'overwrite' : args['skip-existing'] ? 'skip' : 'refuse';
+}
 
 const COMMANDS = [
   'grade',
@@ -793,8 +874,11 @@ function gradeCommand(
     crf?: number | undefined;
     preset?: string | undefined;
     progress: string;
+    overwrite?: boolean | undefined;
+    'skip-existing'?: boolean | undefined;
     quiet: boolean;
     'log-level': string;
+    'log-format': string;
   },
   pipeline: string,
   sets: string[],
@@ -810,8 +894,10 @@ function gradeCommand(
     crf: args.crf,
     preset: args.preset,
     progress: args.progress as GradeCommand['progress'],
+    existing: onExisting(args),
     quiet: args.quiet,
     logLevel: args['log-level'],
+    logFormat: args['log-format'] as LogFormat,
   };
 }
 

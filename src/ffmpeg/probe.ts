@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { UsageError } from '../util/errors.js';
+import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { inputArgs } from './args.js';
 import { pixFmtBitDepth, pixFmtHasAlpha } from './pixfmt.js';
 import { FfmpegExitError, runFfmpeg } from './spawn.js';
@@ -123,9 +123,11 @@ const IMAGE_CODECS = new Set([
  * Describes the media file `input`.
  *
  * @throws UsageError `E_USAGE` for `-` (stdin cannot be probed, see the module comment);
- *   `E_INPUT_MISSING` when the file does not exist; `E_INPUT_NOT_MEDIA` when ffprobe cannot read
- *   it; `E_INPUT_NO_VIDEO` when it has no video stream (unless `requireVideo` is false);
- *   `E_FFMPEG_MISSING` when ffprobe cannot be started.
+ *   `E_INPUT_MISSING` when the file does not exist; `E_FFMPEG_MISSING` when ffprobe cannot be
+ *   started.
+ * @throws RuntimeFailure `E_INPUT_NOT_MEDIA` when the file exists but ffprobe cannot read it (not
+ *   media, or damaged: an mp4 cut short before its index); `E_INPUT_NO_VIDEO` when it has no video
+ *   stream (unless `requireVideo` is false).
  */
 export async function probeMedia(
   ffprobePath: string,
@@ -154,7 +156,7 @@ export async function probeMedia(
     if (/No such file or directory$/.test(reason)) {
       throw new UsageError('E_INPUT_MISSING', `Input file not found: ${input}`, { cause: err });
     }
-    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: ${reason}`, {
+    throw new RuntimeFailure('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: ${reason}`, {
       cause: err,
     });
   }
@@ -162,13 +164,13 @@ export async function probeMedia(
   const info = toMediaInfo(input, JSON.parse(stdout) as ProbeJson);
   // ffmpeg renders any file it cannot place as text ("tty", chosen by .txt/.ans names): not footage.
   if (info.formatName === 'tty') {
-    throw new UsageError(
+    throw new RuntimeFailure(
       'E_INPUT_NOT_MEDIA',
       `Cannot read ${input} as media: it is a text file, not video or a picture`,
     );
   }
   if (info.video === undefined && opts.requireVideo !== false) {
-    throw new UsageError('E_INPUT_NO_VIDEO', `${input} has no video stream`);
+    throw new RuntimeFailure('E_INPUT_NO_VIDEO', `${input} has no video stream`);
   }
   return info;
 }
@@ -192,12 +194,16 @@ async function requireReadableFile(input: string): Promise<void> {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new UsageError('E_INPUT_MISSING', `Input file not found: ${input}`, { cause: err });
     }
-    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new RuntimeFailure(
+      'E_INPUT_NOT_MEDIA',
+      `Cannot read ${input} as media: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (isDirectory) {
-    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: it is a directory`);
+    throw new RuntimeFailure('E_INPUT_NOT_MEDIA', `Cannot read ${input} as media: it is a directory`);
   }
 }
 

@@ -59,7 +59,7 @@ export async function prepareRun(
         }));
   const video = info?.video;
   if (!video) {
-    throw new UsageError(
+    throw new RuntimeFailure(
       'E_INPUT_NO_VIDEO',
       `${input.label}: the size of the video must be known before grading starts`,
     );
@@ -191,7 +191,7 @@ export async function gradeOne(
       });
       env.signal.addEventListener('abort', onAbort, { once: true });
     });
-    if (output.tmpPath && run.media && rotationPlan(run.media, output) === 'retag') {
+    if (output.tmpPath && run.media && rotationPlan(run.media, output, pipeline.encodesFrames) === 'retag') {
       await retagRotation(env.binaries.ffmpeg, output.tmpPath, run.media);
     }
     if (output.tmpPath) await rename(output.tmpPath, output.path);

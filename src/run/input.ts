@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { toMediaInfo, type MediaInfo, type ProbeJson } from '../ffmpeg/probe.js';
-import { UsageError } from '../util/errors.js';
+import { RuntimeFailure, UsageError } from '../util/errors.js';
 
 /**
  * One input as the stages see it: a file ffmpeg reads by name, or standard input, which both the
@@ -173,7 +173,7 @@ export class StdinTee {
     // Kept here (not unshifted: the source may have ended) and written first when copying starts.
     this.head = head;
     this.headEnded = ended;
-    if (head.length === 0) throw new UsageError('E_INPUT_EMPTY', 'Standard input is empty');
+    if (head.length === 0) throw new RuntimeFailure('E_INPUT_EMPTY', 'Standard input is empty');
     if (mp4IndexAtEnd(head)) {
       throw new UsageError(
         'E_USAGE',
@@ -198,7 +198,7 @@ export class StdinTee {
         if (code === 0) resolve(out);
         else
           reject(
-            new UsageError(
+            new RuntimeFailure(
               'E_INPUT_NOT_MEDIA',
               `Cannot read standard input as media: ${err.trim().split('\n').pop() ?? `ffprobe exited with ${code}`}` +
                 (format ? '' : ' (name its container with --input-format, e.g. nut, matroska, y4m)'),
@@ -207,7 +207,7 @@ export class StdinTee {
       });
     });
     const info = toMediaInfo('-', JSON.parse(json) as ProbeJson);
-    if (!info.video) throw new UsageError('E_INPUT_NO_VIDEO', 'Standard input has no video stream');
+    if (!info.video) throw new RuntimeFailure('E_INPUT_NO_VIDEO', 'Standard input has no video stream');
     return info;
   }
 

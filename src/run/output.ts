@@ -1,7 +1,14 @@
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What kind of thing an output is: decides the encoder defaults. */
 export type OutputKind = 'video' | 'image' | 'sequence';
+
+/**
+ * What to do with an output that is already there, as ffmpeg's flags say it: `-y` overwrites it,
+ * `-n` skips its input; with neither, vgrade refuses before any work (ffmpeg would ask).
+ */
+export type OnExisting = 'refuse' | 'overwrite' | 'skip';
 
 /** Encoder settings the user set on the command line; they win over the pipeline's. */
 export interface EncoderOverrides {
@@ -53,4 +60,34 @@ export function stdoutOutput(format: string | undefined, overrides: EncoderOverr
     kind: 'video',
     overrides,
   };
+}
+
+/**
+ * What is already at an output's name, or undefined: the file itself (whatever it is), or for an
+ * image sequence the first file its pattern matches in its folder (`out/%05d.png` matches
+ * `out/00001.png` and `out/123456.png`). Standard output is never there already.
+ */
+export async function existingOutput(target: OutputTarget): Promise<string | undefined> {
+  if (target.path === '-') return undefined;
+  if (target.kind !== 'sequence') {
+    const there = await lstat(target.path).then(
+      () => true,
+      () => false,
+    );
+    return there ? target.path : undefined;
+  }
+  const dir = path.dirname(target.path);
+  const pattern = sequencePattern(path.basename(target.path));
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const first = names.filter((n) => pattern.test(n)).sort()[0];
+  return first === undefined ? undefined : path.join(dir, first);
+}
+
+/** The file names an image sequence's pattern writes: `%05d` is five digits or more, `%d` one or more. */
+export function sequencePattern(name: string): RegExp {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const source = escaped.replace(/%%|%0?(\d*)d/g, (m, width: string) =>
+    m === '%%' ? '%' : `\\d{${Math.max(1, Number(width || 1))},}`,
+  );
+  return new RegExp(`^${source}$`);
 }

@@ -1,6 +1,12 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileOutput, stdoutOutput, type EncoderOverrides, type OutputTarget } from './output.js';
+import {
+  existingOutput,
+  fileOutput,
+  stdoutOutput,
+  type EncoderOverrides,
+  type OutputTarget,
+} from './output.js';
 import { UsageError } from '../util/errors.js';
 
 export interface PlannedJob {
@@ -70,4 +76,58 @@ export async function planOutputs(
     }
   }
   return jobs;
+}
+
+/** An output found already there before any work: whose job it is, and what is there. */
+export interface ExistingOutput {
+  readonly job: PlannedJob;
+  /** The file found: the output itself, a sequence's first frame, or an exported correction. */
+  readonly path: string;
+}
+
+/**
+ * Every planned output that is already there, in the jobs' order: each job's output (see
+ * {@link existingOutput}) and, when the pipeline exports corrections into `exportDir`, the files
+ * the export stage writes for that input (`NAME.ccc`, `NAME.edl`, `NAME.shot-NNN.cube`/`.cc`).
+ * Checked for the whole batch at once, so a batch is refused before its first job, not half-way.
+ */
+export async function findExisting(
+  jobs: readonly PlannedJob[],
+  exportDir?: string,
+): Promise<ExistingOutput[]> {
+  const exported = exportDir ? await readdir(exportDir).catch(() => [] as string[]) : [];
+  const found: ExistingOutput[] = [];
+  for (const job of jobs) {
+    const there = await existingOutput(job.output);
+    if (there !== undefined) {
+      found.push({ job, path: there });
+      continue;
+    }
+    // The export stage's NAME: the input's file name without its extension; `stdin` for `-`.
+    const name = job.input === '-' ? 'stdin' : path.basename(job.input, path.extname(job.input));
+    const file = exported
+      .filter((f) => f === `${name}.ccc` || f === `${name}.edl` || isShotFile(f, name))
+      .sort()[0];
+    if (file !== undefined) found.push({ job, path: path.join(exportDir!, file) });
+  }
+  return found;
+}
+
+function isShotFile(file: string, name: string): boolean {
+  return (
+    file.startsWith(`${name}.shot-`) && /^\d+\.(cube|cc)$/.test(file.slice(name.length + '.shot-'.length))
+  );
+}
+
+/**
+ * The refusal when outputs are already there and neither -y nor -n was given, naming them:
+ * `graded/a.mp4 already exists; -y overwrites it, -n skips it` (at most three names, then a count).
+ */
+export function existingMessage(found: readonly ExistingOutput[]): string {
+  const names = found.map((f) => f.path);
+  const shown = names.length > 3 ? [...names.slice(0, 3), `${names.length - 3} more`] : names;
+  const list = shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)!}` : shown[0]!;
+  return names.length === 1
+    ? `${list} already exists; -y overwrites it, -n skips it`
+    : `${list} already exist; -y overwrites them, -n skips them`;
 }

@@ -12,7 +12,7 @@
 import { defineStage, type FrameGeometry } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import type { Depth } from '../frame/image.js';
-import { UsageError } from '../util/errors.js';
+import { RuntimeFailure } from '../util/errors.js';
 
 const options = {
   width: { type: 'integer', default: 456, min: 16, max: 4096, help: 'Proxy width in pixels' },
@@ -40,7 +40,10 @@ export function proxyFilter(
 ): { filter: string; geometry: FrameGeometry } {
   const { width: W, height: H, fit, scaler } = opts;
   if (source.width < 1 || source.height < 1) {
-    throw new UsageError('E_INPUT_NOT_MEDIA', `Cannot downscale a ${source.width}x${source.height} source`);
+    throw new RuntimeFailure(
+      'E_INPUT_NOT_MEDIA',
+      `Cannot downscale a ${source.width}x${source.height} source`,
+    );
   }
   const flags = `flags=${scaler}`;
   if (fit === 'stretch') {

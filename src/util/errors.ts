@@ -1,9 +1,13 @@
 /**
  * Errors with a stable code and a message of one shape.
  *
- * `UsageError` (exit status 2) is for what the user asked: a bad option, a bad pipeline file, an
- * input that does not exist. `RuntimeFailure` (exit status 1) is for what went wrong while working:
- * ffmpeg died, a file turned out to be corrupt, an output could not be written.
+ * `UsageError` (exit status 2) is for what the command line asked: a bad option, a bad pipeline
+ * file, an input that does not exist, an output already there (without -y or -n).
+ * `RuntimeFailure` (exit status 1) is for what went wrong
+ * while working: ffmpeg died, an output could not be written, or an input that exists holds
+ * nothing vgrade can grade (`E_INPUT_NOT_MEDIA`, `E_INPUT_NO_VIDEO`, `E_INPUT_CORRUPT`,
+ * `E_INPUT_EMPTY`), whether that shows when it is probed or only while it is decoded: it is
+ * about the data, not about how the command was asked, as ffmpeg itself exits 1 for invalid data.
  */
 export type ErrorCode =
   | 'E_USAGE'
@@ -17,6 +21,7 @@ export type ErrorCode =
   | 'E_INPUT_CORRUPT'
   | 'E_INPUT_EMPTY'
   | 'E_OUTPUT'
+  | 'E_OUTPUT_EXISTS'
   | 'E_FFMPEG_MISSING'
   | 'E_FFMPEG'
   | 'E_INTERRUPTED'

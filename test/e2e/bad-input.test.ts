@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaries, ffmpeg, probe, tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
 
+/** A log line on stderr, which may come before the one message: `vgrade: warning: ...`. */
+const LOG_LINE = /^vgrade: (?:trace|debug|info|warning|error|fatal): /;
+
 /**
  * Every bad input gives one clear message naming the file and the cause, a non-zero exit status,
  * and nothing under the output's name (no partial file either).
@@ -50,12 +53,12 @@ describe('vgrade grade with bad input', () => {
     const result = await vgrade(args, env ? { env } : {});
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(status);
-    // One message, not a stack trace.
+    // One message, not a stack trace (log lines, `vgrade: warning: ...`, may come before it).
     expect(
       result.stderr
         .trim()
         .split('\n')
-        .filter((l) => l.startsWith('vgrade:')),
+        .filter((l) => l.startsWith('vgrade:') && !LOG_LINE.test(l)),
     ).toHaveLength(1);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     if (output) expect(existsSync(output)).toBe(false);
@@ -79,7 +82,7 @@ describe('vgrade grade with bad input', () => {
     const out = path.join(dir, 'notes-out.mp4');
     await expectFailure(
       ['grade', text, '-o', out],
-      2,
+      1,
       /Cannot read .*notes\.txt as media: it is a text file/,
       out,
     );
@@ -87,7 +90,7 @@ describe('vgrade grade with bad input', () => {
     await writeFile(garbage, Buffer.alloc(4096, 7));
     await expectFailure(
       ['grade', garbage, '-o', out],
-      2,
+      1,
       /Cannot read .*garbage\.mp4 as media: .*Invalid data found/,
       out,
     );
@@ -97,7 +100,7 @@ describe('vgrade grade with bad input', () => {
     const audio = path.join(dir, 'sound.m4a');
     await ffmpeg(['-f', 'lavfi', '-i', 'sine', '-t', '0.5', '-c:a', 'aac', audio]);
     const out = path.join(dir, 'sound-out.mp4');
-    await expectFailure(['grade', audio, '-o', out], 2, /sound\.m4a has no video stream/, out);
+    await expectFailure(['grade', audio, '-o', out], 1, /sound\.m4a has no video stream/, out);
   });
 
   it('a truncated file', async () => {
@@ -123,9 +126,96 @@ describe('vgrade grade with bad input', () => {
     const out = path.join(dir, 'cut-out.mp4');
     await expectFailure(
       ['grade', truncated, '-o', out],
-      2,
+      1,
       /Cannot read .*cut\.mp4 as media: .*moov atom not found/,
       out,
+    );
+  });
+
+  describe('corrupt input is exit 1 for every command, however the damage shows', () => {
+    // Found by the probe (no index to read) or only while decoding (an index that points past the
+    // end): the file exists and holds no readable footage, which is about the data, not about how
+    // the command was asked (exit 2), as for ffmpeg itself.
+    const files = { text: 'words.mp4', indexLast: 'half.mp4', faststart: 'half-faststart.mp4' };
+    beforeAll(async () => {
+      await writeFile(path.join(dir, files.text), 'a text file, named as if it were a video\n'.repeat(20));
+      for (const [name, flags] of [
+        [files.indexLast, []],
+        [files.faststart, ['-movflags', '+faststart']],
+      ] as const) {
+        const whole = path.join(dir, `whole-${name}`);
+        await ffmpeg([
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=160x90:rate=25',
+          '-t',
+          '2',
+          '-c:v',
+          'libx264',
+          '-pix_fmt',
+          'yuv420p',
+          ...flags,
+          whole,
+        ]);
+        const bytes = await readFile(whole);
+        await writeFile(path.join(dir, name), bytes.subarray(0, bytes.length >> 1));
+      }
+    });
+
+    const commands = {
+      grade: (input: string, out: string) => ['grade', input, '-o', out, '-p', 'classical'],
+      detune: (input: string, out: string) => ['detune', input, '-o', out, '--detune', 'green-2'],
+      classify: (input: string) => ['classify', input],
+    };
+    const cases = [
+      ['a text file named .mp4', files.text, /^vgrade: Cannot read .*words\.mp4 as media: .*Invalid data/m],
+      [
+        'an mp4 cut in half before its index (moov)',
+        files.indexLast,
+        /^vgrade: Cannot read .*half\.mp4 as media: .*moov atom not found/m,
+      ],
+      [
+        'a faststart mp4 cut in half (its index points past the end)',
+        files.faststart,
+        /^vgrade: .*half-faststart\.mp4 is damaged: .*partial file/m,
+      ],
+    ] as const;
+    for (const command of ['grade', 'detune', 'classify'] as const) {
+      it.each(cases)(`${command}: %s`, async (_, name, message) => {
+        const out = path.join(dir, `${command}-${name}-out.mkv`);
+        await expectFailure(commands[command](path.join(dir, name), out), 1, message, out);
+      });
+    }
+
+    it.each(['grade', 'detune', 'classify'] as const)(
+      '%s: warnings before the error are plain lines on a stderr that is not a terminal (a cron mail); --log-format json keeps JSON',
+      async (command) => {
+        const input = path.join(dir, files.faststart);
+        const args = commands[command](input, path.join(dir, `${command}-logs-out.mkv`));
+        const warning = /^vgrade: warning: decoding error concealed by ffmpeg \(line=".*\[error\] .*"\)$/;
+
+        const text = (await expectFailure(args, 1, /half-faststart\.mp4 is damaged/)).stderr
+          .trim()
+          .split('\n');
+        expect(text.length).toBeGreaterThan(1);
+        for (const line of text.slice(0, -1)) expect(line).toMatch(warning);
+        expect(text.at(-1)).toMatch(/^vgrade: .*half-faststart\.mp4 is damaged: /);
+
+        const json = (await expectFailure([...args, '--log-format', 'json'], 1, /is damaged/)).stderr
+          .trim()
+          .split('\n');
+        expect(json.slice(0, -1).map((line) => JSON.parse(line) as unknown)).toEqual(
+          text.slice(0, -1).map(() =>
+            expect.objectContaining({
+              level: 40,
+              msg: 'decoding error concealed by ffmpeg',
+              line: expect.any(String),
+            }),
+          ),
+        );
+        expect(json.at(-1)).toBe(text.at(-1));
+      },
     );
   });
 
@@ -284,6 +374,28 @@ describe('vgrade grade with bad input', () => {
     const result = await vgrade(['grade', clip, '-o', path.join(dir, 'x.mp4'), '--frobnicate']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it('an option that takes one value, given twice: a usage error naming the option, before any work', async () => {
+    // Regression: `-o a -o b` reached the command as an array ("out.endsWith is not a function").
+    const [a, b] = [path.join(dir, 'twice-a.mkv'), path.join(dir, 'twice-b.mkv')];
+    for (const [args, option, values] of [
+      [['grade', clip, '-o', a, '-o', b], 'output', `${a}, ${b}`],
+      [['grade', clip, '-o', a, '--pipeline', 'classical', '-p', 'grade'], 'pipeline', 'classical, grade'],
+      [['grade', clip, '-o', a, '--codec', 'libx264', '--codec', 'ffv1'], 'codec', 'libx264, ffv1'],
+      [['grade', clip, '-o', a, '--crf', '20', '--crf', '22'], 'crf', '20, 22'],
+      [['detune', clip, '-o', a, '-d', 'green-2', '--detune', 'blue-1'], 'detune', 'green-2, blue-1'],
+      [['classify', clip, '-p', 'classify', '-p', 'classify'], 'pipeline', 'classify, classify'],
+      [['--log-format', 'json', 'grade', clip, '-o', a, '--log-format', 'text'], 'log-format', 'json, text'],
+    ] as const) {
+      const result = await vgrade([...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(
+        `vgrade: Expected one value for --${option} but received 2: ${values}`,
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      for (const out of [a, b]) expect(existsSync(out)).toBe(false);
+    }
   });
 
   it("usage errors point to the command's own help", async () => {

@@ -64,9 +64,10 @@ describe('vgrade classify', () => {
   });
 
   it('runs the classifier on the backend named by --backend', async () => {
-    const result = await vgrade(['classify', 'clip.mp4', '--backend', 'cpu', '--log-level', 'debug'], {
-      cwd: dir,
-    });
+    const result = await vgrade(
+      ['classify', 'clip.mp4', '--backend', 'cpu', '--log-level', 'debug', '--log-format', 'json'],
+      { cwd: dir },
+    );
     expect(result.code, result.stderr).toBe(0);
     const loaded = result.stderr
       .split('\n')

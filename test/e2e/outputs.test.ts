@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,141 @@ describe('vgrade grade outputs', () => {
       expect(result.code).toBe(1);
       expectOneLine(result.stderr, 'Cannot write ro/out2.png: permission denied');
       expect(await readdir(path.join(dir, 'ro'))).toEqual([]);
+    });
+  });
+
+  describe('an output already there: -y overwrites it, -n skips it, neither refuses (as ffmpeg)', () => {
+    const old = Buffer.from('not graded yet\n');
+    const past = new Date('2020-01-02T03:04:05Z');
+    /** A file at `name` with known bytes and time, to tell whether anything touched it. */
+    async function placeholder(name: string): Promise<void> {
+      await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await writeFile(path.join(dir, name), old);
+      await utimes(path.join(dir, name), past, past);
+    }
+    async function expectUntouched(name: string): Promise<void> {
+      expect(await readFile(path.join(dir, name))).toEqual(old);
+      expect((await stat(path.join(dir, name))).mtimeMs).toBe(past.getTime());
+    }
+    const leftovers = async (sub = '.'): Promise<string[]> =>
+      (await readdir(path.join(dir, sub))).filter((f) => f.includes('vgrade-partial'));
+
+    it('neither: refused before any work, exit 2, one line naming it and both ways out; untouched', async () => {
+      await placeholder('kept.png');
+      const result = await grade(['still.png', '-o', 'kept.png']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('vgrade: kept.png already exists; -y overwrites it, -n skips it\n');
+      await expectUntouched('kept.png');
+      expect(await leftovers()).toEqual([]);
+    });
+
+    it('-y: overwritten with the graded still', async () => {
+      await placeholder('replaced.png');
+      const result = await grade(['-y', 'still.png', '-o', 'replaced.png']);
+      expect(result.code, result.stderr).toBe(0);
+      const bytes = await readFile(path.join(dir, 'replaced.png'));
+      expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      expect(result.stderr).toMatch(/^still\.png -> replaced\.png \(1 frame, /m);
+    });
+
+    it('-n: the input skipped and said so on stderr, exit 0; untouched', async () => {
+      await placeholder('skipped.png');
+      const result = await grade(['still.png', '-o', 'skipped.png', '-n']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('skipped still.png: skipped.png already exists (-n)\n');
+      await expectUntouched('skipped.png');
+    });
+
+    it('-y and -n together: a usage error', async () => {
+      const result = await grade(['still.png', '-o', 'kept.png', '-y', '-n']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^vgrade: -y \(overwrite\) and -n \(skip existing outputs\) cannot both be given$/m,
+      );
+      await expectUntouched('kept.png');
+    });
+
+    describe('a batch into a folder where one output is there', () => {
+      it('neither: the whole batch refused before its first job, nothing written', async () => {
+        await placeholder('batch/still-b.png');
+        await writeFile(path.join(dir, 'still-b.png'), await readFile(still));
+        const result = await grade(['still.png', 'still-b.png', '-o', 'batch/']);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toBe(
+          'vgrade: batch/still-b.png already exists; -y overwrites it, -n skips it\n',
+        );
+        expect(await readdir(path.join(dir, 'batch'))).toEqual(['still-b.png']);
+        await expectUntouched('batch/still-b.png');
+      });
+
+      it('-n: that input skipped and said, the others graded, exit 0', async () => {
+        const result = await grade(['still.png', 'still-b.png', '-o', 'batch/', '-n']);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toMatch(/^skipped still-b\.png: batch\/still-b\.png already exists \(-n\)$/m);
+        expect(result.stderr).toMatch(/^still\.png -> batch\/still\.png \(1 frame, /m);
+        expect((await readdir(path.join(dir, 'batch'))).sort()).toEqual(['still-b.png', 'still.png']);
+        await expectUntouched('batch/still-b.png');
+        expect(await leftovers('batch')).toEqual([]);
+      });
+
+      it('-n with --progress json: a "skipped" record for machines', async () => {
+        const result = await grade(['still.png', 'still-b.png', '-o', 'batch/', '-n', '--progress', 'json']);
+        expect(result.code, result.stderr).toBe(0);
+        const records = result.stderr
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(records.filter((r) => r['type'] === 'skipped')).toEqual([
+          { type: 'skipped', input: 'still.png', output: 'batch/still.png', existing: 'batch/still.png' },
+          {
+            type: 'skipped',
+            input: 'still-b.png',
+            output: 'batch/still-b.png',
+            existing: 'batch/still-b.png',
+          },
+        ]);
+      });
+    });
+
+    it('an image sequence is there when any file in its folder matches its pattern', async () => {
+      await placeholder('seqthere/00003.png');
+      const result = await grade(['seq/%05d.png', '-o', 'seqthere/%05d.png']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'vgrade: seqthere/00003.png already exists; -y overwrites it, -n skips it\n',
+      );
+      expect(await readdir(path.join(dir, 'seqthere'))).toEqual(['00003.png']);
+    });
+
+    it('--export: a correction already exported for that input counts as an output too', async () => {
+      await placeholder('looks/still.ccc');
+      const result = await grade(['still.png', '-o', 'new.png', '--export', 'looks']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('vgrade: looks/still.ccc already exists; -y overwrites it, -n skips it\n');
+      expect(await readdir(dir)).not.toContain('new.png');
+      await expectUntouched('looks/still.ccc');
+    });
+
+    it('standard output is never there already, even beside a file named "-"', async () => {
+      await placeholder('-');
+      const result = await grade(['still.png', '-o', '-', '-f', 'nut']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.subarray(0, 8).toString()).toBe('nut/mult');
+      await expectUntouched('-');
+    });
+
+    it("detune and the preview's recording refuse the same way", async () => {
+      await placeholder('kept.mkv');
+      const detune = await vgrade(['detune', 'still.png', '-o', 'kept.png', '--detune', 'green-1'], {
+        cwd: dir,
+      });
+      expect(detune.code).toBe(2);
+      expect(detune.stderr).toBe('vgrade: kept.png already exists; -y overwrites it, -n skips it\n');
+      const preview = await vgrade(['preview', '--input', 'lavfi:testsrc2', '-o', 'kept.mkv'], { cwd: dir });
+      expect(preview.code).toBe(2);
+      expect(preview.stderr).toBe('vgrade: kept.mkv already exists; -y overwrites it\n');
+      await expectUntouched('kept.png');
+      await expectUntouched('kept.mkv');
     });
   });
 

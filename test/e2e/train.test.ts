@@ -49,7 +49,7 @@ describe('vgrade train', () => {
       '3',
     ]);
     expect(built.code, built.stderr).toBe(0);
-  }, 120_000);
+  });
   afterAll(() => cleanup());
 
   it('trains the classifier and the cgan a few steps each, with progress on stderr and a summary on stdout', async () => {
@@ -140,7 +140,7 @@ describe('vgrade train', () => {
     expect(md).toMatch(/Doubles \(\d+ frames, two families at whole levels\): fully diagnosed [\d.]+%/);
     const report = JSON.parse(await readFile(path.join(dir, 'report', 'eval.json'), 'utf8'));
     expect(report.classifier.singles.count).toBeGreaterThan(0);
-  }, 240_000);
+  });
 
   it('resumes from the checkpoint when run again, and starts over with --fresh', async () => {
     const out = path.join(dir, 'resume');
@@ -176,7 +176,7 @@ describe('vgrade train', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(after.filter((l) => l.kind === 'validation').map((l) => l.step)).toEqual([2]);
-  }, 120_000);
+  });
 
   it("learns a look from before/after folders (a colourist's taste)", async () => {
     const before = path.join(dir, 'before');
@@ -216,7 +216,7 @@ describe('vgrade train', () => {
     expect(r.code, r.stderr).toBe(0);
     const model = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
     expect(model.config.generator.window).toBe(1);
-  }, 120_000);
+  });
 
   it('says what is wrong with the request', async () => {
     const none = await vgrade(['train', 'cgan', '--out', path.join(dir, 'x')]);
@@ -261,5 +261,5 @@ describe('vgrade train', () => {
       expect(backend.code).toBe(2);
       expect(backend.stderr).toMatch(/Backend "tensorflow" is not available: .*use --backend wasm/);
     }
-  }, 120_000);
+  });
 });

@@ -204,9 +204,9 @@ describe('the capabilities cache on disk', () => {
       expect(await askInNewProcess(wrapper, cache)).toEqual(first);
       expect(await starts()).toBe(2 * asked);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10 });
     }
-  }, 60_000);
+  });
 
   it('goes on without the cache when it cannot be written', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-caps-'));
@@ -218,7 +218,7 @@ describe('the capabilities cache on disk', () => {
       // Node's recursive mkdir never settles for this one: the folders are made a level at a time.
       expect(await askInNewProcess(builds[0]!.ffmpeg, '/proc/no-such-dir/vgrade')).toEqual(caps);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10 });
     }
   });
 });

@@ -47,6 +47,6 @@ export async function scratch(): Promise<{
   return {
     dir,
     file: (name) => path.join(dir, name),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }),
   };
 }

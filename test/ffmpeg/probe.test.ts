@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia, type MediaInfo } from '../../src/ffmpeg/probe.js';
-import { UsageError } from '../../src/util/errors.js';
+import { RuntimeFailure } from '../../src/util/errors.js';
 import { builds, bundled, ffmpeg, scratch } from './helpers.js';
 
 /**
@@ -212,11 +212,12 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
     });
   });
 
-  it('refuses an audio-only file: E_INPUT_NO_VIDEO', async () => {
+  it('refuses an audio-only file: E_INPUT_NO_VIDEO, a failure of the data (exit 1)', async () => {
     const file = tmp.file('audio.m4a');
-    await expect(probeMedia(ffprobe, file)).rejects.toBeInstanceOf(UsageError);
+    await expect(probeMedia(ffprobe, file)).rejects.toBeInstanceOf(RuntimeFailure);
     await expect(probeMedia(ffprobe, file)).rejects.toMatchObject({
       code: 'E_INPUT_NO_VIDEO',
+      exitCode: 1,
       message: `${file} has no video stream`,
     });
   });
@@ -237,10 +238,11 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
     });
   });
 
-  it("refuses a text file with ffprobe's reason: E_INPUT_NOT_MEDIA", async () => {
+  it("refuses a text file with ffprobe's reason: E_INPUT_NOT_MEDIA, a failure of the data (exit 1)", async () => {
     const file = tmp.file('notmedia.txt');
     await expect(probeMedia(ffprobe, file)).rejects.toMatchObject({
       code: 'E_INPUT_NOT_MEDIA',
+      exitCode: 1,
       message: `Cannot read ${file} as media: Invalid data found when processing input`,
     });
   });
@@ -268,6 +270,7 @@ describe('probeMedia refuses before running ffprobe', () => {
     const dir = tmp.file('folder.mp4');
     await expect(probeMedia(bundled.ffprobe, dir)).rejects.toMatchObject({
       code: 'E_INPUT_NOT_MEDIA',
+      exitCode: 1,
       message: `Cannot read ${dir} as media: it is a directory`,
     });
   });

@@ -133,7 +133,7 @@ describe('mkv writer + ffmpeg', () => {
       const sizes = [...stderr.matchAll(/s:(\d+x\d+)/g)].map((m) => m[1]);
       expect(sizes).toEqual(['4x2', '4x2', '4x2']);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10 });
     }
   });
 });

@@ -52,6 +52,24 @@ export async function decodeRgb(
   return frames;
 }
 
+/** Raw rgb48le frames of a file (16 bits per value), decoded like `decodeRgb`, one array per frame. */
+export async function decodeRgb48(file: string, width: number, height: number): Promise<Uint16Array[]> {
+  const ff = (await binaries()).ffmpeg;
+  const { stdout } = await run(
+    ff,
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough'],
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgb48le', '-'],
+    ],
+    { encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 },
+  );
+  const size = width * height * 6;
+  const frames: Uint16Array[] = [];
+  for (let i = 0; i + size <= stdout.length; i += size)
+    frames.push(new Uint16Array(stdout.buffer.slice(stdout.byteOffset + i, stdout.byteOffset + i + size)));
+  return frames;
+}
+
 /** ffprobe's JSON for a file's streams and format (and frames when asked). */
 export async function probe(file: string, extra: string[] = []): Promise<any> {
   const fp = (await binaries()).ffprobe;
@@ -80,5 +98,5 @@ export async function tempDir(
   prefix = 'vgrade-test-',
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }) };
 }

@@ -11,7 +11,7 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 function someParams() {

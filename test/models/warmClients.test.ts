@@ -43,12 +43,11 @@ describe('model workers started ahead of need', () => {
       warmModelClient('classifier', ${JSON.stringify(classifierDir)}, 'wasm');
       console.log('warming');
     `;
-    const started = Date.now();
+    // A kept-alive worker would never exit: the timeout kills the process and the call rejects.
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      timeout: 20_000,
+      timeout: 120_000,
     });
     expect(stdout.trim()).toBe('warming');
-    expect(Date.now() - started).toBeLessThan(15_000); // a kept-alive worker would never exit: the timeout kills it
   });
 
   it('reports a model that cannot load to whoever takes it', async () => {

@@ -2,8 +2,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planOutputs } from '../../src/run/plan.js';
-import { fileOutput, outputKind, stdoutOutput } from '../../src/run/output.js';
+import { existingMessage, findExisting, planOutputs, type ExistingOutput } from '../../src/run/plan.js';
+import {
+  existingOutput,
+  fileOutput,
+  outputKind,
+  sequencePattern,
+  stdoutOutput,
+} from '../../src/run/output.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const pid = process.pid;
@@ -111,7 +117,7 @@ describe('planOutputs', () => {
     await mkdir(path.join(dir, 'out'));
     await writeFile(path.join(dir, 'existing.mp4'), '');
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(dir, { recursive: true, force: true, maxRetries: 10 }));
 
   it('one input to a file: that file, with the overrides and format', async () => {
     const out = path.join(dir, 'graded.mp4');
@@ -130,7 +136,7 @@ describe('planOutputs', () => {
     ]);
   });
 
-  it('one input to an existing file: replaced (written to tmpPath first)', async () => {
+  it('one input to an existing file: planned as a new one would be (findExisting says it is there)', async () => {
     const out = path.join(dir, 'existing.mp4');
     const [job] = await planOutputs(['in.mp4'], out, none);
     expect(job!.output.path).toBe(out);
@@ -246,5 +252,78 @@ describe('planOutputs', () => {
 
   it('no inputs: an error', async () => {
     expect((await planError([], path.join(dir, 'out'))).message).toBe('Expected at least one input');
+  });
+});
+
+describe('existing outputs (-y overwrites, -n skips, neither refuses)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vgrade-existing-'));
+    await mkdir(path.join(dir, 'out'));
+    await writeFile(path.join(dir, 'out', 'a.mp4'), 'old');
+    await mkdir(path.join(dir, 'seq'));
+    await writeFile(path.join(dir, 'seq', '00007.png'), '');
+    await writeFile(path.join(dir, 'seq', 'notes.txt'), '');
+    await mkdir(path.join(dir, 'looks'));
+    for (const f of ['b.shot-000.cube', 'c.edl', 'stdin.ccc', 'd.shot-x.cube', 'e.ccc.bak'])
+      await writeFile(path.join(dir, 'looks', f), '');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true, maxRetries: 10 }));
+
+  it("a sequence's pattern: %05d is five digits or more, %d one or more, the rest literal", () => {
+    expect(sequencePattern('%05d.png').test('00001.png')).toBe(true);
+    expect(sequencePattern('%05d.png').test('123456.png')).toBe(true);
+    expect(sequencePattern('%05d.png').test('0001.png')).toBe(false);
+    expect(sequencePattern('%05d.png').test('00001.jpg')).toBe(false);
+    expect(sequencePattern('%05d.png').test('00001xpng')).toBe(false);
+    expect(sequencePattern('shot (%d).tif').test('shot (7).tif')).toBe(true);
+    expect(sequencePattern('shot (%d).tif').test('shot ().tif')).toBe(false);
+    expect(sequencePattern('100%%-%3d.png').test('100%-042.png')).toBe(true);
+  });
+
+  it('a file is there or not; standard output never is; a sequence is there when any frame is', async () => {
+    expect(await existingOutput(fileOutput(path.join(dir, 'out', 'a.mp4')))).toBe(
+      path.join(dir, 'out', 'a.mp4'),
+    );
+    expect(await existingOutput(fileOutput(path.join(dir, 'out', 'b.mp4')))).toBeUndefined();
+    expect(await existingOutput(stdoutOutput(undefined))).toBeUndefined();
+    expect(await existingOutput(fileOutput(path.join(dir, 'seq', '%05d.png')))).toBe(
+      path.join(dir, 'seq', '00007.png'),
+    );
+    expect(await existingOutput(fileOutput(path.join(dir, 'seq', '%05d.tif')))).toBeUndefined();
+    expect(await existingOutput(fileOutput(path.join(dir, 'nofolder', '%05d.png')))).toBeUndefined();
+  });
+
+  it('a whole batch is looked at at once, in order, outputs and exported corrections alike', async () => {
+    // d.shot-x.cube and e.ccc.bak are not the export stage's names: d and e have nothing there.
+    const batch = await planOutputs(
+      ['x/a.mp4', 'b.mov', 'c.png', 'd.mkv', 'e.mp4'],
+      path.join(dir, 'out'),
+      none,
+    );
+    const [stdin] = await planOutputs(['-'], '-', none);
+    const found = await findExisting([...batch, stdin!], path.join(dir, 'looks'));
+    expect(found.map((f) => [f.job.input, path.relative(dir, f.path)])).toEqual([
+      ['x/a.mp4', 'out/a.mp4'],
+      ['b.mov', 'looks/b.shot-000.cube'],
+      ['c.png', 'looks/c.edl'],
+      ['-', 'looks/stdin.ccc'],
+    ]);
+    // Without an export folder only the outputs count.
+    expect((await findExisting(batch)).map((f) => f.job.input)).toEqual(['x/a.mp4']);
+  });
+
+  it('the refusal names what is there and both ways out, three names at most', () => {
+    const at = (...paths: string[]): ExistingOutput[] =>
+      paths.map((p) => ({ job: { input: 'i', output: fileOutput(p) }, path: p }));
+    expect(existingMessage(at('graded/a.mp4'))).toBe(
+      'graded/a.mp4 already exists; -y overwrites it, -n skips it',
+    );
+    expect(existingMessage(at('g/a.mp4', 'g/b.png'))).toBe(
+      'g/a.mp4 and g/b.png already exist; -y overwrites them, -n skips them',
+    );
+    expect(existingMessage(at('a', 'b', 'c', 'd', 'e'))).toBe(
+      'a, b, c and 2 more already exist; -y overwrites them, -n skips them',
+    );
   });
 });

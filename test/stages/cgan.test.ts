@@ -58,7 +58,7 @@ describe('cgan stage', () => {
       '12',
       clip,
     ]);
-  }, 60_000);
+  });
   afterAll(() => cleanup());
 
   /** Grades the clip with the hand-made model and the given options; both clips' channel means. */
@@ -90,13 +90,13 @@ describe('cgan stage', () => {
     expect(after[1]! / before[1]!).toBeCloseTo(0.8, 1);
     expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
     expect(after[2]! / before[2]!).toBeCloseTo(1, 1);
-  }, 120_000);
+  });
 
   it('with overlapping windows (hop < window) each frame takes the weighted mean of its windows: the same correction here', async () => {
     const { before, after } = await gradeWith('overlap', ['cgan.window=6', 'cgan.hop=2', 'cgan.strength=1']);
     expect(after[1]! / before[1]!).toBeCloseTo(0.8, 1);
     expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
-  }, 120_000);
+  });
 
   it("takes the paper's 2x oversampled proxy (912x512) and applies the same correction", async () => {
     const { before, after } = await gradeWith(
@@ -106,7 +106,7 @@ describe('cgan stage', () => {
     );
     expect(after[1]! / before[1]!).toBeCloseTo(0.8, 1);
     expect(after[0]! / before[0]!).toBeCloseTo(1, 1);
-  }, 120_000);
+  });
 
   it('refuses a hop longer than the window, naming the option', async () => {
     const r = await vgrade([
@@ -126,12 +126,12 @@ describe('cgan stage', () => {
   it('applies half the correction at strength 0.5 (what pipelines/cgan.yaml ships with)', async () => {
     const { before, after } = await gradeWith('half', []);
     expect(after[1]! / before[1]!).toBeCloseTo(0.9, 1);
-  }, 120_000);
+  });
 
   it('leaves the frames alone at strength 0 (the stage becomes a passthrough)', async () => {
     const { before, after } = await gradeWith('none', ['cgan.strength=0']);
     for (let c = 0; c < 3; c++) expect(Math.abs(after[c]! - before[c]!)).toBeLessThan(1.5);
-  }, 120_000);
+  });
 
   it('refuses a model whose input does not match the proxy, and a folder with no model, before reading frames', async () => {
     const small = await vgrade([
@@ -162,5 +162,5 @@ describe('cgan stage', () => {
     ]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/No model at .*nothing: expected .*model.json/);
-  }, 60_000);
+  });
 });

@@ -62,7 +62,7 @@ describe('vgrade classify', () => {
     model = await saveTinyClassifier(path.join(dir, 'classifier'));
     clip = path.join(dir, 'clip.mp4');
     await ffmpeg(['-i', SAMPLE, '-t', '1', '-vf', 'scale=320:180', '-an', '-c:v', 'libx264', clip]);
-  }, 60_000);
+  });
   afterAll(() => cleanup());
 
   it('prints JSON Lines: one record per analysed frame, then the shot, and never writes video', async () => {
@@ -86,7 +86,7 @@ describe('vgrade classify', () => {
     expect(shots).toHaveLength(1);
     expect(shots[0]).toMatchObject({ shot: 0, from: { frame: 0 }, to: { frame: 19 }, analysed: 4 });
     expect(lines.at(-1)).toEqual(shots[0]);
-  }, 60_000);
+  });
 
   it('prints a summary per shot, and keeps the records with --report', async () => {
     const report = path.join(dir, 'qc.jsonl');
@@ -97,7 +97,7 @@ describe('vgrade classify', () => {
     );
     const kept = (await readFile(report, 'utf8')).trim().split('\n');
     expect(kept).toHaveLength(3);
-  }, 60_000);
+  });
 
   it('refuses a pipeline that writes video, and a model of another kind', async () => {
     const wrong = await vgrade(['classify', clip, '-p', 'classical']);
@@ -116,5 +116,5 @@ describe('vgrade classify', () => {
     ]);
     expect(asCgan.code).toBe(2);
     expect(asCgan.stderr).toMatch(/Expected a vgrade-cgan model in .* but found vgrade-classifier/);
-  }, 60_000);
+  });
 });

@@ -5,7 +5,7 @@ import { defaultOptions, type OptionValues } from '../../src/pipeline/options.js
 import type { FrameGeometry, RunContext, TransformStage } from '../../src/stages/stage.js';
 import type { Depth } from '../../src/frame/image.js';
 import type { Frame } from '../../src/frame/frame.js';
-import { UsageError } from '../../src/util/errors.js';
+import { RuntimeFailure } from '../../src/util/errors.js';
 
 type Options = OptionValues<typeof downscale.options>;
 const DEFAULTS: Options = defaultOptions(downscale.options);
@@ -243,10 +243,10 @@ describe('proxyFilter: scaler, size and depth', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(UsageError);
+      expect(err).toBeInstanceOf(RuntimeFailure);
       expect(err).toMatchObject({
         code: 'E_INPUT_NOT_MEDIA',
-        exitCode: 2,
+        exitCode: 1,
         message: `Cannot downscale a ${w}x${h} source`,
       });
     }

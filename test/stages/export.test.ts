@@ -12,7 +12,7 @@ describe('vgrade grade --export', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
     clip = await twoShotClip(path.join(dir, 'two.mp4'), ['-crf', '10']);
-  }, 60_000);
+  });
   afterAll(() => cleanup());
 
   it('writes a .cube and .cc per shot, and a .ccc and EDL; the .cube reproduces the grade in ffmpeg', async () => {
@@ -64,7 +64,7 @@ describe('vgrade grade --export', () => {
     for (let k = 0; k < 20; k++)
       for (let i = 0; i < a[k]!.length; i++, n++) diff += Math.abs(a[k]![i]! - b[k]![i]!);
     expect(diff / n).toBeLessThan(2);
-  }, 120_000);
+  });
 
   it('refuses a pipeline that makes no LUT to export, before any work', async () => {
     const pipeline = path.join(dir, 'nomerge.yaml');
@@ -85,5 +85,5 @@ describe('vgrade grade --export', () => {
     expect(bad.stderr).toMatch(
       /export \(--export\): export needs a stage that produces lut frames before it \(merge\)/,
     );
-  }, 60_000);
+  });
 });

@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { LevelWithSilent } from 'pino';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { applyOverrides, backendOverrides, loadPipeline } from '../../pipeline/load.js';
@@ -26,6 +25,7 @@ export interface ClassifyCommand {
   report: string | undefined;
   quiet: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 /** Nothing is written: an analysis pipeline ends in Node, with no encoder. */
@@ -59,7 +59,7 @@ function summary(input: string, frames: FrameRecord[], shots: ShotRecord[]): str
  * themselves (per analysed frame and per shot); `--report FILE` also keeps them in a file.
  */
 export async function runClassify(cmd: ClassifyCommand): Promise<number> {
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   const loaded = await loadPipeline(resolvePipelinePath(cmd.pipeline));
   const base = applyOverrides(loaded, backendOverrides(loaded, cmd.backend));
   if (!base.stages.some((s) => s.name === 'classify')) {

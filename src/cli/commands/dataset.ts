@@ -1,5 +1,4 @@
-import type { LevelWithSilent } from 'pino';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { buildDataset } from '../../dataset/build.js';
@@ -19,6 +18,7 @@ export interface DatasetCommand {
   ab: boolean;
   quiet: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 /** `vgrade dataset --from PATH... --out DIR`: (detuned, reference) pairs and a manifest. */
@@ -39,7 +39,7 @@ export async function runDataset(cmd: DatasetCommand): Promise<number> {
       throw new UsageError('E_USAGE', `Expected integer >= ${min} for ${name} but received ${String(value)}`);
     }
   }
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   const abort = new AbortController();

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LevelWithSilent } from 'pino';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import {
@@ -42,6 +41,7 @@ export interface EvalCommand {
   backend: BackendChoice | undefined;
   quiet: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 /**
@@ -49,7 +49,7 @@ export interface EvalCommand {
  * baselines (the input as it came, ffmpeg's automatic filters), and prints the table.
  */
 export async function runEval(cmd: EvalCommand): Promise<number> {
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   const env = { logger, binaries, caps, signal: new AbortController().signal };

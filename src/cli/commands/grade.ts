@@ -1,19 +1,25 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { applyOverrides, backendOverrides, loadPipeline, withExport } from '../../pipeline/load.js';
 import { compilePipeline, warmPipeline } from '../../pipeline/compile.js';
-import { planOutputs } from '../../run/plan.js';
+import { existingMessage, findExisting, planOutputs } from '../../run/plan.js';
+import type { OnExisting } from '../../run/output.js';
 import { fileInput, StdinTee } from '../../run/input.js';
 import { gradeOne } from '../../run/grade.js';
 import { countOf, ProgressReporter, type ProgressMode } from '../progress.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
-import { Interrupted, RuntimeFailure, systemErrorReason, VgradeError } from '../../util/errors.js';
+import {
+  Interrupted,
+  RuntimeFailure,
+  systemErrorReason,
+  UsageError,
+  VgradeError,
+} from '../../util/errors.js';
 import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
-import type { LevelWithSilent } from 'pino';
 
 export interface GradeCommand {
   inputs: string[];
@@ -30,18 +36,23 @@ export interface GradeCommand {
   progress: 'auto' | 'bar' | 'json' | 'none';
   /** Folder for each shot's correction as .cube and ASC CDL. */
   exportDir?: string | undefined;
+  /** An output already there: refused before any work, overwritten (-y) or its input skipped (-n). */
+  existing: OnExisting;
   quiet: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 /**
  * `vgrade grade IN... -o OUT`: validates everything first (pipeline, inputs, outputs), then grades
- * each input in turn. Ctrl-C stops the current job, removes its partial output and exits 130; a
- * second Ctrl-C exits at once. A failing input does not stop the others: the command reports each
- * failure and exits with the worst status.
+ * each input in turn. Outputs already there (and, with --export, exported corrections) are all
+ * looked for first: without -y or -n the command refuses before any work (exit 2); with -n their
+ * inputs are skipped, each said on stderr, and a skip is no failure. Ctrl-C stops the current
+ * job, removes its partial output and exits 130; a second Ctrl-C exits at once. A failing input
+ * does not stop the others: the command reports each failure and exits with the worst status.
  */
 export async function runGrade(cmd: GradeCommand): Promise<number> {
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   const base = await loadPipeline(resolvePipelinePath(cmd.pipeline));
   const loaded = applyOverrides(base, [...backendOverrides(base, cmd.backend), ...cmd.sets]);
   const spec = cmd.exportDir ? withExport(loaded, cmd.exportDir) : loaded;
@@ -51,7 +62,23 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
     ...(cmd.crf !== undefined ? { crf: cmd.crf } : {}),
     ...(cmd.preset !== undefined ? { preset: cmd.preset } : {}),
   };
-  const jobs = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
+  const planned = await planOutputs(cmd.inputs, cmd.output, { format: cmd.format, overrides });
+  const exportDir = spec.stages.find((s) => s.name === 'export')?.options['dir'];
+  const existing = await findExisting(planned, typeof exportDir === 'string' ? exportDir : undefined);
+  if (existing.length > 0 && cmd.existing === 'refuse')
+    throw new UsageError('E_OUTPUT_EXISTS', existingMessage(existing));
+  const skipped = new Set(cmd.existing === 'skip' ? existing.map((e) => e.job) : []);
+  for (const { job, path: there } of cmd.existing === 'skip' ? existing : []) {
+    if (cmd.quiet) continue;
+    const input = job.input === '-' ? 'standard input' : job.input;
+    process.stderr.write(
+      cmd.progress === 'json'
+        ? `${JSON.stringify({ type: 'skipped', input, output: job.output.path, existing: there })}\n`
+        : `skipped ${input}: ${there} already exists (-n)\n`,
+    );
+  }
+  const jobs = planned.filter((j) => !skipped.has(j));
+  if (jobs.length === 0) return 0;
   // A folder named with a trailing slash is created, as `cp a b dir/` users expect of a batch, and
   // so is an image sequence's (`-o 'out/%05d.png'`): both name a folder to fill.
   const folders = new Set(

@@ -1,9 +1,9 @@
-import type { LevelWithSilent } from 'pino';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { UsageError } from '../../util/errors.js';
 import { startPreview } from '../../preview/preview.js';
+import { existingOutput, fileOutput } from '../../run/output.js';
 
 export interface PreviewCommand {
   input: string;
@@ -18,7 +18,10 @@ export interface PreviewCommand {
   /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
   backend: string | undefined;
   output: string | undefined;
+  /** -y: an existing `output` is overwritten; without it, refused before anything starts. */
+  overwrite: boolean;
   logLevel: string;
+  logFormat: LogFormat;
   quiet: boolean;
 }
 
@@ -40,10 +43,15 @@ function parseSize(size: string): { width: number; height: number } {
  * Ctrl-C (or SIGTERM), then stops cleanly (status 0), finishing the `-o` recording.
  */
 export async function runPreview(cmd: PreviewCommand): Promise<number> {
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   const { width, height } = parseSize(cmd.size);
   if (!Number.isInteger(cmd.quality) || cmd.quality < 2 || cmd.quality > 31) {
     throw new UsageError('E_USAGE', `--quality ${cmd.quality}: a whole number from 2 (best) to 31`);
+  }
+  if (cmd.output !== undefined && cmd.output !== '-' && !cmd.overwrite) {
+    const there = await existingOutput(fileOutput(cmd.output));
+    if (there !== undefined)
+      throw new UsageError('E_OUTPUT_EXISTS', `${there} already exists; -y overwrites it`);
   }
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);

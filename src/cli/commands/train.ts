@@ -1,5 +1,4 @@
-import type { LevelWithSilent } from 'pino';
-import { createLogger } from '../../util/logger.js';
+import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { UsageError } from '../../util/errors.js';
 import { useBackend, type BackendChoice } from '../../models/backend.js';
@@ -39,6 +38,7 @@ export interface TrainCommand {
   extra: string[];
   quiet: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 function checkInt(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -123,7 +123,7 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
     );
   }
 
-  const logger = createLogger((cmd.quiet ? 'error' : cmd.logLevel) as LevelWithSilent);
+  const logger = commandLogger(cmd);
   const backend = await useBackend(cmd.backend);
   const abort = new AbortController();
   const onSignal = (): void => {
