@@ -112,10 +112,7 @@ async function main(argv: string[]): Promise<number> {
           })
           .option('crf', { type: 'number', describe: 'Constant rate factor for the encoder' })
           .option('preset', { type: 'string', describe: 'Encoder preset, e.g. veryfast, medium, slow' })
-          .option('strength', {
-            type: 'number',
-            describe: 'The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to 1.5',
-          })
+          .option('strength', STRENGTH_OPTION)
           .option('progress', {
             type: 'string',
             choices: ['auto', 'bar', 'json', 'none'],
@@ -499,6 +496,7 @@ async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: 'Also record the graded picture: a file, or - (NUT on stdout)',
           })
+          .option('strength', STRENGTH_OPTION)
           .option('overwrite', EXISTING_OPTIONS.overwrite)
           .option('backend', BACKEND_OPTION),
       async (args) => {
@@ -515,6 +513,7 @@ async function main(argv: string[]): Promise<number> {
           neural: args.neural,
           classical: args.classical,
           backend: args.backend,
+          strength: checkStrength(args.strength),
           output: args.output,
           overwrite: args.overwrite === true,
           quiet: args.quiet,
@@ -622,10 +621,7 @@ async function main(argv: string[]): Promise<number> {
             describe: 'Port for /metrics and /healthz (0: any free)',
           })
           .option('backend', BACKEND_OPTION)
-          .option('strength', {
-            type: 'number',
-            describe: 'The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to 1.5',
-          })
+          .option('strength', STRENGTH_OPTION)
           .option('json', { type: 'boolean', default: false, describe: 'status: print JSON Lines' }),
       async (args) => {
         const { runIngestCommand, runIngestStatus } = await import('./commands/ingest.js');
@@ -825,7 +821,13 @@ const COMMANDS = [
  * checked against that option's range first so the message names the flag (exit 2).
  */
 function strengthSets(strength: number | undefined): string[] {
-  if (strength === undefined) return [];
+  const checked = checkStrength(strength);
+  return checked === undefined ? [] : [`encode.strength=${String(checked)}`];
+}
+
+/** `--strength` within the encode stage's range for it (the preview applies it as encode does). */
+function checkStrength(strength: number | undefined): number | undefined {
+  if (strength === undefined) return undefined;
   const { min, max } = encode.options.strength;
   if (!(Number.isFinite(strength) && strength >= min && strength <= max)) {
     throw new UsageError(
@@ -833,8 +835,14 @@ function strengthSets(strength: number | undefined): string[] {
       `Expected number between ${String(min)} and ${String(max)} for --strength but received ${String(strength)}`,
     );
   }
-  return [`encode.strength=${String(strength)}`];
+  return strength;
 }
+
+/** `--strength` of grade, ingest and preview. */
+const STRENGTH_OPTION = {
+  type: 'number',
+  describe: 'The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to 1.5',
+} as const;
 
 /**
  * Checks `--detune` before any work, naming the flag (the detune pipeline's own message would

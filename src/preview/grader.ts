@@ -11,6 +11,7 @@ import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { LiveFrame } from './liveSource.js';
 import { applyLutRgb24, downscaleRgb24 } from './lutApply.js';
+import { allocLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
 
 /** One graded picture: the source and the grade, at the preview's size (rgb24). */
 export interface GradedPicture {
@@ -38,6 +39,8 @@ export interface GraderEnvironment {
   readonly label: string;
   /** Frames inside the pipeline at once: more keeps the cores busier, fewer keeps latency lower. */
   readonly maxInFlight?: number;
+  /** `--strength`: each frame's correction scaled towards the identity (1, the default: as graded). */
+  readonly strength?: number;
 }
 
 /** The stages a live chain runs: everything between the source and the encoder, in Node. */
@@ -140,6 +143,7 @@ export class LiveGrader extends EventEmitter<{
   private readonly waiting = new Map<number, LiveFrame>();
   private lastSeq = -1;
   private readonly scratch: Buffer;
+  private scaledLut: Lut3d | undefined;
   dropped = 0;
 
   constructor(
@@ -246,6 +250,14 @@ export class LiveGrader extends EventEmitter<{
     return true;
   }
 
+  /** The frame's LUT at the preview's `strength`, as `encode` trims a file's. */
+  private trimmed(lut: Lut3d): Lut3d {
+    const strength = this.env.strength ?? 1;
+    if (strength === 1) return lut;
+    if (this.scaledLut?.size !== lut.size) this.scaledLut = allocLut(lut.size);
+    return scaleLut(lut, strength, this.scaledLut);
+  }
+
   private maxInFlight(chain: Chain): number {
     return Math.min(chain.pool.capacity, this.env.maxInFlight ?? chain.pool.capacity);
   }
@@ -262,7 +274,7 @@ export class LiveGrader extends EventEmitter<{
     const findings = frame.notes.get('classify') as FrameRecord | undefined;
     try {
       if (!live) return;
-      if (lut) applyLutRgb24(lut, live.data, this.scratch, this.env.width * this.env.height);
+      if (lut) applyLutRgb24(this.trimmed(lut), live.data, this.scratch, this.env.width * this.env.height);
       this.show(live, lut ? this.scratch : live.data, chain.name, findings, false);
       this.recycle(live.data);
     } finally {

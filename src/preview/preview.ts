@@ -30,6 +30,8 @@ export interface PreviewOptions {
   /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
   readonly backend?: string | undefined;
   readonly record?: string | undefined;
+  /** The whole correction scaled towards the identity: 0 untouched, 1 as graded (default), to 1.5. */
+  readonly strength?: number | undefined;
   readonly stallMs?: number;
   readonly logger: Logger;
   readonly binaries: ResolvedBinaries;
@@ -117,6 +119,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       label: input.label,
       // Two: the classifier thread works on one frame while the main thread finishes the other.
       maxInFlight: 2,
+      strength: opts.strength ?? 1,
     },
     (data) => source.recycle(data),
   );

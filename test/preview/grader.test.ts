@@ -25,12 +25,12 @@ function picture(seq: number): LiveFrame {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function grader(maxInFlight?: number) {
+async function grader(maxInFlight?: number, strength?: number) {
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, silentLogger);
   const recycled: Buffer[] = [];
   const g = new LiveGrader(
-    { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test', maxInFlight },
+    { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test', maxInFlight, strength },
     (b) => recycled.push(b),
   );
   const shown: Array<GradedPicture & { afterCopy: Buffer }> = [];
@@ -64,6 +64,21 @@ describe('the live grader', () => {
     expect(Math.abs(castAfter)).toBeLessThan(Math.abs(castBefore) * 0.6);
     // Every source buffer is handed back for reuse.
     expect(recycled).toHaveLength(5);
+  });
+
+  it('scales the correction by --strength: none at 0, about half at 0.5, as graded at 1', async () => {
+    const at = ((H >> 1) * W + (W >> 1)) * 3;
+    const graded = async (strength: number) => {
+      const { g, shown } = await grader(undefined, strength);
+      g.use('classical', await compiled('preview-classical'));
+      for (let i = 0; i < 5; i++) g.push(picture(i));
+      const p = shown[4]!;
+      return [0, 1, 2].map((c) => p.afterCopy[at + c]! - p.before[at + c]!);
+    };
+    const [none, half, full] = [await graded(0), await graded(0.5), await graded(1)];
+    expect(none).toEqual([0, 0, 0]);
+    expect(Math.max(...full.map(Math.abs))).toBeGreaterThan(10);
+    for (let c = 0; c < 3; c++) expect(half[c]!).toBeCloseTo(full[c]! / 2, -0.5);
   });
 
   it('shows each frame at once, as it came and marked warming, while the pipeline starts; graded once it is ready', async () => {

@@ -18,6 +18,8 @@ export interface PreviewCommand {
   /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
   backend: string | undefined;
   output: string | undefined;
+  /** `--strength`, already checked against the encode stage's range. */
+  strength: number | undefined;
   /** -y: an existing `output` is overwritten; without it, refused before anything starts. */
   overwrite: boolean;
   logLevel: string;
@@ -67,6 +69,7 @@ export async function runPreview(cmd: PreviewCommand): Promise<number> {
     initial: cmd.pipeline,
     backend: cmd.backend,
     record: cmd.output,
+    strength: cmd.strength,
     logger,
     binaries,
     caps,
