@@ -7,7 +7,8 @@ export default defineConfig({
     // bench/), and must pass on a machine busy with other work, even another `npm test`.
     testTimeout: 900_000,
     hookTimeout: 900_000,
-    // ffmpeg-heavy end-to-end files run one at a time on a 2-core machine
+    // Files run two at a time (one per core of the 2-core machine the suite is sized for); the
+    // tests inside a file, ffmpeg-heavy end-to-end ones included, run one after another.
     fileParallelism: true,
     maxWorkers: 2,
     minWorkers: 1,

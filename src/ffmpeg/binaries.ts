@@ -10,7 +10,7 @@
  * 3. An executable file named `ffmpeg` on `PATH`: what the user or their distribution installed,
  *    kept up to date by it, and usually far newer than the bundled binary (Debian 12's 5.1 applies
  *    the encoder's per-frame LUT with SIMD in planar float and has `-fps_mode`; the bundled 4.1 does
- *    neither, which costs a third of the default pipeline's speed at 720p: README, "Speed").
+ *    neither, which costs a third of the default pipeline's speed at 720p: docs/benchmarks.md).
  * 4. `@ffmpeg-installer/ffmpeg`, a regular dependency whose binary ships inside the npm package, so
  *    that vgrade works on a machine with no ffmpeg at all.
  *

@@ -1,5 +1,6 @@
 import type { ColourTransform, Lut3d } from '../correction/lut3d.js';
 import type { Rect, RgbImage } from './image.js';
+import type { FrameNotes } from './notes.js';
 
 /**
  * One decoded frame as it travels through a pipeline.
@@ -33,8 +34,8 @@ export interface Frame {
   correction: ColourTransform | undefined;
   /** The correction as a 3D LUT, built by `merge`: what the encoder applies at full resolution. */
   lut: Lut3d | undefined;
-  /** Per-stage notes (statistics, classifier records), keyed by stage name. Cleared on reuse. */
-  readonly notes: Map<string, unknown>;
+  /** Per-stage notes (statistics, classifier records), each under a typed key. Cleared on reuse. */
+  readonly notes: FrameNotes;
   /** A LUT of this size owned by the frame (allocated once, reused with the frame). */
   lutStorage(size: number): Lut3d;
   retain(): void;

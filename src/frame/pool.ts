@@ -1,5 +1,6 @@
 import { allocImage, fullRect, type Depth } from './image.js';
 import type { Frame } from './frame.js';
+import { FrameNotes } from './notes.js';
 import { allocLut, type ColourTransform, type Lut3d } from '../correction/lut3d.js';
 
 /**
@@ -81,7 +82,7 @@ class PooledFrame implements Frame {
   hasGraded = false;
   correction: ColourTransform | undefined = undefined;
   lut: Lut3d | undefined = undefined;
-  readonly notes = new Map<string, unknown>();
+  readonly notes = new FrameNotes();
   private count = 0;
   private ownLut: Lut3d | undefined;
 

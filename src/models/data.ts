@@ -60,7 +60,10 @@ async function readManifest(dataDir: string): Promise<ManifestEntry[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new UsageError('E_DATA', `No data set at ${dataDir}: expected ${file} (make one with vgrade dataset)`);
+    throw new UsageError(
+      'E_DATA',
+      `No data set at ${dataDir}: expected ${file} (make one with vgrade dataset)`,
+    );
   }
   return text
     .split('\n')
@@ -68,7 +71,10 @@ async function readManifest(dataDir: string): Promise<ManifestEntry[]> {
     .map((l) => JSON.parse(l) as ManifestEntry);
 }
 
-async function readImage(file: string, ab: boolean): Promise<{ width: number; height: number; rgb: Uint8Array }> {
+async function readImage(
+  file: string,
+  ab: boolean,
+): Promise<{ width: number; height: number; rgb: Uint8Array }> {
   const img = decodePng(await readFile(file));
   if (!ab) return img;
   // Side-by-side: input | reference. The reference is the right half.
@@ -102,13 +108,18 @@ export interface ReferenceOptions {
 }
 
 /** Loads the clean reference frames of one split of a data set (and, with `canvases`, its sources). */
-export async function loadReferences(dataDir: string, split: Split, opts: ReferenceOptions = {}): Promise<ReferenceSet> {
+export async function loadReferences(
+  dataDir: string,
+  split: Split,
+  opts: ReferenceOptions = {},
+): Promise<ReferenceSet> {
   const limit = opts.limit ?? Infinity;
   const canvases = opts.canvases;
   const inSplit = (await readManifest(dataDir)).filter((e) => e.split === split);
   const entries = selectFrames(inSplit, opts.frames ?? 'all');
   if (entries.length === 0) {
-    const which = opts.frames === 'held-out' ? 'held-out frames (the paper\'s protocol needs the train split)' : 'samples';
+    const which =
+      opts.frames === 'held-out' ? "held-out frames (the paper's protocol needs the train split)" : 'samples';
     throw new UsageError('E_DATA', `The data set at ${dataDir} has no ${split} ${which}`);
   }
   const index = new Map<string, number>();

@@ -9,7 +9,10 @@ export function conv(
   stride: number,
   activation: 'lrelu' | 'linear' = 'lrelu',
 ): tf.Tensor4D {
-  const y = tf.add(tf.conv2d(x, param<tf.Rank.R4>(params, `${name}/w`), stride, 'same'), param(params, `${name}/b`));
+  const y = tf.add(
+    tf.conv2d(x, param<tf.Rank.R4>(params, `${name}/w`), stride, 'same'),
+    param(params, `${name}/b`),
+  );
   return activation === 'lrelu' ? tf.leakyRelu(y as tf.Tensor4D, 0.2) : (y as tf.Tensor4D);
 }
 

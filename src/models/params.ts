@@ -145,10 +145,7 @@ export async function loadModel<C>(
     throw new UsageError('E_MODEL', `${jsonPath} has no weights manifest`);
   }
   const bin = await readFile(path.join(dir, group.paths[0]!));
-  const expected = group.weights.reduce(
-    (n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4,
-    0,
-  );
+  const expected = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (bin.length !== expected) {
     throw new RuntimeFailure(
       'E_MODEL',
@@ -169,7 +166,9 @@ export async function loadModel<C>(
 /** Sum of squares of the weight tensors (not biases): the L2 penalty that weight decay adds. */
 export function weightPenalty(params: Params): tf.Scalar {
   return tf.tidy(() => {
-    const terms = [...params.entries()].filter(([k]) => k.endsWith('/w')).map(([, v]) => tf.sum(tf.square(v)));
+    const terms = [...params.entries()]
+      .filter(([k]) => k.endsWith('/w'))
+      .map(([, v]) => tf.sum(tf.square(v)));
     return tf.addN(terms) as tf.Scalar;
   });
 }

@@ -82,7 +82,9 @@ async function optimizerTensors(optimizers: Record<string, tf.Optimizer>): Promi
 async function restoreOptimizers(optimizers: Record<string, tf.Optimizer>, saved: Params): Promise<void> {
   for (const [name, opt] of Object.entries(optimizers)) {
     const prefix = `opt/${name}/`;
-    const entries = [...saved.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => a.localeCompare(b));
+    const entries = [...saved.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .sort(([a], [b]) => a.localeCompare(b));
     if (entries.length === 0) continue;
     // Adam keeps its moments in the order of the variables it updates; names do not survive a
     // restart, order does (parameters are declared in a fixed order).
@@ -96,7 +98,9 @@ export async function train<C>(
   opts: TrainOptions,
   logger: Logger,
   signal?: AbortSignal,
-  onProgress?: (record: { kind: 'train' | 'validation'; step: number; steps: number } & Record<string, unknown>) => void,
+  onProgress?: (
+    record: { kind: 'train' | 'validation'; step: number; steps: number } & Record<string, unknown>,
+  ) => void,
 ): Promise<{ step: number; reason: string; bestLoss: number; bestStep: number }> {
   await mkdir(opts.out, { recursive: true });
   const logFile = path.join(opts.out, 'train.jsonl');
@@ -126,7 +130,11 @@ export async function train<C>(
   const saveCheckpoint = async (): Promise<void> => {
     const params = allParams(task.groups);
     for (const [k, v] of await optimizerTensors(task.optimizers)) params.set(k, v);
-    await saveModel(checkpointDir, { format: `${task.format}-checkpoint`, formatVersion: 1, config: task.config, training: { ...state } }, params);
+    await saveModel(
+      checkpointDir,
+      { format: `${task.format}-checkpoint`, formatVersion: 1, config: task.config, training: { ...state } },
+      params,
+    );
   };
   const saveBest = async (): Promise<void> => {
     await saveModel(
@@ -135,7 +143,12 @@ export async function train<C>(
         format: task.format,
         formatVersion: 1,
         config: task.config,
-        training: { ...task.describe(), step: state.step, validationLoss: state.bestLoss, seconds: Math.round(state.elapsed) },
+        training: {
+          ...task.describe(),
+          step: state.step,
+          validationLoss: state.bestLoss,
+          seconds: Math.round(state.elapsed),
+        },
       },
       allParams(task.groups, task.shipped),
     );
@@ -163,7 +176,12 @@ export async function train<C>(
       windowStart = now;
       windowSteps = 0;
       const eta = Math.round((opts.steps - state.step) / stepsPerSecond);
-      const record = { step: state.step, ...round(losses), stepsPerSecond: +stepsPerSecond.toFixed(2), etaSeconds: eta };
+      const record = {
+        step: state.step,
+        ...round(losses),
+        stepsPerSecond: +stepsPerSecond.toFixed(2),
+        etaSeconds: eta,
+      };
       logger.info(record, 'train');
       onProgress?.({ kind: 'train', steps: opts.steps, ...record });
       await log({ kind: 'train', ...record });
@@ -206,7 +224,11 @@ function round(r: Record<string, number>): Record<string, number> {
   return out;
 }
 
-async function tryResume<C>(task: TrainTask<C>, dir: string, configJson: string): Promise<CheckpointState | null> {
+async function tryResume<C>(
+  task: TrainTask<C>,
+  dir: string,
+  configJson: string,
+): Promise<CheckpointState | null> {
   try {
     await readFile(path.join(dir, 'model.json'));
   } catch {

@@ -105,7 +105,13 @@ export function conv2dInputGradient(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const { sh, sw, oh, ow, top, left } = convGeometry(inputShape, filter.shape, strides, pad, dimRoundingMode);
+    const { sh, sw, oh, ow, top, left } = convGeometry(
+      inputShape,
+      filter.shape,
+      strides,
+      pad,
+      dimRoundingMode,
+    );
     const [n, h, w] = inputShape;
     const [kh, kw, , co] = filter.shape;
     // Zeros between rows and columns: the stride undone.
@@ -166,9 +172,12 @@ function backpropInputKernel(args: {
   if (attrs.dataFormat !== 'NHWC') {
     throw new Error(`Conv2DBackpropInput on wasm supports NHWC only, not ${attrs.dataFormat}`);
   }
-  return withWrapped(args, (dy, filter) =>
-    conv2dInputGradient(attrs.inputShape, dy, filter, attrs.strides, attrs.pad, attrs.dimRoundingMode),
-  ['dy', 'filter']);
+  return withWrapped(
+    args,
+    (dy, filter) =>
+      conv2dInputGradient(attrs.inputShape, dy, filter, attrs.strides, attrs.pad, attrs.dimRoundingMode),
+    ['dy', 'filter'],
+  );
 }
 
 /**
@@ -209,7 +218,8 @@ function backpropFilterKernel(args: {
   }
   return withWrapped(
     args,
-    (x, dy) => conv2dFilterGradient(x, dy, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode),
+    (x, dy) =>
+      conv2dFilterGradient(x, dy, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode),
     ['x', 'dy'],
   );
 }
@@ -228,7 +238,8 @@ export function registerWasmTrainingKernels(): void {
     };
     tf.registerKernel(config);
   }
-  if (tf.getKernel('Conv2DBackpropInput', 'wasm') !== undefined) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  if (tf.getKernel('Conv2DBackpropInput', 'wasm') !== undefined)
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel({
     kernelName: 'Conv2DBackpropInput',
     backendName: 'wasm',

@@ -11,6 +11,18 @@ export interface WriteWithBackpressureOptions<T> {
 }
 
 /**
+ * The writable closed while items were still to be written (its reader went away). `code` is
+ * Node's own for a stream that ended too early.
+ */
+export class OutputClosedError extends Error {
+  readonly code = 'ERR_STREAM_PREMATURE_CLOSE';
+  constructor() {
+    super('the output stream closed before all frames were written');
+    this.name = 'OutputClosedError';
+  }
+}
+
+/**
  * Writes each item to a Node writable, emitting the item once the stream has accepted its bytes.
  *
  * ```
@@ -26,7 +38,7 @@ export interface WriteWithBackpressureOptions<T> {
  * capacity, and holding them is what stops the decoder (it finds no free frame and stops reading
  * ffmpeg's stdout). The operator completes when the source has completed and every item's write
  * callback has run; it never ends the writable (its owner decides that). A write error, or the
- * stream closing early, errors the result.
+ * stream closing early (an {@link OutputClosedError}), errors the result.
  */
 export function writeWithBackpressure<T>(
   writable: Writable,
@@ -88,7 +100,7 @@ export function writeWithBackpressure<T>(
       };
       const onClose = (): void => {
         if (!sourceDone || inFlight > 0 || waiting.length > 0) {
-          fail(new Error('the output stream closed before all frames were written'));
+          fail(new OutputClosedError());
         }
       };
       const onError = (err: Error): void => fail(err);

@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { STAGES } from '../stages/index.js';
-import type { FrameGeometry, FrameProduct, StageContextNeeds, StageDefinition } from '../stages/stage.js';
+import {
+  DEFAULT_STREAM_FORMAT,
+  PRODUCT_NAMES,
+  type FrameGeometry,
+  type FrameProduct,
+  type ProductDeclaration,
+  type StageContextNeeds,
+  type StageDefinition,
+  type StreamFormat,
+} from '../stages/stage.js';
 import { resolveOptions, type OptionValues, type OptionsTable } from './options.js';
 import type { PipelineSpec } from './load.js';
 import { UsageError } from '../util/errors.js';
@@ -25,7 +34,8 @@ export interface CompiledPipeline {
   readonly poolSize: number;
   /** Frames between a frame entering and leaving the pipeline (the sum of lookaheads). */
   readonly delayFrames: number;
-  readonly haldLevel: number;
+  /** What the stream carries after the last stage, as the stages negotiated it (the LUT level). */
+  readonly format: StreamFormat;
   /**
    * True when `encode` encodes the frames themselves (`pixels: frames`): full-resolution pixels
    * travel through Node, and a rotated source comes out with its pixels turned upright.
@@ -51,17 +61,70 @@ export function warmPipeline(pipeline: CompiledPipeline): void {
   }
 }
 
+type Declarations = readonly ProductDeclaration[] | undefined;
+
+/** The products a declaration list names for these option values. */
+function declared(list: Declarations, options: OptionValues<OptionsTable>): FrameProduct[] {
+  return (list ?? []).flatMap((d) => {
+    if (typeof d === 'string') return [d];
+    return Object.entries(d.when).every(([key, value]) => options[key] === value) ? [d.product] : [];
+  });
+}
+
+/** The option values a declaration needs, as a pipeline file writes them: `wait: true`. */
+function describeWhen(d: ProductDeclaration): string {
+  if (typeof d === 'string') return '';
+  return Object.entries(d.when)
+    .map(([key, value]) => `${key}: ${String(value)}`)
+    .join(', ');
+}
+
+/** The declaration of `product` in a stage's list, if it has one. */
+function declarationOf(list: Declarations, product: FrameProduct): ProductDeclaration | undefined {
+  return list?.find((d) => (typeof d === 'string' ? d : d.product) === product);
+}
+
+/**
+ * Why an unmet requirement is unmet, naming the stage that needs it and the stages that could
+ * feed it: an earlier stage that produces it only with other option values, else every stage that
+ * can ("put classify (with wait: true) before it").
+ */
+function unmetRequirement(
+  name: string,
+  need: FrameProduct,
+  before: readonly { definition: StageDefinition; where: string }[],
+): string {
+  const needs = `${name} needs ${PRODUCT_NAMES[need]}`;
+  for (const stage of before) {
+    const d = declarationOf(stage.definition.produces, need);
+    if (d && typeof d !== 'string')
+      return `${needs}, which ${stage.where} gives only with ${describeWhen(d)}`;
+  }
+  const providers = [...STAGES.values()].flatMap((s) => {
+    const d = declarationOf(s.produces, need);
+    if (!d) return [];
+    return [typeof d === 'string' ? s.name : `${s.name} (with ${describeWhen(d)})`];
+  });
+  if (providers.length === 0) return `${needs}, which no stage produces`;
+  const put = providers.length === 1 ? providers[0] : `one of ${providers.join(', ')}`;
+  return `${needs}: put ${put} before it`;
+}
+
 /**
  * Validates a parsed pipeline against every stage's options table and the rules that keep a
  * pipeline sound, before any process starts, then sizes the frame pool from the declared context.
  *
  * Rules: `decode` first and only there; `encode` last, if present; stages that run inside the
- * decoder (`downscale`) directly after `decode`; every stage's `requires` met by an earlier stage.
+ * decoder (`downscale`) directly after `decode`; every stage's `requires` met by an earlier stage
+ * (with the options that make it produce them). The stream's format (the LUT level) is what each
+ * stage's `negotiate` leaves, in order.
  */
 export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
   const file = path.basename(spec.file);
   const stages: CompiledStage[] = [];
   const produced = new Set<FrameProduct>();
+  const placed: Array<{ definition: StageDefinition; where: string }> = [];
+  let format = DEFAULT_STREAM_FORMAT;
   let fusing = true;
   spec.stages.forEach((entry, index) => {
     const definition = STAGES.get(entry.name);
@@ -117,13 +180,9 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
     } else if (definition.kind === 'transform') {
       fusing = false;
     }
-    for (const need of definition.requires ?? []) {
+    for (const need of declared(definition.requires, options)) {
       if (!produced.has(need)) {
-        const providers = [...STAGES.values()].filter((s) => s.produces?.includes(need)).map((s) => s.name);
-        throw new UsageError(
-          'E_PIPELINE_ORDER',
-          `${where}: ${entry.name} needs a stage that produces ${need} frames before it (${providers.join(', ')})`,
-        );
+        throw new UsageError('E_PIPELINE_ORDER', `${where}: ${unmetRequirement(entry.name, need, placed)}`);
       }
     }
     try {
@@ -134,17 +193,17 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       }
       throw err;
     }
-    for (const p of definition.produces ?? []) produced.add(p);
+    for (const p of declared(definition.produces, options)) produced.add(p);
     if (placement === 'decoder ffmpeg' && definition.kind === 'transform') produced.add('proxy');
+    format = definition.negotiate?.(options as never, format) ?? format;
+    placed.push({ definition, where });
     const needs = definition.context?.(options as never) ?? { lookbehind: 0, lookahead: 0 };
     stages.push({ definition, options, index, placement, needs });
   });
   const context = stages.reduce((n, s) => n + s.needs.lookbehind + s.needs.lookahead, 0);
   const delayFrames = stages.reduce((n, s) => n + s.needs.lookahead, 0);
-  const merge = stages.find((s) => s.definition.name === 'merge');
-  const haldLevel = (merge?.options['hald_level'] as number | undefined) ?? 6;
   const encodesFrames = stages.some((s) => s.definition.kind === 'sink' && s.options['pixels'] === 'frames');
-  return { spec, stages, poolSize: context + FRAMES_IN_MOTION, delayFrames, haldLevel, encodesFrames };
+  return { spec, stages, poolSize: context + FRAMES_IN_MOTION, delayFrames, format, encodesFrames };
 }
 
 /** The frames' geometry after the stages that run inside the decoder. */
@@ -174,10 +233,11 @@ export function memoryEstimate(
   geometry: FrameGeometry,
 ): { poolBytes: number; lutBytes: number; totalBytes: number } {
   const perFrame = 2 * frameBytes(geometry.width, geometry.height, geometry.depth);
-  const size = pipeline.haldLevel * pipeline.haldLevel;
+  const level = pipeline.format.haldLevel;
+  const size = level * level;
   const lutBytes = pipeline.encodesFrames
     ? 0
-    : pipeline.poolSize * (size ** 3 * 3 * 4 + haldFrameBytes(pipeline.haldLevel));
+    : pipeline.poolSize * (size ** 3 * 3 * 4 + haldFrameBytes(level));
   const poolBytes = pipeline.poolSize * perFrame;
   return { poolBytes, lutBytes, totalBytes: poolBytes + lutBytes };
 }

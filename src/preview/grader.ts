@@ -5,7 +5,7 @@ import { decoderGeometry } from '../pipeline/compile.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
 import type { RunContext } from '../stages/stage.js';
-import type { FrameRecord } from '../stages/classify.js';
+import { FINDINGS, type FrameRecord } from '../stages/classify.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
@@ -90,7 +90,7 @@ class Chain {
       pool: this.pool,
       geometry,
       decoderFilters: [],
-      haldLevel: pipeline.haldLevel,
+      haldLevel: pipeline.format.haldLevel,
       signal: new AbortController().signal,
     };
     let stream = this.input.asObservable();
@@ -271,7 +271,7 @@ export class LiveGrader extends EventEmitter<{
     const live = this.waiting.get(frame.index);
     this.waiting.delete(frame.index);
     const lut = frame.lut;
-    const findings = frame.notes.get('classify') as FrameRecord | undefined;
+    const findings = frame.notes.get(FINDINGS);
     try {
       if (!live) return;
       if (lut) applyLutRgb24(this.trimmed(lut), live.data, this.scratch, this.env.width * this.env.height);

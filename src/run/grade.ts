@@ -88,7 +88,7 @@ export async function prepareRun(
     pool: new FramePool(pipeline.poolSize, geometry.width, geometry.height, geometry.depth),
     geometry,
     decoderFilters: filters,
-    haldLevel: pipeline.haldLevel,
+    haldLevel: pipeline.format.haldLevel,
     signal: env.signal,
   };
 }

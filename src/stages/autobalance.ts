@@ -23,6 +23,7 @@ import { defer, map, type OperatorFunction } from 'rxjs';
 import { defineStage } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
+import { noteKey } from '../frame/notes.js';
 import { maxValue } from '../frame/image.js';
 import { slidingContext } from '../operators/slidingContext.js';
 
@@ -85,6 +86,9 @@ export interface BalanceParams {
   readonly black: number;
   readonly white: number;
 }
+
+/** Each frame's smoothed parameters, in `frame.notes`. */
+export const BALANCE = noteKey<BalanceParams>('autobalance');
 
 const BINS = 256;
 
@@ -271,7 +275,7 @@ function autobalanceOperator(opts: Options): OperatorFunction<Frame, Frame> {
           history.push(own);
           if (history.length > opts.radius) history.shift();
           center.correction = balanceTransform(params);
-          center.notes.set('autobalance', params);
+          center.notes.set(BALANCE, params);
           applyBalance(center, params);
           return center;
         }),

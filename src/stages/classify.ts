@@ -14,12 +14,15 @@
  *
  * Inference runs in a worker thread. At most 4 requests are in flight; a fifth waits (holding the
  * stream back through the frame pool), so nothing queues without bound. With `wait`, an analysed
- * frame moves on only once its record is in `frame.notes` (what the `invert` grader reads).
+ * frame moves on only once its record is in `frame.notes` (`FINDINGS`, what the `invert` grader
+ * reads): only then does the stage produce `findings` for later stages, so the compiler refuses
+ * an `invert` after a `classify` without `wait`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, concatMap, defer, finalize, from } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
+import { noteKey } from '../frame/notes.js';
 import { giveBackModelClient, takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
@@ -66,16 +69,19 @@ export interface ShotRecord {
   readonly problems: Array<{ family: string; amount: number; share: number }>;
 }
 
-/**
- * The classifier's whole outputs for an analysed frame (all 25 probabilities, the 8 amounts
- * unrounded), kept in `frame.notes` under this key beside the record: what `invert` reads.
- */
-export const OUTPUTS_NOTE = 'classify.outputs';
-
 export interface ClassifierOutputs {
   readonly probs: Float32Array;
   readonly amounts: Float32Array;
 }
+
+/** An analysed frame's record, in `frame.notes`: the `findings` product (with `wait`). */
+export const FINDINGS = noteKey<FrameRecord>('classify');
+
+/**
+ * The classifier's whole outputs for an analysed frame (all 25 probabilities, the 8 amounts
+ * unrounded), kept in `frame.notes` beside its record: what `invert` reads.
+ */
+export const CLASSIFIER_OUTPUTS = noteKey<ClassifierOutputs>('classify.outputs');
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
@@ -169,6 +175,8 @@ export const classify = defineStage({
   description:
     'Names what is wrong with every Nth frame (JSON Lines per frame and per shot); never changes a frame',
   options,
+  // Without `wait` a frame moves on before its record is there: nothing later can read it.
+  produces: [{ product: 'findings', when: { wait: true } }],
   warm: (opts) => warmModelClient('classifier', resolveModelDir(opts.model), opts.backend as BackendChoice),
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
@@ -223,11 +231,11 @@ export const classify = defineStage({
                 opts.top,
               );
               tally.add(record);
-              frame.notes.set('classify', record);
-              frame.notes.set(OUTPUTS_NOTE, {
+              frame.notes.set(FINDINGS, record);
+              frame.notes.set(CLASSIFIER_OUTPUTS, {
                 probs: Float32Array.from(res.probs),
                 amounts: Float32Array.from(res.amounts),
-              } satisfies ClassifierOutputs);
+              });
               report.write(`${JSON.stringify(record)}\n`);
             })();
             done.catch(() => {}); // its failure reaches the stream through `pending` or `written`

@@ -13,6 +13,7 @@
 import { defer, map } from 'rxjs';
 import { defineStage } from './stage.js';
 import type { Frame } from '../frame/frame.js';
+import { noteKey } from '../frame/notes.js';
 
 const options = {
   threshold: {
@@ -37,6 +38,9 @@ const options = {
     help: 'Frames of recent distances the median is taken over',
   },
 } as const;
+
+/** The histogram distance from the frame before, in `frame.notes` (absent after a discontinuity). */
+export const CUT_DISTANCE = noteKey<number>('cuts');
 
 const BINS = 16;
 
@@ -98,7 +102,7 @@ export const cuts = defineStage({
               recent.push(d);
               if (recent.length > opts.history) recent.shift();
             }
-            frame.notes.set('cuts', d);
+            frame.notes.set(CUT_DISTANCE, d);
           }
           previous = signature;
           return frame;

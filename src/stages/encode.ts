@@ -37,7 +37,7 @@ import type { Frame } from '../frame/frame.js';
 import { FfmpegExitError, spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
 import { meaningfulLines, STDERR_TAIL_CHARS } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
-import { writeWithBackpressure } from '../operators/writeWithBackpressure.js';
+import { OutputClosedError, writeWithBackpressure } from '../operators/writeWithBackpressure.js';
 import { allocLut, identityLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldSide, writeHald16 } from '../correction/hald.js';
 import { imageBytes, rawPixelFormat } from '../frame/image.js';
@@ -276,7 +276,7 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
               code === 'EPIPE' ||
               code === 'ECONNRESET' ||
               code === 'ERR_STREAM_DESTROYED' ||
-              String(err).includes('closed before')
+              err instanceof OutputClosedError
             ) {
               // Should ffmpeg still not have exited, the pipe error is reported with what ffmpeg
               // said so far: never a bare "read ECONNRESET" without ffmpeg's own reasons.

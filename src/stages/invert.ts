@@ -1,8 +1,9 @@
 /**
  * invert: the classifier-driven grader. It undoes the detunes the classifier found: each frame's
  * correction is the inverse of the detune formulas (`inverseDetuneTransform`), so no pixel is
- * regenerated: the frame is only mapped back (the paper's "do no harm" path). Put a `classify`
- * stage with `wait: true` before it.
+ * regenerated: the frame is only mapped back (the paper's "do no harm" path). It requires the
+ * classifier's findings: the compiler refuses it without a `classify` stage with `wait: true`
+ * before it.
  *
  * What is undone is decided under uncertainty (`posteriorDetunes`, src/detune/posterior.ts):
  *  - each family's expected amount, `mix` of the class posterior's expectation and the amount
@@ -14,7 +15,7 @@
  *  - scaled by `strength`.
  * With `knees`, clipped whites stay white and crushed blacks stay neutral through the inverse
  * (`withKnees`). The defaults were chosen on the data set's validation split and confirmed on its
- * test split (research/tune-invert.ts; README, "Networks").
+ * test split (research/tune-invert.ts; docs/results.md, "Graders").
  *
  * A frame the classifier skipped (`every` > 1) takes the last analysed frame's outputs in its shot;
  * before the first of a shot, frames are left alone.
@@ -25,7 +26,8 @@ import { startsSegment } from '../frame/frame.js';
 import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';
 import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
-import { OUTPUTS_NOTE, type ClassifierOutputs, type FrameRecord } from './classify.js';
+import { noteKey } from '../frame/notes.js';
+import { CLASSIFIER_OUTPUTS, FINDINGS, type ClassifierOutputs, type FrameRecord } from './classify.js';
 
 const options = {
   graded_proxy: {
@@ -68,6 +70,9 @@ const options = {
   },
 } as const;
 
+/** The detunes undone on a frame, in `frame.notes` (absent where nothing was undone). */
+export const UNDONE = noteKey<Detune[]>('invert');
+
 /** The outputs to read for a frame: the classifier's whole outputs, else what its record lists. */
 function outputsOf(record: FrameRecord, outputs: ClassifierOutputs | undefined): ClassifierOutputs {
   if (outputs) return outputs;
@@ -81,6 +86,7 @@ export const invert = defineStage({
   name: 'invert',
   description: 'Classifier-driven grade: undoes the detunes the classify stage found (no pixel regenerated)',
   options,
+  requires: ['findings'],
   produces: ['graded', 'correction'],
   isIdentity: (opts) => opts.strength === 0,
   create: (opts) => (source) =>
@@ -95,9 +101,8 @@ export const invert = defineStage({
       return source.pipe(
         map((frame) => {
           if (startsSegment(frame)) last = undefined;
-          const record = frame.notes.get('classify') as FrameRecord | undefined;
-          if (record)
-            last = outputsOf(record, frame.notes.get(OUTPUTS_NOTE) as ClassifierOutputs | undefined);
+          const record = frame.notes.get(FINDINGS);
+          if (record) last = outputsOf(record, frame.notes.get(CLASSIFIER_OUTPUTS));
           if (!last) return frame;
           const detunes: Detune[] = posteriorDetunes(last.probs, last.amounts, settings);
           if (detunes.length === 0) {
@@ -110,7 +115,7 @@ export const invert = defineStage({
           const inverse = inverseDetuneTransform(detunes);
           const transform = opts.knees ? withKnees(inverse) : inverse;
           frame.correction = transform;
-          frame.notes.set('invert', detunes);
+          frame.notes.set(UNDONE, detunes);
           if (!opts.graded_proxy) return frame;
           // The proxy graded the same way, for any stage after this one that looks at pixels.
           mapPixels(transform, frame.image.data, frame.graded.data);

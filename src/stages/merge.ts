@@ -2,13 +2,14 @@
  * merge: turns the grade found on the proxy into a 3D LUT for the full-resolution frame.
  *
  * When the grader left an exact correction (a colour transform, as `autobalance` does) the LUT is
- * that transform sampled on a `lut_size`^3 lattice. When it left only graded pixels (a network
+ * that transform sampled on the Hald lattice (below). When it left only graded pixels (a network
  * regenerating the frame), the LUT is fitted from proxy-in to proxy-out (`fitLut`: an affine fit
  * plus a shrunk lattice regression). The encoder's ffmpeg then applies the LUT to the
  * full-resolution frame with tetrahedral interpolation (`haldclut`), so full-resolution pixels
  * never enter JavaScript and the output is as sharp as the source.
  *
- * `lut_size` is a Hald level: the lattice has level^2 points per axis (6 -> 36^3).
+ * `hald_level` is the LUT's Hald level: the lattice has level^2 points per axis (6 -> 36^3). It is
+ * part of the stream's format from here on: `encode` sends Hald images of this level.
  */
 import { defer, map } from 'rxjs';
 import { defineStage } from './stage.js';
@@ -47,6 +48,7 @@ export const merge = defineStage({
   options,
   requires: ['graded'],
   produces: ['lut'],
+  negotiate: (opts, format) => ({ ...format, haldLevel: opts.hald_level }),
   create: (opts) => (source) =>
     defer(() => {
       const size = haldCubeSize(opts.hald_level);

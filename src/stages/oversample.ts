@@ -9,9 +9,10 @@
  * frame's LUT from the enlarged proxy to its graded version, which is where "back down" happens:
  * the correction, not the enlarged picture, reaches the full-resolution frame.
  *
- * What it changes here (README, "Oversampling"): this project's generator predicts a grid of
- * colour matrices from the proxy averaged to 114x64, so the enlarged proxy reaches the network as
- * nearly the same grid; the paper's generator painted pixels, whose blur oversampling reduced.
+ * What it changes here (docs/results.md, "Flicker, windows and oversampling"): this project's
+ * generator predicts a grid of colour matrices from the proxy averaged to 114x64, so the enlarged
+ * proxy reaches the network as nearly the same grid; the paper's generator painted pixels, whose
+ * blur oversampling reduced.
  */
 import { defineStage } from './stage.js';
 

@@ -26,11 +26,40 @@ export interface StageContextNeeds {
 }
 
 /**
- * What a stage leaves on each frame, so the compiler can check that a grader feeds `merge`.
+ * What a stage leaves on each frame, so the compiler can check that every stage's `requires` is
+ * met by a stage before it (a grader feeds `merge`, the classifier's findings feed `invert`).
  * `proxy`: the frames are no longer the input's full-resolution picture (a stage inside the
  * decoder resized them); the compiler adds it itself.
  */
-export type FrameProduct = 'graded' | 'correction' | 'lut' | 'proxy';
+export type FrameProduct = 'graded' | 'correction' | 'lut' | 'proxy' | 'findings';
+
+/** Each product as the compiler's messages name it ("invert needs the classifier's findings"). */
+export const PRODUCT_NAMES: Readonly<Record<FrameProduct, string>> = {
+  graded: 'graded frames',
+  correction: 'a colour correction',
+  lut: 'per-frame LUTs',
+  proxy: 'proxy frames',
+  findings: "the classifier's findings",
+};
+
+/**
+ * A product a stage makes or needs: always, or only with these option values (`classify` feeds
+ * later stages only with `wait: true`). The compiler checks and names the values in its messages.
+ */
+export type ProductDeclaration<T extends OptionsTable = OptionsTable> =
+  FrameProduct | { readonly product: FrameProduct; readonly when: Partial<OptionValues<T>> };
+
+/**
+ * What the stream carries besides its frames' geometry, settled once when the pipeline is
+ * compiled: each stage's `negotiate` sees the format the stages before it leave.
+ */
+export interface StreamFormat {
+  /** Hald level of the per-frame LUTs (the lattice has level^2 points per axis). */
+  readonly haldLevel: number;
+}
+
+/** The format before any stage changes it. */
+export const DEFAULT_STREAM_FORMAT: StreamFormat = { haldLevel: 6 };
 
 /** Everything a stage may use at run time: one per graded input. */
 export interface RunContext {
@@ -44,7 +73,7 @@ export interface RunContext {
   readonly geometry: FrameGeometry;
   /** The ffmpeg filters that stages fused into the decoder (e.g. downscale), in order. */
   readonly decoderFilters: readonly string[];
-  /** Hald level of the per-frame LUTs (set by `merge`; 6 when no stage sets it). */
+  /** Hald level of the per-frame LUTs: the compiled pipeline's `format.haldLevel`. */
   readonly haldLevel: number;
   /** Counters a run reports (e.g. `droppedFrames` from a live decoder). */
   readonly stats?: Map<string, number>;
@@ -68,8 +97,15 @@ interface StageBase<T extends OptionsTable> {
    * are reported by `create`.
    */
   warm?(options: OptionValues<T>): void;
-  readonly requires?: readonly FrameProduct[];
-  readonly produces?: readonly FrameProduct[];
+  /** Products a stage before this one must leave on the frames, or the compiler refuses the file. */
+  readonly requires?: readonly ProductDeclaration<T>[];
+  /** Products this stage leaves on the frames, for the stages after it. */
+  readonly produces?: readonly ProductDeclaration<T>[];
+  /**
+   * The stream's format after this stage, given the format it receives (`merge` sets the LUT
+   * level); the compiler asks each stage in order. Absent: the format passes through unchanged.
+   */
+  negotiate?(options: OptionValues<T>, format: StreamFormat): StreamFormat;
   /**
    * Checks the stage's place for these options, given what the stages before it produce (where a
    * fixed `requires` is not enough); throws a UsageError saying where it belongs.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
+import { noteKey } from '../../src/frame/notes.js';
 import { identityLut } from '../../src/correction/lut3d.js';
 import type { Frame } from '../../src/frame/frame.js';
 
@@ -179,7 +180,7 @@ describe('FramePool: reuse', () => {
       out[2] = b;
     };
     f.lut = identityLut(2);
-    f.notes.set('autobalance', { gain: 1.2 });
+    f.notes.set(noteKey<{ gain: number }>('autobalance'), { gain: 1.2 });
     f.retain();
     f.release();
     f.release();

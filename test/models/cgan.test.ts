@@ -44,7 +44,8 @@ describe('the generator', () => {
   it('corrects every frame of a window from the same view: a window of one frame repeated gives one answer', () => {
     const g = buildGenerator({ base: 4, window: 3 }, createRng(2));
     // Perturb the global head so the window mean matters.
-    for (const [k, v] of g) if (k.startsWith('g/coefGlobal')) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 5));
+    for (const [k, v] of g)
+      if (k.startsWith('g/coefGlobal')) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 5));
     const a = tf.randomUniform([1, 36, 64, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const b = tf.randomUniform([1, 36, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const mixed = tf.tidy(() => generatorCoefficients(g, tf.concat([a, b, b]) as tf.Tensor4D, 3));
@@ -52,7 +53,9 @@ describe('the generator', () => {
     // Frame a's correction depends on its window (b is in it), so it differs from a alone.
     const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(mixed.slice([0], [1]), alone))).dataSync()[0]!);
     expect(diff).toBeGreaterThan(1e-4);
-    expect(() => generatorCoefficients(g, tf.concat([a, b]) as tf.Tensor4D, 3)).toThrow(/whole number of 3-frame windows/);
+    expect(() => generatorCoefficients(g, tf.concat([a, b]) as tf.Tensor4D, 3)).toThrow(
+      /whole number of 3-frame windows/,
+    );
     tf.dispose([a, b, mixed, alone]);
     disposeParams(g);
   });
@@ -65,20 +68,43 @@ describe('applyCoefficientsToImage (the inference path)', () => {
     const width = 39;
     const height = 23;
     const coefs = tf.tidy(() =>
-      tf.add(tf.randomNormal([1, gh, gw, 12], 0, 0.15, 'float32', 9), tf.tensor1d([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])),
+      tf.add(
+        tf.randomNormal([1, gh, gw, 12], 0, 0.15, 'float32', 9),
+        tf.tensor1d([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]),
+      ),
     ) as tf.Tensor4D;
     const rng = createRng(4);
     const src8 = new Uint8Array(width * height * 3).map(() => Math.floor(rng() * 256));
-    const x = tf.tensor4d(Float32Array.from(src8, (v) => v / 255), [1, height, width, 3]);
+    const x = tf.tensor4d(
+      Float32Array.from(src8, (v) => v / 255),
+      [1, height, width, 3],
+    );
     const expected = tf.tidy(() => applyCoefficients(coefs, x).dataSync());
-    const got8 = applyCoefficientsToImage(coefs.dataSync() as Float32Array, gw, gh, src8, width, height, new Uint8Array(src8.length));
+    const got8 = applyCoefficientsToImage(
+      coefs.dataSync() as Float32Array,
+      gw,
+      gh,
+      src8,
+      width,
+      height,
+      new Uint8Array(src8.length),
+    );
     let worst = 0;
     for (let i = 0; i < got8.length; i++) worst = Math.max(worst, Math.abs(got8[i]! - expected[i]! * 255));
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-3);
     const src16 = Uint16Array.from(src8, (v) => v * 257);
-    const got16 = applyCoefficientsToImage(coefs.dataSync() as Float32Array, gw, gh, src16, width, height, new Uint16Array(src16.length));
+    const got16 = applyCoefficientsToImage(
+      coefs.dataSync() as Float32Array,
+      gw,
+      gh,
+      src16,
+      width,
+      height,
+      new Uint16Array(src16.length),
+    );
     let worst16 = 0;
-    for (let i = 0; i < got16.length; i++) worst16 = Math.max(worst16, Math.abs(got16[i]! - expected[i]! * 65535));
+    for (let i = 0; i < got16.length; i++)
+      worst16 = Math.max(worst16, Math.abs(got16[i]! - expected[i]! * 65535));
     expect(worst16).toBeLessThanOrEqual(0.5 + 0.05);
     tf.dispose([coefs, x]);
   });

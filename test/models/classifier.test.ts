@@ -110,11 +110,25 @@ describe('ClassifierModel', () => {
   it('round-trips through model.json and reports top classes and every family', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-classifier-'));
     const params = buildClassifier({ base: 4, hidden: 16 }, createRng(1));
-    const config = { ...DEFAULT_CLASSIFIER_TRAIN, input: { width: 64, height: 36 }, network: { base: 4, hidden: 16 } };
+    const config = {
+      ...DEFAULT_CLASSIFIER_TRAIN,
+      input: { width: 64, height: 36 },
+      network: { base: 4, hidden: 16 },
+    };
     await saveModel(dir, { format: 'vgrade-classifier', formatVersion: 1, config }, params);
     const frame = syntheticReferences(1, 64, 36, 3, 1).frames[0]!;
     const expected = tf.tidy(() =>
-      tf.softmax(classify(params, tf.tensor4d(Float32Array.from(frame, (v) => v / 255), [1, 36, 64, 3])).logits).dataSync(),
+      tf
+        .softmax(
+          classify(
+            params,
+            tf.tensor4d(
+              Float32Array.from(frame, (v) => v / 255),
+              [1, 36, 64, 3],
+            ),
+          ).logits,
+        )
+        .dataSync(),
     );
     const model = await ClassifierModel.load(dir);
     const [d] = model.diagnose([frame], 3);
@@ -122,7 +136,9 @@ describe('ClassifierModel', () => {
     expect(d!.top[0]!.p).toBeGreaterThanOrEqual(d!.top[1]!.p);
     expect(d!.top[0]!.p).toBeCloseTo(Math.max(...expected), 5);
     expect(Object.keys(d!.amounts)).toEqual([...FAMILIES]);
-    expect(() => model.checkInput(456, 256, 'clip.mp4')).toThrow(/expects 64x36 proxy frames but clip.mp4 gives 456x256/);
+    expect(() => model.checkInput(456, 256, 'clip.mp4')).toThrow(
+      /expects 64x36 proxy frames but clip.mp4 gives 456x256/,
+    );
     model.dispose();
     disposeParams(params);
   });

@@ -5,7 +5,13 @@ import { createRng } from '../../src/detune/random.js';
  * Small synthetic "footage": smooth colour gradients with a few soft blobs, different per frame,
  * with runs of slowly moving frames. Enough picture for a network to learn a colour correction on.
  */
-export function syntheticReferences(count: number, width = 64, height = 36, seed = 1, runLength = 6): ReferenceSet {
+export function syntheticReferences(
+  count: number,
+  width = 64,
+  height = 36,
+  seed = 1,
+  runLength = 6,
+): ReferenceSet {
   const rng = createRng(seed);
   const frames: Uint8Array[] = [];
   const runs: number[][] = [];

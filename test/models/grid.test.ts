@@ -24,7 +24,13 @@ describe('the working grid', () => {
     const js = blockAverage(rgb, width, height, 4);
     expect([js.width, js.height]).toEqual([9, 5]);
     const t = tf.tidy(() =>
-      reduceToGrid(tf.tensor4d(Float32Array.from(rgb, (v) => v / 255), [1, height, width, 3]), 4).dataSync(),
+      reduceToGrid(
+        tf.tensor4d(
+          Float32Array.from(rgb, (v) => v / 255),
+          [1, height, width, 3],
+        ),
+        4,
+      ).dataSync(),
     );
     expect(t.length).toBe(js.data.length);
     for (let i = 0; i < t.length; i++) expect(js.data[i]).toBeCloseTo(t[i]!, 5);

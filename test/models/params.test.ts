@@ -25,7 +25,11 @@ describe('the model format (tfjs model.json + weights.bin)', () => {
   it('saves and loads every parameter exactly, with the config and training facts', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-params-'));
     const params = someParams();
-    await saveModel(dir, { format: 'test-net', formatVersion: 1, config: { base: 4 }, training: { steps: 12 } }, params);
+    await saveModel(
+      dir,
+      { format: 'test-net', formatVersion: 1, config: { base: 4 }, training: { steps: 12 } },
+      params,
+    );
     const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
     expect(json.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual([...params.keys()]);
@@ -45,9 +49,13 @@ describe('the model format (tfjs model.json + weights.bin)', () => {
     await expect(loadModel(dir, 'test-net')).rejects.toThrow(/No model at .*: expected .*model.json/);
     const params = someParams();
     await saveModel(dir, { format: 'vgrade-classifier', formatVersion: 1, config: {} }, params);
-    await expect(loadModel(dir, 'vgrade-cgan')).rejects.toThrow(/Expected a vgrade-cgan model in .* but .* holds a vgrade-classifier model/);
+    await expect(loadModel(dir, 'vgrade-cgan')).rejects.toThrow(
+      /Expected a vgrade-cgan model in .* but .* holds a vgrade-classifier model/,
+    );
     await truncate(path.join(dir, 'weights.bin'), 100);
-    await expect(loadModel(dir, 'vgrade-classifier')).rejects.toThrow(/has 100 bytes but its manifest describes \d+/);
+    await expect(loadModel(dir, 'vgrade-classifier')).rejects.toThrow(
+      /has 100 bytes but its manifest describes \d+/,
+    );
     await writeFile(path.join(dir, 'model.json'), '{"not": "a model"}');
     await expect(loadModel(dir, 'vgrade-classifier')).rejects.toThrow(/holds no vgrade model/);
     disposeParams(params);

@@ -95,7 +95,9 @@ describe('the training loop', () => {
     const t = task();
     await train(t, options(dir, 2), silentLogger);
     const other = createClassifierTask({ ...config, batch: 5 }, refs, validation, 1);
-    await expect(train(other, options(dir, 4), silentLogger)).rejects.toThrow(/another configuration.*--fresh/);
+    await expect(train(other, options(dir, 4), silentLogger)).rejects.toThrow(
+      /another configuration.*--fresh/,
+    );
     disposeParams(t.network);
     disposeParams(other.network);
   });

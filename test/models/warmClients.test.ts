@@ -2,7 +2,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { giveBackModelClient, takeModelClient, warmModelClient } from '../../src/models/worker/warmClients.js';
+import {
+  giveBackModelClient,
+  takeModelClient,
+  warmModelClient,
+} from '../../src/models/worker/warmClients.js';
 import { packageRoot } from '../../src/util/packageRoot.js';
 
 const classifierDir = path.join(packageRoot(), 'models', 'classifier');
@@ -52,6 +56,8 @@ describe('model workers started ahead of need', () => {
 
   it('reports a model that cannot load to whoever takes it', async () => {
     warmModelClient('classifier', '/nonexistent-model', 'wasm');
-    await expect(takeModelClient('classifier', '/nonexistent-model', 'wasm')).rejects.toThrow(/nonexistent-model/);
+    await expect(takeModelClient('classifier', '/nonexistent-model', 'wasm')).rejects.toThrow(
+      /nonexistent-model/,
+    );
   });
 });

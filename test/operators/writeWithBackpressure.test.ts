@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { EMPTY, NEVER, Subject, from, lastValueFrom, of, throwError, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { writeWithBackpressure } from '../../src/operators/writeWithBackpressure.js';
+import { OutputClosedError, writeWithBackpressure } from '../../src/operators/writeWithBackpressure.js';
 
 /** An item carrying its bytes in one or more chunks. */
 interface Item {
@@ -291,7 +291,11 @@ describe('writeWithBackpressure: backpressure', () => {
     expect(p.emitted).toEqual(['a']);
     w.destroy();
     await tick();
-    expect((p.error as Error).message).toBe('the output stream closed before all frames were written');
+    expect(p.error).toBeInstanceOf(OutputClosedError);
+    expect(p.error).toMatchObject({
+      code: 'ERR_STREAM_PREMATURE_CLOSE',
+      message: 'the output stream closed before all frames were written',
+    });
   });
 
   it('the writable closing after everything was written is no error', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, parsePipeline } from '../../src/pipeline/load.js';
 import {
@@ -65,6 +65,12 @@ const AUTOBALANCE_DEFAULTS = {
 };
 
 describe('compilePipeline: the shipped pipelines', () => {
+  const files = readdirSync(new URL('pipelines/', root)).filter((f) => f.endsWith('.yaml'));
+
+  it.each(files)('pipelines/%s compiles', (file) => {
+    expect(() => shipped(file.replace(/\.yaml$/, ''))).not.toThrow();
+  });
+
   for (const name of ['classical']) {
     it(`pipelines/${name}.yaml compiles: stages, placements, ring of 16, delay 12, Hald level 6`, () => {
       const p = shipped(name);
@@ -98,7 +104,7 @@ describe('compilePipeline: the shipped pipelines', () => {
       });
       expect(p.poolSize).toBe(16);
       expect(p.delayFrames).toBe(12);
-      expect(p.haldLevel).toBe(6);
+      expect(p.format).toEqual({ haldLevel: 6 });
     });
   }
 });
@@ -264,12 +270,76 @@ describe('compilePipeline: order rules', () => {
     const err = compileError('stages:\n  - decode:\n  - merge:\n  - encode:\n');
     expect(err.code).toBe('E_PIPELINE_ORDER');
     expect(err.message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune, cgan, invert)',
+      'stages[1].merge (x.yaml:3:5): merge needs graded frames: put one of autobalance, detune, cgan, invert before it',
     );
     // After it is not enough.
     expect(compileError('stages:\n  - decode:\n  - merge:\n  - autobalance:\n').message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs a stage that produces graded frames before it (autobalance, detune, cgan, invert)',
+      'stages[1].merge (x.yaml:3:5): merge needs graded frames: put one of autobalance, detune, cgan, invert before it',
     );
+  });
+
+  describe("invert needs the classifier's findings (classify with wait: true before it)", () => {
+    const pipeline = (classify: string): string =>
+      [
+        'stages:', //                 1
+        '  - decode:', //             2
+        '  - downscale:', //          3
+        '  - cuts:', //               4
+        classify, //                  5, 6
+        '  - invert:', //             7
+        '  - merge:',
+        '  - encode:',
+        '',
+      ].join('\n');
+
+    it('without classify: refused, naming the stage that would feed it', () => {
+      const err = compileError(pipeline('  - cuts:\n      history: 5'));
+      expect(err.code).toBe('E_PIPELINE_ORDER');
+      expect(err.message).toBe(
+        "stages[4].invert (x.yaml:7:5): invert needs the classifier's findings: put classify (with wait: true) before it",
+      );
+      expect(compileError('stages: [decode, invert, merge, encode]').message).toBe(
+        "stages[1].invert (x.yaml:1:18): invert needs the classifier's findings: put classify (with wait: true) before it",
+      );
+    });
+
+    it('after classify without wait (its frames move on before their records): refused, naming both stages', () => {
+      for (const classify of ['  - classify:\n      every: 1', '  - classify:\n      wait: false']) {
+        const err = compileError(pipeline(classify));
+        expect(err.code).toBe('E_PIPELINE_ORDER');
+        expect(err.message).toBe(
+          "stages[4].invert (x.yaml:7:5): invert needs the classifier's findings, which stages[3].classify (x.yaml:5:5) gives only with wait: true",
+        );
+      }
+    });
+
+    it('classify (with wait: true) after invert is not enough', () => {
+      const err = compileError('stages:\n  - decode:\n  - invert:\n  - classify:\n      wait: true\n');
+      expect(err.message).toBe(
+        "stages[1].invert (x.yaml:3:5): invert needs the classifier's findings: put classify (with wait: true) before it",
+      );
+    });
+
+    it('classify with wait: true before it compiles; --set classify.wait=false on the shipped grade is refused', () => {
+      const p = compile(pipeline('  - classify:\n      wait: true'));
+      expect(p.stages.map((s) => s.definition.name)).toEqual([
+        'decode',
+        'downscale',
+        'cuts',
+        'classify',
+        'invert',
+        'merge',
+        'encode',
+      ]);
+      const grade = parsePipeline(readFileSync(new URL('pipelines/grade.yaml', root), 'utf8'), 'grade.yaml');
+      expect(() => compilePipeline(applyOverrides(grade, ['classify.wait=false']))).toThrow(
+        /^stages\[4\]\.invert \(grade\.yaml:\d+:\d+\): invert needs the classifier's findings, which stages\[3\]\.classify \(grade\.yaml:\d+:\d+\) gives only with wait: true$/,
+      );
+    });
+
+    it('classify without wait and no invert is a quality-control tap: it compiles', () => {
+      expect(() => compile('stages: [decode, downscale, cuts, classify]')).not.toThrow();
+    });
   });
 
   it('options are checked before order (the first error in the file wins)', () => {
@@ -301,10 +371,15 @@ describe('compilePipeline: pool size, delay, Hald level', () => {
     expect(p.delayFrames).toBe(0);
   });
 
-  it("haldLevel is merge's hald_level; 6 without merge", () => {
-    expect(compile('stages: [decode, autobalance, merge]', ['merge.hald_level=4']).haldLevel).toBe(4);
-    expect(compile('stages: [decode, autobalance, merge]').haldLevel).toBe(6);
-    expect(compile('stages: [decode, encode]').haldLevel).toBe(6);
+  it("the stream's LUT level is what merge negotiates (its hald_level); 6 without merge", () => {
+    expect(compile('stages: [decode, autobalance, merge]', ['merge.hald_level=4']).format).toEqual({
+      haldLevel: 4,
+    });
+    expect(compile('stages: [decode, autobalance, merge]').format.haldLevel).toBe(6);
+    expect(compile('stages: [decode, encode]').format.haldLevel).toBe(6);
+    expect(
+      compile('stages: [decode, autobalance, merge, encode]', ['merge.hald_level=2']).format.haldLevel,
+    ).toBe(2);
   });
 });
 

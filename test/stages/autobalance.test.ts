@@ -4,6 +4,7 @@ import {
   applyBalance,
   autobalance,
   averageParams,
+  BALANCE,
   balanceTransform,
   measureBalance,
   type BalanceParams,
@@ -92,7 +93,7 @@ async function grade(
         .subscribe({
           next: (f) => {
             expect(f.hasGraded).toBe(true);
-            sub.next({ index: f.index, params: f.notes.get('autobalance') as BalanceParams });
+            sub.next({ index: f.index, params: f.notes.get(BALANCE)! });
             f.release();
           },
           error: (e: unknown) => sub.error(e),
@@ -500,7 +501,7 @@ describe('autobalance stage operator', () => {
         .pipe(operator({ balance: 0, levels: 0, radius: 1 }))
         .subscribe({
           next: (f) => {
-            expect(f.notes.get('autobalance')).toEqual({ gains: [1, 1, 1], black: 0, white: 1 });
+            expect(f.notes.get(BALANCE)).toEqual({ gains: [1, 1, 1], black: 0, white: 1 });
             graded.push(Array.from(f.graded.data));
             f.release();
           },

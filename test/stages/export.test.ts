@@ -82,8 +82,6 @@ describe('vgrade grade --export', () => {
       path.join(dir, 'e2'),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(
-      /export \(--export\): export needs a stage that produces lut frames before it \(merge\)/,
-    );
+    expect(bad.stderr).toMatch(/export \(--export\): export needs per-frame LUTs: put merge before it/);
   });
 });

@@ -2,7 +2,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
 import { invert } from '../../src/stages/invert.js';
-import { OUTPUTS_NOTE, type FrameRecord } from '../../src/stages/classify.js';
+import { CLASSIFIER_OUTPUTS, FINDINGS, type FrameRecord } from '../../src/stages/classify.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import { applyDetunes } from '../../src/detune/apply.js';
 import type { RunContext } from '../../src/stages/stage.js';
@@ -36,8 +36,8 @@ describe('invert', () => {
     const pool = new FramePool(1, 4, 2, 8);
     const f = pool.tryAcquire()!;
     f.index = 0;
-    f.notes.set('classify', record({ green: 3 }));
-    f.notes.set(OUTPUTS_NOTE, {
+    f.notes.set(FINDINGS, record({ green: 3 }));
+    f.notes.set(CLASSIFIER_OUTPUTS, {
       probs: new Float32Array(CLASS_LABELS.length).fill(1 / CLASS_LABELS.length),
       amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'green' ? 3 : 0)),
     });
@@ -64,7 +64,7 @@ describe('invert', () => {
       applyDetunes(clean, f.image.data as Uint8Array, [{ family: 'green', amount: 3 }]);
       return f;
     });
-    frames[0]!.notes.set('classify', record({ green: 3 }));
+    frames[0]!.notes.set(FINDINGS, record({ green: 3 }));
     frames[2]!.sceneCut = true;
     const op = invert.create(defaults, {} as RunContext);
     const out = await lastValueFrom(from(frames).pipe(op, toArray()));
@@ -82,7 +82,7 @@ describe('invert', () => {
     const pool = new FramePool(1, 4, 2, 8);
     const f = pool.tryAcquire()!;
     f.index = 0;
-    f.notes.set('classify', record({ green: 3 }));
+    f.notes.set(FINDINGS, record({ green: 3 }));
     const op = invert.create({ ...defaults, graded_proxy: false }, {} as RunContext);
     const [out] = await lastValueFrom(from([f]).pipe(op, toArray()));
     expect(out!.correction).toBeDefined();

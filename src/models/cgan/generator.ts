@@ -65,7 +65,8 @@ const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0];
  */
 export function generatorCoefficients(params: Params, x: tf.Tensor4D, window: number): tf.Tensor4D {
   const n = x.shape[0];
-  if (n % window !== 0) throw new Error(`Batch of ${n} frames is not a whole number of ${window}-frame windows`);
+  if (n % window !== 0)
+    throw new Error(`Batch of ${n} frames is not a whole number of ${window}-frame windows`);
   const grid = reduceToGrid(x, gridFactor(x.shape[1]));
   const e1 = conv(params, 'g/e1', grid, 2);
   const e2 = conv(params, 'g/e2', e1, 2);
@@ -74,10 +75,9 @@ export function generatorCoefficients(params: Params, x: tf.Tensor4D, window: nu
   const stats = tf.concat([tf.mean(grid, [1, 2]), tf.max(grid, [1, 2]), tf.min(grid, [1, 2])], 1);
   const own = tf.concat([globalPool(e4), stats], 1) as tf.Tensor2D;
   const features = own.shape[1];
-  const windowMean = tf.tile(
-    tf.mean(tf.reshape(own, [n / window, window, features]), 1, true),
-    [1, window, 1],
-  ).reshape([n, features]);
+  const windowMean = tf
+    .tile(tf.mean(tf.reshape(own, [n / window, window, features]), 1, true), [1, window, 1])
+    .reshape([n, features]);
   const g1 = dense(params, 'g/global1', tf.concat([own, windowMean], 1) as tf.Tensor2D);
   const g = dense(params, 'g/global2', g1);
   const b = tf.leakyRelu(tf.add(e4, tf.reshape(g, [n, 1, 1, g.shape[1]])), 0.2) as tf.Tensor4D;

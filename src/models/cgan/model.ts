@@ -29,12 +29,10 @@ export class CganModel extends LoadedModel<CganTrainConfig> {
     return model;
   }
 
-
   /** Frames per window the temporal form was trained on (1: per-frame only). */
   get window(): number {
     return this.file.config.generator.window;
   }
-
 
   /**
    * The corrections of a window of frames (rgb24 or rgb48 at the model's input size), corrected
@@ -58,8 +56,21 @@ export class CganModel extends LoadedModel<CganTrainConfig> {
   }
 
   /** Applies a correction to a frame of any size (the proxy, or the full frame). */
-  static applyCorrection<T extends Uint8Array | Uint16Array>(correction: FrameCorrection, src: T, width: number, height: number, dst: T): T {
-    return applyCoefficientsToImage(correction.coefficients, correction.gridWidth, correction.gridHeight, src, width, height, dst);
+  static applyCorrection<T extends Uint8Array | Uint16Array>(
+    correction: FrameCorrection,
+    src: T,
+    width: number,
+    height: number,
+    dst: T,
+  ): T {
+    return applyCoefficientsToImage(
+      correction.coefficients,
+      correction.gridWidth,
+      correction.gridHeight,
+      src,
+      width,
+      height,
+      dst,
+    );
   }
-
 }

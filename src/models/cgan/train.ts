@@ -70,7 +70,11 @@ function bce(logits: tf.Tensor, label: 0 | 1): tf.Scalar {
 }
 
 /** The fixed validation examples: the same frames and detunes at every validation. */
-function validationExamples(source: CganSource, window: number, seed: number): { singles: Example[]; windows: Example[][] } {
+function validationExamples(
+  source: CganSource,
+  window: number,
+  seed: number,
+): { singles: Example[]; windows: Example[][] } {
   const rng = createRng(seed);
   if (source.kind === 'pairs') {
     const { inputs, targets } = source.validation;
@@ -114,7 +118,8 @@ export function createCganTask(
       return { examples, window: 1 };
     }
     const refs = source.train;
-    const temporal = window > 1 && config.windows > 0 && step % 2 === 1 && refs.runs.some((r) => r.length >= window);
+    const temporal =
+      window > 1 && config.windows > 0 && step % 2 === 1 && refs.runs.some((r) => r.length >= window);
     if (temporal) {
       const examples: Example[] = [];
       for (let w = 0; w < config.windows; w++) examples.push(...makeSequence(refs, rng, window));
@@ -123,7 +128,9 @@ export function createCganTask(
     const examples: Example[] = [];
     const scratch = new Uint8Array(refs.width * refs.height * 3);
     for (let i = 0; i < config.batch; i++) {
-      examples.push(makeExample(refs, randomReference(refs, rng), randomGradeDetunes(rng), rng() < 0.5, scratch));
+      examples.push(
+        makeExample(refs, randomReference(refs, rng), randomGradeDetunes(rng), rng() < 0.5, scratch),
+      );
     }
     return { examples, window: 1 };
   };
@@ -175,7 +182,8 @@ export function createCganTask(
             adv = a.dataSync()[0]!;
           }
           mse = m.dataSync()[0]!;
-          if (config.weightDecay > 0) total = tf.add(total, tf.mul(weightPenalty(generator), config.weightDecay)) as tf.Scalar;
+          if (config.weightDecay > 0)
+            total = tf.add(total, tf.mul(weightPenalty(generator), config.weightDecay)) as tf.Scalar;
           return total;
         },
         true,

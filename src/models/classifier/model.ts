@@ -25,8 +25,6 @@ export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
     return model;
   }
 
-
-
   /** Raw outputs for a batch: probabilities [n x 25] and amounts [n x 8]. */
   predict(frames: readonly ModelFrame[]): { probs: Float32Array; amounts: Float32Array } {
     const { data, gridWidth: gw, gridHeight: gh } = this.gridBatch(frames);
@@ -52,5 +50,4 @@ export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
       return { top: ranked, amounts: a };
     });
   }
-
 }

@@ -83,7 +83,12 @@ export function classify(params: Params, x: tf.Tensor4D): ClassifierOutput {
   const c = h4.shape[3] / 6;
   const histograms = param<tf.Rank.R2>(params, 'c/hidden/w').shape[0] === 18 * c + 9 + 3 * HISTOGRAM_BINS;
   const stats = tf.concat(
-    [tf.mean(grid, [1, 2]), tf.max(grid, [1, 2]), tf.min(grid, [1, 2]), ...(histograms ? [channelHistograms(grid)] : [])],
+    [
+      tf.mean(grid, [1, 2]),
+      tf.max(grid, [1, 2]),
+      tf.min(grid, [1, 2]),
+      ...(histograms ? [channelHistograms(grid)] : []),
+    ],
     1,
   );
   const pooled = tf.concat(

@@ -49,11 +49,27 @@ function amountsVector(detunes: readonly Detune[]): number[] {
   return FAMILIES.map((f) => a[f]);
 }
 
-function labelled(refs: ReferenceSet, frame: number | Uint8Array, detunes: Detune[], label: number, flip: boolean, scratch: Uint8Array): Labelled {
-  return { example: makeExample(refs, frame, detunes, flip, scratch), label, amounts: amountsVector(detunes) };
+function labelled(
+  refs: ReferenceSet,
+  frame: number | Uint8Array,
+  detunes: Detune[],
+  label: number,
+  flip: boolean,
+  scratch: Uint8Array,
+): Labelled {
+  return {
+    example: makeExample(refs, frame, detunes, flip, scratch),
+    label,
+    amounts: amountsVector(detunes),
+  };
 }
 
-function randomLabelled(refs: ReferenceSet, rng: Rng, combinationShare: number, scratch: Uint8Array): Labelled {
+function randomLabelled(
+  refs: ReferenceSet,
+  rng: Rng,
+  combinationShare: number,
+  scratch: Uint8Array,
+): Labelled {
   const frame = randomReference(refs, rng);
   const flip = rng() < 0.5;
   if (rng() < combinationShare) {
@@ -64,7 +80,12 @@ function randomLabelled(refs: ReferenceSet, rng: Rng, combinationShare: number, 
   return labelled(refs, frame, d ? [d] : [], label, flip, scratch);
 }
 
-function tensors(batch: readonly Labelled[]): { x: tf.Tensor4D; labels: tf.Tensor2D; mask: tf.Tensor1D; amounts: tf.Tensor2D } {
+function tensors(batch: readonly Labelled[]): {
+  x: tf.Tensor4D;
+  labels: tf.Tensor2D;
+  mask: tf.Tensor1D;
+  amounts: tf.Tensor2D;
+} {
   const { width, height } = batch[0]!.example.input;
   const size = width * height * 3;
   const data = new Float32Array(batch.length * size);
@@ -81,19 +102,27 @@ function tensors(batch: readonly Labelled[]): { x: tf.Tensor4D; labels: tf.Tenso
     x: tf.tensor4d(data, [batch.length, height, width, 3]),
     labels: tf.tensor2d(labels, [batch.length, NUM_CLASSES]),
     mask: tf.tensor1d(mask),
-    amounts: tf.tensor2d(batch.flatMap((b) => b.amounts), [batch.length, FAMILIES.length]),
+    amounts: tf.tensor2d(
+      batch.flatMap((b) => b.amounts),
+      [batch.length, FAMILIES.length],
+    ),
   };
 }
 
 /** Validation: every clean reference at every class, and a fixed set of doubles. */
-function validationSet(refs: ReferenceSet, seed: number, maxFrames: number): { singles: Labelled[]; doubles: Labelled[] } {
+function validationSet(
+  refs: ReferenceSet,
+  seed: number,
+  maxFrames: number,
+): { singles: Labelled[]; doubles: Labelled[] } {
   const rng = createRng(seed);
   const scratch = new Uint8Array(refs.width * refs.height * 3);
   const frames = [...refs.frames.keys()];
   // A spread of frames when there are many (runs repeat nearly the same picture).
   const step = Math.max(1, frames.length / maxFrames);
   const chosen: number[] = [];
-  for (let i = 0; i < frames.length && chosen.length < maxFrames; i += step) chosen.push(frames[Math.floor(i)]!);
+  for (let i = 0; i < frames.length && chosen.length < maxFrames; i += step)
+    chosen.push(frames[Math.floor(i)]!);
   const singles: Labelled[] = [];
   const doubles: Labelled[] = [];
   for (const frame of chosen) {
@@ -102,7 +131,10 @@ function validationSet(refs: ReferenceSet, seed: number, maxFrames: number): { s
       singles.push(labelled(refs, frame, d ? [d] : [], label, false, scratch));
     }
     for (let k = 0; k < 4; k++) {
-      const pair = randomCombination(rng, { min: 2, max: 2 }).map((d) => ({ ...d, amount: Math.ceil(d.amount) }));
+      const pair = randomCombination(rng, { min: 2, max: 2 }).map((d) => ({
+        ...d,
+        amount: Math.ceil(d.amount),
+      }));
       doubles.push(labelled(refs, frame, pair, -1, false, scratch));
     }
   }
@@ -145,7 +177,8 @@ export function createClassifierTask(
     optimizers: { classifier: opt },
     async step(rng) {
       const batch: Labelled[] = [];
-      for (let i = 0; i < config.batch; i++) batch.push(randomLabelled(train, rng, config.combinationShare, scratch));
+      for (let i = 0; i < config.batch; i++)
+        batch.push(randomLabelled(train, rng, config.combinationShare, scratch));
       const t = tensors(batch);
       let ce = 0;
       let amountMse = 0;
@@ -210,4 +243,3 @@ export function createClassifierTask(
     },
   };
 }
-

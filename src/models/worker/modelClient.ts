@@ -27,7 +27,10 @@ function failure(message: string, code?: string): Error {
 }
 
 export class ModelClient {
-  private readonly pending = new Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }
+  >();
   private nextId = 1;
   private dead: Error | undefined;
 
@@ -66,7 +69,8 @@ export class ModelClient {
     const init: WorkerInit = { kind, dir: path.resolve(dir), backend };
     const worker = new Worker(WORKER_FILE, { workerData: init });
     const ready = new Promise<WorkerReady>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new RuntimeFailure('E_MODEL', `Model worker failed to start: ${err.message}`));
+      const onError = (err: Error): void =>
+        reject(new RuntimeFailure('E_MODEL', `Model worker failed to start: ${err.message}`));
       worker.once('error', onError);
       worker.once('message', (m: WorkerReady) => {
         worker.off('error', onError);
@@ -80,7 +84,11 @@ export class ModelClient {
       await worker.terminate();
       throw failure(answer.message, answer.code);
     }
-    const client = new ModelClient(worker, { backend: answer.backend, input: answer.input, window: answer.window });
+    const client = new ModelClient(worker, {
+      backend: answer.backend,
+      input: answer.input,
+      window: answer.window,
+    });
     if (idle) worker.unref();
     return client;
   }
@@ -128,7 +136,8 @@ export class ModelClient {
     size?: { width: number; height: number },
   ): Promise<{ gridWidth: number; gridHeight: number; coefficients: Float32Array[] }> {
     const res = await this.request(frames, window, size?.width, size?.height);
-    if (res.type !== 'cgan') throw new RuntimeFailure('E_MODEL', 'Model worker answered a cgan request with something else');
+    if (res.type !== 'cgan')
+      throw new RuntimeFailure('E_MODEL', 'Model worker answered a cgan request with something else');
     return res;
   }
 
@@ -138,7 +147,8 @@ export class ModelClient {
     size?: { width: number; height: number },
   ): Promise<{ probs: Float32Array; amounts: Float32Array }> {
     const res = await this.request(frames, 1, size?.width, size?.height);
-    if (res.type !== 'classifier') throw new RuntimeFailure('E_MODEL', 'Model worker answered a classifier request with something else');
+    if (res.type !== 'classifier')
+      throw new RuntimeFailure('E_MODEL', 'Model worker answered a classifier request with something else');
     return res;
   }
 

@@ -36,5 +36,10 @@ export type WorkerResponse =
       readonly gridHeight: number;
       readonly coefficients: Float32Array[];
     }
-  | { readonly type: 'classifier'; readonly id: number; readonly probs: Float32Array; readonly amounts: Float32Array }
+  | {
+      readonly type: 'classifier';
+      readonly id: number;
+      readonly probs: Float32Array;
+      readonly amounts: Float32Array;
+    }
   | { readonly type: 'error'; readonly id: number; readonly message: string; readonly code?: string };

@@ -15,7 +15,8 @@ import { keepAliveUntil } from '../../util/keepAlive.js';
 
 const waiting = new Map<string, Promise<ModelClient>>();
 
-const keyOf = (kind: WorkerModelKind, dir: string, backend: BackendChoice): string => `${kind}\0${dir}\0${backend}`;
+const keyOf = (kind: WorkerModelKind, dir: string, backend: BackendChoice): string =>
+  `${kind}\0${dir}\0${backend}`;
 
 /**
  * Starts a worker for this model unless one is already waiting, or the folder holds no model (the
@@ -45,7 +46,11 @@ export function giveBackModelClient(
 }
 
 /** The waiting worker for this model (now keeping the process alive), or a newly started one. */
-export function takeModelClient(kind: WorkerModelKind, dir: string, backend: BackendChoice): Promise<ModelClient> {
+export function takeModelClient(
+  kind: WorkerModelKind,
+  dir: string,
+  backend: BackendChoice,
+): Promise<ModelClient> {
   const key = keyOf(kind, dir, backend);
   const warm = waiting.get(key);
   if (warm === undefined) return ModelClient.start(kind, dir, backend);
