@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CLI } from '../helpers/cli.js';
@@ -286,6 +286,50 @@ describe('vgrade preview -o', () => {
       }
       expect(await stop(child)).toBe(0);
       const json = await probe(file, ['-count_frames', '-select_streams', 'v:0']);
+      expect(json.streams[0]).toMatchObject({ width: 320, height: 180, codec_name: 'h264' });
+      expect(Number(json.streams[0].nb_read_frames)).toBeGreaterThan(20);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('- records NUT on standard output, and the address goes to stderr', async () => {
+    // Regression: `-o -` reached the recorder as the CLI's stand-in for "-" (an ffmpeg argument with
+    // a NUL byte): a stack trace, and a preview that never exited.
+    const { tempDir, probe } = await import('../helpers/media.js');
+    const tmp = await tempDir('vgrade-record-stdout-');
+    try {
+      const file = `${tmp.dir}/live.nut`;
+      const args = ['--input', 'lavfi:testsrc2=size=320x180:rate=25', '--size', '320x180', '-p', 'classical'];
+      const child = spawn(process.execPath, [CLI, 'preview', '--port', '0', ...args, '-o', '-'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const written = new Promise<void>((resolve) =>
+        child.stdout!.pipe(createWriteStream(file)).on('close', () => resolve()),
+      );
+      let err = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /vgrade preview: (http\S+)/.exec(err);
+          if (m) resolve(m[1]!);
+          // Anything else it says is a failure (it used to fail so and keep running).
+          else if (/^vgrade: /m.test(err)) reject(new Error(err));
+        });
+        child.on('exit', (code) => reject(new Error(`preview exited with ${code}: ${err}`)));
+      }).catch((e: unknown) => {
+        child.kill('SIGKILL');
+        throw e;
+      });
+      for (;;) {
+        const state = (await (await fetch(new URL('/api/state', url))).json()) as { pictures: number };
+        if (state.pictures > 40) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(await stop(child), err).toBe(0);
+      await written;
+      const json = await probe(file, ['-count_frames', '-select_streams', 'v:0']);
+      expect(json.format.format_name).toBe('nut');
       expect(json.streams[0]).toMatchObject({ width: 320, height: 180, codec_name: 'h264' });
       expect(Number(json.streams[0].nb_read_frames)).toBeGreaterThan(20);
     } finally {

@@ -13,7 +13,9 @@ import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { countOf } from '../progress.js';
 import { Interrupted, UsageError, VgradeError } from '../../util/errors.js';
 import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
-import type { FrameRecord, ShotRecord } from '../../stages/classify.js';
+import { classify, type FrameRecord, type ShotRecord } from '../../stages/classify.js';
+import { defineCommand, logging } from '../command.js';
+import { BACKEND_OPTION, pipelineOption, SET_OPTION } from '../options.js';
 
 export interface ClassifyCommand {
   inputs: string[];
@@ -126,3 +128,41 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
   return abort.signal.aborted ? 130 : worst;
 }
+
+export const classifyCommand = defineCommand({
+  command: 'classify <inputs..>',
+  describe: 'Quality control: name what is wrong with a video, frame by frame and shot by shot',
+  builder: (y) =>
+    y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'Videos or stills' })
+      .options({
+        json: { type: 'boolean', default: false, describe: 'Print the JSON Lines (per frame and per shot)' },
+        // Mirrors of the classify stage's options: its table owns their defaults.
+        every: {
+          type: 'number',
+          describe: `Analyse every Nth frame (default ${String(classify.options.every.default)})`,
+        },
+        model: {
+          type: 'string',
+          describe: `Classifier model folder (default ${classify.options.model.default})`,
+        },
+        report: { type: 'string', describe: 'Also append the JSON Lines to this file' },
+        pipeline: pipelineOption('classify', 'Pipeline file or shipped name; it ends before encode'),
+        set: SET_OPTION,
+        backend: BACKEND_OPTION,
+      }),
+  handler: (args) => {
+    const sets = [...args.set];
+    if (args.every !== undefined) sets.push(`classify.every=${args.every}`);
+    if (args.model !== undefined) sets.push(`classify.model=${JSON.stringify(args.model)}`);
+    return runClassify({
+      inputs: args.inputs,
+      pipeline: args.pipeline,
+      sets,
+      backend: args.backend,
+      json: args.json,
+      report: args.report,
+      ...logging(args),
+    });
+  },
+});

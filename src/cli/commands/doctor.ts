@@ -2,8 +2,8 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { capabilitiesCacheDir, getCapabilities, getProbeVersion } from '../../ffmpeg/capabilities.js';
-import { backendAvailability } from '../../models/backend.js';
 import { packageRoot } from '../../util/packageRoot.js';
+import { defineCommand } from '../command.js';
 
 /** The models that ship in models/, and whether this installation has them. */
 async function shippedModels(): Promise<Record<string, boolean>> {
@@ -22,6 +22,8 @@ const ENCODERS = ['libx264', 'libx265', 'libvpx-vp9', 'prores_ks', 'ffv1', 'png'
 const FILTERS = ['haldclut', 'lut3d', 'scale', 'pad', 'showinfo', 'normalize', 'grayworld', 'colorcorrect'];
 /** `vgrade doctor`: what this installation will use, and what it lacks. */
 export async function runDoctor(opts: { json: boolean }): Promise<number> {
+  // Loaded here, not with the command's module: TensorFlow.js comes with it.
+  const { backendAvailability } = await import('../../models/backend.js');
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg);
   const probe = await getProbeVersion(binaries.ffprobe);
@@ -72,3 +74,11 @@ export async function runDoctor(opts: { json: boolean }): Promise<number> {
   process.stdout.write(`${lines.join('\n')}\n`);
   return caps.filters.has('haldclut') ? 0 : 1;
 }
+
+export const doctorCommand = defineCommand({
+  command: 'doctor',
+  describe:
+    'Show the ffmpeg and ffprobe in use, their versions, the encoders and filters that matter, and the model backend',
+  builder: (y) => y.options({ json: { type: 'boolean', default: false, describe: 'Print JSON' } }),
+  handler: (args) => runDoctor({ json: args.json }),
+});

@@ -3,23 +3,16 @@ import path from 'node:path';
 import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
-import {
-  cganGrader,
-  ffmpegBaselines,
-  identityGrader,
-  pipelineGrader,
-  type Grader,
-} from '../../eval/graders.js';
-import { classifierMarkdown, evaluateClassifier, type Protocol } from '../../eval/classifier.js';
-import { availableOutsideKinds } from '../../eval/outsideKinds.js';
-import { useBackend, type BackendChoice } from '../../models/backend.js';
-import { CganModel } from '../../models/cgan/model.js';
-import { ClassifierModel } from '../../models/classifier/model.js';
-import { evaluate } from '../../eval/evaluate.js';
-import { contactSheet, markdownReport } from '../../eval/report.js';
+import type { Grader } from '../../eval/graders.js';
+import type { Protocol } from '../../eval/classifier.js';
+import type { BackendChoice } from '../../models/choices.js';
+import type { CganModel } from '../../models/cgan/model.js';
+import type { ClassifierModel } from '../../models/classifier/model.js';
 import type { Split } from '../../dataset/split.js';
 import { backendOverrides, loadPipeline } from '../../pipeline/load.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { defineCommand, logging } from '../command.js';
+import { BACKEND_OPTION, SET_OPTION } from '../options.js';
 
 export interface EvalCommand {
   data: string;
@@ -49,6 +42,23 @@ export interface EvalCommand {
  * baselines (the input as it came, ffmpeg's automatic filters), and prints the table.
  */
 export async function runEval(cmd: EvalCommand): Promise<number> {
+  // Loaded here, not with the command's module: TensorFlow.js comes with the graders, and every
+  // other command starts without it or the measuring machinery.
+  const [
+    { cganGrader, ffmpegBaselines, identityGrader, pipelineGrader },
+    { evaluate },
+    { useBackend },
+    { classifierMarkdown, evaluateClassifier },
+    { availableOutsideKinds },
+    { contactSheet, markdownReport },
+  ] = await Promise.all([
+    import('../../eval/graders.js'),
+    import('../../eval/evaluate.js'),
+    import('../../models/backend.js'),
+    import('../../eval/classifier.js'),
+    import('../../eval/outsideKinds.js'),
+    import('../../eval/report.js'),
+  ]);
   const logger = commandLogger(cmd);
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
@@ -58,11 +68,14 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   let classifier: ClassifierModel | undefined;
   if (cmd.cgan || cmd.classifier) await useBackend(cmd.backend ?? 'auto');
   if (cmd.cgan) {
-    cgan = await CganModel.load(cmd.cgan);
+    cgan = await (await import('../../models/cgan/model.js')).CganModel.load(cmd.cgan);
     models.push(cganGrader(cgan, cgan.window, 'cgan model'));
     if (cgan.window > 1) models.push(cganGrader(cgan, 1, 'cgan model per-frame'));
   }
-  if (cmd.classifier) classifier = await ClassifierModel.load(cmd.classifier);
+  if (cmd.classifier)
+    classifier = await (
+      await import('../../models/classifier/model.js')
+    ).ClassifierModel.load(cmd.classifier);
   const graders = [
     identityGrader,
     ...(cmd.baselines ? ffmpegBaselines(binaries, caps) : []),
@@ -113,3 +126,62 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
     );
   return 0;
 }
+
+export const evalCommand = defineCommand({
+  command: 'eval',
+  describe:
+    'Measure graders on a data set split: CIEDE2000, PSNR, exact pixels, flicker; baselines in the same run',
+  builder: (y) =>
+    y.options({
+      data: { type: 'string', demandOption: true, describe: 'A folder written by vgrade dataset' },
+      split: { type: 'string', choices: ['train', 'test', 'validation'], default: 'validation' },
+      pipeline: {
+        alias: 'p',
+        type: 'string',
+        array: true,
+        default: ['classical'],
+        describe: 'Pipelines to measure',
+      },
+      baselines: { type: 'boolean', default: true, describe: "Include ffmpeg's automatic filters" },
+      limit: { type: 'number', describe: 'Only the first N samples' },
+      set: {
+        ...SET_OPTION,
+        describe: 'Override a stage option of the measured pipelines: stage.option=value',
+      },
+      out: { type: 'string', describe: 'Report folder (default DATA/eval-SPLIT)' },
+      cgan: { type: 'string', describe: 'A cGAN model folder to measure (e.g. models/cgan)' },
+      classifier: {
+        type: 'string',
+        describe: "A classifier model folder: the paper's table and the doubles table",
+      },
+      protocol: {
+        type: 'string',
+        choices: ['sources', 'frames'],
+        default: 'sources',
+        describe:
+          "The classifier's: sources never trained on (--split), or the paper's held-out frames of the train split's sources",
+      },
+      'extra-rows': {
+        type: 'boolean',
+        default: true,
+        describe: 'Also grade clean frames and kinds of error outside the 24 (their own rows)',
+      },
+      backend: BACKEND_OPTION,
+    }),
+  handler: (args) =>
+    runEval({
+      protocol: args.protocol as Protocol,
+      extraRows: args['extra-rows'],
+      cgan: args.cgan,
+      classifier: args.classifier,
+      backend: args.backend,
+      data: args.data,
+      split: args.split as Split,
+      pipelines: args.pipeline,
+      sets: args.set,
+      out: args.out,
+      limit: args.limit,
+      baselines: args.baselines,
+      ...logging(args),
+    }),
+});

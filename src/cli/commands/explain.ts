@@ -7,6 +7,8 @@ import {
 } from '../../pipeline/compile.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { UsageError } from '../../util/errors.js';
+import { defineCommand } from '../command.js';
+import { SET_OPTION } from '../options.js';
 
 const MB = 1024 * 1024;
 
@@ -53,3 +55,22 @@ export async function runExplain(opts: {
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
+
+export const explainCommand = defineCommand({
+  command: 'explain <pipeline>',
+  describe: "Print a pipeline's stages, ring size, delay and memory for a frame size",
+  builder: (y) =>
+    y
+      .positional('pipeline', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Pipeline file or shipped name',
+      })
+      .options({
+        size: { type: 'string', default: '1920x1080', describe: 'Source frame size WxH' },
+        depth: { type: 'number', choices: [8, 16], default: 8, describe: 'Bits per channel of the source' },
+        set: SET_OPTION,
+      }),
+  handler: (args) =>
+    runExplain({ pipeline: args.pipeline, size: args.size, depth: args.depth as 8 | 16, sets: args.set }),
+});

@@ -20,6 +20,19 @@ import {
   VgradeError,
 } from '../../util/errors.js';
 import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
+import { defineCommand, logging, type GlobalArgs } from '../command.js';
+import {
+  BACKEND_OPTION,
+  EXISTING_OPTIONS,
+  MEDIA_OPTIONS,
+  onExisting,
+  pipelineOption,
+  PROGRESS_OPTION,
+  SET_OPTION,
+  stdio,
+  STRENGTH_OPTION,
+  strengthSets,
+} from '../options.js';
 
 export interface GradeCommand {
   inputs: string[];
@@ -172,3 +185,71 @@ export async function runGrade(cmd: GradeCommand): Promise<number> {
   }
   return abort.signal.aborted ? 130 : worst;
 }
+
+/**
+ * The arguments `grade` and `detune` share (inputs, `MEDIA_OPTIONS`, -y/-n, --progress, logging),
+ * as runGrade takes them.
+ */
+export function gradeArgs(
+  args: GlobalArgs & {
+    inputs: string[];
+    output: string;
+    format?: string | undefined;
+    'input-format'?: string | undefined;
+    codec?: string | undefined;
+    crf?: number | undefined;
+    preset?: string | undefined;
+    progress: string;
+    overwrite?: boolean | undefined;
+    'skip-existing'?: boolean | undefined;
+  },
+  pipeline: string,
+  sets: string[],
+): GradeCommand {
+  return {
+    inputs: args.inputs.map(stdio),
+    output: stdio(args.output),
+    pipeline,
+    sets,
+    format: args.format,
+    inputFormat: args['input-format'],
+    codec: args.codec,
+    crf: args.crf,
+    preset: args.preset,
+    progress: args.progress as GradeCommand['progress'],
+    existing: onExisting(args),
+    ...logging(args),
+  };
+}
+
+export const gradeCommand = defineCommand({
+  command: 'grade <inputs..>',
+  describe: 'Grade videos, stills or standard input (-) with a pipeline',
+  builder: (y) =>
+    y
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Files, image sequences (a%04d.png) or - for stdin',
+      })
+      .options({
+        ...MEDIA_OPTIONS,
+        pipeline: pipelineOption('grade', 'Pipeline file, or the name of a shipped one (grade, classical)'),
+        set: SET_OPTION,
+        strength: STRENGTH_OPTION,
+        progress: PROGRESS_OPTION,
+        export: {
+          type: 'string',
+          describe: "Also write each shot's correction here: .cube and ASC CDL (.cc, .ccc, CMX .edl)",
+        },
+        ...EXISTING_OPTIONS,
+        backend: BACKEND_OPTION,
+      }),
+  handler: async (args) =>
+    runGrade({
+      ...gradeArgs(args, args.pipeline, [...args.set, ...strengthSets(args.strength)]),
+      exportDir: args.export,
+      backend: args.backend,
+    }),
+});

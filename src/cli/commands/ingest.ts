@@ -9,8 +9,8 @@ import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { UsageError } from '../../util/errors.js';
 import { etaSeconds, type IngestQueue, type JobProgress, type JobRecord } from '../../ingest/jobs.js';
 import { formatDuration } from '../progress.js';
-import { IngestMetrics, serveMetrics } from '../../ingest/metrics.js';
-import { prepareFolders, runIngest } from '../../ingest/service.js';
+import { defineCommand, logging } from '../command.js';
+import { BACKEND_OPTION, pipelineOption, SET_OPTION, STRENGTH_OPTION, strengthSets } from '../options.js';
 
 export interface QueueChoice {
   /** Output folder: where the embedded queue lives unless `db` says elsewhere. */
@@ -113,6 +113,12 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
     caps,
     logger,
   };
+  // Loaded here, not with the command's module: prom-client and the service's machinery are
+  // for the ingest alone.
+  const [{ prepareFolders, runIngest }, { IngestMetrics, serveMetrics }] = await Promise.all([
+    import('../../ingest/service.js'),
+    import('../../ingest/metrics.js'),
+  ]);
   await prepareFolders(ctx);
   const queue = await openQueue(cmd, { create: true });
   const metrics = new IngestMetrics(queue);
@@ -258,3 +264,122 @@ export async function runIngestStatus(choice: QueueChoice & { json: boolean }): 
   }
   return 0;
 }
+
+export const ingestCommand = defineCommand({
+  command: 'ingest [action]',
+  describe:
+    'Grade every file dropped into a watch folder, unattended: masters, reports, LUTs; `ingest status` lists jobs',
+  builder: (y) =>
+    y
+      .positional('action', {
+        type: 'string',
+        choices: ['run', 'status'],
+        default: 'run',
+        describe: 'run: watch and grade; status: list the jobs and their states',
+      })
+      .options({
+        watch: { type: 'string', describe: 'The folder files are dropped into (its top level)' },
+        out: { type: 'string', describe: 'Where graded masters, reports and LUTs are written' },
+        pipeline: pipelineOption('grade', 'Pipeline file or shipped name'),
+        set: SET_OPTION,
+        done: { type: 'string', describe: 'Where sources go once graded (default WATCH/done)' },
+        quarantine: {
+          type: 'string',
+          describe: 'Where files that keep failing go, with NAME.reason.json (default WATCH/quarantine)',
+        },
+        queue: {
+          type: 'string',
+          describe:
+            'redis://HOST:PORT: a BullMQ queue shared by a farm of workers (default: SQLite in OUT/.vgrade)',
+        },
+        'queue-name': { type: 'string', default: 'vgrade-ingest', describe: 'BullMQ queue name' },
+        lock: {
+          type: 'number',
+          default: 30,
+          describe:
+            "BullMQ: seconds a worker's hold on a job lasts unrenewed; a dead worker's job returns after it",
+        },
+        db: { type: 'string', describe: 'SQLite file of the embedded queue (default OUT/.vgrade/ingest.db)' },
+        concurrency: { type: 'number', default: 1, describe: 'Files graded at once by this process' },
+        retries: {
+          type: 'number',
+          default: 3,
+          describe:
+            'Retries before quarantine of a file whose failure may pass (ffmpeg died, disk full); a damaged file goes at once',
+        },
+        'retry-delay': {
+          type: 'number',
+          default: 30,
+          describe: 'Seconds before the first retry; doubles with each further one',
+        },
+        settle: {
+          type: 'number',
+          default: 5,
+          describe: 'Seconds a file must stay unchanged (and closed by its writer) before it is taken',
+        },
+        poll: { type: 'number', default: 1, describe: 'Seconds between listings of the watch folder' },
+        'check-writers': {
+          type: 'boolean',
+          default: true,
+          describe: 'Also wait while a local process holds the file open for writing (Linux /proc)',
+        },
+        scan: {
+          type: 'boolean',
+          default: true,
+          describe: 'List the watch folder (--no-scan: a farm worker that only grades)',
+        },
+        once: {
+          type: 'boolean',
+          default: false,
+          describe: 'Exit when nothing is left to grade, printing the job counts',
+        },
+        metrics: { type: 'boolean', default: true, describe: 'Serve /metrics and /healthz' },
+        'metrics-host': {
+          type: 'string',
+          default: '127.0.0.1',
+          describe: 'Address for /metrics and /healthz',
+        },
+        'metrics-port': {
+          type: 'number',
+          default: 9464,
+          describe: 'Port for /metrics and /healthz (0: any free)',
+        },
+        backend: BACKEND_OPTION,
+        strength: STRENGTH_OPTION,
+        json: { type: 'boolean', default: false, describe: 'status: print JSON Lines' },
+      }),
+  handler: async (args) => {
+    const queue = {
+      out: args.out,
+      db: args.db,
+      queue: args.queue,
+      queueName: args['queue-name'],
+      retries: args.retries,
+      retryDelaySeconds: args['retry-delay'],
+      lockSeconds: args.lock,
+    };
+    if (args.action === 'status') return runIngestStatus({ ...queue, json: args.json });
+    if (!args.watch || !args.out)
+      throw new UsageError('E_USAGE', 'vgrade ingest needs --watch DIR and --out DIR');
+    return runIngestCommand({
+      ...queue,
+      watch: args.watch,
+      out: args.out,
+      done: args.done,
+      quarantine: args.quarantine,
+      pipeline: args.pipeline,
+      sets: [...args.set, ...strengthSets(args.strength)],
+      backend: args.backend,
+      concurrency: args.concurrency,
+      settleSeconds: args.settle,
+      pollSeconds: args.poll,
+      checkWriters: args['check-writers'],
+      scan: args.scan,
+      once: args.once,
+      metrics: args.metrics,
+      metricsHost: args['metrics-host'],
+      metricsPort: args['metrics-port'],
+      ...logging(args),
+    });
+  },
+});

@@ -2,8 +2,16 @@ import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { UsageError } from '../../util/errors.js';
-import { startPreview } from '../../preview/preview.js';
 import { existingOutput, fileOutput } from '../../run/output.js';
+import { defineCommand, logging } from '../command.js';
+import {
+  BACKEND_OPTION,
+  checkStrength,
+  EXISTING_OPTIONS,
+  pipelineOption,
+  stdio,
+  STRENGTH_OPTION,
+} from '../options.js';
 
 export interface PreviewCommand {
   input: string;
@@ -57,6 +65,9 @@ export async function runPreview(cmd: PreviewCommand): Promise<number> {
   }
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
+  // Loaded here, not with the command's module, as every command's own machinery: vgrade grade
+  // starts without the preview's server.
+  const { startPreview } = await import('../../preview/preview.js');
   const preview = await startPreview({
     input: cmd.input,
     host: cmd.host,
@@ -89,3 +100,59 @@ export async function runPreview(cmd: PreviewCommand): Promise<number> {
   await preview.stop();
   return 0;
 }
+
+export const previewCommand = defineCommand({
+  command: 'preview',
+  describe:
+    'Grade a live source (camera, stream, file, lavfi) and show it in the browser with a before/after split',
+  builder: (y) =>
+    y.options({
+      input: {
+        alias: 'i',
+        type: 'string',
+        demandOption: true,
+        describe:
+          'lavfi:GRAPH, /dev/videoN, rtsp:// http:// udp:// srt:// URL, or a file (played at its rate, looped)',
+      },
+      port: { type: 'number', default: 8686, describe: 'Port of the page (0: any free port)' },
+      host: {
+        type: 'string',
+        default: '127.0.0.1',
+        describe: 'Address to serve on; any other than loopback requires the access token',
+      },
+      token: { type: 'string', describe: 'Access token for a non-loopback address (default: random)' },
+      size: { type: 'string', default: '960x540', describe: 'Size of the preview picture, WxH' },
+      quality: { type: 'number', default: 5, describe: 'JPEG quality to the page: 2 (best) to 31' },
+      pipeline: {
+        ...pipelineOption('neural', 'The grade shown first (the page switches between them)'),
+        choices: ['neural', 'classical', 'off'],
+      },
+      neural: { type: 'string', default: 'preview', describe: 'Pipeline behind "neural"' },
+      classical: { type: 'string', default: 'preview-classical', describe: 'Pipeline behind "classical"' },
+      output: {
+        alias: 'o',
+        type: 'string',
+        describe: 'Also record the graded picture: a file, or - (NUT on stdout)',
+      },
+      strength: STRENGTH_OPTION,
+      overwrite: EXISTING_OPTIONS.overwrite,
+      backend: BACKEND_OPTION,
+    }),
+  handler: async (args) =>
+    runPreview({
+      input: args.input,
+      host: args.host,
+      port: args.port,
+      token: args.token,
+      size: args.size,
+      quality: args.quality,
+      pipeline: args.pipeline,
+      neural: args.neural,
+      classical: args.classical,
+      backend: args.backend,
+      strength: checkStrength(args.strength),
+      output: args.output === undefined ? undefined : stdio(args.output),
+      overwrite: args.overwrite === true,
+      ...logging(args),
+    }),
+});

@@ -1,16 +1,13 @@
 import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { UsageError } from '../../util/errors.js';
-import { useBackend, type BackendChoice } from '../../models/backend.js';
-import { loadPairs, loadReferences, type PairSet } from '../../models/data.js';
-import { train, type TrainOptions } from '../../models/trainer.js';
-import { createCganTask, DEFAULT_CGAN_TRAIN, type CganSource } from '../../models/cgan/train.js';
-import { DEFAULT_GENERATOR } from '../../models/cgan/generator.js';
-import { DEFAULT_DISCRIMINATOR } from '../../models/cgan/discriminator.js';
-import { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN } from '../../models/classifier/train.js';
-import { DEFAULT_CLASSIFIER } from '../../models/classifier/network.js';
-import { countParams } from '../../models/params.js';
+import type { BackendChoice } from '../../models/choices.js';
+import type { PairSet } from '../../models/data.js';
+import type { TrainOptions } from '../../models/trainer.js';
+import type { CganSource } from '../../models/cgan/train.js';
 import { listSources } from '../../dataset/build.js';
+import { defineCommand, logging } from '../command.js';
+import { BACKEND_OPTION } from '../options.js';
 
 export interface TrainCommand {
   network: 'cgan' | 'classifier';
@@ -40,6 +37,9 @@ export interface TrainCommand {
   logLevel: string;
   logFormat: LogFormat;
 }
+
+/** Training steps when --steps is not given. */
+const DEFAULT_STEPS: Readonly<Record<TrainCommand['network'], number>> = { cgan: 4000, classifier: 6000 };
 
 function checkInt(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (value === undefined) return;
@@ -123,6 +123,29 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
     );
   }
 
+  // Loaded here, not with the command's module: TensorFlow.js comes with them, and every other
+  // command starts without it.
+  const [
+    { useBackend },
+    { train },
+    { createCganTask, DEFAULT_CGAN_TRAIN },
+    { DEFAULT_GENERATOR },
+    { DEFAULT_DISCRIMINATOR },
+    { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN },
+    { DEFAULT_CLASSIFIER },
+    { countParams },
+    { loadPairs, loadReferences },
+  ] = await Promise.all([
+    import('../../models/backend.js'),
+    import('../../models/trainer.js'),
+    import('../../models/cgan/train.js'),
+    import('../../models/cgan/generator.js'),
+    import('../../models/cgan/discriminator.js'),
+    import('../../models/classifier/train.js'),
+    import('../../models/classifier/network.js'),
+    import('../../models/params.js'),
+    import('../../models/data.js'),
+  ]);
   const logger = commandLogger(cmd);
   const backend = await useBackend(cmd.backend);
   const abort = new AbortController();
@@ -171,7 +194,7 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
   };
   const options: TrainOptions = {
     out: cmd.out,
-    steps: cmd.steps ?? (cmd.network === 'cgan' ? 4000 : 6000),
+    steps: cmd.steps ?? DEFAULT_STEPS[cmd.network],
     seed: cmd.seed,
     validateEvery: cmd.validateEvery,
     patience: cmd.patience,
@@ -259,3 +282,83 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 }
+
+export const trainCommand = defineCommand({
+  command: 'train <network>',
+  describe: 'Train the cGAN or the classifier on a data set (or the cGAN on your own before/after pairs)',
+  builder: (y) =>
+    y.positional('network', { type: 'string', choices: ['cgan', 'classifier'], demandOption: true }).options({
+      data: { type: 'string', describe: 'A folder written by vgrade dataset' },
+      pairs: {
+        type: 'string',
+        array: true,
+        describe: 'BEFORE AFTER: two folders of frames matched by name, or two videos matched frame by frame',
+      },
+      size: { type: 'string', default: '456x256', describe: 'Proxy size WxH for --pairs' },
+      out: { type: 'string', demandOption: true, describe: 'Folder for the model, checkpoints and log' },
+      steps: {
+        type: 'number',
+        describe: `Training steps (default ${String(DEFAULT_STEPS.cgan)} cgan, ${String(DEFAULT_STEPS.classifier)} classifier)`,
+      },
+      seed: { type: 'number', default: 1 },
+      backend: { ...BACKEND_OPTION, default: 'auto', describe: 'TensorFlow.js backend' },
+      window: {
+        type: 'number',
+        default: 18,
+        describe: 'cgan: frames per temporal window (1: per-frame form only)',
+      },
+      base: { type: 'number', describe: 'Channels of the first layer' },
+      batch: { type: 'number', describe: 'Frames per batch' },
+      'learning-rate': { type: 'number' },
+      'mse-weight': { type: 'number', describe: 'cgan: weight of the MSE loss (default 100)' },
+      'adversarial-weight': {
+        type: 'number',
+        describe: 'cgan: weight of the adversarial loss (default 0.05)',
+      },
+      'validate-every': { type: 'number', default: 100 },
+      patience: {
+        type: 'number',
+        default: 8,
+        describe: 'Stop after this many validations without improvement',
+      },
+      'max-minutes': { type: 'number', default: 0, describe: 'Stop cleanly after this long (0: no limit)' },
+      'log-every': { type: 'number', default: 20 },
+      fresh: { type: 'boolean', default: false, describe: 'Ignore a checkpoint in --out' },
+      extra: {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'More clean videos and photographs (files or folders), for training only',
+      },
+      'frames-per-video': {
+        type: 'number',
+        default: 40,
+        describe: "Frames read from each training video's source beside the data set's (0: none)",
+      },
+    }),
+  handler: (args) =>
+    runTrain({
+      network: args.network as TrainCommand['network'],
+      data: args.data,
+      pairs: args.pairs,
+      size: args.size,
+      out: args.out,
+      steps: args.steps,
+      seed: args.seed,
+      backend: args.backend as BackendChoice,
+      window: args.window,
+      base: args.base,
+      batch: args.batch,
+      learningRate: args['learning-rate'],
+      mseWeight: args['mse-weight'],
+      adversarialWeight: args['adversarial-weight'],
+      validateEvery: args['validate-every'],
+      patience: args.patience,
+      maxMinutes: args['max-minutes'],
+      logEvery: args['log-every'],
+      fresh: args.fresh,
+      framesPerVideo: args['frames-per-video'],
+      extra: args.extra,
+      ...logging(args),
+    }),
+});
