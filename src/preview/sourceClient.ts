@@ -1,11 +1,8 @@
 import { EventEmitter } from 'node:events';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../util/packageRoot.js';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../util/workerThread.js';
 import type { LiveFrame, SourceStatus } from './liveSource.js';
 import type { FromSourceWorker, SourceWorkerData, ToSourceWorker } from './sourceWorker.js';
-
-const WORKER_FILE = path.join(packageRoot(), 'dist', 'src', 'preview', 'sourceWorker.js');
 
 /**
  * The main thread's side of the source thread ({@link ./sourceWorker.ts}): frames come only when
@@ -20,7 +17,7 @@ export class SourceClient extends EventEmitter<{ frame: [LiveFrame]; status: [So
 
   constructor(init: SourceWorkerData) {
     super();
-    this.worker = new Worker(WORKER_FILE, { workerData: init });
+    this.worker = startWorker(import.meta.url, 'sourceWorker', { workerData: init });
     this.worker.on('message', (msg: FromSourceWorker) => {
       if (msg.type === 'status') {
         this.current = msg.status;

@@ -25,8 +25,9 @@ import { UsageError } from '../util/errors.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { applyCoefficientsToImage } from '../models/cgan/apply.js';
 import { giveBackModelClient, takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
+import { BACKEND_CHOICES } from '../models/choices.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
+import { NETWORKS } from '../models/networks.js';
 
 const options = {
   model: {
@@ -91,14 +92,14 @@ export const cgan = defineStage({
     }
   },
   isIdentity: (opts) => opts.strength === 0,
-  warm: (opts) => warmModelClient('cgan', resolveModelDir(opts.model), opts.backend as BackendChoice),
+  warm: (opts) => warmModelClient('cgan', resolveModelDir(opts.model), opts.backend),
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
-    checkModelAgainstStream(dir, 'vgrade-cgan', run.geometry);
+    checkModelAgainstStream(dir, NETWORKS.cgan.format, run.geometry);
     const log = run.logger.child({ stage: 'cgan' });
     return (source) =>
       defer(() => {
-        const starting = takeModelClient('cgan', dir, opts.backend as BackendChoice);
+        const starting = takeModelClient('cgan', dir, opts.backend);
         starting.then(
           (c) =>
             log.debug(
@@ -116,11 +117,11 @@ export const cgan = defineStage({
             release: (f) => f.release(),
             work: async (frames) => {
               const client = await starting;
-              const res = await client.corrections(
-                frames.map((f) => f.image.data),
-                frames.length,
-                frames[0]!.image,
-              );
+              const res = await client.run({
+                frames: frames.map((f) => f.image.data),
+                window: frames.length,
+                size: frames[0]!.image,
+              });
               return res.coefficients.map((coef) => ({
                 coef,
                 gridWidth: res.gridWidth,
@@ -162,7 +163,7 @@ export const cgan = defineStage({
           }),
           finalize(() => {
             starting.then(
-              (c) => giveBackModelClient('cgan', dir, opts.backend as BackendChoice, c),
+              (c) => giveBackModelClient('cgan', dir, opts.backend, c),
               () => {},
             );
           }),

@@ -24,9 +24,10 @@ import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { noteKey } from '../frame/notes.js';
 import { giveBackModelClient, takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../models/choices.js';
+import { BACKEND_CHOICES } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
+import { NETWORKS } from '../models/networks.js';
 
 const options = {
   model: {
@@ -177,14 +178,14 @@ export const classify = defineStage({
   options,
   // Without `wait` a frame moves on before its record is there: nothing later can read it.
   produces: [{ product: 'findings', when: { wait: true } }],
-  warm: (opts) => warmModelClient('classifier', resolveModelDir(opts.model), opts.backend as BackendChoice),
+  warm: (opts) => warmModelClient('classifier', resolveModelDir(opts.model), opts.backend),
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
-    checkModelAgainstStream(dir, 'vgrade-classifier', run.geometry);
+    checkModelAgainstStream(dir, NETWORKS.classifier.format, run.geometry);
     const input = run.input.label;
     return (source) =>
       defer(() => {
-        const starting = takeModelClient('classifier', dir, opts.backend as BackendChoice);
+        const starting = takeModelClient('classifier', dir, opts.backend);
         starting.then(
           (c) => run.logger.debug({ backend: c.info.backend }, 'classifier model loaded'),
           () => {}, // reported by the first analysed frame
@@ -218,7 +219,7 @@ export const classify = defineStage({
           if (frame.index % opts.every === 0) {
             while (pending.length >= IN_FLIGHT) await pending.shift();
             const client = await starting;
-            const request = client.classify([frame.image.data], frame.image);
+            const request = client.run({ frames: [frame.image.data], size: frame.image });
             const previous = written;
             const done = (async () => {
               const res = await request;
@@ -267,7 +268,7 @@ export const classify = defineStage({
           finalize(() => {
             void report.close();
             starting.then(
-              (c) => giveBackModelClient('classifier', dir, opts.backend as BackendChoice, c),
+              (c) => giveBackModelClient('classifier', dir, opts.backend, c),
               () => {},
             );
           }),

@@ -18,7 +18,7 @@ describe('model workers started ahead of need', () => {
     const second = await takeModelClient('classifier', classifierDir, 'wasm');
     try {
       expect(first).not.toBe(second);
-      const { probs } = await first.classify([new Uint8Array(456 * 256 * 3)]);
+      const { probs } = await first.run({ frames: [new Uint8Array(456 * 256 * 3)] });
       expect(probs).toHaveLength(25);
     } finally {
       await first.close();
@@ -31,7 +31,7 @@ describe('model workers started ahead of need', () => {
     giveBackModelClient('classifier', classifierDir, 'wasm', first);
     const again = await takeModelClient('classifier', classifierDir, 'wasm');
     expect(again).toBe(first);
-    const { amounts } = await again.classify([new Uint8Array(456 * 256 * 3)]);
+    const { amounts } = await again.run({ frames: [new Uint8Array(456 * 256 * 3)] });
     expect(amounts).toHaveLength(8);
     await again.close();
     giveBackModelClient('classifier', classifierDir, 'wasm', again);
@@ -42,15 +42,18 @@ describe('model workers started ahead of need', () => {
 
   it('does not keep the process alive when nothing takes it', async () => {
     // A run that fails after warming (a bad input, say) must still exit at once.
+    // The sources, as this test runs them (tsx compiles them as they load).
     const script = `
-      import { warmModelClient } from ${JSON.stringify(path.join(packageRoot(), 'dist/src/models/worker/warmClients.js'))};
+      import { warmModelClient } from ${JSON.stringify(path.join(packageRoot(), 'src/models/worker/warmClients.ts'))};
       warmModelClient('classifier', ${JSON.stringify(classifierDir)}, 'wasm');
       console.log('warming');
     `;
     // A kept-alive worker would never exit: the timeout kills the process and the call rejects.
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      timeout: 120_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: packageRoot(), timeout: 120_000 },
+    );
     expect(stdout.trim()).toBe('warming');
   });
 

@@ -1,23 +1,30 @@
 /*
  * The stage's side of a model worker: starts the thread, waits for the model to load, and turns
  * requests into promises. Requests are answered in order; the stage bounds how many are in flight.
+ * Generic over `NETWORKS`: a client for network N takes N's requests and gives N's results.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../../util/packageRoot.js';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../util/workerThread.js';
 import { RuntimeFailure, UsageError, type ErrorCode } from '../../util/errors.js';
 import type { BackendChoice } from '../choices.js';
 import { blockAverage, gridFactor, takesProxy } from '../grid.js';
-import type { WorkerInit, WorkerModelKind, WorkerReady, WorkerRequest, WorkerResponse } from './protocol.js';
-
-/** The compiled worker (tests run the TypeScript sources, but a worker thread needs JavaScript). */
-const WORKER_FILE = path.join(packageRoot(), 'dist', 'src', 'models', 'worker', 'modelWorker.js');
+import type { NetworkName, NetworkRequest, NetworkResult } from '../networks.js';
+import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './protocol.js';
 
 export interface ModelInfo {
   readonly backend: string;
   readonly input: { width: number; height: number };
-  readonly window: number;
 }
+
+/**
+ * One request to network N: rgb24 or rgb48 frames (only read) at the model's input size or a whole
+ * multiple of it (`size`, when not the input size), and N's own fields.
+ */
+export type ModelRequest<N extends NetworkName> = NetworkRequest<N> & {
+  readonly frames: ReadonlyArray<Uint8Array | Uint16Array>;
+  readonly size?: { readonly width: number; readonly height: number };
+};
 
 function failure(message: string, code?: string): Error {
   if (code === 'E_MODEL' || code === 'E_MODEL_MISMATCH' || code === 'E_BACKEND') {
@@ -26,10 +33,10 @@ function failure(message: string, code?: string): Error {
   return new RuntimeFailure('E_MODEL', `Model worker: ${message}`);
 }
 
-export class ModelClient {
+export class ModelClient<N extends NetworkName> {
   private readonly pending = new Map<
     number,
-    { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }
+    { resolve: (r: NetworkResult<N>) => void; reject: (e: Error) => void }
   >();
   private nextId = 1;
   private dead: Error | undefined;
@@ -38,12 +45,12 @@ export class ModelClient {
     private readonly worker: Worker,
     readonly info: ModelInfo,
   ) {
-    worker.on('message', (res: WorkerResponse) => {
+    worker.on('message', (res: WorkerResponse<NetworkResult<N>>) => {
       const p = this.pending.get(res.id);
       if (!p) return;
       this.pending.delete(res.id);
       if (res.type === 'error') p.reject(failure(res.message, res.code));
-      else p.resolve(res);
+      else p.resolve(res.result);
     });
     const fail = (err: Error): void => {
       this.dead = err;
@@ -60,14 +67,14 @@ export class ModelClient {
    * Starts a worker with the model loaded; rejects with the model's own error if it cannot load.
    * With `idle`, the thread does not keep the process alive until `busy()` is called.
    */
-  static async start(
-    kind: WorkerModelKind,
+  static async start<N extends NetworkName>(
+    network: N,
     dir: string,
     backend: BackendChoice,
     { idle = false }: { idle?: boolean } = {},
-  ): Promise<ModelClient> {
-    const init: WorkerInit = { kind, dir: path.resolve(dir), backend };
-    const worker = new Worker(WORKER_FILE, { workerData: init });
+  ): Promise<ModelClient<N>> {
+    const init: WorkerInit = { network, dir: path.resolve(dir), backend };
+    const worker = startWorker(import.meta.url, 'modelWorker', { workerData: init });
     const ready = new Promise<WorkerReady>((resolve, reject) => {
       const onError = (err: Error): void =>
         reject(new RuntimeFailure('E_MODEL', `Model worker failed to start: ${err.message}`));
@@ -84,27 +91,20 @@ export class ModelClient {
       await worker.terminate();
       throw failure(answer.message, answer.code);
     }
-    const client = new ModelClient(worker, {
-      backend: answer.backend,
-      input: answer.input,
-      window: answer.window,
-    });
+    const client = new ModelClient<N>(worker, { backend: answer.backend, input: answer.input });
     if (idle) worker.unref();
     return client;
   }
 
   /**
-   * Sends frames averaged to the model's grid: a sixteenth of the proxy's bytes crosses to the
-   * thread, and averaging (about 0.2 ms a frame) costs less than copying the whole proxy did.
-   * Frames are width x height: the model's input size or a whole multiple of it (oversampled).
+   * Runs one request. Frames are sent averaged to the model's grid: a sixteenth of the proxy's
+   * bytes crosses to the thread, and averaging (about 0.2 ms a frame) costs less than copying the
+   * whole proxy did.
    */
-  private request(
-    proxies: ReadonlyArray<Uint8Array | Uint16Array>,
-    window: number,
-    width = this.info.input.width,
-    height = this.info.input.height,
-  ): Promise<WorkerResponse> {
+  run(request: ModelRequest<N>): Promise<NetworkResult<N>> {
     if (this.dead) return Promise.reject(this.dead);
+    const { frames: proxies, size: given, ...fields } = request;
+    const { width, height } = given ?? this.info.input;
     const want = this.info.input;
     const size = width * height * 3;
     const bad = proxies.find((f) => f.length !== size);
@@ -119,7 +119,7 @@ export class ModelClient {
     const factor = gridFactor(height);
     const frames = proxies.map((f) => blockAverage(f, width, height, factor).data);
     const id = this.nextId++;
-    const req: WorkerRequest = { id, frames, window };
+    const req: WorkerRequest = { type: 'run', id, frames, request: fields };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(
@@ -127,29 +127,6 @@ export class ModelClient {
         frames.map((f) => f.buffer as ArrayBuffer),
       );
     });
-  }
-
-  /** cGAN corrections for frames (the caller's buffers are only read). */
-  async corrections(
-    frames: ReadonlyArray<Uint8Array | Uint16Array>,
-    window: number,
-    size?: { width: number; height: number },
-  ): Promise<{ gridWidth: number; gridHeight: number; coefficients: Float32Array[] }> {
-    const res = await this.request(frames, window, size?.width, size?.height);
-    if (res.type !== 'cgan')
-      throw new RuntimeFailure('E_MODEL', 'Model worker answered a cgan request with something else');
-    return res;
-  }
-
-  /** Classifier outputs for frames (the caller's buffers are only read). */
-  async classify(
-    frames: ReadonlyArray<Uint8Array | Uint16Array>,
-    size?: { width: number; height: number },
-  ): Promise<{ probs: Float32Array; amounts: Float32Array }> {
-    const res = await this.request(frames, 1, size?.width, size?.height);
-    if (res.type !== 'classifier')
-      throw new RuntimeFailure('E_MODEL', 'Model worker answered a classifier request with something else');
-    return res;
   }
 
   /** From now on the thread keeps the process alive (see `start`'s `idle`). */
@@ -169,8 +146,18 @@ export class ModelClient {
     return this.dead === undefined;
   }
 
+  /**
+   * Frees the model (its entry's `dispose`, in its thread) once the requests already sent are
+   * answered, and ends the thread. A worker that has failed or exited is only terminated.
+   */
   async close(): Promise<void> {
-    this.dead ??= new RuntimeFailure('E_MODEL', 'Model worker closed');
-    await this.worker.terminate();
+    if (this.dead) {
+      await this.worker.terminate();
+      return;
+    }
+    this.dead = new RuntimeFailure('E_MODEL', 'Model worker closed');
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+    await exited;
   }
 }

@@ -1,12 +1,17 @@
-/** Messages between a stage and the worker thread that runs its network. */
+/** Messages between a stage and the worker thread that runs its network (any entry of `NETWORKS`). */
 import type { BackendChoice } from '../choices.js';
-
-export type WorkerModelKind = 'cgan' | 'classifier';
+import type { NetworkName } from '../networks.js';
 
 export interface WorkerInit {
-  readonly kind: WorkerModelKind;
+  readonly network: NetworkName;
   readonly dir: string;
   readonly backend: BackendChoice;
+}
+
+export interface WorkerFailure {
+  readonly type: 'error';
+  readonly message: string;
+  readonly code?: string;
 }
 
 /** Sent once the model is loaded (or failed to load). */
@@ -15,31 +20,22 @@ export type WorkerReady =
       readonly type: 'ready';
       readonly backend: string;
       readonly input: { width: number; height: number };
-      /** cGAN: the window its temporal form was trained on. */
-      readonly window: number;
     }
-  | { readonly type: 'error'; readonly id?: number; readonly message: string; readonly code?: string };
+  | WorkerFailure;
 
-export interface WorkerRequest {
-  readonly id: number;
-  /** Frames already averaged to the model's working grid (`blockAverage`); their buffers are transferred. */
-  readonly frames: Float32Array[];
-  /** cGAN: frames per window in this request (1: each alone). */
-  readonly window: number;
-}
+export type WorkerRequest =
+  | {
+      readonly type: 'run';
+      readonly id: number;
+      /** Frames already averaged to the model's working grid (`blockAverage`); their buffers are transferred. */
+      readonly frames: Float32Array[];
+      /** The request's own fields (`NetworkRequest` of the worker's network). */
+      readonly request: object;
+    }
+  /** Frees the model and ends the thread, once every request before it is answered. */
+  | { readonly type: 'close' };
 
-export type WorkerResponse =
-  | {
-      readonly type: 'cgan';
-      readonly id: number;
-      readonly gridWidth: number;
-      readonly gridHeight: number;
-      readonly coefficients: Float32Array[];
-    }
-  | {
-      readonly type: 'classifier';
-      readonly id: number;
-      readonly probs: Float32Array;
-      readonly amounts: Float32Array;
-    }
-  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly code?: string };
+/** `Result`: the worker's network's `NetworkResult`. */
+export type WorkerResponse<Result = object> =
+  | { readonly type: 'result'; readonly id: number; readonly result: Result }
+  | (WorkerFailure & { readonly id: number });

@@ -9,52 +9,59 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendChoice } from '../choices.js';
-import type { WorkerModelKind } from './protocol.js';
+import type { NetworkName } from '../networks.js';
 import { ModelClient } from './modelClient.js';
 import { keepAliveUntil } from '../../util/keepAlive.js';
 
-const waiting = new Map<string, Promise<ModelClient>>();
+/** Per network, the waiting workers by model folder and backend. */
+const waiting: { [N in NetworkName]?: Map<string, Promise<ModelClient<N>>> } = {};
 
-const keyOf = (kind: WorkerModelKind, dir: string, backend: BackendChoice): string =>
-  `${kind}\0${dir}\0${backend}`;
+function waitingFor<N extends NetworkName>(network: N): Map<string, Promise<ModelClient<N>>> {
+  return (waiting[network] ??= new Map());
+}
+
+const keyOf = (dir: string, backend: BackendChoice): string => `${dir}\0${backend}`;
 
 /**
  * Starts a worker for this model unless one is already waiting, or the folder holds no model (the
  * stage reports that, with its own message, when it is created).
  */
-export function warmModelClient(kind: WorkerModelKind, dir: string, backend: BackendChoice): void {
-  const key = keyOf(kind, dir, backend);
-  if (waiting.has(key) || !existsSync(path.join(dir, 'model.json'))) return;
-  const starting = ModelClient.start(kind, dir, backend, { idle: true });
+export function warmModelClient(network: NetworkName, dir: string, backend: BackendChoice): void {
+  const key = keyOf(dir, backend);
+  const clients = waitingFor(network);
+  if (clients.has(key) || !existsSync(path.join(dir, 'model.json'))) return;
+  const starting = ModelClient.start(network, dir, backend, { idle: true });
   starting.catch(() => {}); // a failed start is reported to whoever takes it, as a fresh start would be
-  waiting.set(key, starting);
+  clients.set(key, starting);
 }
 
 /** Gives back a worker a stage is done with: kept for the next taker, or closed if one already waits. */
-export function giveBackModelClient(
-  kind: WorkerModelKind,
+export function giveBackModelClient<N extends NetworkName>(
+  network: N,
   dir: string,
   backend: BackendChoice,
-  client: ModelClient,
+  client: ModelClient<N>,
 ): void {
-  const key = keyOf(kind, dir, backend);
-  if (!client.usable || waiting.has(key)) {
+  const key = keyOf(dir, backend);
+  const clients = waitingFor(network);
+  if (!client.usable || clients.has(key)) {
     void client.close();
     return;
   }
-  waiting.set(key, Promise.resolve(client.idle()));
+  clients.set(key, Promise.resolve(client.idle()));
 }
 
 /** The waiting worker for this model (now keeping the process alive), or a newly started one. */
-export function takeModelClient(
-  kind: WorkerModelKind,
+export function takeModelClient<N extends NetworkName>(
+  network: N,
   dir: string,
   backend: BackendChoice,
-): Promise<ModelClient> {
-  const key = keyOf(kind, dir, backend);
-  const warm = waiting.get(key);
-  if (warm === undefined) return ModelClient.start(kind, dir, backend);
-  waiting.delete(key);
+): Promise<ModelClient<N>> {
+  const key = keyOf(dir, backend);
+  const clients = waitingFor(network);
+  const warm = clients.get(key);
+  if (warm === undefined) return ModelClient.start(network, dir, backend);
+  clients.delete(key);
   // The worker is unref'd until it is ready; a taker may have nothing else holding the process
   // open meanwhile (`vgrade classify` of a still: the decoder done, no encoder).
   const taken = warm.then((client) => client.busy());
