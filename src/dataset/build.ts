@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
+import { STILL_IMAGE_EXTENSIONS } from '../ffmpeg/stillImage.js';
 import { parsePipeline } from '../pipeline/load.js';
 import { compilePipeline } from '../pipeline/compile.js';
 import { buildStream, prepareRun } from '../run/grade.js';
@@ -37,7 +38,6 @@ const VIDEO_EXT = new Set([
   '.nut',
   '.y4m',
 ]);
-const PHOTO_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp']);
 
 export interface DatasetOptions {
   readonly from: readonly string[];
@@ -97,7 +97,7 @@ export async function listSources(paths: readonly string[]): Promise<{ videos: s
     }
     const ext = path.extname(p).toLowerCase();
     if (VIDEO_EXT.has(ext)) videos.push(p);
-    else if (PHOTO_EXT.has(ext)) photos.push(p);
+    else if (STILL_IMAGE_EXTENSIONS.has(ext)) photos.push(p);
   };
   for (const p of paths) await visit(p);
   return { videos, photos };

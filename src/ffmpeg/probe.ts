@@ -53,6 +53,20 @@ export interface VideoStreamInfo {
   hasAlpha: boolean;
 }
 
+/**
+ * The picture's size as it is displayed, which is also the size ffmpeg's decoder delivers (it
+ * turns the picture upright): a quarter turn (90 or 270 degrees) swaps the coded width and height.
+ */
+export function displaySize(video: Pick<VideoStreamInfo, 'width' | 'height' | 'rotation'>): {
+  width: number;
+  height: number;
+} {
+  const quarterTurn = Math.round(Math.abs(video.rotation) / 90) % 2 === 1;
+  return quarterTurn
+    ? { width: video.height, height: video.width }
+    : { width: video.width, height: video.height };
+}
+
 /** What {@link probeMedia} found. */
 export interface MediaInfo {
   /** The input as given. */

@@ -16,7 +16,7 @@ import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import { applyOverrides, withExport, type PipelineSpec } from '../pipeline/load.js';
 import { compilePipeline } from '../pipeline/compile.js';
-import { probeMedia } from '../ffmpeg/probe.js';
+import { displaySize, probeMedia } from '../ffmpeg/probe.js';
 import { restrictedFileInput } from '../run/input.js';
 import { fileOutput } from '../run/output.js';
 import { gradeOne, type GradeProgress } from '../run/grade.js';
@@ -215,8 +215,8 @@ export async function gradeDrop(
 
   const media = await probeMedia(ctx.binaries.ffprobe, graded, { logger });
   const video = media.video!;
-  const quarter = Math.round(Math.abs(video.rotation) / 90) % 2 === 1;
-  const aspect = quarter ? video.height / video.width : video.width / video.height;
+  const shown = displaySize(video);
+  const aspect = shown.width / shown.height;
   const sheet = await writeContactSheet(ctx.binaries.ffmpeg, input, graded, path.join(work, 'contact.png'), {
     duration: media.duration ?? result.frames / (video.avgFrameRate ?? 25),
     displayAspect: aspect,

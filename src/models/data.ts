@@ -23,6 +23,7 @@ import type { Detune } from '../detune/families.js';
 import { drift, randomCombination, randomContinuous, randomSingle, type Rng } from '../detune/random.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import { probeMedia } from '../ffmpeg/probe.js';
+import { isStillImageFile } from '../ffmpeg/stillImage.js';
 import { UsageError } from '../util/errors.js';
 import { blockAverage, gridFactor } from './grid.js';
 
@@ -271,8 +272,6 @@ export interface PairSet {
   readonly targets: GridImage[];
 }
 
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp']);
-
 /**
  * Decodes a video or a still through ffmpeg, cropped and scaled to the proxy size, handing each
  * rgb24 frame to `onFrame` as it arrives (a long video is never held whole).
@@ -336,7 +335,7 @@ export async function loadPairs(
   const inputs: GridImage[] = [];
   const targets: GridImage[] = [];
   if ((await isDir(before)) && (await isDir(after))) {
-    const names = (await readdir(before)).filter((n) => IMAGE_EXT.has(path.extname(n).toLowerCase())).sort();
+    const names = (await readdir(before)).filter((n) => isStillImageFile(n)).sort();
     const afterNames = new Set(await readdir(after));
     const missing = names.filter((n) => !afterNames.has(n));
     if (names.length === 0) throw new UsageError('E_DATA', `No images in ${before}`);

@@ -1,3 +1,4 @@
+import { FfmpegArgs } from '../ffmpeg/args.js';
 import { spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
 import type { Logger } from '../util/logger.js';
 
@@ -43,6 +44,31 @@ export interface EncodedPicture<M> {
 }
 
 /**
+ * The encoder's command line: rgb24 pictures of `width` x `height` on stdin, one JPEG per picture
+ * (MJPEG at `-q:v quality`) on stdout, each flushed as soon as it is encoded.
+ */
+export function jpegEncoderArgs(width: number, height: number, quality: number): string[] {
+  return new FfmpegArgs()
+    .global('-hide_banner', '-nostdin', '-loglevel', 'error')
+    .input('-', {
+      format: 'rawvideo',
+      options: { probesize: 32, pix_fmt: 'rgb24', video_size: `${width}x${height}`, framerate: 25 },
+    })
+    .output('-', {
+      format: 'image2pipe',
+      options: {
+        'c:v': 'mjpeg',
+        // Frame threads would hold pictures back (Debian's ffmpeg 5.1 held all of them): one thread.
+        threads: 1,
+        'q:v': quality,
+        pix_fmt: 'yuvj420p',
+        flush_packets: 1,
+      },
+    })
+    .toArray();
+}
+
+/**
  * One long-running ffmpeg turning rgb24 pictures into JPEGs, in order. At most `maxPending`
  * pictures are inside it at once; `encode` refuses (returns false) beyond that, so a slow encoder
  * makes the preview drop pictures instead of falling behind.
@@ -66,42 +92,11 @@ export class JpegEncoder<M> {
       const meta = this.pending.shift();
       if (meta !== undefined) this.onPicture({ jpeg, meta });
     });
-    this.proc = spawnFfmpeg(
-      ffmpeg,
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-probesize',
-        '32',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        '-video_size',
-        `${width}x${height}`,
-        '-framerate',
-        '25',
-        '-i',
-        'pipe:0',
-        '-c:v',
-        'mjpeg',
-        // Frame threads would hold pictures back (Debian's ffmpeg 5.1 held all of them): one thread.
-        '-threads',
-        '1',
-        '-q:v',
-        String(quality),
-        '-pix_fmt',
-        'yuvj420p',
-        '-f',
-        'image2pipe',
-        '-flush_packets',
-        '1',
-        'pipe:1',
-      ],
-      { label: 'preview JPEG encoder', stdio: ['pipe', 'pipe', 'pipe'], logger },
-    );
+    this.proc = spawnFfmpeg(ffmpeg, jpegEncoderArgs(width, height, quality), {
+      label: 'preview JPEG encoder',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      logger,
+    });
     this.proc.child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
     void this.proc.exited.catch((err: unknown) => {
       if (!this.closed) logger?.error({ err }, 'preview JPEG encoder stopped');

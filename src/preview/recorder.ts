@@ -1,7 +1,34 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { FfmpegArgs } from '../ffmpeg/args.js';
 import { spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
 import type { Logger } from '../util/logger.js';
+
+/**
+ * The recorder's command line: rgb24 pictures of `width` x `height` on stdin, timestamped by the
+ * wall clock, to H.264 in `target` (`-` writes NUT to stdout; an MP4 or MOV gets its index first).
+ */
+export function recorderArgs(width: number, height: number, target: string): string[] {
+  const ext = path.extname(target).toLowerCase();
+  return new FfmpegArgs()
+    .global('-hide_banner', '-nostdin', '-loglevel', 'error', '-y')
+    .input('-', {
+      format: 'rawvideo',
+      options: { use_wallclock_as_timestamps: 1, pix_fmt: 'rgb24', video_size: `${width}x${height}` },
+    })
+    .output(target, {
+      format: target === '-' ? 'nut' : undefined,
+      options: {
+        'c:v': 'libx264',
+        preset: 'ultrafast',
+        tune: 'zerolatency',
+        pix_fmt: 'yuv420p',
+        vsync: 'vfr',
+        movflags: target !== '-' && (ext === '.mp4' || ext === '.mov') ? '+faststart' : undefined,
+      },
+    })
+    .toArray();
+}
 
 /**
  * `vgrade preview -o OUT`: the graded pictures as they are shown, encoded by one more ffmpeg
@@ -29,45 +56,11 @@ export class Recorder {
       output === '-'
         ? '-'
         : path.join(dir, `.${path.basename(output, ext)}.vgrade-partial-${process.pid}${ext}`);
-    const container =
-      output === '-'
-        ? ['-f', 'nut']
-        : ext.toLowerCase() === '.mp4' || ext.toLowerCase() === '.mov'
-          ? ['-movflags', '+faststart']
-          : [];
-    this.proc = spawnFfmpeg(
-      ffmpeg,
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-y',
-        '-use_wallclock_as_timestamps',
-        '1',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        '-video_size',
-        `${width}x${height}`,
-        '-i',
-        'pipe:0',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-tune',
-        'zerolatency',
-        '-pix_fmt',
-        'yuv420p',
-        '-vsync',
-        'vfr',
-        ...container,
-        this.target === '-' ? 'pipe:1' : this.target,
-      ],
-      { label: 'preview recorder', stdio: ['pipe', output === '-' ? 'inherit' : 'ignore', 'pipe'], logger },
-    );
+    this.proc = spawnFfmpeg(ffmpeg, recorderArgs(width, height, this.target), {
+      label: 'preview recorder',
+      stdio: ['pipe', output === '-' ? 'inherit' : 'ignore', 'pipe'],
+      logger,
+    });
   }
 
   /** Hands one graded picture to the encoder unless it is still busy with earlier ones. */

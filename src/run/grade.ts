@@ -4,7 +4,7 @@ import type { Observable } from 'rxjs';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
+import { displaySize, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { compilePipeline, decoderGeometry, type CompiledPipeline } from '../pipeline/compile.js';
 import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
@@ -70,11 +70,9 @@ export async function prepareRun(
       `${output.label} is a single image but ${input.label} is a video: name an image sequence (e.g. frame_%05d.png) or a video file`,
     );
   }
-  // The decoder turns the picture upright; 90 and 270 degrees swap width and height.
-  const quarter = Math.round(Math.abs(video.rotation) / 90) % 2 === 1;
+  // The decoder turns the picture upright.
   const source = {
-    width: quarter ? video.height : video.width,
-    height: quarter ? video.width : video.height,
+    ...displaySize(video),
     depth: (video.bitsPerChannel > 8 ? 16 : 8) as 8 | 16,
   };
   const { geometry, filters } = decoderGeometry(pipeline, source);

@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isStillImageFile } from '../ffmpeg/stillImage.js';
 
 /** What kind of thing an output is: decides the encoder defaults. */
 export type OutputKind = 'video' | 'image' | 'sequence';
@@ -32,11 +33,8 @@ export interface OutputTarget {
   readonly overrides: EncoderOverrides;
 }
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp']);
-
 export function outputKind(file: string): OutputKind {
-  const ext = path.extname(file).toLowerCase();
-  if (!IMAGE_EXTENSIONS.has(ext)) return 'video';
+  if (!isStillImageFile(file)) return 'video';
   return /%0?\d*d/.test(path.basename(file)) ? 'sequence' : 'image';
 }
 

@@ -7,14 +7,13 @@ import {
   type EncoderOverrides,
   type OutputTarget,
 } from './output.js';
+import { isStillImageFile } from '../ffmpeg/stillImage.js';
 import { UsageError } from '../util/errors.js';
 
 export interface PlannedJob {
   readonly input: string;
   readonly output: OutputTarget;
 }
-
-const STILL_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp']);
 
 /**
  * Pairs inputs with outputs. One input: `-o` names the output file (or `-`, or a folder). Several
@@ -53,7 +52,7 @@ export async function planOutputs(
       throw new UsageError('E_USAGE', 'Standard input needs an output file name, not a folder');
     const ext = path.extname(input).toLowerCase();
     const name =
-      STILL_EXT.has(ext) || ext === '.mp4' || ext === '.mkv' || ext === '.mov'
+      isStillImageFile(input) || ext === '.mp4' || ext === '.mkv' || ext === '.mov'
         ? path.basename(input)
         : `${path.basename(input, ext)}.mp4`;
     return { input, output: fileOutput(path.join(out, name), opts.overrides, opts.format) };

@@ -1,5 +1,6 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { FfmpegArgs } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/spawn.js';
 import type { MediaInfo } from '../ffmpeg/probe.js';
 import type { OutputTarget } from './output.js';
@@ -28,6 +29,23 @@ export function rotationPlan(
   return 'rotate-pixels';
 }
 
+/** The remux's command line: every stream of `file` copied to `target`, the video tagged `rotate=tag`. */
+export function retagArgs(file: string, target: string, tag: string): string[] {
+  return new FfmpegArgs()
+    .global('-hide_banner', '-nostdin', '-loglevel', 'error', '-y')
+    .input(file)
+    .output(target, {
+      options: {
+        map: '0',
+        c: 'copy',
+        map_metadata: '0',
+        'metadata:s:v:0': `rotate=${tag}`,
+        movflags: '+faststart',
+      },
+    })
+    .toArray();
+}
+
 /** Remuxes `file` in place with the source's rotation as the display matrix. */
 export async function retagRotation(ffmpeg: string, file: string, media: MediaInfo): Promise<void> {
   // Measured on 4.1 and 5.1: a file whose matrix probes as rotation R gets it back from tag R.
@@ -35,30 +53,7 @@ export async function retagRotation(ffmpeg: string, file: string, media: MediaIn
   const ext = path.extname(file);
   const tmp = `${file.slice(0, -ext.length)}.rotate${ext}`;
   try {
-    await runFfmpeg(
-      ffmpeg,
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-y',
-        '-i',
-        file,
-        '-map',
-        '0',
-        '-c',
-        'copy',
-        '-map_metadata',
-        '0',
-        '-metadata:s:v:0',
-        `rotate=${tag}`,
-        '-movflags',
-        '+faststart',
-        tmp,
-      ],
-      { label: `tagging rotation of ${file}` },
-    );
+    await runFfmpeg(ffmpeg, retagArgs(file, tmp, tag), { label: `tagging rotation of ${file}` });
     await rename(tmp, file);
   } finally {
     await rm(tmp, { force: true });

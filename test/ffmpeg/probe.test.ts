@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeMedia, type MediaInfo } from '../../src/ffmpeg/probe.js';
+import { displaySize, probeMedia, type MediaInfo } from '../../src/ffmpeg/probe.js';
 import { RuntimeFailure } from '../../src/util/errors.js';
 import { builds, bundled, ffmpeg, scratch } from './helpers.js';
 
@@ -293,5 +293,18 @@ describe('probeMedia on other sources', () => {
     });
     expect(info.formatName).toBe('lavfi');
     expect(info.video).toMatchObject({ width: 64, height: 48, frameRate: 30000 / 1001 });
+  });
+});
+
+describe('displaySize', () => {
+  it.each([
+    [0, 640, 360],
+    [90, 360, 640],
+    [180, 640, 360],
+    [270, 360, 640],
+    [-90, 360, 640],
+    [89.5, 360, 640],
+  ])('turned %s degrees, a 640x360 picture shows as %sx%s', (rotation, width, height) => {
+    expect(displaySize({ width: 640, height: 360, rotation })).toEqual({ width, height });
   });
 });

@@ -99,10 +99,38 @@ describe('vgrade classify', () => {
     expect(kept).toHaveLength(3);
   });
 
+  it('keeps the records of a grade in a file, as the refusal of a grading pipeline suggests', async () => {
+    const report = path.join(dir, 'grade-records.jsonl');
+    const r = await vgrade([
+      'grade',
+      clip,
+      '-o',
+      path.join(dir, 'graded.mp4'),
+      '-p',
+      'classifier-grade',
+      '--set',
+      `classify.model=${model}`,
+      '--set',
+      `classify.report=${report}`,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const records = (await readFile(report, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as object);
+    expect(records.filter((rec) => 'frame' in rec).length).toBeGreaterThan(0);
+    expect(records.at(-1)).toHaveProperty('problems');
+  });
+
   it('refuses a pipeline that writes video, and a model of another kind', async () => {
     const wrong = await vgrade(['classify', clip, '-p', 'classical']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/has no classify stage/);
+    const grading = await vgrade(['classify', clip, '-p', 'classifier-grade']);
+    expect(grading.code).toBe(2);
+    expect(grading.stderr).toMatch(
+      /classifier-grade writes video; .*vgrade grade IN -o OUT -p classifier-grade --set classify\.report=FILE/,
+    );
     const cganDir = path.join(dir, 'classifier');
     const asCgan = await vgrade([
       'grade',

@@ -70,7 +70,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   if (base.stages.some((s) => s.name === 'encode')) {
     throw new UsageError(
       'E_PIPELINE_STAGE',
-      `${cmd.pipeline} writes video; vgrade classify takes a pipeline that ends before encode (use vgrade grade --report)`,
+      `${cmd.pipeline} writes video; vgrade classify takes a pipeline that ends before encode (to keep the records of a grade: vgrade grade IN -o OUT -p ${cmd.pipeline} --set classify.report=FILE)`,
     );
   }
   warmPipeline(compilePipeline(base));
