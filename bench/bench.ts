@@ -1,15 +1,21 @@
 /**
- * `npm run bench`: throughput and memory of `vgrade grade` against ffmpeg alone.
+ * `npm run bench`: speed and memory of `vgrade grade` against ffmpeg alone.
  *
- * (a) Throughput at 720p and 1080p: our classical pipeline against ffmpeg doing the same decode ->
- *     rgb24 -> encode with the same encoder settings. Each pair runs back to back, the ratio is
- *     taken within a pair, and the table shows the median over `--runs` pairs.
- * (b) Peak RSS grading a 10-second and a 120-second 1080p clip: of the Node process (VmHWM) and of
- *     the whole process tree (Node plus both ffmpeg children, sampled every 50 ms), and the ratio.
+ * By default (`--only targets`) it measures and prints issue 17's target table (see `targets.ts`):
+ * the default pipeline against plain `ffmpeg -i IN -c:v libx264 -preset P -crf 18` on `testsrc2`
+ * clips, ratios taken within alternating pairs, medians of `--runs`. `--quick` shortens the 2160p
+ * memory clips from 10 s and 60 s to 3 s and 12 s.
  *
- * Clips are made from the shipped real sample (scaled, looped) once into the work folder.
- * Usage: npm run bench -- [--runs 3] [--preset medium] [--rss-preset ultrafast] [--pipeline classical]
- *        [--only throughput|memory] [--out bench/results]
+ * The earlier figures, on clips made from the shipped sample (scaled, looped):
+ * (a) `--only throughput`: 720p and 1080p, `--pipeline` (classical) against ffmpeg doing the same
+ *     decode -> rgb24 -> encode with the same encoder settings. Each pair runs back to back, the
+ *     ratio is taken within a pair, and the table shows the median over `--runs` pairs.
+ * (b) `--only memory`: peak RSS grading a 10-second and a 120-second 1080p clip: of the Node
+ *     process (VmHWM) and of the whole process tree (sampled every 50 ms), and the ratio.
+ * `--only all` runs the three.
+ *
+ * Usage: npm run bench -- [--only targets|throughput|memory|all] [--quick] [--runs 3]
+ *        [--preset medium] [--rss-preset ultrafast] [--pipeline classical] [--out bench/results]
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
 import { packageRoot } from '../src/util/packageRoot.js';
+import { measureTree, type TreeMeasure } from './procTree.js';
+import { judgeTargets, measureTargets, median, renderTargets } from './targets.js';
 
 interface Args {
   runs: number;
@@ -25,8 +33,9 @@ interface Args {
   rssPreset: string;
   out: string;
   work: string;
-  only: string | undefined;
+  only: string;
   pipeline: string;
+  quick: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -40,80 +49,16 @@ function parseArgs(argv: string[]): Args {
     rssPreset: get('rss-preset', 'ultrafast'),
     out: get('out', path.join(packageRoot(), 'bench', 'results')),
     work: get('work', path.join(os.tmpdir(), 'vgrade-bench')),
-    only: argv.includes('--only') ? get('only', '') : undefined,
+    only: get('only', 'targets'),
     pipeline: get('pipeline', 'classical'),
+    quick: argv.includes('--quick'),
   };
 }
 
-interface Measured {
-  seconds: number;
-  nodePeakMiB: number;
-  treePeakMiB: number;
-}
-
-function kib(status: string, field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-  return m ? Number(m[1]) : 0;
-}
-
-async function readStatus(pid: number): Promise<string> {
-  try {
-    return await readFile(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-async function descendants(pid: number): Promise<number[]> {
-  const out: number[] = [];
-  const stack = [pid];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    let kids: number[] = [];
-    try {
-      const tasks = await import('node:fs/promises').then((fs) => fs.readdir(`/proc/${p}/task`));
-      for (const t of tasks) {
-        const text = await readFile(`/proc/${p}/task/${t}/children`, 'utf8').catch(() => '');
-        kids = kids.concat(text.split(/\s+/).filter(Boolean).map(Number));
-      }
-    } catch {
-      // gone
-    }
-    out.push(...kids);
-    stack.push(...kids);
-  }
-  return out;
-}
+type Measured = TreeMeasure;
 
 /** Runs a command, returning wall time, the process's own peak RSS and the tree's sampled peak. */
-async function measure(cmd: string, args: string[]): Promise<Measured> {
-  const started = process.hrtime.bigint();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  let nodePeak = 0;
-  let treePeak = 0;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      const own = await readStatus(child.pid!);
-      nodePeak = Math.max(nodePeak, kib(own, 'VmHWM'));
-      let tree = kib(own, 'VmRSS');
-      for (const pid of await descendants(child.pid!)) tree += kib(await readStatus(pid), 'VmRSS');
-      treePeak = Math.max(treePeak, tree);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  done = true;
-  await sampler;
-  if (code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${code}): ${stderr}`);
-  return {
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    nodePeakMiB: nodePeak / 1024,
-    treePeakMiB: treePeak / 1024,
-  };
-}
+const measure = (cmd: string, args: string[]): Promise<Measured> => measureTree(cmd, args, 50);
 
 async function makeClip(ffmpeg: string, file: string, size: string, seconds: number): Promise<void> {
   if (existsSync(file)) return;
@@ -155,12 +100,6 @@ async function cliNodeFlags(cli: string): Promise<string[]> {
   return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const bins = await resolveBinaries();
@@ -195,8 +134,42 @@ async function main(): Promise<void> {
     host: `${os.cpus().length} cores`,
   };
   const lines: string[] = [];
+  if (!['targets', 'throughput', 'memory', 'all'].includes(args.only)) {
+    throw new Error(`Expected one of targets, throughput, memory, all for --only but received ${args.only}`);
+  }
 
-  if (!args.only || args.only === 'throughput') {
+  if (args.only === 'all' || args.only === 'targets') {
+    const began = Date.now();
+    const load = (): string =>
+      os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ');
+    const loadBefore = load();
+    const figures = await measureTargets({
+      ffmpeg: bins.ffmpeg,
+      vgrade: [process.execPath, ...nodeFlags, cli],
+      work: args.work,
+      runs: args.runs,
+      quick: args.quick,
+      treePreset: args.rssPreset,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    const rows = judgeTargets(figures);
+    const given = process.argv.slice(2);
+    lines.push(
+      `Issue 17 targets, ${new Date(began).toISOString().slice(0, 10)}: \`npm run bench${given.length ? ` -- ${given.join(' ')}` : ''}\``,
+      `  ${args.quick ? 'quick run (2160p clips 3 s and 12 s)' : 'full run (2160p clips 10 s and 60 s)'}, medians of ${args.runs}; ${bins.ffmpeg}; ${os.cpus().length} cores, load average ${loadBefore} before, ${load()} after; ${((Date.now() - began) / 60000).toFixed(1)} min`,
+      '  ours:   vgrade grade IN -o OUT --crf 18 --preset P   (the default pipeline)',
+      '  theirs: ffmpeg -i IN -c:v libx264 -preset P -crf 18 OUT',
+      '',
+      renderTargets(rows),
+      '',
+    );
+    results['targets'] = { quick: args.quick, loadBefore, loadAfter: load(), figures, rows };
+  }
+
+  if (args.only === 'all' || args.only === 'throughput') {
     const rows: unknown[] = [];
     lines.push(
       `(a) throughput, ${args.pipeline} pipeline vs ffmpeg alone (decode -> rgb24 -> libx264 crf 18 preset ${args.preset}), median of ${args.runs}`,
@@ -268,7 +241,7 @@ async function main(): Promise<void> {
     results['throughput'] = rows;
   }
 
-  if (!args.only || args.only === 'memory') {
+  if (args.only === 'all' || args.only === 'memory') {
     lines.push(`(b) peak RSS grading 1080p (${args.pipeline} pipeline, encoder preset ${args.rssPreset})`);
     lines.push('  clip     node peak MiB   tree peak MiB');
     const rows: Array<Measured & { seconds: number; clip: string }> = [];
