@@ -12,6 +12,7 @@ import { evalCommand } from './commands/eval.js';
 import { explainCommand } from './commands/explain.js';
 import { gradeCommand } from './commands/grade.js';
 import { ingestCommand } from './commands/ingest.js';
+import { matchCommand } from './commands/match.js';
 import { previewCommand } from './commands/preview.js';
 import { schemaCommand } from './commands/schema.js';
 import { trainCommand } from './commands/train.js';
@@ -23,6 +24,7 @@ import { EXIT_STDOUT_CLOSED, stdoutClosed, watchStdout } from '../util/stdout.js
 /** The commands (each a module of src/cli/commands/), in the order `vgrade --help` lists them. */
 const COMMANDS: readonly CommandModule[] = [
   gradeCommand,
+  matchCommand,
   detuneCommand,
   datasetCommand,
   evalCommand,

@@ -100,6 +100,20 @@ export const PROGRESS_OPTION = {
   describe: 'Progress on stderr',
 } as const;
 
+/** The `<inputs..>` of the commands that grade files. */
+export const GRADE_INPUTS = {
+  type: 'string',
+  array: true,
+  demandOption: true,
+  describe: 'Files, image sequences (a%04d.png) or - for stdin',
+} as const;
+
+/** `--export` of the commands that grade: each shot's correction, for a colourist's tools. */
+export const EXPORT_OPTION = {
+  type: 'string',
+  describe: "Also write each shot's correction here: .cube and ASC CDL (.cc, .ccc, CMX .edl)",
+} as const;
+
 /** `--pipeline`: a pipeline file, or the name of one in pipelines/. */
 export function pipelineOption<D extends string>(fallback: D, describe: string) {
   return { alias: 'p', type: 'string', default: fallback, describe } as const;

@@ -138,3 +138,53 @@ export function meanLab(image: Uint8Array): Lab {
   const n = image.length / 3;
   return { L: L / n, a: a / n, b: b / n };
 }
+
+/** The IEC 61966-2-1 encoding of one linear-light value in [0, 1]: the inverse of `srgbToLinear`. */
+export function linearToSrgb(v: number): number {
+  return v <= 0.0031308 ? v * 12.92 : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
+}
+
+/**
+ * Writes the CIELAB of one sRGB colour given as normalised values (0..1, any depth) into out[o],
+ * out[o + 1], out[o + 2]. Same arithmetic as `srgb8ToLabInto` on codes / 255.
+ */
+export function srgbToLabInto(
+  r: number,
+  g: number,
+  b: number,
+  out: Float32Array | Float64Array,
+  o: number,
+): void {
+  const R = srgbToLinear(r);
+  const G = srgbToLinear(g);
+  const B = srgbToLinear(b);
+  const fx = f((0.4124 * R + 0.3576 * G + 0.1805 * B) / D65_WHITE.X);
+  const fy = f((0.2126 * R + 0.7152 * G + 0.0722 * B) / D65_WHITE.Y);
+  const fz = f((0.0193 * R + 0.1192 * G + 0.9505 * B) / D65_WHITE.Z);
+  out[o] = 116 * fy - 16;
+  out[o + 1] = 500 * (fx - fy);
+  out[o + 2] = 200 * (fy - fz);
+}
+
+/** The inverse of `f`. */
+function finv(t: number): number {
+  return t > 6 / 29 ? t * t * t : (t - OFFSET) / SLOPE;
+}
+
+/**
+ * The inverse of `srgbToLabInto`: CIELAB (D65) to normalised sRGB, each channel clipped to [0, 1]
+ * (a Lab colour outside the sRGB gamut comes back as its nearest per-channel clip).
+ */
+export function labToSrgbInto(L: number, a: number, b: number, out: Float32Array | Float64Array): void {
+  const fy = (L + 16) / 116;
+  const X = D65_WHITE.X * finv(fy + a / 500);
+  const Y = D65_WHITE.Y * finv(fy);
+  const Z = D65_WHITE.Z * finv(fy - b / 200);
+  // The exact inverse of linearToXyz's matrix, so a round trip returns the colour it was given.
+  const R = 3.240625477 * X - 1.537207972 * Y - 0.498628599 * Z;
+  const G = -0.968930715 * X + 1.875756061 * Y + 0.041517524 * Z;
+  const B = 0.05571012 * X - 0.204021051 * Y + 1.056995942 * Z;
+  out[0] = linearToSrgb(R < 0 ? 0 : R > 1 ? 1 : R);
+  out[1] = linearToSrgb(G < 0 ? 0 : G > 1 ? 1 : G);
+  out[2] = linearToSrgb(B < 0 ? 0 : B > 1 ? 1 : B);
+}

@@ -20,8 +20,9 @@ import {
   randomSingle,
   type Rng,
 } from '../detune/random.js';
-import { encodePng } from './png.js';
+import { encodePng } from '../frame/png.js';
 import { assignSplits, hashName, type Split } from './split.js';
+import { MANIFEST_FILE, type ManifestEntry } from './manifest.js';
 import { UsageError } from '../util/errors.js';
 
 const VIDEO_EXT = new Set([
@@ -65,19 +66,6 @@ export interface DatasetEnvironment {
   readonly caps: FfmpegCapabilities;
   readonly signal: AbortSignal;
   readonly onProgress?: (p: { sources: number; totalSources: number; pairs: number; source: string }) => void;
-}
-
-/** One line of `manifest.jsonl`. */
-export interface ManifestEntry {
-  readonly source: string;
-  readonly kind: 'frame' | 'run' | 'photo';
-  readonly split: Split;
-  readonly frames: number[];
-  readonly pts: Array<number | null>;
-  /** Per frame: the detunes applied (family, amount in [0, 3]), in table order. */
-  readonly detunes: Detune[][];
-  /** Per frame, relative to the data set's folder. */
-  readonly files: Array<{ input: string; reference: string } | { ab: string }>;
 }
 
 /** Finds the videos and photos under the given files and folders, sorted. */
@@ -140,7 +128,7 @@ export async function buildDataset(
   }
   const splitOf = new Map([...assignSplits(videos, opts.seed), ...assignSplits(photos, opts.seed)]);
   await mkdir(opts.out, { recursive: true });
-  const manifest = path.join(opts.out, 'manifest.jsonl');
+  const manifest = path.join(opts.out, MANIFEST_FILE);
   await rm(manifest, { force: true });
   const pipeline = compilePipeline(
     parsePipeline(

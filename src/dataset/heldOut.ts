@@ -7,7 +7,7 @@
  * on sources never trained on at all. Run frames at the same position of the same source are held
  * out with them, so no held-out picture is trained on under another name.
  */
-import type { ManifestEntry } from './build.js';
+import type { ManifestEntry } from './manifest.js';
 import { hashName } from './split.js';
 
 /** Which of a split's reference frames to load. */

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { meanDeltaE2000 } from '../color/ciede2000.js';
 import { exactShare, psnr } from '../color/metrics.js';
-import type { ManifestEntry } from '../dataset/build.js';
+import { readManifest, type ManifestEntry } from '../dataset/manifest.js';
 import type { Split } from '../dataset/split.js';
 import { UsageError } from '../util/errors.js';
 import { flicker } from './flicker.js';
@@ -73,16 +73,7 @@ export async function evaluate(
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<EvalResult> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dataDir, 'manifest.jsonl'), 'utf8');
-  } catch {
-    throw new UsageError('E_INPUT_MISSING', `No manifest.jsonl in ${dataDir}: build one with vgrade dataset`);
-  }
-  const entries = text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as ManifestEntry)
+  const entries = (await readManifest(dataDir))
     .filter((e) => e.split === split)
     .slice(0, opts.limit ?? Infinity);
   if (entries.length === 0)

@@ -13,7 +13,7 @@ import { fileInput } from '../run/input.js';
 import { fileOutput } from '../run/output.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
 import { CganModel } from '../models/cgan/model.js';
-import { decodePng } from '../dataset/png.js';
+import { decodePng } from '../frame/png.js';
 
 const run = promisify(execFile);
 

@@ -11,7 +11,7 @@
  * container, the bundled static ffmpeg) may not have, and labels must not depend on it.
  */
 import { writeFile } from 'node:fs/promises';
-import { encodePng } from '../dataset/png.js';
+import { encodePng } from '../frame/png.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import type { InputSource } from '../run/input.js';

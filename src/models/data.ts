@@ -14,8 +14,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ManifestEntry } from '../dataset/build.js';
-import { decodePng } from '../dataset/png.js';
+import { readManifest } from '../dataset/manifest.js';
+import { decodePng } from '../frame/png.js';
 import type { Split } from '../dataset/split.js';
 import { selectFrames, type FrameSelection } from '../dataset/heldOut.js';
 import { compileDetunes } from '../detune/apply.js';
@@ -53,23 +53,6 @@ export interface Canvas {
   readonly rgb: Uint8Array;
   readonly width: number;
   readonly height: number;
-}
-
-async function readManifest(dataDir: string): Promise<ManifestEntry[]> {
-  const file = path.join(dataDir, 'manifest.jsonl');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new UsageError(
-      'E_DATA',
-      `No data set at ${dataDir}: expected ${file} (make one with vgrade dataset)`,
-    );
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as ManifestEntry);
 }
 
 async function readImage(

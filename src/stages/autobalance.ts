@@ -19,13 +19,13 @@
  * side within its shot (never across a discontinuity or cut), so the grade cannot pump. The stage
  * holds `radius` frames of lookahead; earlier frames are remembered only as numbers.
  */
-import { defer, map, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from 'rxjs';
 import { defineStage } from './stage.js';
 import type { OptionValues } from '../pipeline/options.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { noteKey } from '../frame/notes.js';
 import { maxValue } from '../frame/image.js';
-import { slidingContext } from '../operators/slidingContext.js';
+import { segmentMean } from '../operators/segmentMean.js';
 
 const options = {
   radius: { type: 'integer', default: 12, min: 0, max: 120, help: 'Frames either side averaged over time' },
@@ -251,36 +251,22 @@ function clamp01(v: number): number {
 
 function autobalanceOperator(opts: Options): OperatorFunction<Frame, Frame> {
   return (source) =>
-    defer(() => {
-      // Parameters of frames already passed on, within the current shot (numbers, not frames).
-      let history: BalanceParams[] = [];
-      const measured = new WeakMap<Frame, BalanceParams>();
-      return source.pipe(
-        map((frame) => {
-          measured.set(frame, measureBalance(frame, opts));
-          return frame;
-        }),
-        slidingContext<Frame>({
-          lookbehind: 0,
-          lookahead: opts.radius,
-          startsSegment,
-          retain: (f) => f.retain(),
-          release: (f) => f.release(),
-        }),
-        map(({ center, after }) => {
-          if (startsSegment(center)) history = [];
-          const own = measured.get(center)!;
-          const window = [...history, own, ...after.map((f) => measured.get(f)!)];
-          const params = averageParams(window);
-          history.push(own);
-          if (history.length > opts.radius) history.shift();
-          center.correction = balanceTransform(params);
-          center.notes.set(BALANCE, params);
-          applyBalance(center, params);
-          return center;
-        }),
-      );
-    });
+    source.pipe(
+      segmentMean<Frame, BalanceParams>({
+        radius: opts.radius,
+        measure: (frame) => measureBalance(frame, opts),
+        mean: averageParams,
+        startsSegment,
+        retain: (f) => f.retain(),
+        release: (f) => f.release(),
+      }),
+      map(({ item: frame, mean: params }) => {
+        frame.correction = balanceTransform(params);
+        frame.notes.set(BALANCE, params);
+        applyBalance(frame, params);
+        return frame;
+      }),
+    );
 }
 
 export const autobalance = defineStage({

@@ -10,6 +10,7 @@ import { cgan } from './cgan.js';
 import { classify } from './classify.js';
 import { blend } from './blend.js';
 import { invert } from './invert.js';
+import { match } from './match.js';
 import { cuts } from './cuts.js';
 import { exportStage } from './export.js';
 
@@ -26,6 +27,7 @@ export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
       cgan,
       classify,
       invert,
+      match,
       blend,
       merge,
       exportStage,

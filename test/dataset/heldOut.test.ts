@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestEntry } from '../../src/dataset/build.js';
+import type { ManifestEntry } from '../../src/dataset/manifest.js';
 import { isHeldOutFrame, selectFrames } from '../../src/dataset/heldOut.js';
 
 const frame = (source: string, index: number, split: ManifestEntry['split'] = 'train'): ManifestEntry => ({

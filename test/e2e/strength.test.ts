@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
-import { decodePng } from '../../src/dataset/png.js';
+import { decodePng } from '../../src/frame/png.js';
 
 /**
  * `--strength S` scales the whole correction towards the identity where each frame's LUT is

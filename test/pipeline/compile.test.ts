@@ -209,7 +209,7 @@ describe('compilePipeline: option errors in one shape', () => {
     const err = compileError('stages:\n  - decode:\n  - blur:\n');
     expect(err.code).toBe('E_PIPELINE_STAGE');
     expect(err.message).toBe(
-      'Expected one of decode, downscale, oversample, cuts, autobalance, detune, cgan, classify, invert, blend, merge, export, encode for stages[1] (x.yaml:3:5) but received "blur"',
+      'Expected one of decode, downscale, oversample, cuts, autobalance, detune, cgan, classify, invert, match, blend, merge, export, encode for stages[1] (x.yaml:3:5) but received "blur"',
     );
   });
 });
@@ -270,11 +270,11 @@ describe('compilePipeline: order rules', () => {
     const err = compileError('stages:\n  - decode:\n  - merge:\n  - encode:\n');
     expect(err.code).toBe('E_PIPELINE_ORDER');
     expect(err.message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs graded frames: put one of autobalance, detune, cgan, invert before it',
+      'stages[1].merge (x.yaml:3:5): merge needs graded frames: put one of autobalance, detune, cgan, invert, match before it',
     );
     // After it is not enough.
     expect(compileError('stages:\n  - decode:\n  - merge:\n  - autobalance:\n').message).toBe(
-      'stages[1].merge (x.yaml:3:5): merge needs graded frames: put one of autobalance, detune, cgan, invert before it',
+      'stages[1].merge (x.yaml:3:5): merge needs graded frames: put one of autobalance, detune, cgan, invert, match before it',
     );
   });
 

@@ -103,6 +103,7 @@ describe('pipelineSchema: shape', () => {
       'cgan',
       'classify',
       'invert',
+      'match',
       'blend',
       'merge',
       'export',
@@ -183,6 +184,7 @@ describe('pipelineSchema: validating documents', () => {
       'detune.yaml',
       'grade-fast.yaml',
       'grade.yaml',
+      'match.yaml',
       'preview-classical.yaml',
       'preview.yaml',
     ]);

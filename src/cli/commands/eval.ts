@@ -15,6 +15,8 @@ import { defineCommand, logging } from '../command.js';
 import { BACKEND_OPTION, SET_OPTION } from '../options.js';
 
 export interface EvalCommand {
+  /** What is measured: grading detuned frames (the default), or matching runs to a reference. */
+  task?: 'grade' | 'match';
   data: string;
   split: Split;
   pipelines: string[];
@@ -42,6 +44,7 @@ export interface EvalCommand {
  * baselines (the input as it came, ffmpeg's automatic filters), and prints the table.
  */
 export async function runEval(cmd: EvalCommand): Promise<number> {
+  if (cmd.task === 'match') return runMatchEval(cmd);
   // Loaded here, not with the command's module: TensorFlow.js comes with the graders, and every
   // other command starts without it or the measuring machinery.
   const [
@@ -127,6 +130,46 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   return 0;
 }
 
+/**
+ * `vgrade eval --task match`: every method of the match stage on the split's runs, with a clean
+ * frame of the same clip and of another source as the reference (src/eval/match.ts).
+ */
+async function runMatchEval(cmd: EvalCommand): Promise<number> {
+  const [{ evaluateMatch, matchMarkdown }, { TRANSFER_METHODS }] = await Promise.all([
+    import('../../eval/match.js'),
+    import('../../color/transfer.js'),
+  ]);
+  const logger = commandLogger(cmd);
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg, logger);
+  const result = await evaluateMatch(cmd.data, cmd.split, TRANSFER_METHODS, {
+    // The other source's reference shows other things by design: at the default level, no
+    // warning for each run (a level asked for is kept).
+    env: {
+      logger: cmd.logLevel === 'warn' ? logger.child({}, { level: 'error' }) : logger,
+      binaries,
+      caps,
+      signal: new AbortController().signal,
+    },
+    sets: cmd.sets,
+    ...(cmd.limit !== undefined ? { limit: cmd.limit } : {}),
+    onProgress: (done, total) => {
+      if (!cmd.quiet) process.stderr.write(`eval match: ${done}/${total} runs\n`);
+    },
+  });
+  const markdown = matchMarkdown(result);
+  process.stdout.write(markdown);
+  const out = cmd.out ?? path.join(cmd.data, `eval-match-${cmd.split}`);
+  await mkdir(out, { recursive: true });
+  await writeFile(
+    path.join(out, 'eval.json'),
+    `${JSON.stringify({ ...result, ffmpeg: binaries.ffmpeg }, null, 2)}\n`,
+  );
+  await writeFile(path.join(out, 'eval.md'), markdown);
+  if (!cmd.quiet) process.stderr.write(`written ${out}/eval.json, eval.md\n`);
+  return 0;
+}
+
 export const evalCommand = defineCommand({
   command: 'eval',
   describe:
@@ -134,6 +177,13 @@ export const evalCommand = defineCommand({
   builder: (y) =>
     y.options({
       data: { type: 'string', demandOption: true, describe: 'A folder written by vgrade dataset' },
+      task: {
+        type: 'string',
+        choices: ['grade', 'match'],
+        default: 'grade',
+        describe:
+          'grade: detuned frames graded by the pipelines; match: runs matched to a clean frame by each method of the match stage (needs --steady-runs)',
+      },
       split: { type: 'string', choices: ['train', 'test', 'validation'], default: 'validation' },
       pipeline: {
         alias: 'p',
@@ -170,6 +220,7 @@ export const evalCommand = defineCommand({
     }),
   handler: (args) =>
     runEval({
+      task: args.task as 'grade' | 'match',
       protocol: args.protocol as Protocol,
       extraRows: args['extra-rows'],
       cgan: args.cgan,

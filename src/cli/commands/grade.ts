@@ -24,6 +24,8 @@ import { defineCommand, logging, type GlobalArgs } from '../command.js';
 import {
   BACKEND_OPTION,
   EXISTING_OPTIONS,
+  EXPORT_OPTION,
+  GRADE_INPUTS,
   MEDIA_OPTIONS,
   onExisting,
   pipelineOption,
@@ -226,26 +228,16 @@ export const gradeCommand = defineCommand({
   command: 'grade <inputs..>',
   describe: 'Grade videos, stills or standard input (-) with a pipeline',
   builder: (y) =>
-    y
-      .positional('inputs', {
-        type: 'string',
-        array: true,
-        demandOption: true,
-        describe: 'Files, image sequences (a%04d.png) or - for stdin',
-      })
-      .options({
-        ...MEDIA_OPTIONS,
-        pipeline: pipelineOption('grade', 'Pipeline file, or the name of a shipped one (grade, classical)'),
-        set: SET_OPTION,
-        strength: STRENGTH_OPTION,
-        progress: PROGRESS_OPTION,
-        export: {
-          type: 'string',
-          describe: "Also write each shot's correction here: .cube and ASC CDL (.cc, .ccc, CMX .edl)",
-        },
-        ...EXISTING_OPTIONS,
-        backend: BACKEND_OPTION,
-      }),
+    y.positional('inputs', GRADE_INPUTS).options({
+      ...MEDIA_OPTIONS,
+      pipeline: pipelineOption('grade', 'Pipeline file, or the name of a shipped one (grade, classical)'),
+      set: SET_OPTION,
+      strength: STRENGTH_OPTION,
+      progress: PROGRESS_OPTION,
+      export: EXPORT_OPTION,
+      ...EXISTING_OPTIONS,
+      backend: BACKEND_OPTION,
+    }),
   handler: async (args) =>
     runGrade({
       ...gradeArgs(args, args.pipeline, [...args.set, ...strengthSets(args.strength)]),

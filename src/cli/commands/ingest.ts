@@ -10,7 +10,8 @@ import { UsageError } from '../../util/errors.js';
 import { etaSeconds, type IngestQueue, type JobProgress, type JobRecord } from '../../ingest/jobs.js';
 import { formatDuration } from '../progress.js';
 import { defineCommand, logging } from '../command.js';
-import { BACKEND_OPTION, pipelineOption, SET_OPTION, STRENGTH_OPTION, strengthSets } from '../options.js';
+import { BACKEND_OPTION, SET_OPTION, STRENGTH_OPTION, strengthSets } from '../options.js';
+import { absoluteReference, checkReference, parseReference } from '../../run/reference.js';
 
 export interface QueueChoice {
   /** Output folder: where the embedded queue lives unless `db` says elsewhere. */
@@ -29,7 +30,10 @@ export interface IngestCommand extends QueueChoice {
   out: string;
   done: string | undefined;
   quarantine: string | undefined;
-  pipeline: string;
+  /** The shipped grade, or `match` with a reference, when absent. */
+  pipeline: string | undefined;
+  /** A house look: every file is matched to it (a pipeline with a match stage). */
+  reference: string | undefined;
   sets: string[];
   /** TensorFlow.js backend of the pipeline's networks; the pipeline's own when absent. */
   backend: string | undefined;
@@ -92,17 +96,40 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
     );
   }
   const watchDir = path.resolve(cmd.watch);
-  const loaded = await loadPipeline(resolvePipelinePath(cmd.pipeline));
-  const pipeline = applyOverrides(loaded, [...backendOverrides(loaded, cmd.backend), ...cmd.sets]);
+  const reference = cmd.reference === undefined ? undefined : absoluteReference(cmd.reference);
+  const pipelineName = cmd.pipeline ?? (reference === undefined ? 'grade' : 'match');
+  const loaded = await loadPipeline(resolvePipelinePath(pipelineName));
+  if (reference !== undefined && !loaded.stages.some((s) => s.name === 'match')) {
+    throw new UsageError(
+      'E_USAGE',
+      `--reference needs a pipeline with a match stage, and ${pipelineName} has none (leave out --pipeline, or add match to it)`,
+    );
+  }
+  const referenceSets = reference === undefined ? [] : [`match.reference=${JSON.stringify(reference)}`];
+  const pipeline = applyOverrides(loaded, [
+    ...backendOverrides(loaded, cmd.backend),
+    ...referenceSets,
+    ...cmd.sets,
+  ]);
   compilePipeline(pipeline); // a bad pipeline is refused now, not at the first file
   if (!pipeline.stages.some((s) => s.name === 'encode')) {
     throw new UsageError(
       'E_PIPELINE_STAGE',
-      `${cmd.pipeline} writes no video; ingest needs a pipeline that ends in encode`,
+      `${pipelineName} writes no video; ingest needs a pipeline that ends in encode`,
     );
   }
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
+  if (reference !== undefined) {
+    // Refused now, not at the first file; and not from the watch folder, where it would be graded.
+    await checkReference(reference, binaries, logger);
+    if (path.dirname(parseReference(reference).file) === watchDir) {
+      throw new UsageError(
+        'E_USAGE',
+        `The reference ${cmd.reference} lies in the watch folder ${watchDir}, where it would be graded as a drop: keep it elsewhere`,
+      );
+    }
+  }
   const ctx = {
     watchDir,
     outDir: path.resolve(cmd.out),
@@ -280,7 +307,17 @@ export const ingestCommand = defineCommand({
       .options({
         watch: { type: 'string', describe: 'The folder files are dropped into (its top level)' },
         out: { type: 'string', describe: 'Where graded masters, reports and LUTs are written' },
-        pipeline: pipelineOption('grade', 'Pipeline file or shipped name'),
+        pipeline: {
+          alias: 'p',
+          type: 'string',
+          describe: 'Pipeline file or shipped name (default grade; match with --reference)',
+        },
+        reference: {
+          alias: 'r',
+          type: 'string',
+          describe:
+            'A house look every file is matched to: a still, FILE@TIME, a video or a folder of stills (see vgrade match)',
+        },
         set: SET_OPTION,
         done: { type: 'string', describe: 'Where sources go once graded (default WATCH/done)' },
         quarantine: {
@@ -368,6 +405,7 @@ export const ingestCommand = defineCommand({
       done: args.done,
       quarantine: args.quarantine,
       pipeline: args.pipeline,
+      reference: args.reference,
       sets: [...args.set, ...strengthSets(args.strength)],
       backend: args.backend,
       concurrency: args.concurrency,
