@@ -11,7 +11,8 @@ import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { LiveFrame } from './liveSource.js';
 import { applyLutRgb24, downscaleRgb24 } from './lutApply.js';
-import { allocLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
+import type { Lut3d } from '../correction/lut3d.js';
+import { composeLook, IDENTITY_TRIMS, type Trims } from './trims.js';
 
 /** One graded picture: the source and the grade, at the preview's size (rgb24). */
 export interface GradedPicture {
@@ -28,6 +29,11 @@ export interface GradedPicture {
   readonly warming: boolean;
   /** The classifier's record for this frame, when the pipeline has a classify stage. */
   readonly findings: FrameRecord | undefined;
+  /**
+   * The LUT that made `after` from `before` (the correction with the trims), or undefined when
+   * `after` is `before`. Like the pictures, valid only while the listeners run.
+   */
+  readonly look: Lut3d | undefined;
 }
 
 export interface GraderEnvironment {
@@ -128,7 +134,8 @@ class Chain {
  * machine. Meanwhile every frame is shown as it came, marked `warming` (the page says "grading
  * starts"), so the picture is live at once; the pipeline's first graded frame ends that (`ready`).
  *
- * `off` passes pictures through ungraded.
+ * `off` passes pictures through ungraded. The trims ({@link setTrims}) follow the correction on
+ * every graded picture, and make the whole look under `off`; a warming picture stays as it came.
  */
 export class LiveGrader extends EventEmitter<{
   picture: [GradedPicture];
@@ -143,7 +150,11 @@ export class LiveGrader extends EventEmitter<{
   private readonly waiting = new Map<number, LiveFrame>();
   private lastSeq = -1;
   private readonly scratch: Buffer;
-  private scaledLut: Lut3d | undefined;
+  private trims: Trims;
+  /** Where each frame's look is composed (its correction with the trims). */
+  private lookLut: Lut3d | undefined;
+  /** The look of the trims alone (no correction: `off`), made once per change of the trims. */
+  private trimsOnly: Lut3d | undefined;
   dropped = 0;
 
   constructor(
@@ -152,6 +163,18 @@ export class LiveGrader extends EventEmitter<{
   ) {
     super();
     this.scratch = Buffer.alloc(env.width * env.height * 3);
+    this.trims = { ...IDENTITY_TRIMS, strength: env.strength ?? IDENTITY_TRIMS.strength };
+    this.trimsOnly = composeLook(undefined, this.trims);
+  }
+
+  /** The trims applied over every frame's correction from the next frame on ({@link composeLook}). */
+  setTrims(trims: Trims): void {
+    this.trims = trims;
+    this.trimsOnly = composeLook(undefined, trims);
+  }
+
+  get currentTrims(): Trims {
+    return this.trims;
   }
 
   get pipeline(): string {
@@ -206,7 +229,10 @@ export class LiveGrader extends EventEmitter<{
   push(live: LiveFrame): void {
     const chain = this.chain;
     if (!chain) {
-      this.show(live, live.data, 'off', undefined, false);
+      // `off`: no correction, but the trims still apply (a look made by hand).
+      const look = this.trimsOnly;
+      if (look) applyLutRgb24(look, live.data, this.scratch, this.env.width * this.env.height);
+      this.show(live, look ? this.scratch : live.data, 'off', undefined, false, look);
       this.recycle(live.data);
       return;
     }
@@ -215,7 +241,7 @@ export class LiveGrader extends EventEmitter<{
     if (!chain.ready) {
       // The chain may hold this frame to start with; graded, it will be older than what was
       // shown meanwhile, and not shown again.
-      this.show(live, live.data, chain.name, undefined, true);
+      this.show(live, live.data, chain.name, undefined, true, undefined);
       if (!taken) this.recycle(live.data);
       return;
     }
@@ -250,12 +276,11 @@ export class LiveGrader extends EventEmitter<{
     return true;
   }
 
-  /** The frame's LUT at the preview's `strength`, as `encode` trims a file's. */
+  /** The frame's LUT with the trims: `strength` as `encode` trims a file's, then their CDL. */
   private trimmed(lut: Lut3d): Lut3d {
-    const strength = this.env.strength ?? 1;
-    if (strength === 1) return lut;
-    if (this.scaledLut?.size !== lut.size) this.scaledLut = allocLut(lut.size);
-    return scaleLut(lut, strength, this.scaledLut);
+    const look = composeLook(lut, this.trims, this.lookLut)!;
+    if (look !== lut) this.lookLut = look;
+    return look;
   }
 
   private maxInFlight(chain: Chain): number {
@@ -274,8 +299,10 @@ export class LiveGrader extends EventEmitter<{
     const findings = frame.notes.get(FINDINGS);
     try {
       if (!live) return;
-      if (lut) applyLutRgb24(this.trimmed(lut), live.data, this.scratch, this.env.width * this.env.height);
-      this.show(live, lut ? this.scratch : live.data, chain.name, findings, false);
+      // A frame the pipeline left ungraded (no LUT) gets the trims alone.
+      const look = lut ? this.trimmed(lut) : this.trimsOnly;
+      if (look) applyLutRgb24(look, live.data, this.scratch, this.env.width * this.env.height);
+      this.show(live, look ? this.scratch : live.data, chain.name, findings, false, look);
       this.recycle(live.data);
     } finally {
       frame.release();
@@ -290,6 +317,7 @@ export class LiveGrader extends EventEmitter<{
     pipeline: string,
     findings: FrameRecord | undefined,
     warming: boolean,
+    look: Lut3d | undefined,
   ): void {
     // After a switch, a frame of the old chain may finish after one of the new: never go back.
     if (live.seq > this.lastSeq) {
@@ -302,6 +330,7 @@ export class LiveGrader extends EventEmitter<{
         pipeline,
         findings,
         warming,
+        look,
       });
     }
   }

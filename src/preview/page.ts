@@ -12,6 +12,12 @@
  * the grade's side says "grading starts"; when the server cannot keep up with the source it says
  * so in the header ("dropping N% of frames"). `window.__vgrade` exposes what the page shows, for
  * tests and benchmarks.
+ *
+ * Beside the picture, a colourist's tools: scopes of the graded picture (computed on the server,
+ * pulled like the pictures from `GET /api/scope`: one request at a time, the newest answer only),
+ * trims over the automatic grade (`POST /api/trims`: strength, and the CDL's slope, offset and
+ * power per channel, and saturation), freeze, a still and the look as `.cube` and `.cc` (downloads
+ * from the server), a full-window mode, and the keyboard shortcuts listed on the page.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -26,12 +32,31 @@ export const PAGE_HTML = `<!doctype html>
   header .stat b { color: #fff; font-variant-numeric: tabular-nums; }
   #stage { position: relative; flex: 1; display: flex; align-items: center; justify-content: center; overflow: hidden; }
   #wrap { position: relative; max-width: 100%; max-height: 100%; }
-  canvas { display: block; max-width: 100%; max-height: calc(100vh - 9em); background: #000; }
+  #main { flex: 1; display: flex; min-height: 0; }
+  #view { display: block; max-width: 100%; max-height: calc(100vh - 9em); background: #000; }
+  #tools { width: 330px; flex: none; overflow-y: auto; background: #161616; padding: 0.5em 0.8em; font-size: 13px; }
+  #tools h2 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.05em; color: #999; margin: 0.8em 0 0.3em; }
+  #tools button, #pipelines button { background: #2a2a2a; color: #ddd; border: 1px solid #444; padding: 0.3em 0.8em; border-radius: 3px; cursor: pointer; }
+  #tools button[aria-pressed="true"] { background: #3b6; color: #000; border-color: #3b6; }
+  #tools .row { display: flex; flex-wrap: wrap; gap: 0.3em; }
+  #scope { display: block; width: 100%; background: #000; margin-top: 0.4em; }
+  #scope[hidden] { display: none; }
+  #trims table { border-collapse: collapse; width: 100%; }
+  #trims td { padding: 0 0.2em; }
+  #trims input { width: 100%; }
+  #trims label { display: flex; align-items: center; gap: 0.5em; }
+  #trims label input { flex: 1; }
+  #trims output { display: inline-block; min-width: 3.2em; text-align: right; font-variant-numeric: tabular-nums; }
+  #keys { display: grid; grid-template-columns: auto 1fr; gap: 0 0.8em; margin: 0; }
+  #keys dt { font-family: monospace; color: #fff; }
+  #keys dd { margin: 0; }
+  #frozen { left: 50%; transform: translateX(-50%); background: #036c; display: none; }
+  body.full header, body.full footer, body.full #tools { display: none; }
+  body.full #view { width: min(100vw, calc(100vh * var(--aspect, 1.7778))); max-height: 100vh; }
   #split { position: absolute; top: 0; bottom: 0; width: 24px; margin-left: -12px; cursor: ew-resize; touch-action: none; }
   #split::after { content: ''; position: absolute; left: 11px; top: 0; bottom: 0; width: 2px; background: #fff8; }
   .tag { position: absolute; top: 0.5em; padding: 0.1em 0.5em; background: #0008; border-radius: 3px; font-size: 12px; }
   #banner { position: absolute; top: 40%; left: 0; right: 0; text-align: center; font-size: 20px; background: #300c; padding: 0.5em; display: none; }
-  #pipelines button { background: #2a2a2a; color: #ddd; border: 1px solid #444; padding: 0.3em 0.8em; border-radius: 3px; cursor: pointer; }
   #pipelines button[aria-pressed="true"] { background: #3b6; color: #000; border-color: #3b6; }
   footer { padding: 0.4em 1em; background: #1b1b1b; min-height: 1.5em; font-size: 13px; }
   #overload { color: #fc6; display: none; }
@@ -46,13 +71,50 @@ export const PAGE_HTML = `<!doctype html>
   <span class="stat">source <b id="source">connecting</b></span>
   <span id="overload" role="status"></span>
 </header>
+<div id="main">
 <div id="stage">
   <div id="wrap">
     <canvas id="view" width="16" height="9"></canvas>
     <div id="split" role="slider" aria-label="before/after split" aria-valuemin="0" aria-valuemax="100" tabindex="0"></div>
     <span class="tag" style="left:0.5em">before</span><span class="tag" id="after" style="right:0.5em">after</span>
+    <span class="tag" id="frozen">frozen</span>
   </div>
   <div id="banner"></div>
+</div>
+<aside id="tools">
+  <h2>Scope</h2>
+  <div class="row" id="scopes" role="group" aria-label="scope">
+    <button data-scope="off">off</button><button data-scope="waveform">waveform</button><button data-scope="parade">parade</button><button data-scope="vectorscope">vectorscope</button>
+  </div>
+  <canvas id="scope" width="320" height="200" hidden></canvas>
+  <h2>Trims</h2>
+  <div id="trims">
+    <label>strength <input type="range" data-trim="strength" min="0" max="1.5" step="0.05" aria-label="strength"> <output data-for="strength"></output></label>
+    <table>
+      <tr><th></th><th>R</th><th>G</th><th>B</th></tr>
+      <tr><td title="CDL slope">gain</td><td><input type="range" data-trim="slope" data-channel="0" min="0" max="2" step="0.01" aria-label="gain R"></td><td><input type="range" data-trim="slope" data-channel="1" min="0" max="2" step="0.01" aria-label="gain G"></td><td><input type="range" data-trim="slope" data-channel="2" min="0" max="2" step="0.01" aria-label="gain B"></td></tr>
+      <tr><td title="CDL offset">lift</td><td><input type="range" data-trim="offset" data-channel="0" min="-0.25" max="0.25" step="0.005" aria-label="lift R"></td><td><input type="range" data-trim="offset" data-channel="1" min="-0.25" max="0.25" step="0.005" aria-label="lift G"></td><td><input type="range" data-trim="offset" data-channel="2" min="-0.25" max="0.25" step="0.005" aria-label="lift B"></td></tr>
+      <tr><td title="CDL power">gamma</td><td><input type="range" data-trim="power" data-channel="0" min="0.25" max="2.5" step="0.01" aria-label="gamma R"></td><td><input type="range" data-trim="power" data-channel="1" min="0.25" max="2.5" step="0.01" aria-label="gamma G"></td><td><input type="range" data-trim="power" data-channel="2" min="0.25" max="2.5" step="0.01" aria-label="gamma B"></td></tr>
+    </table>
+    <label>saturation <input type="range" data-trim="saturation" min="0" max="2" step="0.01" aria-label="saturation"> <output data-for="saturation"></output></label>
+    <div id="trimValues"></div>
+    <div class="row"><button id="reset">reset trims</button></div>
+  </div>
+  <h2>Still and look</h2>
+  <div class="row">
+    <button id="freeze" aria-pressed="false">freeze</button><button id="grab">grab still</button><button id="cube">export .cube</button><button id="cc">export .cc</button><button id="full">full window</button>
+  </div>
+  <h2>Keys</h2>
+  <dl id="keys">
+    <dt>f</dt><dd>full window (Esc leaves)</dd>
+    <dt>space</dt><dd>freeze / live</dd>
+    <dt>s</dt><dd>grab a still (PNG of source and grade)</dd>
+    <dt>e / c</dt><dd>export the look as .cube / .cc</dd>
+    <dt>1 2 3 4</dt><dd>scope: off, waveform, parade, vectorscope</dd>
+    <dt>r</dt><dd>reset the trims</dd>
+    <dt>&larr; &rarr;</dt><dd>move the split (when it has focus)</dd>
+  </dl>
+</aside>
 </div>
 <footer id="findings">no findings yet</footer>
 <script>
@@ -61,7 +123,7 @@ export const PAGE_HTML = `<!doctype html>
   const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
   const $ = (id) => document.getElementById(id);
   const canvas = $('view'), ctx = canvas.getContext('2d'), split = $('split');
-  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, clockKnown: false, findings: null, warming: false, keepUp: null };
+  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, clockKnown: false, findings: null, warming: false, keepUp: null, scope: 'waveform', scopesDrawn: 0, scopeSeq: -1, trims: null, trimsVersion: -1, frozen: false, full: false };
   let latest = null, decoding = false, pending = null;
 
   async function syncClock() {
@@ -102,7 +164,7 @@ export const PAGE_HTML = `<!doctype html>
     if (!latest) return;
     const { bitmap } = latest;
     const w = bitmap.width / 2, h = bitmap.height;
-    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; canvas.style.setProperty('--aspect', String(w / h)); }
     const cut = Math.round(state.split * w);
     if (cut > 0) ctx.drawImage(bitmap, 0, 0, cut, h, 0, 0, cut, h);
     if (cut < w) ctx.drawImage(bitmap, w + cut, 0, w - cut, h, cut, 0, w - cut, h);
@@ -165,6 +227,15 @@ export const PAGE_HTML = `<!doctype html>
       state.warming = h.warming;
       $('after').textContent = h.warming ? 'grading starts\u2026' : 'after';
     }
+    if (h.trims && (h.trimsVersion ?? 0) >= state.trimsVersion && !trimsBusy()) {
+      state.trimsVersion = h.trimsVersion ?? 0;
+      showTrims(h.trims);
+    }
+    if ('frozen' in h && h.frozen !== state.frozen) {
+      state.frozen = h.frozen;
+      $('freeze').setAttribute('aria-pressed', String(h.frozen));
+      $('frozen').style.display = h.frozen ? 'block' : 'none';
+    }
     if (h.keepUp) {
       state.keepUp = h.keepUp;
       const overload = $('overload');
@@ -191,6 +262,154 @@ export const PAGE_HTML = `<!doctype html>
     }
     for (const b of box.children) b.setAttribute('aria-pressed', String(b.dataset.pipeline === (current ?? state.pipeline)));
   }
+
+  const post = (path, body) => fetch(withToken(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  // Trims: every slider change is sent, one request at a time (the newest values win); the
+  // server's values (every message carries them) are shown unless a change of ours is on its way.
+  const trimInputs = [...document.querySelectorAll('#trims input')];
+  // trimsNext: the request to send once the one on its way is answered (only the newest is kept).
+  let trimsSending = false, trimsNext = null, dragging = null;
+  const trimsBusy = () => trimsSending || trimsNext !== null || dragging !== null;
+  const trimValue = (t, input) => input.dataset.channel === undefined ? t[input.dataset.trim] : t[input.dataset.trim][Number(input.dataset.channel)];
+  function showTrims(t) {
+    if (JSON.stringify(t) === JSON.stringify(state.trims)) return;
+    state.trims = t;
+    for (const input of trimInputs) input.value = String(trimValue(t, input));
+    for (const out of document.querySelectorAll('#trims output')) out.textContent = Number(t[out.dataset.for]).toFixed(2);
+    $('trimValues').textContent = 'gain ' + t.slope.map((v) => v.toFixed(2)).join(' ') + ' | lift ' + t.offset.map((v) => v.toFixed(3)).join(' ') + ' | gamma ' + t.power.map((v) => v.toFixed(2)).join(' ');
+  }
+  function sendTrims(body) {
+    if (trimsSending) { trimsNext = body; return; }
+    trimsSending = true;
+    post('/api/trims', body)
+      .then((res) => res.json())
+      .then((r) => { if (r.trims && trimsNext === null) { state.trimsVersion = r.version; state.trims = null; showTrims(r.trims); } })
+      .catch((e) => console.warn(e))
+      .finally(() => {
+        trimsSending = false;
+        const next = trimsNext;
+        trimsNext = null;
+        if (next) sendTrims(next);
+      });
+  }
+  for (const input of trimInputs) {
+    input.addEventListener('pointerdown', () => { dragging = input; });
+    input.addEventListener('input', () => {
+      if (!state.trims) return;
+      const t = JSON.parse(JSON.stringify(state.trims));
+      const v = Number(input.value);
+      if (input.dataset.channel === undefined) t[input.dataset.trim] = v; else t[input.dataset.trim][Number(input.dataset.channel)] = v;
+      state.trims = null;
+      showTrims(t);
+      sendTrims(t);
+    });
+    // A double click puts one trim back.
+    input.addEventListener('dblclick', () => {
+      const identity = { strength: 1, slope: 1, offset: 0, power: 1, saturation: 1 }[input.dataset.trim];
+      input.value = String(identity);
+      input.dispatchEvent(new Event('input'));
+    });
+  }
+  window.addEventListener('pointerup', () => { dragging = null; });
+  const resetTrims = () => sendTrims({ reset: true });
+
+  // Scopes: pulled one at a time while one is chosen; the server answers with the newest only.
+  const scopeCanvas = $('scope'), sctx = scopeCanvas.getContext('2d');
+  const scratch = document.createElement('canvas');
+  const TINTS = { waveform: [[0.55, 1, 0.6]], parade: [[1, 0.35, 0.35], [0.4, 1, 0.4], [0.45, 0.6, 1]], vectorscope: [[0.85, 1, 0.9]] };
+  let scopeWake = null;
+  function setScope(kind) {
+    state.scope = kind;
+    for (const b of $('scopes').children) b.setAttribute('aria-pressed', String(b.dataset.scope === kind));
+    scopeCanvas.hidden = kind === 'off';
+    if (scopeWake) { scopeWake(); scopeWake = null; }
+  }
+  for (const b of $('scopes').children) b.onclick = () => { setScope(b.dataset.scope); b.blur(); };
+  function drawScope(kind, w, h, data) {
+    const img = new ImageData(w, h);
+    const tints = TINTS[kind], panel = w / tints.length;
+    for (let y = 0, i = 0; y < h; y++) {
+      for (let x = 0; x < w; x++, i++) {
+        const v = data[i], t = tints[Math.floor(x / panel)], o = i * 4;
+        img.data[o] = v * t[0]; img.data[o + 1] = v * t[1]; img.data[o + 2] = v * t[2]; img.data[o + 3] = 255;
+      }
+    }
+    scratch.width = w; scratch.height = h;
+    scratch.getContext('2d').putImageData(img, 0, 0);
+    const W = 320, H = kind === 'vectorscope' ? 320 : 200;
+    if (scopeCanvas.width !== W || scopeCanvas.height !== H) { scopeCanvas.width = W; scopeCanvas.height = H; }
+    sctx.fillStyle = '#000'; sctx.fillRect(0, 0, W, H);
+    sctx.drawImage(scratch, 0, 0, W, H);
+    sctx.strokeStyle = '#fff4'; sctx.fillStyle = '#fff8'; sctx.font = '10px system-ui'; sctx.lineWidth = 1;
+    if (kind === 'vectorscope') {
+      // Cb to the right, Cr up, each -0.5..0.5; the 75% bars' targets and the centre.
+      sctx.beginPath(); sctx.arc(W / 2, H / 2, W / 2 - 1, 0, 2 * Math.PI); sctx.moveTo(W / 2, 0); sctx.lineTo(W / 2, H); sctx.moveTo(0, H / 2); sctx.lineTo(W, H / 2); sctx.stroke();
+      for (const [name, r, g, b] of [['R', 1, 0, 0], ['Yl', 1, 1, 0], ['G', 0, 1, 0], ['Cy', 0, 1, 1], ['B', 0, 0, 1], ['Mg', 1, 0, 1]]) {
+        const y = 0.75 * (0.2126 * r + 0.7152 * g + 0.0722 * b), cb = (0.75 * b - y) / 1.8556, cr = (0.75 * r - y) / 1.5748;
+        const x0 = (cb + 0.5) * W, y0 = (0.5 - cr) * H;
+        sctx.strokeRect(x0 - 5, y0 - 5, 10, 10); sctx.fillText(name, x0 + 7, y0 + 3);
+      }
+    } else {
+      for (const level of [0, 25, 50, 75, 100]) {
+        const y = Math.round((1 - level / 100) * (H - 1)) + 0.5;
+        sctx.beginPath(); sctx.moveTo(0, y); sctx.lineTo(W, y); sctx.stroke();
+        sctx.fillText(String(level), 2, Math.min(H - 2, Math.max(10, y - 2)));
+      }
+      for (let p = 1; p < tints.length; p++) { const x = Math.round((p * W) / tints.length) + 0.5; sctx.beginPath(); sctx.moveTo(x, 0); sctx.lineTo(x, H); sctx.stroke(); }
+    }
+  }
+  async function scopes() {
+    let after = -1, kind = null;
+    for (;;) {
+      if (state.scope === 'off') { await new Promise((r) => { scopeWake = r; }); continue; }
+      if (kind !== state.scope) { kind = state.scope; after = -1; }
+      try {
+        const res = await fetch(withToken('/api/scope?kind=' + kind + '&after=' + after), { cache: 'no-store' });
+        if (res.status === 204) continue;
+        if (!res.ok) throw new Error('scope: ' + res.status);
+        const data = new Uint8Array(await res.arrayBuffer());
+        if (kind !== state.scope) continue;
+        after = Number(res.headers.get('x-scope-seq'));
+        drawScope(kind, Number(res.headers.get('x-scope-width')), Number(res.headers.get('x-scope-height')), data);
+        state.scopeSeq = after;
+        state.scopesDrawn++;
+      } catch (e) {
+        console.warn(e);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  // Freeze, stills, the look, full window.
+  const toggleFreeze = () => post('/api/freeze', { frozen: !state.frozen });
+  function download(path) {
+    const a = document.createElement('a');
+    a.href = withToken(path);
+    a.download = '';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+  const grab = () => download('/api/still.png');
+  const exportCube = () => download('/api/look.cube');
+  const exportCc = () => download('/api/look.cc');
+  function setFull(on) {
+    state.full = on;
+    document.body.classList.toggle('full', on);
+    $('full').setAttribute('aria-pressed', String(on));
+  }
+  const buttons = { freeze: toggleFreeze, grab, cube: exportCube, cc: exportCc, full: () => setFull(!state.full), reset: resetTrims };
+  for (const [id, act] of Object.entries(buttons)) $(id).onclick = () => { act(); $(id).blur(); };
+  const KEYS = { f: () => setFull(!state.full), Escape: () => setFull(false), ' ': toggleFreeze, s: grab, e: exportCube, c: exportCc, r: resetTrims, '1': () => setScope('off'), '2': () => setScope('waveform'), '3': () => setScope('parade'), '4': () => setScope('vectorscope') };
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+    const act = KEYS[e.key];
+    if (!act) return;
+    e.preventDefault();
+    act();
+  });
+  setScope(state.scope);
 
   setInterval(() => {
     const l = state.latencies.slice().sort((a, b) => a - b);
@@ -234,6 +453,7 @@ export const PAGE_HTML = `<!doctype html>
     }
   }
   stream();
+  scopes();
 })();
 </script>
 </body>

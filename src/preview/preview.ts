@@ -10,9 +10,17 @@ import { parseLiveInput } from './liveInput.js';
 import { SourceClient } from './sourceClient.js';
 import { LiveGrader, type GradedPicture } from './grader.js';
 import { JpegEncoder } from './jpegEncoder.js';
-import { PreviewServer, type HeaderFields } from './server.js';
+import { PreviewServer, type Download, type DownloadKind, type HeaderFields } from './server.js';
 import { Recorder } from './recorder.js';
 import { KeepUp, type KeepUpFigures } from './keepUp.js';
+import type { LiveFrame } from './liveSource.js';
+import { IDENTITY_TRIMS, TRIMS_ONLY_SIZE, trimsCdl, updateTrims, type Trims } from './trims.js';
+import { computeScope, sampleForScopes, type Scope, type ScopeKind, type ScopeSample } from './scopes.js';
+import { encodePng } from '../frame/png.js';
+import { ccFile, cubeFile, IDENTITY_CDL, type Cdl } from '../correction/interchange.js';
+import { identityLut, type Lut3d } from '../correction/lut3d.js';
+import { startWorker } from '../util/workerThread.js';
+import type { CdlWorkerData } from './cdlWorker.js';
 
 export interface PreviewOptions {
   readonly input: string;
@@ -60,6 +68,21 @@ export interface Preview {
   readonly url: string;
   stats(): PreviewStats;
   stop(): Promise<void>;
+}
+
+/** `fitCdl` in a thread of its own ({@link ./cdlWorker.ts}); the look is copied at once. */
+function fitCdlInThread(look: Lut3d): Promise<Cdl> {
+  const worker = startWorker(import.meta.url, 'cdlWorker', {
+    workerData: { size: look.size, data: look.data.slice() } satisfies CdlWorkerData,
+  });
+  return new Promise<Cdl>((resolve, reject) => {
+    worker.once('message', (cdl: Cdl) => {
+      resolve(cdl);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the CDL fit stopped before it answered (exit ${code})`)));
+  });
 }
 
 /**
@@ -128,6 +151,25 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   let encoderDrops = 0;
   let latency: PreviewStats['latency'];
   let findings: unknown = null;
+  /** Freeze: the source frame held (taken from the next picture once asked), graded again and again. */
+  let frozen = false;
+  let held: Buffer | undefined;
+  /** The first frame after a freeze is a jump in the picture: temporal stages start again there. */
+  let thawed = false;
+  /** Where the trims go back to: the identity at the strength the preview started with. */
+  const startTrims: Trims = { ...IDENTITY_TRIMS, strength: opts.strength ?? IDENTITY_TRIMS.strength };
+  /** Counts changes of the trims, so a page can tell news from an answer sent before its change. */
+  let trimsVersion = 0;
+  /** The newest graded picture sampled for the scopes, and each kind computed from it (lazily). */
+  let scopeSample: { seq: number; sample: ScopeSample } | undefined;
+  const scopeBuffer = new Uint8Array(256 * 256 * 3);
+  const scopes = new Map<ScopeKind, { seq: number; scope: Scope }>();
+  /** Downloads waiting for the next picture. */
+  const downloads: Array<{
+    what: DownloadKind;
+    resolve: (d: Download | Promise<Download>) => void;
+    reject: (e: Error) => void;
+  }> = [];
 
   const drops = (): PreviewStats['drops'] => ({
     source: source.dropped,
@@ -150,7 +192,16 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   };
   const server = new PreviewServer(
     {
-      snapshot: () => ({ ...counts(), pictures, pipelines: names, source: source.status, findings }),
+      snapshot: () => ({
+        ...counts(),
+        pictures,
+        pipelines: names,
+        source: source.status,
+        findings,
+        trims: grader.currentTrims,
+        trimsVersion,
+        frozen,
+      }),
       choosePipeline: (name) => {
         if (!names.includes(name))
           throw new Error(`unknown pipeline ${name}: choose one of ${names.join(', ')}`);
@@ -164,6 +215,41 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       latency: (report) => {
         latency = report;
       },
+      trims: (update) => {
+        const reset = (update as { reset?: unknown } | null)?.reset === true;
+        const trims = reset ? startTrims : updateTrims(grader.currentTrims, update);
+        grader.setTrims(trims);
+        trimsVersion++;
+        server.broadcast({ trims, trimsVersion });
+        return { trims, version: trimsVersion };
+      },
+      freeze: (on) => {
+        if (!on && frozen) thawed = true;
+        frozen = on;
+        held = undefined;
+        logger.info({ frozen }, frozen ? 'source frame held' : 'source live again');
+        server.broadcast({ frozen });
+      },
+      scope: (kind) => {
+        if (!scopeSample) return undefined;
+        let made = scopes.get(kind);
+        if (made?.seq !== scopeSample.seq) {
+          made = { seq: scopeSample.seq, scope: computeScope(kind, scopeSample.sample) };
+          scopes.set(kind, made);
+        }
+        return made;
+      },
+      download: (what) =>
+        new Promise<Download>((resolve, reject) => {
+          const wanted = { what, resolve, reject };
+          downloads.push(wanted);
+          setTimeout(() => {
+            const at = downloads.indexOf(wanted);
+            if (at < 0) return;
+            downloads.splice(at, 1);
+            reject(new Error('no picture for 10 s: is the source live?'));
+          }, 10_000).unref();
+        }),
     },
     token,
   );
@@ -181,11 +267,58 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     ? new Recorder(opts.binaries.ffmpeg, opts.record, width, height, logger)
     : undefined;
   const row = width * 3;
+  const sideBySide = (p: GradedPicture, into: Buffer): Buffer => {
+    for (let y = 0; y < height; y++) {
+      p.before.copy(into, y * row * 2, y * row, (y + 1) * row);
+      p.after.copy(into, y * row * 2 + row, y * row, (y + 1) * row);
+    }
+    return into;
+  };
+  /** A download made from this picture: its buffers and LUT are only valid now (they are copied). */
+  const makeDownload = (what: DownloadKind, p: GradedPicture): Download | Promise<Download> => {
+    const name = `vgrade-${p.pipeline}-${p.seq}`;
+    if (what === 'still') {
+      const png = encodePng(width * 2, height, sideBySide(p, Buffer.alloc(row * 2 * height)));
+      return { seq: p.seq, filename: `${name}.png`, contentType: 'image/png', body: png };
+    }
+    const trims = grader.currentTrims;
+    // A picture shown as it came (off and no trims, or warming) has the identity for its look.
+    const look = p.look ?? identityLut(TRIMS_ONLY_SIZE);
+    if (what === 'cube') {
+      // At the look's own lattice: what the page applies, point for point (Resolve reads any size).
+      const body = cubeFile(
+        look,
+        look.size,
+        `vgrade preview ${p.pipeline}, frame ${p.seq}, strength ${trims.strength}`,
+      );
+      return { seq: p.seq, filename: `${name}.cube`, contentType: 'text/plain; charset=utf-8', body };
+    }
+    // The .cc: with a correction, the CDL fitted (fitCdl) to the whole look, correction and trims
+    // together, since a CDL after another is no CDL in general (clamps, powers and saturation do
+    // not compose), its RMS difference in the file; with none (off), the trims' own CDL, exactly;
+    // a picture shown as it came, the identity.
+    const cc = (cdl: Cdl): Download => ({
+      seq: p.seq,
+      filename: `${name}.cc`,
+      contentType: 'application/xml',
+      body: ccFile(name, cdl),
+    });
+    if (!p.look) return cc(IDENTITY_CDL);
+    return p.pipeline === 'off' ? cc(trimsCdl(trims)) : fitCdlInThread(look).then(cc);
+  };
 
   grader.on('picture', (p: GradedPicture) => {
     pictures++;
     if (p.findings) findings = { top: p.findings.top, amounts: p.findings.amounts, frame: p.seq };
     recorder?.write(p.after);
+    if (frozen && !held) held = Buffer.from(p.before);
+    for (const d of downloads.splice(0)) {
+      try {
+        d.resolve(makeDownload(d.what, p));
+      } catch (err) {
+        d.reject(err as Error);
+      }
+    }
     if (server.viewerCount === 0) {
       keepUp.shown();
       return;
@@ -198,14 +331,15 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       warming: p.warming,
       ...(p.findings ? { findings } : {}),
     };
-    const composed = encoder.encode((sideBySide) => {
-      for (let y = 0; y < height; y++) {
-        p.before.copy(sideBySide, y * row * 2, y * row, (y + 1) * row);
-        p.after.copy(sideBySide, y * row * 2 + row, y * row, (y + 1) * row);
-      }
-    }, header);
+    const composed = encoder.encode((into) => sideBySide(p, into), header);
     if (composed) keepUp.shown();
     else encoderDrops++;
+    // The scopes show the pictures the viewers get, at their rate (a picture the encoder had no
+    // room for is not worth a scope either).
+    if (composed && server.scopesWanted) {
+      scopeSample = { seq: p.seq, sample: sampleForScopes(p.after, width, height, scopeBuffer) };
+      server.scopesUpdated();
+    }
   });
   grader.on('ready', (name) => {
     logger.info({ pipeline: name, afterMs: Date.now() - chosenAt }, 'grading started');
@@ -217,9 +351,20 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   const pull = (): void => {
     if (grader.canTake) source.request();
   };
+  // Frozen, each new source frame is overwritten with the held one: the grade goes on at the
+  // source's rate (trims and pipeline switches show on the still), and thawing is instant.
+  const hold = (frame: LiveFrame): LiveFrame => {
+    if (frozen && held) {
+      held.copy(frame.data);
+      return frame;
+    }
+    if (!thawed) return frame;
+    thawed = false;
+    return { ...frame, discontinuity: true };
+  };
   source.on('frame', (frame) => {
     keepUp.frame(frame.sourceFps);
-    grader.push(frame);
+    grader.push(hold(frame));
     pull();
   });
   grader.on('free', pull);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { PAGE_HTML } from './page.js';
+import { isScopeKind, SCOPE_KINDS, type Scope, type ScopeKind } from './scopes.js';
 
 /** What the page's header messages carry besides a picture's own fields. */
 export type HeaderFields = Record<string, unknown>;
@@ -13,7 +14,43 @@ export interface PreviewServerHandlers {
   choosePipeline(name: string): void;
   /** A viewer's latency figures (ms), about once a second. */
   latency(report: { p50: number; p95: number; samples: number }): void;
+  /**
+   * Changes the trims (a partial update, or `{"reset": true}`) and returns what to answer (them
+   * all, and their version); throws a RangeError with a message for the viewer when one is out
+   * of range.
+   */
+  trims(update: unknown): unknown;
+  /** Holds the current source frame and keeps grading it (true), or goes live again (false). */
+  freeze(frozen: boolean): void;
+  /** The newest scope of a kind and the picture (`seq`) it shows, once there is one. */
+  scope(kind: ScopeKind): { seq: number; scope: Scope } | undefined;
+  /** A download made from the next picture: a still, or the look as `.cube` or `.cc`. */
+  download(what: DownloadKind): Promise<Download>;
 }
+
+export type DownloadKind = 'still' | 'cube' | 'cc';
+
+export interface Download {
+  /** The picture it was made from. */
+  readonly seq: number;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly body: Buffer | string;
+}
+
+/** A viewer's request for the next scope of a kind, held until there is one newer than it has. */
+interface ScopeWaiting {
+  readonly kind: ScopeKind;
+  readonly after: number;
+  readonly res: http.ServerResponse;
+  readonly timer: NodeJS.Timeout;
+}
+
+const DOWNLOADS: Readonly<Record<string, DownloadKind>> = {
+  '/api/still.png': 'still',
+  '/api/look.cube': 'cube',
+  '/api/look.cc': 'cc',
+};
 
 /** A viewer's request for the next picture, held until there is one newer than it has. */
 interface Waiting {
@@ -44,9 +81,17 @@ function message(header: HeaderFields, jpeg?: Buffer): Buffer[] {
  * nothing for 2 s). Each viewer has at most one picture on its way, so no buffer anywhere, ours or
  * the kernel's, can hold a queue of pictures for a viewer that falls behind: it gets the newest
  * when it asks, and what it skipped is counted.
+ *
+ * The scopes are pulled the same way (`GET /api/scope?kind=KIND&after=SEQ`: the newest scope of
+ * the graded picture, as an intensity image with its size in the headers), so a slow viewer only
+ * ever gets the newest scope too. Downloads (`/api/still.png`, `/api/look.cube`, `/api/look.cc`)
+ * are made from the next picture, and every control (`/api/pipeline`, `/api/trims`,
+ * `/api/freeze`) is a small JSON POST; all of them behind the same token.
  */
 export class PreviewServer {
   private readonly waiting = new Set<Waiting>();
+  private readonly scopeWaiting = new Set<ScopeWaiting>();
+  private scopeAskedAt = 0;
   private readonly seen = new Map<string, number>();
   private latest: { seq: number; header: HeaderFields; jpeg: Buffer } | undefined;
   private skipped = 0;
@@ -63,6 +108,40 @@ export class PreviewServer {
     const now = Date.now();
     for (const [id, at] of this.seen) if (now - at > 3000) this.seen.delete(id);
     return this.seen.size;
+  }
+
+  /** Whether a viewer asked for a scope in the last 3 seconds (else none need computing). */
+  get scopesWanted(): boolean {
+    return Date.now() - this.scopeAskedAt < 3000;
+  }
+
+  /** Answers the viewers waiting for a scope newer than they have, now that there may be one. */
+  scopesUpdated(): void {
+    for (const w of this.scopeWaiting) {
+      const newest = this.handlers.scope(w.kind);
+      if (!newest || newest.seq <= w.after) continue;
+      clearTimeout(w.timer);
+      this.scopeWaiting.delete(w);
+      this.answerScope(w.res, newest);
+    }
+  }
+
+  private answerScope(res: http.ServerResponse, newest: { seq: number; scope: Scope } | undefined): void {
+    if (!newest) {
+      res.writeHead(204, { 'cache-control': 'no-store' }).end();
+      return;
+    }
+    const { scope } = newest;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-scope-kind': scope.kind,
+      'x-scope-seq': String(newest.seq),
+      'x-scope-width': String(scope.width),
+      'x-scope-height': String(scope.height),
+    });
+    res.end(scope.data);
   }
 
   /** Pictures viewers skipped because they asked after a newer one had replaced them, in total. */
@@ -127,6 +206,11 @@ export class PreviewServer {
       w.res.destroy();
     }
     this.waiting.clear();
+    for (const w of this.scopeWaiting) {
+      clearTimeout(w.timer);
+      w.res.destroy();
+    }
+    this.scopeWaiting.clear();
     this.server?.close();
     this.server?.closeAllConnections();
   }
@@ -184,6 +268,71 @@ export class PreviewServer {
           .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
           .end(JSON.stringify({ now: Date.now() }));
         return;
+      case 'GET /api/scope': {
+        const kind = url.searchParams.get('kind');
+        if (!isScopeKind(kind)) {
+          this.json(res, 400, {
+            error: `unknown scope ${String(kind)}: choose one of ${SCOPE_KINDS.join(', ')}`,
+          });
+          return;
+        }
+        const after = Number(url.searchParams.get('after') ?? -1);
+        this.scopeAskedAt = Date.now();
+        const newest = this.handlers.scope(kind);
+        if (newest && newest.seq > after) {
+          this.answerScope(res, newest);
+          return;
+        }
+        const waiting: ScopeWaiting = {
+          kind,
+          after,
+          res,
+          timer: setTimeout(() => {
+            this.scopeWaiting.delete(waiting);
+            this.answerScope(res, undefined);
+          }, 2000),
+        };
+        this.scopeWaiting.add(waiting);
+        req.on('close', () => {
+          clearTimeout(waiting.timer);
+          this.scopeWaiting.delete(waiting);
+        });
+        return;
+      }
+      case 'GET /api/still.png':
+      case 'GET /api/look.cube':
+      case 'GET /api/look.cc':
+        this.handlers.download(DOWNLOADS[url.pathname]!).then(
+          (d) =>
+            res
+              .writeHead(200, {
+                'content-type': d.contentType,
+                'content-disposition': `attachment; filename="${d.filename}"`,
+                'cache-control': 'no-store',
+                'x-content-type-options': 'nosniff',
+                'x-vgrade-seq': String(d.seq),
+              })
+              .end(d.body),
+          (err: unknown) => this.json(res, 503, { error: (err as Error).message }),
+        );
+        return;
+      case 'POST /api/trims':
+      case 'POST /api/freeze':
+        this.readJson(req, res, (body) => {
+          try {
+            if (route === 'POST /api/trims') {
+              this.json(res, 200, this.handlers.trims(body));
+              return;
+            }
+            const frozen = (body as { frozen?: unknown }).frozen;
+            if (typeof frozen !== 'boolean') throw new Error('send {"frozen": true} or {"frozen": false}');
+            this.handlers.freeze(frozen);
+            this.json(res, 200, { frozen });
+          } catch (err) {
+            this.json(res, 400, { error: (err as Error).message });
+          }
+        });
+        return;
       case 'GET /api/state':
         res
           .writeHead(200, { 'content-type': 'application/json' })
@@ -217,6 +366,13 @@ export class PreviewServer {
       default:
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown): void {
+    if (res.headersSent) return;
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify(body));
   }
 
   private readJson(req: http.IncomingMessage, res: http.ServerResponse, then: (body: unknown) => void): void {

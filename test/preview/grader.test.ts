@@ -7,6 +7,8 @@ import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { LiveFrame } from '../../src/preview/liveSource.js';
+import { applyLutRgb24 } from '../../src/preview/lutApply.js';
+import { IDENTITY_TRIMS } from '../../src/preview/trims.js';
 
 const W = 96;
 const H = 54;
@@ -33,8 +35,14 @@ async function grader(maxInFlight?: number, strength?: number) {
     { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test', maxInFlight, strength },
     (b) => recycled.push(b),
   );
-  const shown: Array<GradedPicture & { afterCopy: Buffer }> = [];
-  g.on('picture', (p) => shown.push({ ...p, afterCopy: Buffer.from(p.after) }));
+  const shown: Array<GradedPicture & { afterCopy: Buffer; lookReproduces: boolean }> = [];
+  g.on('picture', (p) => {
+    // The look is only valid during the event: what it makes of the source is checked now.
+    const viaLook = Buffer.alloc(p.before.length);
+    if (p.look) applyLutRgb24(p.look, p.before, viaLook, W * H);
+    else p.before.copy(viaLook);
+    shown.push({ ...p, afterCopy: Buffer.from(p.after), lookReproduces: viaLook.equals(p.after) });
+  });
   return { g, shown, recycled };
 }
 
@@ -79,6 +87,38 @@ describe('the live grader', () => {
     expect(none).toEqual([0, 0, 0]);
     expect(Math.max(...full.map(Math.abs))).toBeGreaterThan(10);
     for (let c = 0; c < 3; c++) expect(half[c]!).toBeCloseTo(full[c]! / 2, -0.5);
+  });
+
+  it('applies the trims after the correction, to the grade only, from the next frame on', async () => {
+    const at = ((H >> 1) * W + (W >> 1)) * 3;
+    const { g, shown } = await grader();
+    g.use('classical', await compiled('preview-classical'));
+    for (let i = 0; i < 5; i++) g.push(picture(i));
+    g.setTrims({ ...IDENTITY_TRIMS, slope: [1.3, 1, 1], saturation: 0.9 });
+    for (let i = 5; i < 10; i++) g.push(picture(i));
+    const [plain, trimmed] = [shown[4]!, shown[9]!];
+    // The source is the same; the grade's red went up by about the slope.
+    expect(trimmed.before.equals(plain.before)).toBe(true);
+    expect(trimmed.afterCopy[at]! / plain.afterCopy[at]!).toBeGreaterThan(1.15);
+    expect(Math.abs(trimmed.afterCopy[at + 1]! - plain.afterCopy[at + 1]!)).toBeLessThan(12);
+    // Each picture carries the look that made its grade (correction and trims as one LUT).
+    expect(shown.every((p) => p.lookReproduces)).toBe(true);
+    expect(g.currentTrims.slope).toEqual([1.3, 1, 1]);
+  });
+
+  it('off: the trims alone make the look, and at their identity the picture is the source', async () => {
+    const { g, shown } = await grader();
+    g.use('off', undefined);
+    g.setTrims({ ...IDENTITY_TRIMS, offset: [0, 0, 0.2] });
+    g.push(picture(0));
+    g.setTrims(IDENTITY_TRIMS);
+    g.push(picture(1));
+    const at = ((H >> 1) * W + (W >> 1)) * 3;
+    expect(shown[0]!.afterCopy[at + 2]! - shown[0]!.before[at + 2]!).toBeCloseTo(51, -0.5);
+    expect(shown[0]!.look?.size).toBe(33);
+    expect(shown[1]!.afterCopy.equals(shown[1]!.before)).toBe(true);
+    expect(shown[1]!.look).toBeUndefined();
+    expect(shown.every((p) => p.lookReproduces)).toBe(true);
   });
 
   it('shows each frame at once, as it came and marked warming, while the pipeline starts; graded once it is ready', async () => {

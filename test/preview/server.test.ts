@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { PreviewServer } from '../../src/preview/server.js';
+import { PreviewServer, type PreviewServerHandlers } from '../../src/preview/server.js';
+import type { Scope } from '../../src/preview/scopes.js';
 
-const handlers = { snapshot: () => ({ pipeline: 'off' }), choosePipeline: () => {}, latency: () => {} };
+const handlers: PreviewServerHandlers = {
+  snapshot: () => ({ pipeline: 'off' }),
+  choosePipeline: () => {},
+  latency: () => {},
+  trims: () => ({}),
+  freeze: () => {},
+  scope: () => undefined,
+  download: (what) =>
+    Promise.resolve({ seq: 3, filename: `look.${what}`, contentType: 'text/plain', body: what }),
+};
+
+const scopeOf = (value: number): Scope => ({
+  kind: 'waveform',
+  width: 2,
+  height: 2,
+  data: new Uint8Array([value, 0, 0, value]),
+});
 
 describe('the preview server', () => {
   it('is open on the loopback address', async () => {
@@ -33,6 +50,24 @@ describe('the preview server', () => {
         (await fetch(`http://127.0.0.1:${port}/api/state`, { headers: { 'x-vgrade-token': 's3cret-token' } }))
           .status,
       ).toBe(200);
+      // The tools' endpoints too: scopes, downloads and controls.
+      for (const [method, path] of [
+        ['GET', '/api/scope?kind=waveform'],
+        ['GET', '/api/still.png'],
+        ['GET', '/api/look.cube'],
+        ['GET', '/api/look.cc'],
+        ['POST', '/api/trims'],
+        ['POST', '/api/freeze'],
+      ] as const) {
+        const at = `http://127.0.0.1:${port}${path}`;
+        const body = method === 'POST' ? '{"frozen":false}' : undefined;
+        expect((await fetch(at, { method, body })).status, path).toBe(401);
+        const withToken = `${at}${path.includes('?') ? '&' : '?'}token=s3cret-token`;
+        // (No scope yet: answered after a wait with 204, no content.)
+        expect((await fetch(withToken, { method, body })).status, path).toBe(
+          path.includes('scope') ? 204 : 200,
+        );
+      }
     } finally {
       server.close();
     }
@@ -93,6 +128,134 @@ describe('the preview server', () => {
         header: { pipeline: 'off', source: { state: 'reconnecting' } },
         jpeg: Buffer.alloc(0),
       });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('the preview server: scopes, trims, freeze and downloads', () => {
+  it('answers a scope request with the newest scope, or waits for one newer than the viewer has', async () => {
+    let newest: { seq: number; scope: Scope } | undefined;
+    const asked: string[] = [];
+    const server = new PreviewServer(
+      {
+        ...handlers,
+        scope: (kind) => {
+          asked.push(kind);
+          return newest;
+        },
+      },
+      undefined,
+    );
+    const url = await server.listen('127.0.0.1', 0);
+    const read = async (after: number) => {
+      const res = await fetch(new URL(`/api/scope?kind=waveform&after=${after}`, url));
+      return {
+        status: res.status,
+        seq: res.headers.get('x-scope-seq'),
+        size: `${res.headers.get('x-scope-width')}x${res.headers.get('x-scope-height')}`,
+        data: Array.from(new Uint8Array(await res.arrayBuffer())),
+      };
+    };
+    try {
+      expect(server.scopesWanted).toBe(false);
+      // None yet: the request waits, and is answered when one is made.
+      const first = read(-1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(server.scopesWanted).toBe(true);
+      newest = { seq: 4, scope: scopeOf(9) };
+      server.scopesUpdated();
+      expect(await first).toEqual({ status: 200, seq: '4', size: '2x2', data: [9, 0, 0, 9] });
+      // A viewer that comes back late gets only the newest.
+      newest = { seq: 5, scope: scopeOf(10) };
+      newest = { seq: 6, scope: scopeOf(11) };
+      expect(await read(4)).toMatchObject({ seq: '6', data: [11, 0, 0, 11] });
+      // One that has the newest waits for the next.
+      const waiting = read(6);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      server.scopesUpdated();
+      newest = { seq: 7, scope: scopeOf(12) };
+      server.scopesUpdated();
+      expect(await waiting).toMatchObject({ seq: '7', data: [12, 0, 0, 12] });
+      expect(asked.every((kind) => kind === 'waveform')).toBe(true);
+      // Only the scopes there are.
+      const bad = await fetch(new URL('/api/scope?kind=histogram', url));
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toEqual({
+        error: 'unknown scope histogram: choose one of waveform, parade, vectorscope',
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('passes trims and freeze to the preview, and answers a bad one with 400 and its reason', async () => {
+    const calls: unknown[] = [];
+    const server = new PreviewServer(
+      {
+        ...handlers,
+        trims: (update) => {
+          if ((update as { slope?: unknown }).slope)
+            throw new RangeError('Expected number between 0 and 4 for slope[0]');
+          calls.push(update);
+          return { trims: update, version: 1 };
+        },
+        freeze: (frozen) => calls.push({ frozen }),
+      },
+      undefined,
+    );
+    const url = await server.listen('127.0.0.1', 0);
+    const post = (path: string, body: unknown) =>
+      fetch(new URL(path, url), { method: 'POST', body: JSON.stringify(body) });
+    try {
+      const ok = await post('/api/trims', { saturation: 1.2 });
+      expect([ok.status, await ok.json()]).toEqual([200, { trims: { saturation: 1.2 }, version: 1 }]);
+      const bad = await post('/api/trims', { slope: [9, 1, 1] });
+      expect([bad.status, await bad.json()]).toEqual([
+        400,
+        { error: 'Expected number between 0 and 4 for slope[0]' },
+      ]);
+      expect((await post('/api/freeze', { frozen: true })).status).toBe(200);
+      const notBoolean = await post('/api/freeze', { frozen: 'yes' });
+      expect([notBoolean.status, await notBoolean.json()]).toEqual([
+        400,
+        { error: 'send {"frozen": true} or {"frozen": false}' },
+      ]);
+      expect(calls).toEqual([{ saturation: 1.2 }, { frozen: true }]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('serves downloads as attachments, and says why when there is no picture to make one from', async () => {
+    const server = new PreviewServer(
+      {
+        ...handlers,
+        download: (what) =>
+          what === 'cc'
+            ? Promise.reject(new Error('no picture for 10 s: is the source live?'))
+            : Promise.resolve({
+                seq: 12,
+                filename: 'vgrade-off-12.cube',
+                contentType: 'text/plain',
+                body: 'LUT',
+              }),
+      },
+      undefined,
+    );
+    const url = await server.listen('127.0.0.1', 0);
+    try {
+      const cube = await fetch(new URL('/api/look.cube', url));
+      expect(cube.status).toBe(200);
+      expect(cube.headers.get('content-disposition')).toBe('attachment; filename="vgrade-off-12.cube"');
+      expect(cube.headers.get('x-vgrade-seq')).toBe('12');
+      expect(await cube.text()).toBe('LUT');
+      const cc = await fetch(new URL('/api/look.cc', url));
+      expect([cc.status, await cc.json()]).toEqual([
+        503,
+        { error: 'no picture for 10 s: is the source live?' },
+      ]);
     } finally {
       server.close();
     }
