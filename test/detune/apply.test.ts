@@ -101,56 +101,69 @@ function randomImage8(width: number, height: number, seed: number): Uint8Array {
 }
 
 describe('applyDetunes on rgb24: each family at hand-computed values', () => {
-  // Arithmetic in 8-bit units: x' = 255 f(x / 255), then clip to [0, 255] and round half up.
-  it('green scales G by 1 + 0.30 L', () => {
-    // green-3, L = 1: 101 * 1.3 = 131.3 -> 131; 200 * 1.3 = 260 -> clipped 255; R and B untouched.
-    expect(detune8([7, 101, 9, 7, 200, 9], 'green-3')).toEqual([7, 131, 9, 7, 255, 9]);
-    // green-1, L = 1/3: 101 * 1.1 = 111.1 -> 111. green-2: 101 * 1.2 = 121.2 -> 121.
-    expect(detune8([0, 101, 0], 'green-1')).toEqual([0, 111, 0]);
-    expect(detune8([0, 101, 0], 'green-2')).toEqual([0, 121, 0]);
-    // green:1.5, L = 0.5: 101 * 1.15 = 116.15 -> 116.
-    expect(detune8([0, 101, 0], 'green:1.5')).toEqual([0, 116, 0]);
-  });
-
-  it('blue scales B by 1 + 0.30 L', () => {
-    // blue-1: 101 * 1.1 = 111.1 -> 111.
-    expect(detune8([50, 60, 101], 'blue-1')).toEqual([50, 60, 111]);
-  });
-
-  it('orange scales R by 1 + 0.30 L and G by 1 + 0.12 L', () => {
-    // orange-3: R 101 * 1.3 = 131.3 -> 131; G 101 * 1.12 = 113.12 -> 113; B stays 101.
-    expect(detune8([101, 101, 101], 'orange-3')).toEqual([131, 113, 101]);
-  });
-
-  it('black-high lifts black: x = b + (1 - b) x with b = 0.12 L', () => {
-    // black-high-3: b = 0.12, in 8-bit units 30.6 + 0.88 x: 0 -> 30.6 -> 31; 100 -> 118.6 -> 119; 255 -> 255.
-    expect(detune8([0, 100, 255], 'black-high-3')).toEqual([31, 119, 255]);
-  });
-
-  it('black-low crushes black: x = (x - b) / (1 - b) with b = 0.08 L', () => {
-    // black-low-1: b = 0.08 / 3, 255 b = 6.8, 1 - b = 0.973333...:
-    // 0 -> -6.99 -> 0; 100 -> 93.2 / 0.973333 = 95.75 -> 96; 255 -> 255.
-    expect(detune8([0, 100, 255], 'black-low-1')).toEqual([0, 96, 255]);
-  });
-
-  it('white-low scales every channel by 1 - 0.30 L', () => {
-    // white-low-2: L = 2/3, factor 0.8: 200 -> 160; 101 -> 80.8 -> 81; 0 -> 0.
-    expect(detune8([200, 101, 0], 'white-low-2')).toEqual([160, 81, 0]);
-  });
-
-  it('contrast-high stretches about 0.5: x = 0.5 + (x - 0.5)(1 + 0.6 L)', () => {
-    // contrast-high-3: factor 1.6 about 127.5: 101 -> 127.5 - 26.5 * 1.6 = 85.1 -> 85;
-    // 201 -> 127.5 + 73.5 * 1.6 = 245.1 -> 245; 10 -> 127.5 - 117.5 * 1.6 = -60.5 -> 0.
-    expect(detune8([101, 201, 10], 'contrast-high-3')).toEqual([85, 245, 0]);
-  });
-
-  it('saturation-low pulls each channel toward luma: x = Y + (x - Y)(1 - 0.6 L)', () => {
-    // saturation-low-3: factor 0.4. (200, 100, 50): Y = 0.2126 * 200 + 0.7152 * 100 + 0.0722 * 50
-    // = 42.52 + 71.52 + 3.61 = 117.65. R = 117.65 + 82.35 * 0.4 = 150.59 -> 151;
-    // G = 117.65 - 17.65 * 0.4 = 110.59 -> 111; B = 117.65 - 67.65 * 0.4 = 90.59 -> 91.
-    expect(detune8([200, 100, 50], 'saturation-low-3')).toEqual([151, 111, 91]);
-    // A grey has Y = x, so it stays: (77, 77, 77).
-    expect(detune8([77, 77, 77], 'saturation-low-3')).toEqual([77, 77, 77]);
+  // Arithmetic in 8-bit units: x' = 255 f(x / 255), then clipped to [0, 255] and rounded half up.
+  // L = amount / 3: level 1 is L = 1/3, level 3 is L = 1.
+  const green = 'green scales G by 1 + 0.30 L';
+  const saturation = 'saturation-low pulls each channel toward luma: x = Y + (x - Y)(1 - 0.6 L)';
+  // Each row: the detune, the rule of docs/detunes.md it follows, pixels in, pixels out, the arithmetic.
+  it.each<[string, string, number[], number[], string]>([
+    [
+      'green-3',
+      green,
+      [7, 101, 9, 7, 200, 9],
+      [7, 131, 9, 7, 255, 9],
+      '101 * 1.3 = 131.3 -> 131; 200 * 1.3 = 260 -> clipped 255; R and B untouched',
+    ],
+    ['green-1', green, [0, 101, 0], [0, 111, 0], '101 * 1.1 = 111.1 -> 111'],
+    ['green-2', green, [0, 101, 0], [0, 121, 0], '101 * 1.2 = 121.2 -> 121'],
+    ['green:1.5', green, [0, 101, 0], [0, 116, 0], 'L = 0.5: 101 * 1.15 = 116.15 -> 116'],
+    ['blue-1', 'blue scales B by 1 + 0.30 L', [50, 60, 101], [50, 60, 111], '101 * 1.1 = 111.1 -> 111'],
+    [
+      'orange-3',
+      'orange scales R by 1 + 0.30 L and G by 1 + 0.12 L',
+      [101, 101, 101],
+      [131, 113, 101],
+      'R 101 * 1.3 = 131.3 -> 131; G 101 * 1.12 = 113.12 -> 113; B stays 101',
+    ],
+    [
+      'black-high-3',
+      'black-high lifts black: x = b + (1 - b) x with b = 0.12 L',
+      [0, 100, 255],
+      [31, 119, 255],
+      'b = 0.12, in 8-bit units 30.6 + 0.88 x: 0 -> 30.6 -> 31; 100 -> 118.6 -> 119; 255 -> 255',
+    ],
+    [
+      'black-low-1',
+      'black-low crushes black: x = (x - b) / (1 - b) with b = 0.08 L',
+      [0, 100, 255],
+      [0, 96, 255],
+      'b = 0.08 / 3, 255 b = 6.8, 1 - b = 0.973333: 0 -> -6.99 -> 0; 100 -> 93.2 / 0.973333 = 95.75 -> 96; 255 -> 255',
+    ],
+    [
+      'white-low-2',
+      'white-low scales every channel by 1 - 0.30 L',
+      [200, 101, 0],
+      [160, 81, 0],
+      'L = 2/3, factor 0.8: 200 -> 160; 101 -> 80.8 -> 81; 0 -> 0',
+    ],
+    [
+      'contrast-high-3',
+      'contrast-high stretches about 0.5: x = 0.5 + (x - 0.5)(1 + 0.6 L)',
+      [101, 201, 10],
+      [85, 245, 0],
+      'factor 1.6 about 127.5: 101 -> 127.5 - 26.5 * 1.6 = 85.1 -> 85; 201 -> 127.5 + 73.5 * 1.6 = 245.1 -> 245; 10 -> 127.5 - 117.5 * 1.6 = -60.5 -> 0',
+    ],
+    [
+      'saturation-low-3',
+      saturation,
+      [200, 100, 50],
+      [151, 111, 91],
+      'factor 0.4; Y = 0.2126 * 200 + 0.7152 * 100 + 0.0722 * 50 = 117.65: R = 117.65 + 82.35 * 0.4 = 150.59 -> 151; ' +
+        'G = 117.65 - 17.65 * 0.4 = 110.59 -> 111; B = 117.65 - 67.65 * 0.4 = 90.59 -> 91',
+    ],
+    ['saturation-low-3', saturation, [77, 77, 77], [77, 77, 77], 'a grey has Y = x, so it stays'],
+  ])('%s: %s', (list, _rule, input, output) => {
+    expect(detune8(input, list)).toEqual(output);
   });
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaries, ffmpeg, probe, tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
+import { makeClip } from '../helpers/clips.js';
 
 /** A log line on stderr, which may come before the one message: `vgrade: warning: ...`. */
 const LOG_LINE = /^vgrade: (?:trace|debug|info|warning|error|fatal): /;
@@ -19,24 +20,13 @@ describe('vgrade grade with bad input', () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
-    clip = path.join(dir, 'clip.mkv');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=320x180:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine',
-      '-t',
-      '2',
-      '-c:v',
-      'libx264',
-      '-c:a',
-      'aac',
-      clip,
-    ]);
+    clip = await makeClip(path.join(dir, 'clip.mkv'), {
+      size: '320x180',
+      fps: 25,
+      audio: true,
+      duration: 2,
+      codec: 'libx264',
+    });
   });
   afterAll(() => cleanup());
 
@@ -139,25 +129,19 @@ describe('vgrade grade with bad input', () => {
     const files = { text: 'words.mp4', indexLast: 'half.mp4', faststart: 'half-faststart.mp4' };
     beforeAll(async () => {
       await writeFile(path.join(dir, files.text), 'a text file, named as if it were a video\n'.repeat(20));
-      for (const [name, flags] of [
-        [files.indexLast, []],
-        [files.faststart, ['-movflags', '+faststart']],
+      for (const [name, movflags] of [
+        [files.indexLast, undefined],
+        [files.faststart, '+faststart'],
       ] as const) {
         const whole = path.join(dir, `whole-${name}`);
-        await ffmpeg([
-          '-f',
-          'lavfi',
-          '-i',
-          'testsrc2=size=160x90:rate=25',
-          '-t',
-          '2',
-          '-c:v',
-          'libx264',
-          '-pix_fmt',
-          'yuv420p',
-          ...flags,
-          whole,
-        ]);
+        await makeClip(whole, {
+          size: '160x90',
+          fps: 25,
+          duration: 2,
+          codec: 'libx264',
+          pixelFormat: 'yuv420p',
+          movflags,
+        });
         const bytes = await readFile(whole);
         await writeFile(path.join(dir, name), bytes.subarray(0, bytes.length >> 1));
       }
@@ -232,17 +216,13 @@ describe('vgrade grade with bad input', () => {
     [1919, 1079],
   ])('odd sizes grade whole: %ix%i', async (w, h) => {
     const odd = path.join(dir, `odd-${w}.mkv`);
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${w}x${h}:rate=25,format=yuv444p`,
-      '-t',
-      '0.2',
-      '-c:v',
-      'ffv1',
-      odd,
-    ]);
+    await makeClip(odd, {
+      size: `${w}x${h}`,
+      fps: 25,
+      sourceFilter: 'format=yuv444p',
+      duration: 0.2,
+      codec: 'ffv1',
+    });
     const out = path.join(dir, `odd-${w}-out.mp4`);
     const result = await vgrade(['grade', odd, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -259,19 +239,7 @@ describe('vgrade grade with bad input', () => {
 
   it('ffmpeg dying in the middle of the stream', async () => {
     const long = path.join(dir, 'long.mkv');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=25',
-      '-t',
-      '20',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      long,
-    ]);
+    await makeClip(long, { size: '640x360', fps: 25, duration: 20, codec: 'libx264', preset: 'ultrafast' });
     const real = await binaries();
     // A stand-in ffmpeg whose decoding run is killed 0.5 s after it starts.
     const wrapper = path.join(dir, 'dying-ffmpeg');
@@ -439,19 +407,7 @@ describe('vgrade grade with bad input', () => {
 
   it('Ctrl-C stops cleanly, removes the partial output and exits 130', async () => {
     const long = path.join(dir, 'long-sigint.mkv');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=25',
-      '-t',
-      '30',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      long,
-    ]);
+    await makeClip(long, { size: '640x360', fps: 25, duration: 30, codec: 'libx264', preset: 'ultrafast' });
     const out = path.join(dir, 'sigint-out.mp4');
     let sent = false;
     const result = await vgrade(['grade', long, '-o', out, '--progress', 'json'], {

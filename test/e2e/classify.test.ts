@@ -1,32 +1,20 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, tempDir } from '../helpers/media.js';
+import { tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
+import { makeClip } from '../helpers/clips.js';
 
 describe('vgrade classify', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
 
   /** A 96x64 test-pattern clip of `frames` frames in the temporary folder. */
-  const makeClip = async (name: string, frames: number): Promise<string> => {
-    const file = path.join(dir, name);
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=96x64:rate=25',
-      '-frames:v',
-      String(frames),
-      '-pix_fmt',
-      'yuv420p',
-      file,
-    ]);
-    return file;
-  };
+  const clip = (name: string, frames: number): Promise<string> =>
+    makeClip(path.join(dir, name), { size: '96x64', fps: 25, frames, pixelFormat: 'yuv420p' });
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('vgrade-classify-'));
-    await makeClip('clip.mp4', 13);
+    await clip('clip.mp4', 13);
   });
   afterAll(() => cleanup());
 
@@ -43,7 +31,7 @@ describe('vgrade classify', () => {
 
   it('classifies a still: one frame record, then one shot summary', async () => {
     const still = path.join(dir, 'still.png');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=96x64', '-frames:v', '1', still]);
+    await makeClip(still, { size: '96x64', frames: 1 });
     const lines = await records(['still.png']);
     expect(lines.map((l) => ('shot' in l ? `shot ${l.shot}` : `frame ${l.frame}`))).toEqual([
       'frame 0',
@@ -53,7 +41,7 @@ describe('vgrade classify', () => {
   });
 
   it('classifies a 2-frame clip: a record for each frame, then the shot', async () => {
-    await makeClip('two.mp4', 2);
+    await clip('two.mp4', 2);
     const lines = await records(['two.mp4', '--every', '1']);
     expect(lines.map((l) => ('shot' in l ? `shot ${l.shot}` : `frame ${l.frame}`))).toEqual([
       'frame 0',

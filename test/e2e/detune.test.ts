@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, decodeRgb48, ffmpeg, frameTimes, probe, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
+import { makeClip } from '../helpers/clips.js';
 import { applyDetunes, applyDetunes16 } from '../../src/detune/apply.js';
 import { parseDetuneList } from '../../src/detune/families.js';
 
@@ -90,17 +91,17 @@ describe('vgrade detune', () => {
   /** testsrc2 (it moves every frame) at a variable frame rate, starting at 0.5 s, in lossless RGB. */
   async function vfrClip(depth: 8 | 16): Promise<string> {
     const src = path.join(dir, `clip${depth}.mkv`);
-    await ffmpeg([
-      ...['-f', 'lavfi', '-i', `testsrc2=size=${VW + 1}x${VH + 1}:rate=25`, '-t', '1.2'],
+    await makeClip(src, {
+      size: `${VW + 1}x${VH + 1}`,
+      fps: 25,
+      duration: 1.2,
       // testsrc2 makes even sizes only: cropped to an odd one (in RGB, where no chroma is halved).
-      ...[
-        '-vf',
-        `format=gbrp16le,crop=${VW}:${VH}:0:0,select='lt(mod(n\\,7)\\,3)+eq(mod(n\\,11)\\,0)'`,
-        '-vsync',
-        'vfr',
-      ],
-      ...['-output_ts_offset', '0.5', '-c:v', 'ffv1', '-pix_fmt', depth === 8 ? 'gbrp' : 'gbrp16le', src],
-    ]);
+      filter: `format=gbrp16le,crop=${VW}:${VH}:0:0`,
+      variableFrameRate: true,
+      startTime: 0.5,
+      codec: 'ffv1',
+      pixelFormat: depth === 8 ? 'gbrp' : 'gbrp16le',
+    });
     expect((await probe(src)).streams[0]).toMatchObject({ width: VW, height: VH });
     return src;
   }
@@ -138,20 +139,8 @@ describe('vgrade detune', () => {
   });
 
   it('turns the pixels of a rotated phone video upright (displayed as the source is)', async () => {
-    const plain = path.join(dir, 'plain.mp4');
     const rotated = path.join(dir, 'rotated.mp4');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x96:rate=25',
-      '-t',
-      '0.2',
-      '-c:v',
-      'libx264',
-      plain,
-    ]);
-    await ffmpeg(['-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+    await makeClip(rotated, { size: '160x96', fps: 25, duration: 0.2, codec: 'libx264', rotation: 90 });
     const out = path.join(dir, 'rotated-detuned.mp4');
     const result = await vgrade(['detune', rotated, '-o', out, '--detune', 'green-1', '--crf', '0']);
     expect(result.code, result.stderr).toBe(0);

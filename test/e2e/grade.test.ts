@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, frameTimes, probe, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
+import { makeClip } from '../helpers/clips.js';
 
 /** Mean of each channel over rgb24 frames. */
 function channelMeans(frames: Buffer[]): [number, number, number] {
@@ -164,21 +165,7 @@ describe('vgrade grade', () => {
 
   it('keeps variable frame rate timestamps frame for frame', async () => {
     const vfr = path.join(dir, 'vfr.mkv');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=50',
-      '-t',
-      '2',
-      '-vf',
-      "select='lt(mod(n\\,7)\\,3)+eq(mod(n\\,11)\\,0)'",
-      '-vsync',
-      'vfr',
-      '-c:v',
-      'ffv1',
-      vfr,
-    ]);
+    await makeClip(vfr, { size: '160x90', fps: 50, duration: 2, variableFrameRate: true, codec: 'ffv1' });
     const out = path.join(dir, 'vfr-graded.mkv');
     const result = await vgrade(['grade', vfr, '-o', out, '--codec', 'ffv1']);
     expect(result.code, result.stderr).toBe(0);
@@ -190,17 +177,12 @@ describe('vgrade grade', () => {
 
   it('grades a still at an odd size and keeps its size and format', async () => {
     const png = path.join(dir, 'odd.png');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=385x289,format=rgb24',
-      '-frames:v',
-      '1',
-      '-vf',
-      'colorchannelmixer=bb=1.3',
-      png,
-    ]);
+    await makeClip(png, {
+      size: '385x289',
+      sourceFilter: 'format=rgb24',
+      frames: 1,
+      filter: 'colorchannelmixer=bb=1.3',
+    });
     const out = path.join(dir, 'odd-graded.png');
     const result = await vgrade(['grade', png, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -210,7 +192,7 @@ describe('vgrade grade', () => {
 
   it('writes a 16-bit still back at 16 bits', async () => {
     const png = path.join(dir, 'deep.png');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1', '-pix_fmt', 'rgb48be', png]);
+    await makeClip(png, { size: '64x48', frames: 1, pixelFormat: 'rgb48be' });
     const out = path.join(dir, 'deep-graded.png');
     const result = await vgrade(['grade', png, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -219,7 +201,7 @@ describe('vgrade grade', () => {
 
   it('grades several inputs into a folder, each under its own name', async () => {
     const still = path.join(dir, 'batch.png');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=96x64', '-frames:v', '1', still]);
+    await makeClip(still, { size: '96x64', frames: 1 });
     const outDir = path.join(dir, 'batch-out') + path.sep;
     const result = await vgrade(['grade', castClip, still, '-o', outDir]);
     expect(result.code, result.stderr).toBe(0);
@@ -229,15 +211,7 @@ describe('vgrade grade', () => {
   it('grades an image sequence into an image sequence', async () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(path.join(dir, 'seq'));
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=96x64:rate=10',
-      '-frames:v',
-      '5',
-      path.join(dir, 'seq', 'f%03d.png'),
-    ]);
+    await makeClip(path.join(dir, 'seq', 'f%03d.png'), { size: '96x64', fps: 10, frames: 5 });
     await mkdir(path.join(dir, 'seq-out'));
     const result = await vgrade([
       'grade',
@@ -257,23 +231,7 @@ describe('vgrade grade', () => {
 
   it('reads a stream from stdin and writes one to stdout', async () => {
     const nut = path.join(dir, 'pipe-in.nut');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine',
-      '-t',
-      '1',
-      '-c:v',
-      'libx264',
-      '-c:a',
-      'aac',
-      nut,
-    ]);
+    await makeClip(nut, { size: '160x90', fps: 25, audio: true, duration: 1, codec: 'libx264' });
     const result = await vgrade(['grade', '-', '--input-format', 'nut', '-o', '-', '-f', 'nut'], {
       stdin: await readFile(nut),
     });
@@ -287,19 +245,13 @@ describe('vgrade grade', () => {
 
   it('keeps a 10-bit source at 10 bits', async () => {
     const deep = path.join(dir, 'deep.mkv');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=128x72:rate=25',
-      '-t',
-      '0.4',
-      '-pix_fmt',
-      'yuv422p10le',
-      '-c:v',
-      'ffv1',
-      deep,
-    ]);
+    await makeClip(deep, {
+      size: '128x72',
+      fps: 25,
+      duration: 0.4,
+      pixelFormat: 'yuv422p10le',
+      codec: 'ffv1',
+    });
     const out = path.join(dir, 'deep-graded.mkv');
     const result = await vgrade(['grade', deep, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -308,19 +260,7 @@ describe('vgrade grade', () => {
 
   it('keeps the rotation of a phone video as metadata, pixels untouched', async () => {
     const rotated = path.join(dir, 'rotated.mp4');
-    const plain = path.join(dir, 'plain.mp4');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x96:rate=25',
-      '-t',
-      '0.4',
-      '-c:v',
-      'libx264',
-      plain,
-    ]);
-    await ffmpeg(['-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+    await makeClip(rotated, { size: '160x96', fps: 25, duration: 0.4, codec: 'libx264', rotation: 90 });
     const out = path.join(dir, 'rotated-graded.mp4');
     const result = await vgrade(['grade', rotated, '-o', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -337,23 +277,7 @@ describe('vgrade grade with Debian ffmpeg 5.1 as well', () => {
     const { dir, cleanup } = await tempDir();
     try {
       const clip = path.join(dir, 'c.mp4');
-      await ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=320x180:rate=25',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine',
-        '-t',
-        '1',
-        '-c:v',
-        'libx264',
-        '-c:a',
-        'aac',
-        clip,
-      ]);
+      await makeClip(clip, { size: '320x180', fps: 25, audio: true, duration: 1, codec: 'libx264' });
       const out = path.join(dir, 'o.mp4');
       const env = { VGRADE_FFMPEG: '/usr/bin/ffmpeg', VGRADE_FFPROBE: '/usr/bin/ffprobe' };
       const doctor = await vgrade(['doctor', '--json'], { env });

@@ -5,24 +5,19 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, vgrade } from '../helpers/cli.js';
-import { ffmpeg, probe, tempDir } from '../helpers/media.js';
+import { makeClip } from '../helpers/clips.js';
+import { probe, tempDir } from '../helpers/media.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 
 /** A short clip with a colour cast for the grader to find. */
-async function clip(file: string, seconds: number, size = '320x180'): Promise<void> {
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${size}:rate=25`,
-    '-t',
-    String(seconds),
-    '-vf',
-    'colorchannelmixer=rr=0.8:bb=1.0:gg=0.9',
-    '-pix_fmt',
-    'yuv420p',
-    file,
-  ]);
+async function clip(file: string, seconds: number, size: `${number}x${number}` = '320x180'): Promise<void> {
+  await makeClip(file, {
+    size,
+    fps: 25,
+    duration: seconds,
+    filter: 'colorchannelmixer=rr=0.8:bb=1.0:gg=0.9',
+    pixelFormat: 'yuv420p',
+  });
 }
 
 async function frameCount(file: string): Promise<number> {

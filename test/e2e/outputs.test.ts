@@ -2,8 +2,9 @@ import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:f
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, tempDir } from '../helpers/media.js';
+import { tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
+import { makeClip } from '../helpers/clips.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -17,9 +18,8 @@ describe('vgrade grade outputs', () => {
     ({ dir, cleanup } = await tempDir('vgrade-outputs-'));
     await mkdir(path.join(dir, 'seq'));
     const sequence = path.join(dir, 'seq', '%05d.png');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=5', '-frames:v', '3', sequence]);
-    still = path.join(dir, 'still.png');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=96x64', '-frames:v', '1', still]);
+    await makeClip(sequence, { size: '96x64', fps: 5, frames: 3 });
+    still = await makeClip(path.join(dir, 'still.png'), { size: '96x64', frames: 1 });
   });
   afterAll(() => cleanup());
 

@@ -1,8 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, tempDir } from '../helpers/media.js';
+import { tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
+import { makeClip } from '../helpers/clips.js';
 import { decodePng } from '../../src/frame/png.js';
 
 /**
@@ -19,15 +20,7 @@ describe('vgrade grade --strength', () => {
     ({ dir, cleanup } = await tempDir());
     still = path.join(dir, 'green.png');
     // An odd-sized frame with a strong green cast: red and blue at 70%.
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=385x289,colorchannelmixer=rr=0.7:bb=0.7',
-      '-frames:v',
-      '1',
-      still,
-    ]);
+    await makeClip(still, { size: '385x289', sourceFilter: 'colorchannelmixer=rr=0.7:bb=0.7', frames: 1 });
     // A pipeline that changes nothing: decode, then encode with every LUT the identity.
     await writeFile(
       path.join(dir, 'nothing.yaml'),

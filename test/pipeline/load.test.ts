@@ -24,13 +24,6 @@ function usageError(fn: () => unknown): UsageError {
   throw new Error('expected a UsageError, but nothing was thrown');
 }
 
-function expectSyntaxError(text: string, message: string): void {
-  const err = usageError(() => parsePipeline(text, 'pipelines/x.yaml'));
-  expect(err.code).toBe('E_PIPELINE_SYNTAX');
-  expect(err.exitCode).toBe(2);
-  expect(err.message).toBe(message);
-}
-
 describe('parsePipeline: the stage forms', () => {
   it('block form: `- name:` (null options), `- name: {a: 1}`, nested map and bare scalar, with positions', () => {
     const text = [
@@ -94,72 +87,70 @@ describe('parsePipeline: the stage forms', () => {
 });
 
 describe('parsePipeline: errors are E_PIPELINE_SYNTAX with file:line:col', () => {
-  it('bad YAML: an unterminated flow sequence', () => {
-    expectSyntaxError(
+  it.each([
+    [
+      'bad YAML: an unterminated flow sequence',
       'stages:\n  - decode:\n  - [oops\n',
       'x.yaml:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
-    );
-  });
-
-  it('bad YAML: a tab used as indentation', () => {
-    expectSyntaxError(
+    ],
+    [
+      'bad YAML: a tab used as indentation',
       'stages:\n  - decode:\n\tfoo\n',
       'x.yaml:3:1: invalid YAML: Tabs are not allowed as indentation',
-    );
-  });
-
-  it('a top-level key other than stages and description', () => {
-    expectSyntaxError(
+    ],
+    [
+      'a top-level key other than stages and description',
       'stages: [decode]\nfoo: 1\n',
       'x.yaml:2:1: expected "stages" or "description" at the top of x.yaml but received "foo"',
-    );
-  });
-
-  it('a description that is not text', () => {
-    expectSyntaxError('description: [a]\nstages: [decode]\n', 'x.yaml:1:14: expected text for description');
-  });
-
-  it('the document is not a map', () => {
-    expectSyntaxError('- decode\n', 'x.yaml:1:1: expected a map with a "stages" list in x.yaml');
-  });
-
-  it('empty stages: `[]`, nothing, or no stages key at all', () => {
-    expectSyntaxError('stages: []\n', 'x.yaml:1:9: expected a non-empty list under "stages"');
-    expectSyntaxError('stages:\n', 'x.yaml:1:8: expected a non-empty list under "stages"');
-    expectSyntaxError('description: hi\n', 'x.yaml:1:1: expected a non-empty list under "stages"');
-  });
-
-  it('a stage item with two keys', () => {
-    expectSyntaxError(
+    ],
+    [
+      'a description that is not text',
+      'description: [a]\nstages: [decode]\n',
+      'x.yaml:1:14: expected text for description',
+    ],
+    ['the document is not a map', '- decode\n', 'x.yaml:1:1: expected a map with a "stages" list in x.yaml'],
+    ['empty stages: `[]`', 'stages: []\n', 'x.yaml:1:9: expected a non-empty list under "stages"'],
+    ['empty stages: nothing', 'stages:\n', 'x.yaml:1:8: expected a non-empty list under "stages"'],
+    [
+      'empty stages: no stages key at all',
+      'description: hi\n',
+      'x.yaml:1:1: expected a non-empty list under "stages"',
+    ],
+    [
+      'a stage item with two keys',
       'stages:\n  - decode:\n    encode:\n',
       'x.yaml:2:5: expected stages[0] to be one stage name with its options, e.g. "- downscale: { width: 456 }"',
-    );
-  });
-
-  it('a stage item that is neither a name nor a map', () => {
-    expectSyntaxError(
+    ],
+    [
+      'a stage item that is neither a name nor a map',
       'stages: [decode, 5]\n',
       'x.yaml:1:18: expected stages[1] to be one stage name with its options, e.g. "- downscale: { width: 456 }"',
-    );
-  });
-
-  it('options that are not a map: a number, a list', () => {
-    expectSyntaxError(
+    ],
+    [
+      'options that are not a map: a number',
       'stages:\n  - decode: 5\n',
       'x.yaml:2:13: expected the options of stages[0].decode to be a map but received 5 of type number',
-    );
-    expectSyntaxError(
+    ],
+    [
+      'options that are not a map: a list',
       'stages:\n  - decode: [1, 2]\n',
       'x.yaml:2:13: expected the options of stages[0].decode to be a map but received [1,2] of type array',
-    );
-  });
-
-  it('a stage name or option name that is not text', () => {
-    expectSyntaxError('stages:\n  - 5: {}\n', 'x.yaml:2:5: expected a stage name for stages[0]');
-    expectSyntaxError(
+    ],
+    [
+      'a stage name that is not text',
+      'stages:\n  - 5: {}\n',
+      'x.yaml:2:5: expected a stage name for stages[0]',
+    ],
+    [
+      'an option name that is not text',
       'stages:\n  - decode: {5: 1}\n',
       'x.yaml:2:14: expected an option name in stages[0].decode',
-    );
+    ],
+  ])('%s', (_, text, message) => {
+    const err = usageError(() => parsePipeline(text, 'pipelines/x.yaml'));
+    expect(err.code).toBe('E_PIPELINE_SYNTAX');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe(message);
   });
 });
 

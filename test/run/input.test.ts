@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mp4IndexAtEnd } from '../../src/run/input.js';
-import { ffmpeg, tempDir } from '../helpers/media.js';
+import { makeClip } from '../helpers/clips.js';
+import { tempDir } from '../helpers/media.js';
 
 /**
  * An mp4 read from a pipe needs its index (moov) before its media (mdat): ffmpeg cannot seek back.
@@ -16,45 +17,29 @@ describe('mp4IndexAtEnd', () => {
   });
   afterAll(() => cleanup());
 
-  /** The first 64 KiB of a 2 s clip written with these output options. */
-  async function head(name: string, options: string[]): Promise<Buffer> {
-    const file = path.join(dir, name);
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=25',
-      '-t',
-      '2',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      ...options,
-      file,
-    ]);
+  /** The first 64 KiB of a 2 s clip written with these `-movflags`. */
+  async function head(name: string, movflags: string | undefined): Promise<Buffer> {
+    const file = await makeClip(path.join(dir, name), {
+      size: '160x90',
+      fps: 25,
+      duration: 2,
+      codec: 'libx264',
+      preset: 'ultrafast',
+      movflags,
+    });
     return (await readFile(file)).subarray(0, 64 * 1024);
   }
 
-  it('true for an mp4 as ffmpeg writes it by default: media first, index at the end', async () => {
-    expect(mp4IndexAtEnd(await head('plain.mp4', []))).toBe(true);
-  });
-
-  it('true for a QuickTime .mov written the same way', async () => {
-    expect(mp4IndexAtEnd(await head('plain.mov', []))).toBe(true);
-  });
-
-  it('false for an mp4 with its index moved to the front (-movflags faststart)', async () => {
-    expect(mp4IndexAtEnd(await head('fast.mp4', ['-movflags', 'faststart']))).toBe(false);
-  });
-
-  it('false for a fragmented mp4, which streams', async () => {
-    expect(mp4IndexAtEnd(await head('frag.mp4', ['-movflags', 'frag_keyframe+empty_moov']))).toBe(false);
-  });
-
-  it('false for streaming containers: nut, matroska', async () => {
-    expect(mp4IndexAtEnd(await head('a.nut', []))).toBe(false);
-    expect(mp4IndexAtEnd(await head('a.mkv', []))).toBe(false);
+  // Each row: what the head says, what was written, the file's name, and its -movflags.
+  it.each<[boolean, string, string, string | undefined]>([
+    [true, 'an mp4 as ffmpeg writes it by default: media first, index at the end', 'plain.mp4', undefined],
+    [true, 'a QuickTime .mov written the same way', 'plain.mov', undefined],
+    [false, 'an mp4 with its index moved to the front (-movflags faststart)', 'fast.mp4', 'faststart'],
+    [false, 'a fragmented mp4, which streams', 'frag.mp4', 'frag_keyframe+empty_moov'],
+    [false, 'a streaming container: nut', 'a.nut', undefined],
+    [false, 'a streaming container: matroska', 'a.mkv', undefined],
+  ])('%s for %s', async (atEnd, _, name, movflags) => {
+    expect(mp4IndexAtEnd(await head(name, movflags))).toBe(atEnd);
   });
 
   it('false for a head too short to tell, and for nothing at all', () => {

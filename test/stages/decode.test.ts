@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, tempDir } from '../helpers/media.js';
+import { makeClip } from '../helpers/clips.js';
+import { tempDir } from '../helpers/media.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { parsePipeline } from '../../src/pipeline/load.js';
@@ -60,31 +61,15 @@ describe('decode', () => {
     ({ dir, cleanup } = await tempDir());
     clip = path.join(dir, 'clip.mkv');
     // Each frame's first pixel tells its number: a grey level that rises by 4 per frame.
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'color=black:size=32x18:rate=25',
-      '-frames:v',
-      String(total),
-      '-vf',
-      'lutrgb=r=4*N:g=0:b=0',
-      '-c:v',
-      'ffv1',
-      clip,
-    ]).catch(async () =>
-      ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=32x18:rate=25',
-        '-frames:v',
-        String(total),
-        '-c:v',
-        'ffv1',
-        clip,
-      ]),
-    );
+    await makeClip(clip, {
+      source: 'color',
+      color: 'black',
+      size: '32x18',
+      fps: 25,
+      frames: total,
+      filter: 'lutrgb=r=4*N:g=0:b=0',
+      codec: 'ffv1',
+    }).catch(() => makeClip(clip, { size: '32x18', fps: 25, frames: total, codec: 'ffv1' }));
   });
   afterAll(() => cleanup());
 

@@ -55,18 +55,70 @@ describe('downscale: options', () => {
   });
 });
 
-describe('proxyFilter: pad (default)', () => {
-  it('1920x1080: 455x256 at x=0 (456x256 is 1.781:1, 16:9 is 1.778:1, so one column of padding)', () => {
-    // scale = min(456/1920, 256/1080) = 0.237037; 1920 * 0.237037 = 455.1 -> 455; x = floor(1/2) = 0.
-    expect(proxy(1920, 1080)).toEqual(
-      result('scale=455:256:flags=area,pad=456:256:0:0:black', [0, 0, 455, 256]),
-    );
-  });
+/** A source size as the tables write it: `'1920x1080'`. */
+const size = (source: string): [number, number] => source.split('x').map(Number) as [number, number];
 
-  it('1280x720 to 456x256: the same 455x256 (not exactly 16:9)', () => {
-    expect(proxy(1280, 720)).toEqual(
-      result('scale=455:256:flags=area,pad=456:256:0:0:black', [0, 0, 455, 256]),
-    );
+describe('proxyFilter: pad (default)', () => {
+  // Scaled to fit inside 456x256 with its shape kept (rounded to whole pixels, at least one),
+  // then padded with black to 456x256, the picture centred (its offset rounded down).
+  it.each([
+    [
+      '1920x1080',
+      '455x256 at x=0: 1920 * 256/1080 = 455.1 -> 455 (456x256 is 1.781:1, 16:9 is 1.778:1), one column of padding',
+      'scale=455:256:flags=area,pad=456:256:0:0:black',
+      [0, 0, 455, 256],
+    ],
+    [
+      '1280x720',
+      'the same 455x256 (not exactly 16:9)',
+      'scale=455:256:flags=area,pad=456:256:0:0:black',
+      [0, 0, 455, 256],
+    ],
+    ['456x256', 'already the proxy size: a plain scale', 'scale=456:256:flags=area', [0, 0, 456, 256]],
+    [
+      '640x480',
+      '4:3: 640 * 256/480 = 341.33 -> 341, centred at x = floor(115/2) = 57',
+      'scale=341:256:flags=area,pad=456:256:57:0:black',
+      [57, 0, 341, 256],
+    ],
+    [
+      '385x289',
+      'odd: 385 * 256/289 = 341.04 -> 341 at x=57',
+      'scale=341:256:flags=area,pad=456:256:57:0:black',
+      [57, 0, 341, 256],
+    ],
+    [
+      '1919x1079',
+      'odd: 1919 * 256/1079 = 455.3 -> 455 at x=0',
+      'scale=455:256:flags=area,pad=456:256:0:0:black',
+      [0, 0, 455, 256],
+    ],
+    [
+      '1080x1920',
+      'portrait: 1080 * 256/1920 = 144, at x = (456 - 144)/2 = 156',
+      'scale=144:256:flags=area,pad=456:256:156:0:black',
+      [156, 0, 144, 256],
+    ],
+    [
+      '100x50',
+      'wider than the proxy (2:1): letterboxed top and bottom, 456x228 at y=14',
+      'scale=456:228:flags=area,pad=456:256:0:14:black',
+      [0, 14, 456, 228],
+    ],
+    [
+      '10000x16',
+      'an extreme shape keeps one row of picture',
+      'scale=456:1:flags=area,pad=456:256:0:127:black',
+      [0, 127, 456, 1],
+    ],
+    [
+      '1x1',
+      'one pixel: 256x256 at x=100',
+      'scale=256:256:flags=area,pad=456:256:100:0:black',
+      [100, 0, 256, 256],
+    ],
+  ] as const)('%s: %s', (source, _, filter, active) => {
+    expect(proxy(...size(source))).toEqual(result(filter, [...active]));
   });
 
   it('exact 16:9 into a 16:9 proxy (512x288): no pad filter, the whole frame is picture', () => {
@@ -79,53 +131,6 @@ describe('proxyFilter: pad (default)', () => {
         result('scale=512:288:flags=area', [0, 0, 512, 288], [512, 288], 16),
       );
     }
-  });
-
-  it('source already 456x256: a plain scale', () => {
-    expect(proxy(456, 256)).toEqual(result('scale=456:256:flags=area', [0, 0, 456, 256]));
-  });
-
-  it('4:3 640x480: 341x256 centred at x=57', () => {
-    // scale = 256/480; 640 * 0.5333 = 341.33 -> 341; x = floor(115/2) = 57.
-    expect(proxy(640, 480)).toEqual(
-      result('scale=341:256:flags=area,pad=456:256:57:0:black', [57, 0, 341, 256]),
-    );
-  });
-
-  it('odd 385x289: 341x256 at x=57', () => {
-    // scale = 256/289 = 0.88581; 385 * 0.88581 = 341.04 -> 341.
-    expect(proxy(385, 289)).toEqual(
-      result('scale=341:256:flags=area,pad=456:256:57:0:black', [57, 0, 341, 256]),
-    );
-  });
-
-  it('odd 1919x1079: 455x256 at x=0', () => {
-    // scale = 256/1079 = 0.237257; 1919 * 0.237257 = 455.3 -> 455.
-    expect(proxy(1919, 1079)).toEqual(
-      result('scale=455:256:flags=area,pad=456:256:0:0:black', [0, 0, 455, 256]),
-    );
-  });
-
-  it('portrait 1080x1920: 144x256 at x=156', () => {
-    // scale = 256/1920 = 0.13333; 1080 * 0.13333 = 144; x = (456 - 144) / 2 = 156.
-    expect(proxy(1080, 1920)).toEqual(
-      result('scale=144:256:flags=area,pad=456:256:156:0:black', [156, 0, 144, 256]),
-    );
-  });
-
-  it('wider than the proxy (2:1, 100x50): letterboxed top and bottom, 456x228 at y=14', () => {
-    expect(proxy(100, 50)).toEqual(
-      result('scale=456:228:flags=area,pad=456:256:0:14:black', [0, 14, 456, 228]),
-    );
-  });
-
-  it('extreme shapes keep at least one pixel of picture', () => {
-    expect(proxy(10000, 16)).toEqual(
-      result('scale=456:1:flags=area,pad=456:256:0:127:black', [0, 127, 456, 1]),
-    );
-    expect(proxy(1, 1)).toEqual(
-      result('scale=256:256:flags=area,pad=456:256:100:0:black', [100, 0, 256, 256]),
-    );
   });
 
   it('every source 16..2000 (step 37) in both directions: active inside the frame, centred, touching two sides', () => {
@@ -149,49 +154,38 @@ describe('proxyFilter: pad (default)', () => {
 });
 
 describe('proxyFilter: crop', () => {
-  it('1920x1080: scale to cover (456x257), crop the middle 456x256', () => {
-    // scale = max(456/1920, 256/1080) = 0.2375; 1080 * 0.2375 = 256.5 -> 257; y = floor(1/2) = 0.
-    expect(proxy(1920, 1080, { fit: 'crop' })).toEqual(
-      result('scale=456:257:flags=area,crop=456:256:0:0', [0, 0, 456, 256]),
-    );
-  });
-
-  it('1280x720: the same as 1920x1080', () => {
-    expect(proxy(1280, 720, { fit: 'crop' })).toEqual(
-      result('scale=456:257:flags=area,crop=456:256:0:0', [0, 0, 456, 256]),
-    );
-  });
-
-  it('640x480 and 385x289: 456x342, crop 43 rows off the top', () => {
-    // 480 * 456/640 = 342; y = floor(86/2) = 43. 289 * 456/385 = 342.3 -> 342.
-    for (const [w, h] of [
-      [640, 480],
-      [385, 289],
-    ] as const) {
-      expect(proxy(w, h, { fit: 'crop' })).toEqual(
-        result('scale=456:342:flags=area,crop=456:256:0:43', [0, 0, 456, 256]),
-      );
-    }
-  });
-
-  it('1919x1079: covers at 456x256 exactly', () => {
-    // scale = 456/1919 = 0.237624; 1079 * 0.237624 = 256.4 -> 256.
-    expect(proxy(1919, 1079, { fit: 'crop' })).toEqual(
-      result('scale=456:256:flags=area,crop=456:256:0:0', [0, 0, 456, 256]),
-    );
-  });
-
-  it('portrait 1080x1920: 456x811, crop from y=277', () => {
-    // scale = 456/1080 = 0.42222; 1920 * 0.42222 = 810.67 -> 811; y = floor(555/2) = 277.
-    expect(proxy(1080, 1920, { fit: 'crop' })).toEqual(
-      result('scale=456:811:flags=area,crop=456:256:0:277', [0, 0, 456, 256]),
-    );
-  });
-
-  it('wider than the proxy (100x50): 512x256, crop 28 columns off the left', () => {
-    expect(proxy(100, 50, { fit: 'crop' })).toEqual(
-      result('scale=512:256:flags=area,crop=456:256:28:0', [0, 0, 456, 256]),
-    );
+  // Scaled to cover 456x256 with its shape kept, then the middle 456x256 cropped (its offset
+  // rounded down): the whole frame is picture.
+  it.each([
+    [
+      '1920x1080',
+      'covers at 456x257 (1080 * 456/1920 = 256.5 -> 257), the middle 456x256 cropped',
+      'scale=456:257:flags=area,crop=456:256:0:0',
+    ],
+    ['1280x720', 'the same as 1920x1080', 'scale=456:257:flags=area,crop=456:256:0:0'],
+    [
+      '640x480',
+      '456x342 (480 * 456/640), 43 rows cropped off the top (floor(86/2))',
+      'scale=456:342:flags=area,crop=456:256:0:43',
+    ],
+    ['385x289', 'the same 456x342 (289 * 456/385 = 342.3)', 'scale=456:342:flags=area,crop=456:256:0:43'],
+    [
+      '1919x1079',
+      'covers at 456x256 exactly (1079 * 456/1919 = 256.4)',
+      'scale=456:256:flags=area,crop=456:256:0:0',
+    ],
+    [
+      '1080x1920',
+      'portrait: 456x811 (1920 * 456/1080 = 810.67), cropped from y = floor(555/2) = 277',
+      'scale=456:811:flags=area,crop=456:256:0:277',
+    ],
+    [
+      '100x50',
+      'wider than the proxy: 512x256, 28 columns cropped off the left',
+      'scale=512:256:flags=area,crop=456:256:28:0',
+    ],
+  ] as const)('%s: %s', (source, _, filter) => {
+    expect(proxy(...size(source), { fit: 'crop' })).toEqual(result(filter, [0, 0, 456, 256]));
   });
 });
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { map } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
+import { makeClip, type ClipOptions } from '../helpers/clips.js';
+import { decodeRgb, tempDir } from '../helpers/media.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { parsePipeline } from '../../src/pipeline/load.js';
@@ -27,24 +28,13 @@ describe('encode pairs every frame with its own LUT', () => {
   beforeAll(async () => ({ dir, cleanup } = await tempDir()));
   afterAll(() => cleanup());
 
-  for (const [name, args] of [
-    ['variable frame rate', ['-vf', "select='lt(mod(n\\,7)\\,3)+eq(mod(n\\,11)\\,0)'", '-vsync', 'vfr']],
-    ['start time 0.5 s', ['-output_ts_offset', '0.5']],
-  ] as const) {
+  for (const [name, timing] of [
+    ['variable frame rate', { variableFrameRate: true }],
+    ['start time 0.5 s', { startTime: 0.5 }],
+  ] as const satisfies ReadonlyArray<readonly [string, Partial<ClipOptions>]>) {
     it(name, async () => {
       const src = path.join(dir, `${name.replace(/\W/g, '')}.mkv`);
-      await ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=64x36:rate=50',
-        '-t',
-        '1.2',
-        ...args,
-        '-c:v',
-        'ffv1',
-        src,
-      ]);
+      await makeClip(src, { size: '64x36', fps: 50, duration: 1.2, ...timing, codec: 'ffv1' });
       const out = path.join(dir, `${name.replace(/\W/g, '')}-out.mkv`);
       const binaries = await resolveBinaries();
       const caps = await getCapabilities(binaries.ffmpeg);
