@@ -14,9 +14,9 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-// The union package: tfjs-core with every gradient registered, the cpu backend and layers.
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The union package (tfjs-core with every gradient registered, the cpu backend and layers) and
+// the wasm backend, loaded with require() (see tfjs.ts).
+import { setWasmPaths, tf } from './tfjs.js';
 import { UsageError } from '../util/errors.js';
 import { registerWasmTrainingKernels } from './wasmKernels.js';
 

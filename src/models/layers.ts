@@ -1,6 +1,7 @@
 /** The few building blocks the networks use, as functions of named parameters. */
 import { tf } from './backend.js';
 import { param, type Params } from './params.js';
+import type { Rank } from '@tensorflow/tfjs';
 
 export function conv(
   params: Params,
@@ -10,7 +11,7 @@ export function conv(
   activation: 'lrelu' | 'linear' = 'lrelu',
 ): tf.Tensor4D {
   const y = tf.add(
-    tf.conv2d(x, param<tf.Rank.R4>(params, `${name}/w`), stride, 'same'),
+    tf.conv2d(x, param<Rank.R4>(params, `${name}/w`), stride, 'same'),
     param(params, `${name}/b`),
   );
   return activation === 'lrelu' ? tf.leakyRelu(y as tf.Tensor4D, 0.2) : (y as tf.Tensor4D);
@@ -22,7 +23,7 @@ export function dense(
   x: tf.Tensor2D,
   activation: 'lrelu' | 'linear' = 'lrelu',
 ): tf.Tensor2D {
-  const y = tf.add(tf.matMul(x, param<tf.Rank.R2>(params, `${name}/w`)), param(params, `${name}/b`));
+  const y = tf.add(tf.matMul(x, param<Rank.R2>(params, `${name}/w`)), param(params, `${name}/b`));
   return activation === 'lrelu' ? tf.leakyRelu(y as tf.Tensor2D, 0.2) : (y as tf.Tensor2D);
 }
 

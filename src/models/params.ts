@@ -13,6 +13,7 @@ import path from 'node:path';
 import { tf } from './backend.js';
 import type { Rng } from '../detune/random.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
+import type { io } from '@tensorflow/tfjs';
 
 export type Params = Map<string, tf.Variable>;
 
@@ -90,7 +91,7 @@ export interface ModelFile<C> {
 
 interface ModelJson<C> extends ModelFile<C> {
   readonly generatedBy: string;
-  readonly weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  readonly weightsManifest: Array<{ paths: string[]; weights: io.WeightsManifestEntry[] }>;
 }
 
 /**

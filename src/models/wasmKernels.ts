@@ -21,12 +21,18 @@
  * so that every tap lines up, is convolved with the filter turned 180 degrees and with its
  * channels swapped (dx[h] = sum_i dY'[h + top - i] W[i]).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type {
+  backend_util,
+  KernelConfig,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs';
+import { tf } from './tfjs.js';
 
 interface BackpropFilterAttrs {
   strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   filterShape: [number, number, number, number];

@@ -24,6 +24,7 @@ import { ParamBuilder, param, type Params } from '../params.js';
 import type { Rng } from '../../detune/random.js';
 import { gridFactor } from '../grid.js';
 import { CLASS_LABELS, FAMILIES, MAX_AMOUNT } from '../../detune/families.js';
+import type { Rank } from '@tensorflow/tfjs';
 
 export interface ClassifierConfig {
   readonly base: number;
@@ -81,7 +82,7 @@ export function classify(params: Params, x: tf.Tensor4D): ClassifierOutput {
   // The picture's own statistics beside the learned ones: per-channel mean, max and min.
   // Whether this model has the histogram inputs shows in its head's shape.
   const c = h4.shape[3] / 6;
-  const histograms = param<tf.Rank.R2>(params, 'c/hidden/w').shape[0] === 18 * c + 9 + 3 * HISTOGRAM_BINS;
+  const histograms = param<Rank.R2>(params, 'c/hidden/w').shape[0] === 18 * c + 9 + 3 * HISTOGRAM_BINS;
   const stats = tf.concat(
     [
       tf.mean(grid, [1, 2]),
