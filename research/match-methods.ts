@@ -16,8 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { meanDeltaE2000 } from '../src/color/ciede2000.js';
-import type { ManifestEntry } from '../src/dataset/manifest.js';
-import { decodePng } from '../src/frame/png.js';
+import type { ManifestEntry } from '../src/manifest/manifest.js';
+import { decodePng } from '../src/image/png.js';
 import {
   averageTransfers,
   estimateTransfer,
@@ -29,7 +29,7 @@ import { applyLut, fillLut } from '../src/correction/lut3d.js';
 import { flicker } from '../src/eval/flicker.js';
 import { histogramSignature, signatureDistance } from '../src/stages/cuts.js';
 import { match, referenceFrom, transferSettings } from '../src/stages/match.js';
-import { defaultOptions } from '../src/pipeline/options.js';
+import { defaultOptions } from '../src/stages/options.js';
 
 const DEFAULTS = defaultOptions(match.options);
 const DEFAULT_TRANSFER = transferSettings(DEFAULTS);

@@ -25,9 +25,9 @@ import { applyLut, fillLut } from '../src/correction/lut3d.js';
 import { compileDetunes } from '../src/detune/apply.js';
 import { FAMILIES, type Detune } from '../src/detune/families.js';
 import { isStillImageFile } from '../src/ffmpeg/stillImage.js';
-import { defaultOptions } from '../src/pipeline/options.js';
+import { defaultOptions } from '../src/stages/options.js';
 import { match, transferSettings } from '../src/stages/match.js';
-import type { RgbImage } from '../src/frame/image.js';
+import type { RgbImage } from '../src/image/image.js';
 
 const run = promisify(execFile);
 const W = 456;

@@ -9,7 +9,7 @@ import type esmYargs from 'yargs';
 import { UsageError } from '../util/errors.js';
 import { LOG_FORMATS } from '../util/logger.js';
 import { BACKEND_CHOICES } from '../models/choices.js';
-import type { OnExisting } from '../run/output.js';
+import type { OnExisting } from '../ffmpeg/output.js';
 import { encode } from '../stages/encode.js';
 
 /**
@@ -42,7 +42,7 @@ export const LOGGING_OPTIONS = {
 /**
  * Where `grade` and `detune` read and write media, and how they encode it. `--codec`, `--crf` and
  * `--preset` win over the pipeline's `encode` stage, and are checked against what the encoder
- * picked for each output accepts (src/run/encoderSettings.ts), so they travel with the output.
+ * picked for each output accepts (src/ffmpeg/encoderSettings.ts), so they travel with the output.
  */
 export const MEDIA_OPTIONS = {
   output: {

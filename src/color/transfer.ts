@@ -54,8 +54,8 @@
  * them over time within a shot, and `transferFunction` makes one the colour transform that `merge`
  * samples into a 3D LUT.
  */
-import type { Rect, RgbImage } from '../frame/image.js';
-import { maxValue } from '../frame/image.js';
+import type { Rect, RgbImage } from '../image/image.js';
+import { maxValue } from '../image/image.js';
 import type { ColourTransform } from '../correction/lut3d.js';
 import { D65_WHITE, labToSrgbInto, linearToSrgb, srgbToLabInto, srgbToLinear } from './srgb.js';
 

@@ -1,4 +1,4 @@
-import { maxValue, type Rect, type RgbImage } from '../frame/image.js';
+import { maxValue, type Rect, type RgbImage } from '../image/image.js';
 import type { Lut3d } from './lut3d.js';
 
 /**

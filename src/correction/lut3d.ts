@@ -1,4 +1,4 @@
-import { maxValue, type Rect, type RgbImage } from '../frame/image.js';
+import { maxValue, type Rect, type RgbImage } from '../image/image.js';
 
 /**
  * A 3D colour lookup table: `size`^3 lattice points over the RGB cube, each an output RGB triple,

@@ -7,8 +7,8 @@ import { STILL_IMAGE_EXTENSIONS } from '../ffmpeg/stillImage.js';
 import { parsePipeline } from '../pipeline/load.js';
 import { compilePipeline } from '../pipeline/compile.js';
 import { buildStream, prepareRun } from '../run/grade.js';
-import { fileInput } from '../run/input.js';
-import { fileOutput } from '../run/output.js';
+import { fileInput } from '../ffmpeg/input.js';
+import { fileOutput } from '../ffmpeg/output.js';
 import type { Frame } from '../frame/frame.js';
 import { applyDetunes } from '../detune/apply.js';
 import type { Detune } from '../detune/families.js';
@@ -20,9 +20,9 @@ import {
   randomSingle,
   type Rng,
 } from '../detune/random.js';
-import { encodePng } from '../frame/png.js';
-import { assignSplits, hashName, type Split } from './split.js';
-import { MANIFEST_FILE, type ManifestEntry } from './manifest.js';
+import { encodePng } from '../image/png.js';
+import { assignSplits, hashName, type Split } from '../manifest/split.js';
+import { MANIFEST_FILE, type ManifestEntry } from '../manifest/manifest.js';
 import { UsageError } from '../util/errors.js';
 
 const VIDEO_EXT = new Set([

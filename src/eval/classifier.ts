@@ -11,9 +11,9 @@
 import { compileDetunes } from '../detune/apply.js';
 import { CLASS_LABELS, detuneOfClass, FAMILIES, amountsOf, type Detune } from '../detune/families.js';
 import { createRng, randomCombination } from '../detune/random.js';
-import type { Split } from '../dataset/split.js';
+import type { Split } from '../manifest/split.js';
 import { loadReferences } from '../models/data.js';
-import type { FrameSelection } from '../dataset/heldOut.js';
+import type { FrameSelection } from '../manifest/heldOut.js';
 import type { ClassifierModel } from '../models/classifier/model.js';
 import { diagnose, isNeighbour } from '../models/classifier/metrics.js';
 

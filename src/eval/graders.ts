@@ -9,11 +9,11 @@ import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import { applyOverrides, loadPipeline } from '../pipeline/load.js';
 import { compilePipeline, type CompiledPipeline } from '../pipeline/compile.js';
 import { gradeOne } from '../run/grade.js';
-import { fileInput } from '../run/input.js';
-import { fileOutput } from '../run/output.js';
+import { fileInput } from '../ffmpeg/input.js';
+import { fileOutput } from '../ffmpeg/output.js';
 import { resolvePipelinePath } from '../util/packageRoot.js';
 import { CganModel } from '../models/cgan/model.js';
-import { decodePng } from '../frame/png.js';
+import { decodePng } from '../image/png.js';
 
 const run = promisify(execFile);
 

@@ -1,4 +1,4 @@
-import { encodePng } from '../frame/png.js';
+import { encodePng } from '../image/png.js';
 import type { EvalResult } from './evaluate.js';
 
 /** The eval table as Markdown: one row per detune family, for each grader ΔE00 / PSNR / exact. */

@@ -1,5 +1,5 @@
 import type { ColourTransform, Lut3d } from '../correction/lut3d.js';
-import type { Rect, RgbImage } from './image.js';
+import type { Rect, RgbImage } from '../image/image.js';
 import type { FrameNotes } from './notes.js';
 
 /**

@@ -1,4 +1,4 @@
-import { allocImage, fullRect, type Depth } from './image.js';
+import { allocImage, fullRect, type Depth } from '../image/image.js';
 import type { Frame } from './frame.js';
 import { FrameNotes } from './notes.js';
 import { allocLut, type ColourTransform, type Lut3d } from '../correction/lut3d.js';

@@ -11,10 +11,10 @@
  * container, the bundled static ffmpeg) may not have, and labels must not depend on it.
  */
 import { writeFile } from 'node:fs/promises';
-import { encodePng } from '../frame/png.js';
+import { encodePng } from '../image/png.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
-import type { InputSource } from '../run/input.js';
+import type { InputSource } from '../ffmpeg/input.js';
 import { RuntimeFailure } from '../util/errors.js';
 import { drawText, GLYPH_HEIGHT, textWidth, type RgbImage } from './bitmapFont.js';
 

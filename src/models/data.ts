@@ -14,10 +14,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readManifest } from '../dataset/manifest.js';
-import { decodePng } from '../frame/png.js';
-import type { Split } from '../dataset/split.js';
-import { selectFrames, type FrameSelection } from '../dataset/heldOut.js';
+import { readManifest } from '../manifest/manifest.js';
+import { decodePng } from '../image/png.js';
+import type { Split } from '../manifest/split.js';
+import { selectFrames, type FrameSelection } from '../manifest/heldOut.js';
 import { compileDetunes } from '../detune/apply.js';
 import type { Detune } from '../detune/families.js';
 import { drift, randomCombination, randomContinuous, randomSingle, type Rng } from '../detune/random.js';

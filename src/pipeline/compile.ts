@@ -10,10 +10,10 @@ import {
   type StageDefinition,
   type StreamFormat,
 } from '../stages/stage.js';
-import { resolveOptions, type OptionValues, type OptionsTable } from './options.js';
+import { resolveOptions, type OptionValues, type OptionsTable } from '../stages/options.js';
 import type { PipelineSpec } from './load.js';
 import { UsageError } from '../util/errors.js';
-import { frameBytes, type Depth } from '../frame/image.js';
+import { frameBytes, type Depth } from '../image/image.js';
 import { haldFrameBytes } from '../correction/hald.js';
 
 /** Where a stage's work happens. */

@@ -1,5 +1,5 @@
 import { STAGES } from '../stages/index.js';
-import type { OptionSpec } from './options.js';
+import type { OptionSpec } from '../stages/options.js';
 
 function optionSchema(spec: OptionSpec): Record<string, unknown> {
   const base = { description: spec.help, default: spec.default };

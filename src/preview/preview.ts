@@ -16,7 +16,7 @@ import { KeepUp, type KeepUpFigures } from './keepUp.js';
 import type { LiveFrame } from './liveSource.js';
 import { IDENTITY_TRIMS, TRIMS_ONLY_SIZE, trimsCdl, updateTrims, type Trims } from './trims.js';
 import { computeScope, sampleForScopes, type Scope, type ScopeKind, type ScopeSample } from './scopes.js';
-import { encodePng } from '../frame/png.js';
+import { encodePng } from '../image/png.js';
 import { ccFile, cubeFile, IDENTITY_CDL, type Cdl } from '../correction/interchange.js';
 import { identityLut, type Lut3d } from '../correction/lut3d.js';
 import { startWorker } from '../util/workerThread.js';

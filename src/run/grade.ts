@@ -10,10 +10,10 @@ import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
 import type { RunContext } from '../stages/stage.js';
-import type { InputSource } from './input.js';
-import type { OutputTarget } from './output.js';
+import type { InputSource } from '../ffmpeg/input.js';
+import type { OutputTarget } from '../ffmpeg/output.js';
 import { Interrupted, RuntimeFailure, systemErrorReason, UsageError } from '../util/errors.js';
-import { retagRotation, rotationPlan } from './rotation.js';
+import { retagRotation, rotationPlan } from '../ffmpeg/rotation.js';
 
 export interface GradeProgress {
   readonly input: string;

@@ -6,7 +6,7 @@ import {
   stdoutOutput,
   type EncoderOverrides,
   type OutputTarget,
-} from './output.js';
+} from '../ffmpeg/output.js';
 import { isStillImageFile } from '../ffmpeg/stillImage.js';
 import { UsageError } from '../util/errors.js';
 

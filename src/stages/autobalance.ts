@@ -21,10 +21,10 @@
  */
 import { map, type OperatorFunction } from 'rxjs';
 import { defineStage } from './stage.js';
-import type { OptionValues } from '../pipeline/options.js';
+import type { OptionValues } from './options.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { noteKey } from '../frame/notes.js';
-import { maxValue } from '../frame/image.js';
+import { maxValue } from '../image/image.js';
 import { segmentMean } from '../operators/segmentMean.js';
 
 const options = {

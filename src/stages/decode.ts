@@ -23,11 +23,11 @@
  */
 import { Observable } from 'rxjs';
 import { defineStage, type RunContext } from './stage.js';
-import type { OptionValues } from '../pipeline/options.js';
+import type { OptionValues } from './options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import { classifyDecoderLine } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
-import { frameBytes, imageBytes, rawPixelFormat } from '../frame/image.js';
+import { frameBytes, imageBytes, rawPixelFormat } from '../image/image.js';
 import type { Frame } from '../frame/frame.js';
 import { RuntimeFailure } from '../util/errors.js';
 

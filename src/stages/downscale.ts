@@ -10,8 +10,8 @@
  * `area` averaging is the default scaler: it is the right filter for statistics (no ringing).
  */
 import { defineStage, type FrameGeometry } from './stage.js';
-import type { OptionValues } from '../pipeline/options.js';
-import type { Depth } from '../frame/image.js';
+import type { OptionValues } from './options.js';
+import type { Depth } from '../image/image.js';
 import { RuntimeFailure } from '../util/errors.js';
 
 const options = {

@@ -12,7 +12,7 @@
  * turned upright like the decoder's, so a rotated source comes out with upright pixels.
  *
  * The per-frame LUTs travel to it as a stream of 16-bit Hald CLUT images in Matroska on pipe:3
- * (see `mkv-writer.ts`), each stamped with its frame's timestamp, so `haldclut` pairs every source
+ * (see `ffmpeg/mkvWriter.ts`), each stamped with its frame's timestamp, so `haldclut` pairs every source
  * frame with its own LUT even at a variable frame rate. Audio, subtitles, chapters, metadata,
  * rotation (`-noautorotate` keeps the pixels and the display matrix as they are), colour tags and
  * timestamps (frame-rate passthrough) are carried over from the input.
@@ -32,7 +32,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Writable } from 'node:stream';
 import { defineStage, type RunContext } from './stage.js';
-import type { OptionValues } from '../pipeline/options.js';
+import type { OptionValues } from './options.js';
 import type { Frame } from '../frame/frame.js';
 import { FfmpegExitError, spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
 import { meaningfulLines, STDERR_TAIL_CHARS } from '../ffmpeg/stderr.js';
@@ -40,10 +40,10 @@ import { FfmpegArgs } from '../ffmpeg/args.js';
 import { OutputClosedError, writeWithBackpressure } from '../operators/writeWithBackpressure.js';
 import { allocLut, identityLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldSide, writeHald16 } from '../correction/hald.js';
-import { imageBytes, rawPixelFormat } from '../frame/image.js';
-import { mkvFramePrefix, mkvHeader } from '../frame/mkv-writer.js';
-import { planEncoder } from '../run/encoderSettings.js';
-import { rotationPlan } from '../run/rotation.js';
+import { imageBytes, rawPixelFormat } from '../image/image.js';
+import { mkvFramePrefix, mkvHeader } from '../ffmpeg/mkvWriter.js';
+import { planEncoder } from '../ffmpeg/encoderSettings.js';
+import { rotationPlan } from '../ffmpeg/rotation.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { markStdoutClosed } from '../util/stdout.js';
 

@@ -2,7 +2,7 @@
  * match: makes every frame look like a reference (a still, a frame of a video, a video's look, or
  * a folder of stills of a look): shot matching, as a colourist's "match to this frame".
  *
- * The reference is read once, when the stage starts, at the proxy's size (src/run/reference.ts).
+ * The reference is read once, when the stage starts, at the proxy's size (src/ffmpeg/reference.ts).
  * Each frame's correction is found by colour transfer from its proxy's colours to the reference's
  * (src/color/transfer.ts; `method`):
  *   reinhard  per-channel mean and standard deviation in CIELAB (Reinhard et al. 2001): the
@@ -26,7 +26,7 @@
  */
 import { from, map, switchMap, type OperatorFunction } from 'rxjs';
 import { defineStage } from './stage.js';
-import type { OptionValues } from '../pipeline/options.js';
+import type { OptionValues } from './options.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { noteKey } from '../frame/notes.js';
 import { segmentMean } from '../operators/segmentMean.js';
@@ -45,8 +45,8 @@ import {
   type TransferSettings,
 } from '../color/transfer.js';
 import { applyLut, fillLut, type ColourTransform } from '../correction/lut3d.js';
-import { fullRect, type RgbImage } from '../frame/image.js';
-import { loadReference } from '../run/reference.js';
+import { fullRect, type RgbImage } from '../image/image.js';
+import { loadReference } from '../ffmpeg/reference.js';
 import { UsageError } from '../util/errors.js';
 
 const options = {

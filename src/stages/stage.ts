@@ -2,13 +2,13 @@ import type { Observable, OperatorFunction } from 'rxjs';
 import type { Logger } from '../util/logger.js';
 import type { Frame } from '../frame/frame.js';
 import type { FramePool } from '../frame/pool.js';
-import type { Depth, Rect } from '../frame/image.js';
-import type { OptionsTable, OptionValues } from '../pipeline/options.js';
+import type { Depth, Rect } from '../image/image.js';
+import type { OptionsTable, OptionValues } from './options.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { MediaInfo } from '../ffmpeg/probe.js';
-import type { InputSource } from '../run/input.js';
-import type { OutputTarget } from '../run/output.js';
+import type { InputSource } from '../ffmpeg/input.js';
+import type { OutputTarget } from '../ffmpeg/output.js';
 
 /** The frames a stage receives: size and depth fixed for the whole stream. */
 export interface FrameGeometry {

@@ -15,7 +15,7 @@ import {
   type TransferSettings,
 } from '../../src/color/transfer.js';
 import { labToSrgbInto, srgbToLabInto } from '../../src/color/srgb.js';
-import { defaultOptions } from '../../src/pipeline/options.js';
+import { defaultOptions } from '../../src/stages/options.js';
 import { match, transferSettings } from '../../src/stages/match.js';
 
 const DEFAULTS: TransferSettings = transferSettings(defaultOptions(match.options));

@@ -8,7 +8,7 @@ import {
   type Lut3d,
 } from '../../src/correction/lut3d.js';
 import { haldCubeSize } from '../../src/correction/hald.js';
-import type { Rect, RgbImage } from '../../src/frame/image.js';
+import type { Rect, RgbImage } from '../../src/image/image.js';
 
 const W = 456;
 const H = 256;

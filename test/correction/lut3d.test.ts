@@ -11,7 +11,7 @@ import {
   type ColourTransform,
   type Lut3d,
 } from '../../src/correction/lut3d.js';
-import type { RgbImage } from '../../src/frame/image.js';
+import type { RgbImage } from '../../src/image/image.js';
 
 /** mulberry32: a small seeded generator, so the random points are the same on every run. */
 function rng(seed: number): () => number {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
-import { decodePng } from '../../src/frame/png.js';
+import { decodePng } from '../../src/image/png.js';
 import { meanDeltaE2000 } from '../../src/color/ciede2000.js';
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
 import { makeClip } from '../helpers/clips.js';
-import { decodePng } from '../../src/frame/png.js';
+import { decodePng } from '../../src/image/png.js';
 
 /**
  * `--strength S` scales the whole correction towards the identity where each frame's LUT is

@@ -5,7 +5,7 @@ import { SAMPLE } from '../helpers/cli.js';
 import { buildDataset } from '../../src/dataset/build.js';
 import { CLEAN_ROW, evaluate, familyOf, OUTSIDE_OVERALL } from '../../src/eval/evaluate.js';
 import { availableOutsideKinds, OUTSIDE_KINDS } from '../../src/eval/outsideKinds.js';
-import type { ManifestEntry } from '../../src/dataset/manifest.js';
+import type { ManifestEntry } from '../../src/manifest/manifest.js';
 import { flicker } from '../../src/eval/flicker.js';
 import { ffmpegBaselines, identityGrader, pipelineGrader } from '../../src/eval/graders.js';
 import { contactSheet, markdownReport } from '../../src/eval/report.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE } from '../helpers/cli.js';
 import { buildDataset } from '../../src/dataset/build.js';
-import type { ManifestEntry } from '../../src/dataset/manifest.js';
+import type { ManifestEntry } from '../../src/manifest/manifest.js';
 import { evaluateMatch, INPUT_ROW, matchMarkdown, originOf, REFERENCE_CASES } from '../../src/eval/match.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isStillImageFile, STILL_IMAGE_EXTENSIONS } from '../../src/ffmpeg/stillImage.js';
-import { outputKind } from '../../src/run/output.js';
+import { outputKind } from '../../src/ffmpeg/output.js';
 
 describe('still image file names', () => {
   it('are PNG, JPEG, TIFF, BMP and WebP, by extension in any case', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePng } from '../../src/frame/png.js';
+import { decodePng } from '../../src/image/png.js';
 import {
   contactSheetLayout,
   formatClipTime,

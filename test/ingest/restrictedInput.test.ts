@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/ffmpeg/probe.js';
-import { restrictedFileInput } from '../../src/run/input.js';
+import { restrictedFileInput } from '../../src/ffmpeg/input.js';
 import { binaries, ffmpeg, tempDir } from '../helpers/media.js';
 
 describe('inputs opened for unattended ingest', () => {

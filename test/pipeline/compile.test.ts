@@ -14,7 +14,7 @@ import {
   describeSpec,
   isDefault,
   resolveOptions,
-} from '../../src/pipeline/options.js';
+} from '../../src/stages/options.js';
 import { UsageError } from '../../src/util/errors.js';
 import { decode } from '../../src/stages/decode.js';
 

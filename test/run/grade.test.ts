@@ -6,8 +6,8 @@ import { map, Observable, type OperatorFunction } from 'rxjs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeOne, type GradeEnvironment, type GradeProgress } from '../../src/run/grade.js';
-import type { InputSource } from '../../src/run/input.js';
-import { fileOutput, type OutputTarget } from '../../src/run/output.js';
+import type { InputSource } from '../../src/ffmpeg/input.js';
+import { fileOutput, type OutputTarget } from '../../src/ffmpeg/output.js';
 import type { CompiledPipeline, StagePlacement } from '../../src/pipeline/compile.js';
 import type { PipelineSpec } from '../../src/pipeline/load.js';
 import {

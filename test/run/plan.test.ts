@@ -9,7 +9,7 @@ import {
   outputKind,
   sequencePattern,
   stdoutOutput,
-} from '../../src/run/output.js';
+} from '../../src/ffmpeg/output.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const pid = process.pid;

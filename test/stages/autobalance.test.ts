@@ -11,8 +11,8 @@ import {
 } from '../../src/stages/autobalance.js';
 import { FramePool } from '../../src/frame/pool.js';
 import type { Frame } from '../../src/frame/frame.js';
-import type { Depth, Rect } from '../../src/frame/image.js';
-import { defaultOptions, type OptionValues } from '../../src/pipeline/options.js';
+import type { Depth, Rect } from '../../src/image/image.js';
+import { defaultOptions, type OptionValues } from '../../src/stages/options.js';
 import type { RunContext, TransformStage } from '../../src/stages/stage.js';
 
 type Options = OptionValues<typeof autobalance.options>;

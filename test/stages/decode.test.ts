@@ -7,11 +7,11 @@ import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { parsePipeline } from '../../src/pipeline/load.js';
 import { compilePipeline } from '../../src/pipeline/compile.js';
 import { prepareRun } from '../../src/run/grade.js';
-import { fileInput } from '../../src/run/input.js';
-import { fileOutput } from '../../src/run/output.js';
+import { fileInput } from '../../src/ffmpeg/input.js';
+import { fileOutput } from '../../src/ffmpeg/output.js';
 import { decode } from '../../src/stages/decode.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { defaultOptions } from '../../src/pipeline/options.js';
+import { defaultOptions } from '../../src/stages/options.js';
 import type { Frame } from '../../src/frame/frame.js';
 
 interface Seen {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { detune } from '../../src/stages/detune.js';
 import type { RunContext } from '../../src/stages/stage.js';
 import { FramePool } from '../../src/frame/pool.js';
-import type { Depth } from '../../src/frame/image.js';
+import type { Depth } from '../../src/image/image.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { applyDetunes, applyDetunes16 } from '../../src/detune/apply.js';
 import { FAMILIES, parseDetuneList, type DetuneFamily } from '../../src/detune/families.js';

@@ -1,9 +1,9 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { downscale, proxyFilter } from '../../src/stages/downscale.js';
-import { defaultOptions, type OptionValues } from '../../src/pipeline/options.js';
+import { defaultOptions, type OptionValues } from '../../src/stages/options.js';
 import type { FrameGeometry, RunContext, TransformStage } from '../../src/stages/stage.js';
-import type { Depth } from '../../src/frame/image.js';
+import type { Depth } from '../../src/image/image.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { RuntimeFailure } from '../../src/util/errors.js';
 

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { encode, encoderArgs } from '../../src/stages/encode.js';
 import { applyOverrides, parsePipeline } from '../../src/pipeline/load.js';
 import { compilePipeline, type CompiledPipeline } from '../../src/pipeline/compile.js';
-import { defaultOptions } from '../../src/pipeline/options.js';
-import { fileInput } from '../../src/run/input.js';
-import { fileOutput } from '../../src/run/output.js';
-import { rotationPlan } from '../../src/run/rotation.js';
+import { defaultOptions } from '../../src/stages/options.js';
+import { fileInput } from '../../src/ffmpeg/input.js';
+import { fileOutput } from '../../src/ffmpeg/output.js';
+import { rotationPlan } from '../../src/ffmpeg/rotation.js';
 import type { FfmpegCapabilities } from '../../src/ffmpeg/capabilities.js';
 import type { MediaInfo } from '../../src/ffmpeg/probe.js';
-import type { Depth } from '../../src/frame/image.js';
+import type { Depth } from '../../src/image/image.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const caps: FfmpegCapabilities = {

@@ -4,7 +4,7 @@ import { merge } from '../../src/stages/merge.js';
 import { DEFAULT_STREAM_FORMAT, type RunContext } from '../../src/stages/stage.js';
 import { FramePool } from '../../src/frame/pool.js';
 import type { Frame } from '../../src/frame/frame.js';
-import { defaultOptions, resolveOptions, type OptionValues } from '../../src/pipeline/options.js';
+import { defaultOptions, resolveOptions, type OptionValues } from '../../src/stages/options.js';
 import { identityLut, sampleLut, type ColourTransform, type Lut3d } from '../../src/correction/lut3d.js';
 import { createRng } from '../../src/detune/random.js';
 import { UsageError } from '../../src/util/errors.js';

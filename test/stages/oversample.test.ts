@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { oversample } from '../../src/stages/oversample.js';
 import { compilePipeline, decoderGeometry } from '../../src/pipeline/compile.js';
 import { parsePipeline } from '../../src/pipeline/load.js';
-import { defaultOptions } from '../../src/pipeline/options.js';
+import { defaultOptions } from '../../src/stages/options.js';
 
 const compiled = (yaml: string) => compilePipeline(parsePipeline(yaml, 'test.yaml'));
 

@@ -8,7 +8,7 @@ import type { Protocol } from '../../eval/classifier.js';
 import type { BackendChoice } from '../../models/choices.js';
 import type { CganModel } from '../../models/cgan/model.js';
 import type { ClassifierModel } from '../../models/classifier/model.js';
-import type { Split } from '../../dataset/split.js';
+import type { Split } from '../../manifest/split.js';
 import { backendOverrides, loadPipeline } from '../../pipeline/load.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { defineCommand, logging } from '../command.js';

@@ -11,7 +11,7 @@ import { etaSeconds, type IngestQueue, type JobProgress, type JobRecord } from '
 import { formatDuration } from '../progress.js';
 import { defineCommand, logging } from '../command.js';
 import { BACKEND_OPTION, SET_OPTION, STRENGTH_OPTION, strengthSets } from '../options.js';
-import { absoluteReference, checkReference, parseReference } from '../../run/reference.js';
+import { absoluteReference, checkReference, parseReference } from '../../ffmpeg/reference.js';
 
 export interface QueueChoice {
   /** Output folder: where the embedded queue lives unless `db` says elsewhere. */

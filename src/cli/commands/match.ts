@@ -1,5 +1,5 @@
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
-import { checkReference } from '../../run/reference.js';
+import { checkReference } from '../../ffmpeg/reference.js';
 import { match } from '../../stages/match.js';
 import { defineCommand } from '../command.js';
 import {

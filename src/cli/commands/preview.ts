@@ -2,7 +2,7 @@ import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { UsageError } from '../../util/errors.js';
-import { existingOutput, fileOutput } from '../../run/output.js';
+import { existingOutput, fileOutput } from '../../ffmpeg/output.js';
 import { defineCommand, logging } from '../command.js';
 import {
   BACKEND_OPTION,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { toMediaInfo, type MediaInfo, type ProbeJson } from '../ffmpeg/probe.js';
+import { toMediaInfo, type MediaInfo, type ProbeJson } from './probe.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 
 /**

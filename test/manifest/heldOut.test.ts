@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestEntry } from '../../src/dataset/manifest.js';
-import { isHeldOutFrame, selectFrames } from '../../src/dataset/heldOut.js';
+import type { ManifestEntry } from '../../src/manifest/manifest.js';
+import { isHeldOutFrame, selectFrames } from '../../src/manifest/heldOut.js';
 
 const frame = (source: string, index: number, split: ManifestEntry['split'] = 'train'): ManifestEntry => ({
   source,

@@ -1,8 +1,8 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FfmpegArgs } from '../ffmpeg/args.js';
-import { runFfmpeg } from '../ffmpeg/spawn.js';
-import type { MediaInfo } from '../ffmpeg/probe.js';
+import { FfmpegArgs } from './args.js';
+import { runFfmpeg } from './spawn.js';
+import type { MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
 
 const TAGGABLE = new Set(['.mp4', '.m4v', '.mov']);

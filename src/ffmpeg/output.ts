@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isStillImageFile } from '../ffmpeg/stillImage.js';
+import { isStillImageFile } from './stillImage.js';
 
 /** What kind of thing an output is: decides the encoder defaults. */
 export type OutputKind = 'video' | 'image' | 'sequence';

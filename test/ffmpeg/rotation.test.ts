@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retagArgs } from '../../src/run/rotation.js';
+import { retagArgs } from '../../src/ffmpeg/rotation.js';
 
 describe("the rotation remux's command line", () => {
   it('copies every stream and the metadata, tagging the video with the rotation', () => {

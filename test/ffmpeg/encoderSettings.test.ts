@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planEncoder, type EncodeChoices, type EncoderPlan } from '../../src/run/encoderSettings.js';
-import { fileOutput, stdoutOutput, type OutputTarget } from '../../src/run/output.js';
+import { planEncoder, type EncodeChoices, type EncoderPlan } from '../../src/ffmpeg/encoderSettings.js';
+import { fileOutput, stdoutOutput, type OutputTarget } from '../../src/ffmpeg/output.js';
 import type { FfmpegCapabilities } from '../../src/ffmpeg/capabilities.js';
 import type { MediaInfo, VideoStreamInfo } from '../../src/ffmpeg/probe.js';
 import { UsageError } from '../../src/util/errors.js';

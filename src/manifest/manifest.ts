@@ -1,6 +1,6 @@
 /**
  * A data set's index: `manifest.jsonl` in its folder, one line per frame, run or photo, written
- * by `vgrade dataset` (build.ts) and read by training, evaluation and research scripts.
+ * by `vgrade dataset` (src/dataset/build.ts) and read by training, evaluation and research scripts.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

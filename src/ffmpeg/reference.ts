@@ -18,11 +18,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../util/logger.js';
-import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
-import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
-import { spawnFfmpeg } from '../ffmpeg/spawn.js';
-import { isStillImageFile, STILL_IMAGE_EXTENSIONS } from '../ffmpeg/stillImage.js';
-import { allocImage, type RgbImage } from '../frame/image.js';
+import type { ResolvedBinaries } from './binaries.js';
+import { probeMedia, type MediaInfo } from './probe.js';
+import { spawnFfmpeg } from './spawn.js';
+import { isStillImageFile, STILL_IMAGE_EXTENSIONS } from './stillImage.js';
+import { allocImage, type RgbImage } from '../image/image.js';
 import { describeValue, UsageError, VgradeError } from '../util/errors.js';
 
 /** Frames read from a video given without a time. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { mkvFramePrefix, mkvHeader } from '../../src/frame/mkv-writer.js';
+import { mkvFramePrefix, mkvHeader } from '../../src/ffmpeg/mkvWriter.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import type { MediaInfo } from '../ffmpeg/probe.js';
+import type { FfmpegCapabilities } from './capabilities.js';
+import type { MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
 import { UsageError } from '../util/errors.js';
 

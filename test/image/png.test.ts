@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE } from '../helpers/cli.js';
-import { decodePng, encodePng } from '../../src/frame/png.js';
+import { decodePng, encodePng } from '../../src/image/png.js';
 
 describe('decodePng', () => {
   it('reads back what encodePng wrote (odd size)', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mp4IndexAtEnd } from '../../src/run/input.js';
+import { mp4IndexAtEnd } from '../../src/ffmpeg/input.js';
 import { makeClip } from '../helpers/clips.js';
 import { tempDir } from '../helpers/media.js';
 
