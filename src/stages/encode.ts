@@ -101,6 +101,8 @@ export function encoderArgs(
     const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
     graph = `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
+  const toOutput = outputConversion(plan.videoArgs);
+  if (toOutput) graph += `;[graded]${toOutput}[out]`;
   return (
     new FfmpegArgs()
       .global('-hide_banner', '-nostdin', '-loglevel', 'level+error', '-y')
@@ -118,7 +120,7 @@ export function encoderArgs(
         format: run.output.format,
         options: [
           '-map',
-          '[graded]',
+          toOutput ? '[out]' : '[graded]',
           ...plan.streamArgs,
           ...run.caps.passthroughArgs,
           ...plan.videoArgs,
@@ -127,6 +129,36 @@ export function encoderArgs(
       })
       .toArray()
   );
+}
+
+/** swscale's names of the Y'CbCr matrices ffprobe reports (`color_space`). */
+const SWS_MATRIX: Readonly<Record<string, string>> = {
+  bt709: 'bt709',
+  bt470bg: 'bt470',
+  smpte170m: 'smpte170m',
+  smpte240m: 'smpte240m',
+  fcc: 'fcc',
+  bt2020nc: 'bt2020',
+  bt2020c: 'bt2020',
+};
+
+/**
+ * The conversion of the graded RGB to the output's Y'CbCr, with the matrix and range the output
+ * is tagged with, or undefined where ffmpeg's own choice is right (RGB output, no matrix tag).
+ * Needed because ffmpeg 5.1 converts to RGB with the source's matrix but back with BT.601
+ * whatever the tags say: an identity grade of a BT.709 clip moved a saturated red from Y'CbCr
+ * (98, 103, 209) to (111, 94, 209). (ffmpeg 4.1 used the tags both ways.)
+ */
+export function outputConversion(videoArgs: readonly string[]): string | undefined {
+  const value = (flag: string): string | undefined => {
+    const i = videoArgs.indexOf(flag);
+    return i >= 0 ? videoArgs[i + 1] : undefined;
+  };
+  const pix = value('-pix_fmt') ?? '';
+  const matrix = SWS_MATRIX[value('-colorspace') ?? ''];
+  if (!/^(yuv|nv|p0|p2)/.test(pix) || matrix === undefined) return undefined;
+  const range = value('-color_range');
+  return `scale=out_color_matrix=${matrix}${range === 'tv' || range === 'pc' ? `:out_range=${range}` : ''}`;
 }
 
 /** What pipe:3 carries: a Matroska header, then one picture per frame. */
