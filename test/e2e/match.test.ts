@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
@@ -83,6 +83,39 @@ describe('vgrade match', () => {
     const want = await meanColour(path.join(dir, 'clean.mp4'));
     expect(distance(await meanColour(out), want)).toBeLessThan(
       distance(await meanColour(path.join(dir, 'cast.mp4')), want) / 2,
+    );
+  });
+
+  it('matches a still to a still, and a clip read from stdin to stdout', async () => {
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', scene, '-vf', 'colorchannelmixer=gg=1.2:bb=0.8', '-frames:v', '1'],
+      path.join(dir, 'cast.png'),
+    ]);
+    const still = path.join(dir, 'matched.png');
+    const result = await vgrade([
+      'match',
+      path.join(dir, 'cast.png'),
+      '-r',
+      path.join(dir, 'clean.png'),
+      '-o',
+      still,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const want = await meanColour(path.join(dir, 'clean.png'));
+    expect(distance(await meanColour(still), want)).toBeLessThan(
+      distance(await meanColour(path.join(dir, 'cast.png')), want) / 4,
+    );
+
+    // A stream on stdin: Matroska (an MP4's index is at its end).
+    await ffmpeg(['-i', path.join(dir, 'cast.mp4'), '-c', 'copy', path.join(dir, 'cast.mkv')]);
+    const piped = await vgrade(
+      ['match', '-', '-r', path.join(dir, 'clean.png'), '-o', '-', '-f', 'matroska'],
+      { stdin: await readFile(path.join(dir, 'cast.mkv')) },
+    );
+    expect(piped.code, piped.stderr.toString()).toBe(0);
+    await writeFile(path.join(dir, 'piped.mkv'), piped.stdout);
+    expect(distance(await meanColour(path.join(dir, 'piped.mkv')), want)).toBeLessThan(
+      distance(await meanColour(path.join(dir, 'cast.mp4')), want) / 4,
     );
   });
 
