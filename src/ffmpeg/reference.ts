@@ -132,7 +132,8 @@ export async function checkReference(
   }
   const media = await probeOne(spec, file, binaries, logger);
   const video = media.video;
-  if (!video) throw unreadable(spec, 'it holds no picture');
+  // A text file named .png probes as a png stream of size 0x0.
+  if (!video || !(video.width > 0 && video.height > 0)) throw unreadable(spec, 'it holds no picture');
   if (video.isStill) {
     if (time !== undefined && time > 0) throw unreadable(spec, 'a still has no frame at a time');
     return { kind: 'still', file };

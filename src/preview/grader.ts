@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Subject, type Subscription } from 'rxjs';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import type { CompiledPipeline } from '../pipeline/compile.js';
 import { decoderGeometry } from '../pipeline/compile.js';
 import { FramePool } from '../frame/pool.js';
@@ -62,7 +62,14 @@ function liveStages(pipeline: CompiledPipeline) {
 
 /** One pipeline's stages over a Subject, with its own frame pool. */
 class Chain {
-  readonly input = new Subject<Frame>();
+  private readonly input = new Subject<Frame>();
+  /**
+   * Frames pushed while the stages do not listen yet: a stage that starts by reading something
+   * (match, its reference) subscribes to its input only once it has it, and a live chain pushes
+   * frames from the start. They are handed on, in order, when it subscribes; at most the chain's
+   * frames in flight wait here.
+   */
+  private readonly early: Frame[] = [];
   readonly pool: FramePool;
   readonly run: RunContext;
   private readonly subscription: Subscription;
@@ -99,7 +106,11 @@ class Chain {
       haldLevel: pipeline.format.haldLevel,
       signal: new AbortController().signal,
     };
-    let stream = this.input.asObservable();
+    let stream = new Observable<Frame>((subscriber) => {
+      const subscription = this.input.subscribe(subscriber);
+      for (const frame of this.early.splice(0)) this.input.next(frame);
+      return subscription;
+    });
     for (const stage of liveStages(pipeline)) {
       const def = stage.definition;
       if (def.kind !== 'transform') continue;
@@ -116,7 +127,14 @@ class Chain {
     });
   }
 
+  /** Hands a frame to the stages, or holds it until they listen. */
+  push(frame: Frame): void {
+    if (this.input.observed) this.input.next(frame);
+    else this.early.push(frame);
+  }
+
   close(): void {
+    for (const frame of this.early.splice(0)) frame.release();
     this.input.complete();
     // Frames still inside (a worker's answer on its way) are released by the stages' teardown.
     setTimeout(() => this.subscription.unsubscribe(), 5000).unref();
@@ -272,7 +290,7 @@ export class LiveGrader extends EventEmitter<{
     downscaleRgb24(live.data, this.env.width, this.env.height, proxy, geometry.width, geometry.active);
     this.waiting.set(frame.index, live);
     chain.inFlight++;
-    chain.input.next(frame);
+    chain.push(frame);
     return true;
   }
 

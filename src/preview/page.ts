@@ -17,7 +17,9 @@
  * pulled like the pictures from `GET /api/scope`: one request at a time, the newest answer only),
  * trims over the automatic grade (`POST /api/trims`: strength, and the CDL's slope, offset and
  * power per channel, and saturation), freeze, a still and the look as `.cube` and `.cc` (downloads
- * from the server), a full-window mode, and the keyboard shortcuts listed on the page.
+ * from the server), matching to the frame shown or to a picture from a file (`POST /api/match`,
+ * `POST /api/reference`: the server offers and switches to pipeline `match`, and the buttons
+ * follow its state), a full-window mode, and the keyboard shortcuts listed on the page.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -50,6 +52,11 @@ export const PAGE_HTML = `<!doctype html>
   #keys { display: grid; grid-template-columns: auto 1fr; gap: 0 0.8em; margin: 0; }
   #keys dt { font-family: monospace; color: #fff; }
   #keys dd { margin: 0; }
+  #tools label.file { display: inline-block; background: #2a2a2a; color: #ddd; border: 1px solid #444; padding: 0.3em 0.8em; border-radius: 3px; cursor: pointer; }
+  #tools label.file:focus-within { outline: 2px solid #3b6; }
+  #referenceFile { position: absolute; width: 1px; height: 1px; opacity: 0; }
+  #matchStatus { margin-top: 0.3em; color: #aaa; min-height: 1.4em; }
+  #matchStatus.failed { color: #fc6; }
   #frozen { left: 50%; transform: translateX(-50%); background: #036c; display: none; }
   body.full header, body.full footer, body.full #tools { display: none; }
   body.full #view { width: min(100vw, calc(100vh * var(--aspect, 1.7778))); max-height: 100vh; }
@@ -104,6 +111,11 @@ export const PAGE_HTML = `<!doctype html>
   <div class="row">
     <button id="freeze" aria-pressed="false">freeze</button><button id="grab">grab still</button><button id="cube">export .cube</button><button id="cc">export .cc</button><button id="full">full window</button>
   </div>
+  <h2>Match</h2>
+  <div class="row">
+    <button id="matchFrame" title="grade towards the frame shown (the held one when frozen)">match to this frame</button><label class="file" title="grade towards a still: PNG, JPEG, TIFF...">match to a picture&hellip;<input type="file" id="referenceFile" accept="image/*"></label>
+  </div>
+  <div id="matchStatus" role="status"></div>
   <h2>Keys</h2>
   <dl id="keys">
     <dt>f</dt><dd>full window (Esc leaves)</dd>
@@ -112,6 +124,7 @@ export const PAGE_HTML = `<!doctype html>
     <dt>e / c</dt><dd>export the look as .cube / .cc</dd>
     <dt>1 2 3 4</dt><dd>scope: off, waveform, parade, vectorscope</dd>
     <dt>r</dt><dd>reset the trims</dd>
+    <dt>m</dt><dd>match to this frame (the held one when frozen)</dd>
     <dt>&larr; &rarr;</dt><dd>move the split (when it has focus)</dd>
   </dl>
 </aside>
@@ -123,7 +136,7 @@ export const PAGE_HTML = `<!doctype html>
   const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
   const $ = (id) => document.getElementById(id);
   const canvas = $('view'), ctx = canvas.getContext('2d'), split = $('split');
-  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, clockKnown: false, findings: null, warming: false, keepUp: null, scope: 'waveform', scopesDrawn: 0, scopeSeq: -1, trims: null, trimsVersion: -1, frozen: false, full: false };
+  const state = window.__vgrade = { frames: 0, drawn: 0, lastSeq: -1, split: 0.5, pipeline: null, latencies: [], serverLatencies: [], latencyP50: null, source: 'connecting', clockOffset: 0, clockKnown: false, findings: null, warming: false, keepUp: null, scope: 'waveform', scopesDrawn: 0, scopeSeq: -1, trims: null, trimsVersion: -1, frozen: false, full: false, match: { state: 'none', text: '' } };
   let latest = null, decoding = false, pending = null;
 
   async function syncClock() {
@@ -399,9 +412,35 @@ export const PAGE_HTML = `<!doctype html>
     document.body.classList.toggle('full', on);
     $('full').setAttribute('aria-pressed', String(on));
   }
-  const buttons = { freeze: toggleFreeze, grab, cube: exportCube, cc: exportCc, full: () => setFull(!state.full), reset: resetTrims };
+  // Matching: the server writes the reference, offers pipeline "match" and switches to it; the
+  // pipeline buttons follow from its state like any switch.
+  function showMatch(st, text) {
+    state.match = { state: st, text };
+    $('matchStatus').textContent = text;
+    $('matchStatus').classList.toggle('failed', st === 'failed');
+  }
+  async function matchWith(request, what) {
+    showMatch('busy', 'matching to ' + what + '\u2026');
+    try {
+      const res = await request;
+      const answer = await res.json().catch(() => ({}));
+      if (res.ok) showMatch('done', 'matched to ' + (answer.reference || what));
+      else showMatch('failed', 'cannot match: ' + (answer.error || 'the server answered ' + res.status));
+    } catch (e) {
+      showMatch('failed', 'cannot match: ' + e.message);
+    }
+  }
+  const matchFrame = () => matchWith(post('/api/match', {}), 'this frame');
+  const picker = $('referenceFile');
+  picker.addEventListener('change', () => {
+    const file = picker.files[0];
+    picker.value = ''; // the same file may be chosen again
+    if (!file) return;
+    matchWith(fetch(withToken('/api/reference'), { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream', 'x-vgrade-filename': encodeURIComponent(file.name) }, body: file }), file.name);
+  });
+  const buttons = { freeze: toggleFreeze, grab, cube: exportCube, cc: exportCc, full: () => setFull(!state.full), reset: resetTrims, matchFrame };
   for (const [id, act] of Object.entries(buttons)) $(id).onclick = () => { act(); $(id).blur(); };
-  const KEYS = { f: () => setFull(!state.full), Escape: () => setFull(false), ' ': toggleFreeze, s: grab, e: exportCube, c: exportCc, r: resetTrims, '1': () => setScope('off'), '2': () => setScope('waveform'), '3': () => setScope('parade'), '4': () => setScope('vectorscope') };
+  const KEYS = { f: () => setFull(!state.full), Escape: () => setFull(false), ' ': toggleFreeze, s: grab, e: exportCube, c: exportCc, r: resetTrims, m: matchFrame, '1': () => setScope('off'), '2': () => setScope('waveform'), '3': () => setScope('parade'), '4': () => setScope('vectorscope') };
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
     const act = KEYS[e.key];

@@ -1,19 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import { compilePipeline, warmPipeline, type CompiledPipeline } from '../pipeline/compile.js';
+import {
+  compilePipeline,
+  decoderGeometry,
+  warmPipeline,
+  type CompiledPipeline,
+} from '../pipeline/compile.js';
 import { applyOverrides, backendOverrides, loadPipeline } from '../pipeline/load.js';
-import { resolvePipelinePath } from '../util/packageRoot.js';
+import { packageRoot, resolvePipelinePath } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
 import { parseLiveInput } from './liveInput.js';
 import { SourceClient } from './sourceClient.js';
 import { LiveGrader, type GradedPicture } from './grader.js';
 import { JpegEncoder } from './jpegEncoder.js';
-import { PreviewServer, type Download, type DownloadKind, type HeaderFields } from './server.js';
+import { HttpError, PreviewServer, type Download, type DownloadKind, type HeaderFields } from './server.js';
+import { loadReference } from '../ffmpeg/reference.js';
+import { STILL_IMAGE_EXTENSIONS } from '../ffmpeg/stillImage.js';
 import { Recorder } from './recorder.js';
 import { KeepUp, type KeepUpFigures } from './keepUp.js';
 import type { LiveFrame } from './liveSource.js';
+import { downscaleRgb24 } from './lutApply.js';
 import { IDENTITY_TRIMS, TRIMS_ONLY_SIZE, trimsCdl, updateTrims, type Trims } from './trims.js';
 import { computeScope, sampleForScopes, type Scope, type ScopeKind, type ScopeSample } from './scopes.js';
 import { encodePng } from '../image/png.js';
@@ -35,6 +46,11 @@ export interface PreviewOptions {
   /** The switchable pipelines by name; `off` (no grading) is always offered. */
   readonly pipelines: Readonly<Record<string, string>>;
   readonly initial: string;
+  /**
+   * A reference to match to (`--reference`, already checked): offered as pipeline `match`
+   * ({@link compileMatch}), which the page also makes from a frame or a picture sent.
+   */
+  readonly reference?: string | undefined;
   /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
   readonly backend?: string | undefined;
   readonly record?: string | undefined;
@@ -86,6 +102,26 @@ function fitCdlInThread(look: Lut3d): Promise<Cdl> {
 }
 
 /**
+ * The shipped match pipeline (pipelines/match.yaml) matching to `reference`, made live as the
+ * preview's own pipelines are: each frame matched on its own (the file pipeline's mean over +-12
+ * frames would hold every picture back 12 frames) and the blend over the last frames only.
+ */
+export async function compileMatch(
+  reference: string,
+  backend: string | undefined,
+): Promise<CompiledPipeline> {
+  const spec = await loadPipeline(path.join(packageRoot(), 'pipelines', 'match.yaml'));
+  return compilePipeline(
+    applyOverrides(spec, [
+      `match.reference=${JSON.stringify(reference)}`,
+      'match.radius=0',
+      'blend.causal=true',
+      ...backendOverrides(spec, backend),
+    ]),
+  );
+}
+
+/**
  * `vgrade preview`: a live source graded in the browser. Source (ffmpeg) -> grader (the chosen
  * pipeline's stages, or none) -> page encoder (one side-by-side JPEG of source and grade) ->
  * every viewer; and, with `record`, the grade to a file. No stage queues: each one drops what it
@@ -112,9 +148,20 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     }
     compiled.set(name, pipeline);
   }
-  const names = [...compiled.keys(), 'off'];
-  if (!names.includes(opts.initial)) {
-    throw new UsageError('E_USAGE', `--pipeline ${opts.initial}: choose one of ${names.join(', ')}`);
+  /** The size the match stage reads its reference at: its proxy's picture. */
+  const proxySize = (pipeline: CompiledPipeline): { width: number; height: number } =>
+    decoderGeometry(pipeline, { width: opts.width, height: opts.height, depth: 8 }).geometry.active;
+  if (opts.reference !== undefined) {
+    const pipeline = await compileMatch(opts.reference, opts.backend);
+    // Read now, as the stage will (it then finds it read): a picture ffmpeg probes but cannot
+    // decode is refused before anything starts too.
+    await loadReference(opts.reference, proxySize(pipeline), opts.binaries, opts.logger);
+    compiled.set('match', pipeline);
+  }
+  /** The pipelines offered, `match` among them once there is a reference. */
+  const names = (): string[] => [...compiled.keys(), 'off'];
+  if (!names().includes(opts.initial)) {
+    throw new UsageError('E_USAGE', `--pipeline ${opts.initial}: choose one of ${names().join(', ')}`);
   }
   const initial = compiled.get(opts.initial);
   // Its model loads in a worker thread while the source and the server start.
@@ -164,12 +211,47 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   let scopeSample: { seq: number; sample: ScopeSample } | undefined;
   const scopeBuffer = new Uint8Array(256 * 256 * 3);
   const scopes = new Map<ScopeKind, { seq: number; scope: Scope }>();
-  /** Downloads waiting for the next picture. */
-  const downloads: Array<{
-    what: DownloadKind;
-    resolve: (d: Download | Promise<Download>) => void;
-    reject: (e: Error) => void;
-  }> = [];
+  /** What waits for the next picture, each given it once (its buffers are valid only then). */
+  const waitingForPicture: Array<(p: GradedPicture) => void> = [];
+  /** `take` of the next picture; refused when none comes for 10 s. */
+  const nextPicture = <T>(take: (p: GradedPicture) => T | Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const wanted = (p: GradedPicture): void => {
+        try {
+          resolve(take(p));
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      waitingForPicture.push(wanted);
+      setTimeout(() => {
+        const at = waitingForPicture.indexOf(wanted);
+        if (at < 0) return;
+        waitingForPicture.splice(at, 1);
+        reject(new HttpError(503, 'no picture for 10 s: is the source live?'));
+      }, 10_000).unref();
+    });
+  /**
+   * The references made on the page (a frame, a picture sent), in a folder of the preview's own,
+   * removed on stop. Of those used, the newest two are kept: the one in use, and the one before
+   * (which the chain just closed may still be reading).
+   */
+  let referenceDir: Promise<string> | undefined;
+  const referencesUsed: string[] = [];
+  let referencesMade = 0;
+  let stopped = false;
+  const newReferenceFile = async (name: string): Promise<string> => {
+    if (stopped) throw new HttpError(503, 'the preview is stopping');
+    referenceDir ??= mkdtemp(path.join(os.tmpdir(), 'vgrade-preview-'));
+    return path.join(await referenceDir, `${++referencesMade}-${name}`);
+  };
+  /** One reference at a time: a second waits for the first, so the last asked is the one used. */
+  let matching: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = matching.then(work, work);
+    matching = run.catch(() => undefined);
+    return run;
+  };
 
   const drops = (): PreviewStats['drops'] => ({
     source: source.dropped,
@@ -195,23 +277,55 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       snapshot: () => ({
         ...counts(),
         pictures,
-        pipelines: names,
+        pipelines: names(),
         source: source.status,
         findings,
         trims: grader.currentTrims,
         trimsVersion,
         frozen,
       }),
-      choosePipeline: (name) => {
-        if (!names.includes(name))
-          throw new Error(`unknown pipeline ${name}: choose one of ${names.join(', ')}`);
-        grader.use(name, compiled.get(name));
-        chosenAt = Date.now();
-        findings = null;
-        pull();
-        logger.info({ pipeline: name }, 'pipeline switched');
-        server.broadcast({ ...counts(), findings });
-      },
+      choosePipeline: (name) => choose(name),
+      // The frame is the next picture's source (the held one when frozen), written as the match
+      // stage sees it: made into the proxy as the chain makes it, so a frame matched to itself
+      // is left as it is (ffmpeg's scaling of the whole picture would resample it a little
+      // differently, and a tone curve follows that).
+      matchFrame: () =>
+        oneAtATime(async () => {
+          const file = await newReferenceFile('frame.png');
+          const pipeline = await compileMatch(file, opts.backend);
+          const size = proxySize(pipeline);
+          const frame = await nextPicture((p) => {
+            const proxy = Buffer.alloc(size.width * size.height * 3);
+            downscaleRgb24(p.before, width, height, proxy, size.width, { x: 0, y: 0, ...size });
+            return { seq: p.seq, png: encodePng(size.width, size.height, proxy) };
+          });
+          await writeFile(file, frame.png);
+          matchTo(pipeline, file, `frame ${frame.seq}`);
+          return { pipeline: 'match', reference: `frame ${frame.seq}` };
+        }),
+      reference: (picture, name) =>
+        oneAtATime(async () => {
+          const ext = path.extname(name ?? '').toLowerCase();
+          const file = await newReferenceFile(`sent${STILL_IMAGE_EXTENSIONS.has(ext) ? ext : ''}`);
+          await writeFile(file, picture);
+          const pipeline = await compileMatch(file, opts.backend);
+          // Checked (checkReference) and read at the size the match stage reads it, which then
+          // finds it read: a picture ffmpeg cannot read is refused here, the pipeline unchanged.
+          const label = name ? `the picture sent (${name})` : 'the picture sent';
+          try {
+            await loadReference(file, proxySize(pipeline), opts.binaries, logger);
+          } catch (err) {
+            void rm(file, { force: true });
+            if (!(err instanceof UsageError)) throw err;
+            // "Cannot read the picture sent (a.png): ...": the user's name, not the folder's.
+            throw new HttpError(
+              422,
+              err.message.replace(`the reference ${file}`, label).replaceAll(file, label),
+            );
+          }
+          matchTo(pipeline, file, label);
+          return { pipeline: 'match', reference: label };
+        }),
       latency: (report) => {
         latency = report;
       },
@@ -239,20 +353,29 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
         }
         return made;
       },
-      download: (what) =>
-        new Promise<Download>((resolve, reject) => {
-          const wanted = { what, resolve, reject };
-          downloads.push(wanted);
-          setTimeout(() => {
-            const at = downloads.indexOf(wanted);
-            if (at < 0) return;
-            downloads.splice(at, 1);
-            reject(new Error('no picture for 10 s: is the source live?'));
-          }, 10_000).unref();
-        }),
+      download: (what) => nextPicture((p) => makeDownload(what, p)),
     },
     token,
   );
+  function choose(name: string): void {
+    if (!names().includes(name))
+      throw new Error(`unknown pipeline ${name}: choose one of ${names().join(', ')}`);
+    grader.use(name, compiled.get(name));
+    chosenAt = Date.now();
+    findings = null;
+    pull();
+    logger.info({ pipeline: name }, 'pipeline switched');
+    server.broadcast({ ...counts(), findings });
+  }
+  /** Offers `pipeline` (matching to `file`) as `match`, in place of an earlier one, and switches to it. */
+  function matchTo(pipeline: CompiledPipeline, file: string, reference: string): void {
+    compiled.set('match', pipeline);
+    logger.info({ reference }, 'matching to a new reference');
+    choose('match');
+    referencesUsed.push(file);
+    for (const old of referencesUsed.splice(0, Math.max(0, referencesUsed.length - 2)))
+      void rm(old, { force: true });
+  }
 
   const encoder = new JpegEncoder<HeaderFields>(
     opts.binaries.ffmpeg,
@@ -312,13 +435,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     if (p.findings) findings = { top: p.findings.top, amounts: p.findings.amounts, frame: p.seq };
     recorder?.write(p.after);
     if (frozen && !held) held = Buffer.from(p.before);
-    for (const d of downloads.splice(0)) {
-      try {
-        d.resolve(makeDownload(d.what, p));
-      } catch (err) {
-        d.reject(err as Error);
-      }
-    }
+    for (const take of waitingForPicture.splice(0)) take(p);
     if (server.viewerCount === 0) {
       keepUp.shown();
       return;
@@ -423,12 +540,14 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       };
     },
     stop: async () => {
+      stopped = true;
       clearInterval(report);
       await source.stop();
       grader.close();
       encoder.close();
       server.close();
       await recorder?.close();
+      if (referenceDir) await rm(await referenceDir, { recursive: true, force: true });
     },
   };
 }

@@ -26,6 +26,31 @@ export interface PreviewServerHandlers {
   scope(kind: ScopeKind): { seq: number; scope: Scope } | undefined;
   /** A download made from the next picture: a still, or the look as `.cube` or `.cc`. */
   download(what: DownloadKind): Promise<Download>;
+  /**
+   * Makes the current source frame (the held one when frozen) the reference of pipeline `match`
+   * and switches to it; what to answer.
+   */
+  matchFrame(): Promise<unknown>;
+  /**
+   * Makes a picture sent from the page (its bytes, and its file's name when the page gave it)
+   * the reference of pipeline `match` and switches to it; what to answer. Rejects with an
+   * {@link HttpError} 422 when it is no picture ffmpeg can read.
+   */
+  reference(picture: Buffer, name: string | undefined): Promise<unknown>;
+}
+
+/** The largest picture the page may send as a reference (`POST /api/reference`). */
+export const REFERENCE_BYTES = 32 * 1024 * 1024;
+
+/** A handler's refusal answered with its own HTTP status (any other failure is a 500). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
 }
 
 export type DownloadKind = 'still' | 'cube' | 'cc';
@@ -86,7 +111,9 @@ function message(header: HeaderFields, jpeg?: Buffer): Buffer[] {
  * the graded picture, as an intensity image with its size in the headers), so a slow viewer only
  * ever gets the newest scope too. Downloads (`/api/still.png`, `/api/look.cube`, `/api/look.cc`)
  * are made from the next picture, and every control (`/api/pipeline`, `/api/trims`,
- * `/api/freeze`) is a small JSON POST; all of them behind the same token.
+ * `/api/freeze`, `/api/match`) is a small JSON POST; a reference picture is POSTed as it is
+ * (`/api/reference`, up to {@link REFERENCE_BYTES}, its name in `x-vgrade-filename`); all of them
+ * behind the same token.
  */
 export class PreviewServer {
   private readonly waiting = new Set<Waiting>();
@@ -316,6 +343,26 @@ export class PreviewServer {
           (err: unknown) => this.json(res, 503, { error: (err as Error).message }),
         );
         return;
+      case 'POST /api/match':
+        req.resume();
+        this.answerWith(res, this.handlers.matchFrame());
+        return;
+      case 'POST /api/reference':
+        this.readBody(req, res, REFERENCE_BYTES, (picture) => {
+          if (picture.length === 0) {
+            this.json(res, 400, { error: 'send a picture (PNG, JPEG, TIFF...): the request was empty' });
+            return;
+          }
+          const given = req.headers['x-vgrade-filename'];
+          let name: string | undefined;
+          try {
+            name = typeof given === 'string' && given !== '' ? decodeURIComponent(given) : undefined;
+          } catch {
+            name = given as string;
+          }
+          this.answerWith(res, this.handlers.reference(picture, name));
+        });
+        return;
       case 'POST /api/trims':
       case 'POST /api/freeze':
         this.readJson(req, res, (body) => {
@@ -366,6 +413,44 @@ export class PreviewServer {
       default:
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
+  }
+
+  /** Answers with what `work` gives, or with its error: an HttpError's status, else 500. */
+  private answerWith(res: http.ServerResponse, work: Promise<unknown>): void {
+    work.then(
+      (body) => this.json(res, 200, body),
+      (err: unknown) =>
+        this.json(res, err instanceof HttpError ? err.status : 500, {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+    );
+  }
+
+  /**
+   * The request's body, up to `limit` bytes; a longer one is read to its end all the same (a
+   * client still sending does not read an answer) and answered 413.
+   */
+  private readBody(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    limit: number,
+    then: (body: Buffer) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    req.on('data', (d: Buffer) => {
+      length += d.length;
+      if (length <= limit) chunks.push(d);
+    });
+    req.on('end', () => {
+      if (length > limit) {
+        this.json(res, 413, {
+          error: `the picture is ${(length / 2 ** 20).toFixed(1)} MB: send one of ${limit / 2 ** 20} MB at most`,
+        });
+        return;
+      }
+      then(Buffer.concat(chunks));
+    });
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -121,7 +121,7 @@ describe('vgrade match', () => {
 
   it.each([
     ['missing.png', 'Reference not found: '],
-    ['broken.png', 'Cannot read the reference '],
+    ['broken.png', '.png: it holds no picture'],
     ['clean.png@00:00:01', 'Cannot read the reference '],
     ['clean.mp4@10', 'Cannot read the reference '],
   ])('refuses the reference %s before any work (exit 2), naming it', async (name, message) => {

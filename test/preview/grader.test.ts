@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LiveGrader, type GradedPicture } from '../../src/preview/grader.js';
 import { compilePipeline } from '../../src/pipeline/compile.js';
@@ -9,6 +11,9 @@ import { silentLogger } from '../../src/util/logger.js';
 import type { LiveFrame } from '../../src/preview/liveSource.js';
 import { applyLutRgb24 } from '../../src/preview/lutApply.js';
 import { IDENTITY_TRIMS } from '../../src/preview/trims.js';
+import { compileMatch } from '../../src/preview/preview.js';
+import { encodePng } from '../../src/image/png.js';
+import { tempDir } from '../helpers/media.js';
 
 const W = 96;
 const H = 54;
@@ -179,5 +184,27 @@ describe('the live grader', () => {
     g.use('off', undefined);
     g.push(picture(1));
     expect(shown.map((p) => p.pipeline)).toEqual(['classical', 'off']);
+  });
+
+  it('loses no frame to a stage that listens only once it has read something (match, its reference)', async () => {
+    const tmp = await tempDir('vgrade-grader-');
+    const { g, shown } = await grader();
+    try {
+      const reference = path.join(tmp.dir, 'reference.png');
+      await writeFile(reference, encodePng(W, H, picture(0).data));
+      g.use('match', await compileMatch(reference, undefined));
+      // Frames go in from the start, as a live source sends them, while the stage reads its
+      // reference: had the first ones been lost, the chain would wait for them for ever.
+      let seq = 0;
+      const deadline = Date.now() + 60_000;
+      while (!shown.some((p) => !p.warming) && Date.now() < deadline) {
+        if (g.canTake) g.push(picture(seq++));
+        await settle(20);
+      }
+      expect(shown.find((p) => !p.warming)).toMatchObject({ pipeline: 'match', warming: false });
+    } finally {
+      g.close();
+      await tmp.cleanup();
+    }
   });
 });

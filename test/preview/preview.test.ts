@@ -1,8 +1,12 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startPreview } from '../../src/preview/preview.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { decodePng } from '../../src/image/png.js';
+import { tempDir } from '../helpers/media.js';
 
 /** One answer of `GET /frame`: its header, and whether it carried a picture. */
 async function frame(
@@ -76,6 +80,57 @@ describe('the preview on a source the machine cannot keep up with', () => {
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     } finally {
       await preview.stop();
+    }
+  });
+});
+
+describe('the preview matching to the frame shown', () => {
+  it('writes the frame as the match stage sees it in a folder of its own, switches to match, and removes the folder on stop', async () => {
+    const tmp = await tempDir('vgrade-preview-tmp-');
+    const saved = process.env['TMPDIR'];
+    // (Beside what tsx keeps there for the preview's worker threads.)
+    const previewFolders = async () =>
+      (await readdir(tmp.dir)).filter((f) => f.startsWith('vgrade-preview-'));
+    process.env['TMPDIR'] = tmp.dir;
+    try {
+      const binaries = await resolveBinaries();
+      const caps = await getCapabilities(binaries.ffmpeg, silentLogger);
+      const preview = await startPreview({
+        input: 'lavfi:testsrc2=size=320x180:rate=25',
+        host: '127.0.0.1',
+        port: 0,
+        width: 320,
+        height: 180,
+        quality: 5,
+        pipelines: {},
+        initial: 'off',
+        logger: silentLogger,
+        binaries,
+        caps,
+      });
+      try {
+        const res = await fetch(new URL('/api/match', preview.url), { method: 'POST' });
+        expect(await res.json()).toEqual({
+          pipeline: 'match',
+          reference: expect.stringMatching(/^frame \d+$/),
+        });
+        const state = (await (await fetch(new URL('/api/state', preview.url))).json()) as unknown;
+        expect(state).toMatchObject({ pipeline: 'match', pipelines: ['match', 'off'] });
+        const [folder, ...others] = await previewFolders();
+        expect(others).toEqual([]);
+        const files = await readdir(path.join(tmp.dir, folder!));
+        expect(files).toEqual([expect.stringMatching(/frame\.png$/)]);
+        // At the match pipeline's proxy size (456x256, stretched), as the stage reads it.
+        const png = decodePng(await readFile(path.join(tmp.dir, folder!, files[0]!)));
+        expect([png.width, png.height]).toEqual([456, 256]);
+      } finally {
+        await preview.stop();
+      }
+      expect(await previewFolders()).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      await tmp.cleanup();
     }
   });
 });

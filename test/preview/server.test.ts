@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PreviewServer, type PreviewServerHandlers } from '../../src/preview/server.js';
+import {
+  HttpError,
+  PreviewServer,
+  REFERENCE_BYTES,
+  type PreviewServerHandlers,
+} from '../../src/preview/server.js';
 import type { Scope } from '../../src/preview/scopes.js';
 
 const handlers: PreviewServerHandlers = {
@@ -11,6 +16,8 @@ const handlers: PreviewServerHandlers = {
   scope: () => undefined,
   download: (what) =>
     Promise.resolve({ seq: 3, filename: `look.${what}`, contentType: 'text/plain', body: what }),
+  matchFrame: () => Promise.resolve({ pipeline: 'match' }),
+  reference: () => Promise.resolve({ pipeline: 'match' }),
 };
 
 const scopeOf = (value: number): Scope => ({
@@ -58,6 +65,8 @@ describe('the preview server', () => {
         ['GET', '/api/look.cc'],
         ['POST', '/api/trims'],
         ['POST', '/api/freeze'],
+        ['POST', '/api/match'],
+        ['POST', '/api/reference'],
       ] as const) {
         const at = `http://127.0.0.1:${port}${path}`;
         const body = method === 'POST' ? '{"frozen":false}' : undefined;
@@ -255,6 +264,79 @@ describe('the preview server: scopes, trims, freeze and downloads', () => {
       expect([cc.status, await cc.json()]).toEqual([
         503,
         { error: 'no picture for 10 s: is the source live?' },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('matches to the frame shown, or says why it cannot', async () => {
+    let answer = (): Promise<unknown> => Promise.resolve({ pipeline: 'match', reference: 'frame 7' });
+    const server = new PreviewServer({ ...handlers, matchFrame: () => answer() }, undefined);
+    const url = await server.listen('127.0.0.1', 0);
+    const post = async () => {
+      const res = await fetch(new URL('/api/match', url), { method: 'POST', body: '{}' });
+      return [res.status, await res.json()];
+    };
+    try {
+      expect(await post()).toEqual([200, { pipeline: 'match', reference: 'frame 7' }]);
+      answer = () => Promise.reject(new HttpError(503, 'no picture for 10 s: is the source live?'));
+      expect(await post()).toEqual([503, { error: 'no picture for 10 s: is the source live?' }]);
+      answer = () => Promise.reject(new Error('disk full'));
+      expect(await post()).toEqual([500, { error: 'disk full' }]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('takes a picture sent as the reference, with its name, and refuses an empty, a too large or an unreadable one', async () => {
+    const sent: Array<{ bytes: string; name: string | undefined }> = [];
+    const server = new PreviewServer(
+      {
+        ...handlers,
+        reference: (picture, name) => {
+          if (picture.toString() === 'not a picture')
+            return Promise.reject(
+              new HttpError(422, `Cannot read the reference the picture sent (${name}): it holds no picture`),
+            );
+          sent.push({ bytes: picture.toString(), name });
+          return Promise.resolve({ pipeline: 'match', reference: name });
+        },
+      },
+      undefined,
+    );
+    const url = await server.listen('127.0.0.1', 0);
+    const send = async (body: Uint8Array<ArrayBuffer> | string, name?: string) => {
+      const res = await fetch(new URL('/api/reference', url), {
+        method: 'POST',
+        body: typeof body === 'string' ? body : new Blob([body]),
+        headers: name === undefined ? {} : { 'x-vgrade-filename': encodeURIComponent(name) },
+      });
+      return [res.status, await res.json()];
+    };
+    try {
+      expect(await send('PNG bytes', 'hero shot é.png')).toEqual([
+        200,
+        { pipeline: 'match', reference: 'hero shot é.png' },
+      ]);
+      expect(await send('')).toEqual([
+        400,
+        { error: 'send a picture (PNG, JPEG, TIFF...): the request was empty' },
+      ]);
+      expect(await send('not a picture', 'notes.txt')).toEqual([
+        422,
+        { error: 'Cannot read the reference the picture sent (notes.txt): it holds no picture' },
+      ]);
+      // One byte over the limit: read to its end, and refused.
+      expect(await send(new Uint8Array(REFERENCE_BYTES + 1), 'huge.tif')).toEqual([
+        413,
+        { error: 'the picture is 32.0 MB: send one of 32 MB at most' },
+      ]);
+      // Exactly the limit is taken.
+      expect((await send(new Uint8Array(REFERENCE_BYTES), 'big.tif'))[0]).toBe(200);
+      expect(sent.map((s) => [s.bytes.length, s.name])).toEqual([
+        [9, 'hero shot é.png'],
+        [REFERENCE_BYTES, 'big.tif'],
       ]);
     } finally {
       server.close();

@@ -3,15 +3,9 @@ import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { UsageError } from '../../util/errors.js';
 import { existingOutput, fileOutput } from '../../ffmpeg/output.js';
+import { absoluteReference, checkReference } from '../../ffmpeg/reference.js';
 import { defineCommand, logging } from '../command.js';
-import {
-  BACKEND_OPTION,
-  checkStrength,
-  EXISTING_OPTIONS,
-  pipelineOption,
-  stdio,
-  STRENGTH_OPTION,
-} from '../options.js';
+import { BACKEND_OPTION, checkStrength, EXISTING_OPTIONS, stdio, STRENGTH_OPTION } from '../options.js';
 
 export interface PreviewCommand {
   input: string;
@@ -20,9 +14,12 @@ export interface PreviewCommand {
   token: string | undefined;
   size: string;
   quality: number;
+  /** The pipeline shown first: neural, classical, match (with `reference`) or off. */
   pipeline: string;
   neural: string;
   classical: string;
+  /** `--reference`: offered as pipeline `match`, checked before anything starts. */
+  reference: string | undefined;
   /** TensorFlow.js backend of the pipelines' networks; their own when absent. */
   backend: string | undefined;
   output: string | undefined;
@@ -63,7 +60,15 @@ export async function runPreview(cmd: PreviewCommand): Promise<number> {
     if (there !== undefined)
       throw new UsageError('E_OUTPUT_EXISTS', `${there} already exists; -y overwrites it`);
   }
+  if (cmd.pipeline === 'match' && cmd.reference === undefined)
+    throw new UsageError(
+      'E_USAGE',
+      '--pipeline match needs --reference FILE (the page matches to a frame too)',
+    );
   const binaries = await resolveBinaries();
+  // Made absolute: the preview reads it when the pipeline starts, and again after a switch.
+  const reference = cmd.reference === undefined ? undefined : absoluteReference(cmd.reference);
+  if (reference !== undefined) await checkReference(reference, binaries, logger);
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   // Loaded here, not with the command's module, as every command's own machinery: vgrade grade
   // starts without the preview's server.
@@ -77,6 +82,7 @@ export async function runPreview(cmd: PreviewCommand): Promise<number> {
     height,
     quality: cmd.quality,
     pipelines: { neural: cmd.neural, classical: cmd.classical },
+    reference,
     initial: cmd.pipeline,
     backend: cmd.backend,
     record: cmd.output,
@@ -124,11 +130,20 @@ export const previewCommand = defineCommand({
       size: { type: 'string', default: '960x540', describe: 'Size of the preview picture, WxH' },
       quality: { type: 'number', default: 5, describe: 'JPEG quality to the page: 2 (best) to 31' },
       pipeline: {
-        ...pipelineOption('neural', 'The grade shown first (the page switches between them)'),
-        choices: ['neural', 'classical', 'off'],
+        alias: 'p',
+        type: 'string',
+        describe:
+          'The grade shown first (default neural; match with --reference): the page switches between them',
+        choices: ['neural', 'classical', 'match', 'off'],
       },
       neural: { type: 'string', default: 'preview', describe: 'Pipeline behind "neural"' },
       classical: { type: 'string', default: 'preview-classical', describe: 'Pipeline behind "classical"' },
+      reference: {
+        alias: 'r',
+        type: 'string',
+        describe:
+          'Also offer "match" to this reference and start on it: a still, FILE@TIME, a video or a folder of stills (see vgrade match)',
+      },
       output: {
         alias: 'o',
         type: 'string',
@@ -146,9 +161,10 @@ export const previewCommand = defineCommand({
       token: args.token,
       size: args.size,
       quality: args.quality,
-      pipeline: args.pipeline,
+      pipeline: args.pipeline ?? (args.reference === undefined ? 'neural' : 'match'),
       neural: args.neural,
       classical: args.classical,
+      reference: args.reference,
       backend: args.backend,
       strength: checkStrength(args.strength),
       output: args.output === undefined ? undefined : stdio(args.output),
