@@ -29,7 +29,7 @@
  *   reference's, slopes within [1 / maxSlope, maxSlope]; the saturation scales each colour's
  *   distance from its luma (Rec. 709) before the curves. The two depend on each other, so each
  *   saturation of a log-spaced grid within [1 / maxSaturation, maxSaturation] (then narrowed by
- *   golden section) gets its own curves, and the pair whose result's distribution of distances from
+ *   golden section; on a subsample, in each candidate's last fit) gets its own curves, and the pair whose result's distribution of distances from
  *   luma is nearest the reference's (its 10th to 80th percentiles: the tail, where clipping acts,
  *   left out) is kept. Curves undo every per-channel change (casts, black, white, contrast), which
  *   Lab's affine model only approximates. Three candidates, and the one whose result shares most
@@ -241,11 +241,13 @@ function colourHistogram(lab: Float32Array, count: number): Float64Array {
  * Weights of the picture's and the reference's samples by how far their colour bin is shared, from
  * the picture's Lab as currently corrected; `overlap` is the histograms' intersection (0..1).
  */
-function sharedWeights(
-  pictureLab: Float32Array,
-  count: number,
-  ref: PreparedReference,
-): { picture: Float32Array; reference: Float32Array; overlap: number } {
+interface SharedWeights {
+  readonly picture: Float32Array;
+  readonly reference: Float32Array;
+  readonly overlap: number;
+}
+
+function sharedWeights(pictureLab: Float32Array, count: number, ref: PreparedReference): SharedWeights {
   const hp = colourHistogram(pictureLab, count);
   const hr = ref.colours;
   let overlap = 0;
@@ -570,35 +572,41 @@ function curvesTransfer(
   w: { picture: Float32Array; reference: Float32Array } | undefined,
   saturation: number,
   s: TransferSettings,
+  searchSaturation: boolean,
 ): Transfer {
   const ys = [0, 1, 2].map((c) =>
     weightedQuantiles(ref.samples.rgb, ref.samples.count, c, w?.reference, 0, 1, CURVE_QS),
   );
-  const fit = (k: number): Transfer => {
-    const input = saturate(picture, k);
-    const curves = new Float32Array(3 * CURVE_KNOTS);
-    for (let c = 0; c < 3; c++) {
-      const xs = weightedQuantiles(input, picture.count, c, w?.picture, 0, 1, CURVE_QS);
-      curves.set(monotoneCurve(xs, ys[c]!, s.maxSlope), c * CURVE_KNOTS);
-    }
-    return { kind: 'curves', saturation: k, curves };
-  };
+  const fitOn =
+    (pic: ColourSamples, weights: Float32Array | undefined) =>
+    (k: number): Transfer => {
+      const input = saturate(pic, k);
+      const curves = new Float32Array(3 * CURVE_KNOTS);
+      for (let c = 0; c < 3; c++) {
+        const xs = weightedQuantiles(input, pic.count, c, weights, 0, 1, CURVE_QS);
+        curves.set(monotoneCurve(xs, ys[c]!, s.maxSlope), c * CURVE_KNOTS);
+      }
+      return { kind: 'curves', saturation: k, curves };
+    };
+  const fit = fitOn(picture, w?.picture);
+  if (!searchSaturation) return fit(saturation);
   // The saturation and the curves after it depend on each other, and clipping (a contrast or
-  // level change) moves the mean chroma as well as the saturation does: each candidate saturation
-  // gets its own curves, and the pair whose result is most like the reference jointly (the joint
-  // RGB histograms' intersection, over the shared colours) is kept.
+  // level change) moves the mean chroma as well as the saturation does: each saturation tried gets
+  // its own curves, and the pair whose result's distances from luma are distributed most like the
+  // reference's (over the shared colours) is kept. Searched on a subsample: it is the costly part.
+  const few = subsample(picture, w?.picture, SEARCH_SAMPLES);
+  const fitFew = fitOn(few.samples, few.weights);
   const refChroma = chromaQuantiles(ref.samples.rgb, ref.samples.count, w?.reference);
-  const score = (t: Transfer): number => {
-    const q = chromaQuantiles(applyToSamples(picture, t), picture.count, w?.picture);
+  const score = (k: number): number => {
+    const q = chromaQuantiles(applyToSamples(few.samples, fitFew(k)), few.samples.count, few.weights);
     let d = 0;
-    for (let k = 0; k < q.length; k++) d += Math.abs(q[k]! - refChroma[k]!);
+    for (let i = 0; i < q.length; i++) d += Math.abs(q[i]! - refChroma[i]!);
     return -d;
   };
-  let best: { k: number; t: Transfer; score: number } | undefined;
+  let best: { k: number; score: number } | undefined;
   for (const k of saturationCandidates(saturation, s.maxSaturation)) {
-    const t = fit(k);
-    const v = score(t);
-    if (!best || v > best.score + 1e-9) best = { k, t, score: v };
+    const v = score(k);
+    if (!best || v > best.score + 1e-9) best = { k, score: v };
   }
   // Then narrowed around the best grid point (log scale, golden section).
   const span = Math.log(s.maxSaturation) / SATURATION_STEPS;
@@ -607,16 +615,37 @@ function curvesTransfer(
   for (let round = 0; round < SATURATION_REFINE && hi - lo > 1e-3; round++) {
     const a = hi - GOLDEN * (hi - lo);
     const b = lo + GOLDEN * (hi - lo);
-    const ta = fit(Math.exp(a));
-    const tb = fit(Math.exp(b));
-    const va = score(ta);
-    const vb = score(tb);
-    if (va > best!.score + 1e-9 && va >= vb) best = { k: Math.exp(a), t: ta, score: va };
-    else if (vb > best!.score + 1e-9) best = { k: Math.exp(b), t: tb, score: vb };
+    const va = score(Math.exp(a));
+    const vb = score(Math.exp(b));
+    if (va > best!.score + 1e-9 && va >= vb) best = { k: Math.exp(a), score: va };
+    else if (vb > best!.score + 1e-9) best = { k: Math.exp(b), score: vb };
     if (va >= vb) hi = b;
     else lo = a;
   }
-  return best!.t;
+  return fit(best!.k);
+}
+
+/** Samples the saturation search looks at, at most. */
+const SEARCH_SAMPLES = 2048;
+
+/** Every n-th sample (and its weight), so that at most `max` remain. */
+function subsample(
+  samples: ColourSamples,
+  weights: Float32Array | undefined,
+  max: number,
+): { samples: ColourSamples; weights: Float32Array | undefined } {
+  const stride = Math.ceil(samples.count / max);
+  if (stride <= 1) return { samples, weights };
+  const count = Math.ceil(samples.count / stride);
+  const rgb = new Float32Array(count * 3);
+  const w = weights ? new Float32Array(count) : undefined;
+  for (let i = 0, o = 0; o < count; i += stride, o++) {
+    rgb[o * 3] = samples.rgb[i * 3]!;
+    rgb[o * 3 + 1] = samples.rgb[i * 3 + 1]!;
+    rgb[o * 3 + 2] = samples.rgb[i * 3 + 2]!;
+    if (w) w[o] = weights![i]!;
+  }
+  return { samples: { rgb, count }, weights: w };
 }
 
 /** Saturations tried by a curves estimate: a log-spaced grid within the limits, and the start. */
@@ -695,24 +724,28 @@ export function estimateTransfer(
     transfer = robustLab(pictureLab, picture.count, ref, w, settings);
   }
   if (settings.method === 'curves') {
-    const refine = (start: Transfer): { transfer: Transfer; overlap: number } => {
+    // The saturation is searched in each candidate's last fit only: the search is the costly part.
+    type Candidate = { transfer: Transfer; overlap: number; weights: SharedWeights | undefined };
+    const refine = (start: Transfer): Candidate => {
       let t = start;
-      for (let it = 0; it < Math.max(1, settings.iterations); it++) {
-        const w = sharedWeights(correctedLab(picture, pictureLab, t), picture.count, ref);
-        t = curvesTransfer(picture, ref, w, t.kind === 'curves' ? t.saturation : 1, settings);
+      let weights: SharedWeights | undefined;
+      const rounds = Math.max(1, settings.iterations);
+      for (let it = 0; it < rounds; it++) {
+        weights = sharedWeights(correctedLab(picture, pictureLab, t), picture.count, ref);
+        const k = t.kind === 'curves' ? t.saturation : 1;
+        t = curvesTransfer(picture, ref, weights, k, settings, it === rounds - 1);
       }
       // The colours the result shares with the reference (the weights' histograms' intersection).
-      return {
-        transfer: t,
-        overlap: sharedWeights(correctedLab(picture, pictureLab, t), picture.count, ref).overlap,
-      };
+      const overlap = sharedWeights(correctedLab(picture, pictureLab, t), picture.count, ref).overlap;
+      return { transfer: t, overlap, weights };
     };
     const fromRobust = refine(transfer);
-    const unweighted = curvesTransfer(picture, ref, undefined, 1, settings);
-    const fromNothing = refine(unweighted);
-    const plain = {
+    const fromNothing = refine(curvesTransfer(picture, ref, undefined, 1, settings, false));
+    const unweighted = curvesTransfer(picture, ref, undefined, 1, settings, true);
+    const plain: Candidate = {
       transfer: unweighted,
       overlap: sharedWeights(correctedLab(picture, pictureLab, unweighted), picture.count, ref).overlap,
+      weights: undefined,
     };
     ({ transfer, overlap } = [fromRobust, fromNothing, plain].reduce((a, b) =>
       b.overlap > a.overlap ? b : a,

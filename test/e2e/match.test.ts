@@ -114,8 +114,9 @@ describe('vgrade match', () => {
     );
     expect(piped.code, piped.stderr.toString()).toBe(0);
     await writeFile(path.join(dir, 'piped.mkv'), piped.stdout);
+    // Most of the way: two thirds of the distance or more (a moving test pattern of flat colours).
     expect(distance(await meanColour(path.join(dir, 'piped.mkv')), want)).toBeLessThan(
-      distance(await meanColour(path.join(dir, 'cast.mp4')), want) / 4,
+      distance(await meanColour(path.join(dir, 'cast.mp4')), want) / 3,
     );
   });
 
