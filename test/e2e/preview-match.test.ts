@@ -4,7 +4,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, startPreview, stopPreview } from '../helpers/browser.js';
+import { canvasRegion, CHROMIUM, launchChromium, startPreview, stopPreview } from '../helpers/browser.js';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
 
 const W = 320;
@@ -67,31 +67,11 @@ function meanOf(rgb: Uint8Array, width: number, height: number, from: number, to
   return sum.map((s) => s / ((x1 - x0) * height));
 }
 
-/** The canvas's pixels between two fractions of its width: a digest and each channel's mean. */
-function region(page: Page, from: number, to: number): Promise<{ digest: number; mean: number[] }> {
-  return page.evaluate(
-    ([f0, f1]) => {
-      const canvas = document.getElementById('view') as HTMLCanvasElement;
-      const x0 = Math.floor(canvas.width * f0);
-      const x1 = Math.floor(canvas.width * f1);
-      const { data } = canvas.getContext('2d')!.getImageData(x0, 0, x1 - x0, canvas.height);
-      let digest = 0x811c9dc5;
-      const sum = [0, 0, 0];
-      for (let i = 0; i < data.length; i++) {
-        digest = Math.imul(digest ^ data[i]!, 0x01000193) >>> 0;
-        if (i % 4 < 3) sum[i % 4]! += data[i]!;
-      }
-      return { digest, mean: sum.map((s) => s / (data.length / 4)) };
-    },
-    [from, to] as const,
-  );
-}
-
 /** The split in the middle: the source's left part, the grade's right part. */
 const GRADED: readonly [number, number] = [0.55, 1];
 const halves = async (page: Page) => ({
-  source: await region(page, 0, 0.45),
-  graded: await region(page, ...GRADED),
+  source: await canvasRegion(page, 'view', 0, 0.45),
+  graded: await canvasRegion(page, 'view', ...GRADED),
 });
 
 async function setFrozen(page: Page, frozen: boolean): Promise<void> {

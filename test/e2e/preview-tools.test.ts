@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, startPreview, stopPreview } from '../helpers/browser.js';
+import { canvasRegion, CHROMIUM, launchChromium, startPreview, stopPreview } from '../helpers/browser.js';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
 
 const W = 320;
@@ -44,41 +44,13 @@ async function more(page: Page, what: 'drawn' | 'scopesDrawn', n: number): Promi
   );
 }
 
-/**
- * The pixels of a canvas between two fractions of its width, whole height: a digest (to tell
- * identical pictures) and the mean of each channel.
- */
-function region(
-  page: Page,
-  id: string,
-  from: number,
-  to: number,
-): Promise<{ digest: number; mean: number[] }> {
-  return page.evaluate(
-    ([canvasId, f0, f1]) => {
-      const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
-      const x0 = Math.floor(canvas.width * f0);
-      const x1 = Math.floor(canvas.width * f1);
-      const { data } = canvas.getContext('2d')!.getImageData(x0, 0, x1 - x0, canvas.height);
-      let digest = 0x811c9dc5;
-      const sum = [0, 0, 0];
-      for (let i = 0; i < data.length; i++) {
-        digest = Math.imul(digest ^ data[i]!, 0x01000193) >>> 0;
-        if (i % 4 < 3) sum[i % 4]! += data[i]!;
-      }
-      return { digest, mean: sum.map((s) => s / (data.length / 4)) };
-    },
-    [id, from, to] as const,
-  );
-}
-
 /** The source half and the graded half of the picture, the split in the middle. */
 const halves = async (page: Page) => ({
-  source: await region(page, 'view', 0, 0.45),
-  graded: await region(page, 'view', 0.55, 1),
+  source: await canvasRegion(page, 'view', 0, 0.45),
+  graded: await canvasRegion(page, 'view', 0.55, 1),
 });
 
-const scopeDigest = async (page: Page) => (await region(page, 'scope', 0, 1)).digest;
+const scopeDigest = async (page: Page) => (await canvasRegion(page, 'scope', 0, 1)).digest;
 
 async function setFrozen(page: Page, frozen: boolean): Promise<void> {
   if ((await state(page)).frozen !== frozen) await page.keyboard.press('Space');

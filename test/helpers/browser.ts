@@ -1,5 +1,6 @@
+/// <reference lib="dom" />
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { CLI } from './cli.js';
 
 /** Debian's Chromium (.ci/run installs it), never a downloaded browser. */
@@ -45,4 +46,32 @@ export async function stopPreview(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   return exited;
+}
+
+/**
+ * The pixels of a canvas between two fractions of its width, whole height: a digest (to tell
+ * identical pictures) and the mean of each channel.
+ */
+export function canvasRegion(
+  page: Page,
+  id: string,
+  from: number,
+  to: number,
+): Promise<{ digest: number; mean: number[] }> {
+  return page.evaluate(
+    ([canvasId, f0, f1]) => {
+      const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+      const x0 = Math.floor(canvas.width * f0);
+      const x1 = Math.floor(canvas.width * f1);
+      const { data } = canvas.getContext('2d')!.getImageData(x0, 0, x1 - x0, canvas.height);
+      let digest = 0x811c9dc5;
+      const sum = [0, 0, 0];
+      for (let i = 0; i < data.length; i++) {
+        digest = Math.imul(digest ^ data[i]!, 0x01000193) >>> 0;
+        if (i % 4 < 3) sum[i % 4]! += data[i]!;
+      }
+      return { digest, mean: sum.map((s) => s / (data.length / 4)) };
+    },
+    [id, from, to] as const,
+  );
 }
