@@ -1,9 +1,9 @@
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
+import { ffmpeg, labDistance, meanColour as meanColourOf, tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
-import { meanLab, type Lab } from '../../src/color/srgb.js';
+import type { Lab } from '../../src/color/srgb.js';
 
 /**
  * `vgrade ingest --reference LOOK`: a house look for a watch folder. Every file dropped is matched
@@ -29,12 +29,8 @@ describe('vgrade ingest --reference', () => {
   });
   afterAll(() => cleanup());
 
-  async function meanColour(file: string): Promise<Lab> {
-    const labs = (await decodeRgb(file, W, H)).map((f) => meanLab(f));
-    const mean = (k: keyof Lab): number => labs.reduce((s, l) => s + l[k], 0) / labs.length;
-    return { L: mean('L'), a: mean('a'), b: mean('b') };
-  }
-  const distance = (p: Lab, q: Lab): number => Math.hypot(p.L - q.L, p.a - q.a, p.b - q.b);
+  const meanColour = (file: string): Promise<Lab> => meanColourOf(file, W, H);
+  const distance = labDistance;
 
   it('matches every file dropped to the look', async () => {
     const watch = path.join(dir, 'in');

@@ -1,9 +1,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
+import { ffmpeg, labDistance, meanColour as meanColourOf, tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
-import { meanLab, type Lab } from '../../src/color/srgb.js';
+import type { Lab } from '../../src/color/srgb.js';
 
 /**
  * `vgrade match IN --reference REF -o OUT`: a short lavfi clip with a cast, matched to a still of
@@ -33,18 +33,8 @@ describe('vgrade match', () => {
   });
   afterAll(() => cleanup());
 
-  /** The mean CIELAB colour over every frame of a video. */
-  async function meanColour(file: string): Promise<Lab> {
-    const frames = await decodeRgb(file, W, H);
-    const labs = frames.map((f) => meanLab(f));
-    const n = labs.length;
-    return {
-      L: labs.reduce((s, l) => s + l.L, 0) / n,
-      a: labs.reduce((s, l) => s + l.a, 0) / n,
-      b: labs.reduce((s, l) => s + l.b, 0) / n,
-    };
-  }
-  const distance = (p: Lab, q: Lab): number => Math.hypot(p.L - q.L, p.a - q.a, p.b - q.b);
+  const meanColour = (file: string): Promise<Lab> => meanColourOf(file, W, H);
+  const distance = labDistance;
 
   it("brings the clip's colour to the reference's", async () => {
     const out = path.join(dir, 'matched.mp4');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveBinaries, type ResolvedBinaries } from '../../src/ffmpeg/binaries.js';
+import { meanLab, type Lab } from '../../src/color/srgb.js';
 
 const run = promisify(execFile);
 
@@ -100,3 +101,13 @@ export async function tempDir(
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }) };
 }
+
+/** The mean CIELAB colour over every frame of a video (or a still), decoded at width x height. */
+export async function meanColour(file: string, width: number, height: number): Promise<Lab> {
+  const labs = (await decodeRgb(file, width, height)).map((f) => meanLab(f));
+  const mean = (k: keyof Lab): number => labs.reduce((s, l) => s + l[k], 0) / labs.length;
+  return { L: mean('L'), a: mean('a'), b: mean('b') };
+}
+
+/** Euclidean distance between two CIELAB colours. */
+export const labDistance = (p: Lab, q: Lab): number => Math.hypot(p.L - q.L, p.a - q.a, p.b - q.b);
