@@ -14,13 +14,13 @@ import path from 'node:path';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import { applyOverrides, withExport, type PipelineSpec } from '../pipeline/load.js';
+import { withExport, type PipelineSpec } from '../pipeline/load.js';
 import { compilePipeline } from '../pipeline/compile.js';
 import { displaySize, probeMedia } from '../ffmpeg/probe.js';
 import { restrictedFileInput } from '../ffmpeg/input.js';
 import { fileOutput } from '../ffmpeg/output.js';
 import { gradeOne, type GradeProgress } from '../run/grade.js';
-import type { FrameRecord, ShotRecord } from '../stages/classify.js';
+import { isShotRecord, type RunRecord, type ShotRecord } from '../stages/records.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { CONTACT_SHEET_ROWS, writeContactSheet } from './contactSheet.js';
 import { outputExtension, outputStem } from './names.js';
@@ -114,27 +114,6 @@ export async function moveInto(file: string, dir: string, jobId: string): Promis
   return target;
 }
 
-/** The classify stage's JSON Lines, split into per-frame and per-shot records. */
-async function readClassifyReport(
-  file: string,
-): Promise<{ frames: number; shots: ShotRecord[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const shots: ShotRecord[] = [];
-  let frames = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const record = JSON.parse(line) as FrameRecord | ShotRecord;
-    if ('shot' in record) shots.push(record);
-    else frames++;
-  }
-  return { frames, shots };
-}
-
 /**
  * Renames the export stage's files (named after the source, spaces and all) after the output's
  * sanitised stem, and returns their new names.
@@ -201,8 +180,12 @@ export async function gradeDrop(
   const hasClassify = ctx.pipeline.stages.some((s) => s.name === 'classify');
   const makesCorrection = ctx.pipeline.stages.some((s) => s.name === 'merge');
   let spec = ctx.pipeline;
-  if (hasClassify)
-    spec = applyOverrides(spec, [`classify.report=${JSON.stringify(path.join(work, 'classify.jsonl'))}`]);
+  // What the classifier found, from the run itself: a count of analysed frames and each shot's summary.
+  const classified = { frames: 0, shots: [] as ShotRecord[] };
+  const onRecord = ({ record }: RunRecord): void => {
+    if (isShotRecord(record)) classified.shots.push(record);
+    else classified.frames++;
+  };
   if (makesCorrection) spec = withExport(spec, path.join(work, 'luts'));
   const graded = path.join(work, `graded${ext}`);
   const result = await gradeOne(compilePipeline(spec), input, fileOutput(graded), {
@@ -211,6 +194,7 @@ export async function gradeDrop(
     caps: ctx.caps,
     signal,
     onProgress,
+    onRecord,
   });
 
   const media = await probeMedia(ctx.binaries.ffprobe, graded, { logger });
@@ -231,7 +215,6 @@ export async function gradeDrop(
       'output name taken by another source; delivered under another name',
     );
   }
-  const classified = hasClassify ? await readClassifyReport(path.join(work, 'classify.jsonl')) : undefined;
   const lutFiles = makesCorrection ? await namedLuts(path.join(work, 'luts'), job.name, stem) : [];
   const report = {
     job: job.id,
@@ -247,7 +230,7 @@ export async function gradeDrop(
       rows: CONTACT_SHEET_ROWS,
       times: sheet.times.map((t) => Number(t.toFixed(3))),
     },
-    classifier: classified
+    classifier: hasClassify
       ? { framesAnalysed: classified.frames, shots: classified.shots.map(({ input: _, ...shot }) => shot) }
       : null,
     exports: lutFiles.sort().map((f) => `${stem}.luts/${f}`),

@@ -10,6 +10,7 @@ import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
 import type { RunContext } from '../stages/stage.js';
+import type { RunRecord } from '../stages/records.js';
 import type { InputSource } from '../ffmpeg/input.js';
 import type { OutputTarget } from '../ffmpeg/output.js';
 import { Interrupted, RuntimeFailure, systemErrorReason, UsageError } from '../util/errors.js';
@@ -29,6 +30,8 @@ export interface GradeEnvironment {
   readonly caps: FfmpegCapabilities;
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: GradeProgress) => void;
+  /** Receives the records stages make (classify's findings), in the order they are made. */
+  readonly onRecord?: (record: RunRecord) => void;
 }
 
 export interface GradeResult {
@@ -88,6 +91,7 @@ export async function prepareRun(
     decoderFilters: filters,
     haldLevel: pipeline.format.haldLevel,
     signal: env.signal,
+    ...(env.onRecord && { onRecord: env.onRecord }),
   };
 }
 

@@ -2,8 +2,9 @@
  * classify: the classifier as a tap. It names what is wrong with every `every`-th frame and never
  * changes a frame.
  *
- * Records are JSON Lines (`report`: a file, or `-` for standard output), one per analysed frame,
- * in DESIGN.md's shape:
+ * Records go to the run (`RunContext.onRecord`, how `vgrade classify` and ingest read them) and, as
+ * JSON Lines, to `report` (a file, or `-` for standard output): one per analysed frame, in
+ * DESIGN.md's shape:
  *   {"input": "a.mp4", "frame": 12, "pts": 0.48, "top": [{"label": "green-2", "p": 0.93}, ...],
  *    "amounts": {"green": 2.1, "blue": 0, ...}}
  * and, at the end of each shot (a cut, a discontinuity, or the end of the input), one summary:
@@ -28,6 +29,7 @@ import { BACKEND_CHOICES } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 import { NETWORKS } from '../models/networks.js';
+import type { FrameRecord, ShotRecord } from './records.js';
 
 const options = {
   model: {
@@ -52,23 +54,6 @@ const options = {
 
 const IN_FLIGHT = 4;
 const THRESHOLD = 0.5;
-
-export interface FrameRecord {
-  readonly input: string;
-  readonly frame: number;
-  readonly pts: number | null;
-  readonly top: Array<{ label: string; p: number }>;
-  readonly amounts: Record<string, number>;
-}
-
-export interface ShotRecord {
-  readonly input: string;
-  readonly shot: number;
-  readonly from: { frame: number; pts: number | null };
-  readonly to: { frame: number; pts: number | null };
-  readonly analysed: number;
-  readonly problems: Array<{ family: string; amount: number; share: number }>;
-}
 
 export interface ClassifierOutputs {
   readonly probs: Float32Array;
@@ -202,6 +187,7 @@ export const classify = defineStage({
           if (!shotStart || !last) return;
           const summary = tally.summary(input, shot, last, shotStart);
           report.write(`${JSON.stringify(summary)}\n`);
+          run.onRecord?.({ stage: 'classify', record: summary });
           run.stats?.set('shots', shot + 1);
           shot++;
           tally = new ShotTally();
@@ -238,6 +224,7 @@ export const classify = defineStage({
                 amounts: Float32Array.from(res.amounts),
               });
               report.write(`${JSON.stringify(record)}\n`);
+              run.onRecord?.({ stage: 'classify', record });
             })();
             done.catch(() => {}); // its failure reaches the stream through `pending` or `written`
             written = done;

@@ -27,7 +27,8 @@ import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';
 import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
-import { CLASSIFIER_OUTPUTS, FINDINGS, type ClassifierOutputs, type FrameRecord } from './classify.js';
+import { CLASSIFIER_OUTPUTS, FINDINGS, type ClassifierOutputs } from './classify.js';
+import type { FrameRecord } from './records.js';
 
 const options = {
   graded_proxy: {

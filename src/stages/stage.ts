@@ -9,6 +9,7 @@ import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { MediaInfo } from '../ffmpeg/probe.js';
 import type { InputSource } from '../ffmpeg/input.js';
 import type { OutputTarget } from '../ffmpeg/output.js';
+import type { RunRecord } from './records.js';
 
 /** The frames a stage receives: size and depth fixed for the whole stream. */
 export interface FrameGeometry {
@@ -79,6 +80,8 @@ export interface RunContext {
   readonly stats?: Map<string, number>;
   /** Aborted when the user interrupts. */
   readonly signal: AbortSignal;
+  /** Receives the records stages make (classify's findings), in the order they are made. */
+  readonly onRecord?: (record: RunRecord) => void;
 }
 
 interface StageBase<T extends OptionsTable> {

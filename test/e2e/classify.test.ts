@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/media.js';
@@ -69,5 +70,27 @@ describe('vgrade classify', () => {
     const result = await vgrade(['classify', 'clip.mp4', '--every', '13'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.toString().split('\n')[0]).toBe('clip.mp4: 1 frame analysed, 1 shot');
+  });
+
+  it('keeps the records of every input in --report, in the order the run made them, beside the summary', async () => {
+    await clip('two.mp4', 2);
+    const result = await vgrade(['classify', 'two.mp4', 'clip.mp4', '--every', '1', '--report', 'qc.jsonl'], {
+      cwd: dir,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.toString()).toMatch(/^two\.mp4: 2 frames analysed, 1 shot\n/);
+    const kept = (await readFile(path.join(dir, 'qc.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { input: string; frame?: number; shot?: number });
+    expect(
+      kept.map((r) => `${path.basename(r.input)} ${r.shot === undefined ? `frame ${r.frame}` : 'shot'}`),
+    ).toEqual([
+      'two.mp4 frame 0',
+      'two.mp4 frame 1',
+      'two.mp4 shot',
+      ...Array.from({ length: 13 }, (_, i) => `clip.mp4 frame ${i}`),
+      'clip.mp4 shot',
+    ]);
   });
 });

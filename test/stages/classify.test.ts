@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
-import { frameRecord, shotRecord, type FrameRecord } from '../../src/stages/classify.js';
+import { frameRecord, shotRecord } from '../../src/stages/classify.js';
+import type { FrameRecord } from '../../src/stages/records.js';
 
 describe('classify records', () => {
   it("lists the top classes by probability and every family's amount", () => {

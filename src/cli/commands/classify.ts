@@ -1,6 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
@@ -13,7 +11,8 @@ import { resolvePipelinePath } from '../../util/packageRoot.js';
 import { countOf } from '../progress.js';
 import { Interrupted, UsageError, VgradeError } from '../../util/errors.js';
 import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
-import { classify, type FrameRecord, type ShotRecord } from '../../stages/classify.js';
+import { classify } from '../../stages/classify.js';
+import { isShotRecord, type RunRecord, type ShotRecord } from '../../stages/records.js';
 import { defineCommand, logging } from '../command.js';
 import { BACKEND_OPTION, pipelineOption, SET_OPTION } from '../options.js';
 
@@ -40,8 +39,8 @@ const NO_OUTPUT: OutputTarget = {
   overrides: {},
 };
 
-function summary(input: string, frames: FrameRecord[], shots: ShotRecord[]): string {
-  const lines = [`${input}: ${countOf(frames.length, 'frame')} analysed, ${countOf(shots.length, 'shot')}`];
+function summary(input: string, frames: number, shots: readonly ShotRecord[]): string {
+  const lines = [`${input}: ${countOf(frames, 'frame')} analysed, ${countOf(shots.length, 'shot')}`];
   for (const s of shots) {
     const when = (p: { frame: number; pts: number | null }) =>
       p.pts === null ? `frame ${p.frame}` : `${p.pts.toFixed(2)} s`;
@@ -55,15 +54,29 @@ function summary(input: string, frames: FrameRecord[], shots: ShotRecord[]): str
   return `${lines.join('\n')}\n`;
 }
 
+/** Appends lines to a file, and waits for them to be written when closed. */
+function appender(file: string): { write(line: string): void; close(): Promise<void> } {
+  const stream: WriteStream = createWriteStream(file, { flags: 'a' });
+  return {
+    write: (line) => void stream.write(line),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.end(() => resolve());
+      }),
+  };
+}
+
 /**
  * `vgrade classify IN... [--json]`: quality control. Runs the classify pipeline (no video is
  * written) and prints, per input, what persists through each shot; `--json` prints the JSON Lines
- * themselves (per analysed frame and per shot); `--report FILE` also keeps them in a file.
+ * themselves (per analysed frame and per shot); `--report FILE` also keeps them in a file. The
+ * records come from the run itself (`onRecord`), as the classify stage makes them.
  */
 export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   const logger = commandLogger(cmd);
   const loaded = await loadPipeline(resolvePipelinePath(cmd.pipeline));
-  const base = applyOverrides(loaded, backendOverrides(loaded, cmd.backend));
+  const base = applyOverrides(loaded, [...backendOverrides(loaded, cmd.backend), ...cmd.sets]);
   if (!base.stages.some((s) => s.name === 'classify')) {
     throw new UsageError('E_PIPELINE_STAGE', `${cmd.pipeline} has no classify stage to report from`);
   }
@@ -73,7 +86,8 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
       `${cmd.pipeline} writes video; vgrade classify takes a pipeline that ends before encode (to keep the records of a grade: vgrade grade IN -o OUT -p ${cmd.pipeline} --set classify.report=FILE)`,
     );
   }
-  warmPipeline(compilePipeline(base));
+  const pipeline = compilePipeline(base);
+  warmPipeline(pipeline);
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   const abort = new AbortController();
@@ -81,38 +95,28 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   process.on('SIGINT', onSignal);
   // `--json | head -1`: the reader has what it wanted; stop, and say nothing.
   stdoutClosed.addEventListener('abort', onSignal);
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'vgrade-classify-'));
+  const report = cmd.report ? appender(cmd.report) : undefined;
   let worst = 0;
   try {
-    for (const [i, file] of cmd.inputs.entries()) {
-      const report = cmd.json ? '-' : path.join(scratch, `${i}.jsonl`);
-      const pipeline = compilePipeline(
-        applyOverrides(base, [...cmd.sets, `classify.report=${JSON.stringify(report)}`]),
-      );
+    for (const file of cmd.inputs) {
+      let frames = 0;
+      const shots: ShotRecord[] = [];
+      const onRecord = ({ record }: RunRecord): void => {
+        const line = `${JSON.stringify(record)}\n`;
+        if (cmd.json) process.stdout.write(line);
+        report?.write(line);
+        if (isShotRecord(record)) shots.push(record);
+        else frames++;
+      };
       try {
         await gradeOne(pipeline, fileInput(file), NO_OUTPUT, {
           logger,
           binaries,
           caps,
           signal: abort.signal,
+          onRecord,
         });
-        if (!cmd.json) {
-          const records = (await readFile(report, 'utf8'))
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as FrameRecord | ShotRecord);
-          process.stdout.write(
-            summary(
-              file,
-              records.filter((r): r is FrameRecord => 'frame' in r),
-              records.filter((r): r is ShotRecord => 'shot' in r),
-            ),
-          );
-          if (cmd.report)
-            await import('node:fs/promises').then((fs) =>
-              fs.appendFile(cmd.report!, records.map((r) => `${JSON.stringify(r)}\n`).join('')),
-            );
-        }
+        if (!cmd.json) process.stdout.write(summary(file, frames, shots));
       } catch (err) {
         if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
         if (err instanceof Interrupted) return 130;
@@ -123,7 +127,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     stdoutClosed.removeEventListener('abort', onSignal);
-    await rm(scratch, { recursive: true, force: true });
+    await report?.close();
   }
   if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
   return abort.signal.aborted ? 130 : worst;

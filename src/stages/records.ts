@@ -1,0 +1,33 @@
+/**
+ * What a run reports besides its frames: the records a stage makes (classify's findings per
+ * analysed frame and per shot). A stage sends each to the run's `onRecord` (how `vgrade classify`
+ * and ingest get them, from the same runtime that grades) as well as to any report file its
+ * options name.
+ */
+
+/** classify's record of one analysed frame. */
+export interface FrameRecord {
+  readonly input: string;
+  readonly frame: number;
+  readonly pts: number | null;
+  readonly top: Array<{ label: string; p: number }>;
+  readonly amounts: Record<string, number>;
+}
+
+/** classify's summary of one shot: the problems that persist through it. */
+export interface ShotRecord {
+  readonly input: string;
+  readonly shot: number;
+  readonly from: { frame: number; pts: number | null };
+  readonly to: { frame: number; pts: number | null };
+  readonly analysed: number;
+  readonly problems: Array<{ family: string; amount: number; share: number }>;
+}
+
+/** A record and the stage that made it. */
+export type RunRecord = { readonly stage: 'classify'; readonly record: FrameRecord | ShotRecord };
+
+/** Whether a classify record is a shot's summary. */
+export function isShotRecord(record: FrameRecord | ShotRecord): record is ShotRecord {
+  return 'shot' in record;
+}
