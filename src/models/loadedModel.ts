@@ -24,6 +24,14 @@ export abstract class LoadedModel<C extends { readonly input: { width: number; h
     return this.file.config.input;
   }
 
+  /**
+   * What a request should carry: frames averaged to the working grid (the convolutional networks),
+   * or the frames' own pixels (a network that measures the whole proxy).
+   */
+  get takes(): 'grid' | 'pixels' {
+    return 'grid';
+  }
+
   /** Refuses a stream whose proxy is not the size the model was trained on. */
   checkInput(width: number, height: number, where = 'the stream'): void {
     const want = this.input;

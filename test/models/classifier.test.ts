@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf, useBackend } from '../../src/models/backend.js';
 import { createRng } from '../../src/detune/random.js';
-import { buildClassifier, classify, NUM_CLASSES } from '../../src/models/classifier/network.js';
+import {
+  buildClassifier,
+  classify,
+  classifyStatistics,
+  DEFAULT_STATISTICS_CLASSIFIER,
+  NUM_CLASSES,
+} from '../../src/models/classifier/network.js';
+import { frameStatistics, STATISTICS_LENGTH } from '../../src/models/classifier/statistics.js';
 import { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
 import { diagnose, isNeighbour, scoreDoubles, scoreSingles } from '../../src/models/classifier/metrics.js';
 import { ClassifierModel } from '../../src/models/classifier/model.js';
@@ -58,6 +65,78 @@ describe('training the classifier', () => {
     }
     expect(v.loss).toBeCloseTo(1 - v.exact! + (1 - v.doublesDiagnosed!), 9);
     disposeParams(task.network);
+  });
+});
+
+describe('the statistics form', () => {
+  const standardisation = {
+    mean: new Float32Array(STATISTICS_LENGTH).fill(0.5),
+    std: new Float32Array(STATISTICS_LENGTH).fill(0.25),
+  };
+
+  it('reads the standardised statistics, and cannot be built without their standardisation', () => {
+    const config = { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 };
+    expect(() => buildClassifier(config, createRng(1))).toThrow(/standardisation/);
+    const p = buildClassifier(config, createRng(1), standardisation);
+    const x = tf.randomUniform([2, STATISTICS_LENGTH]) as tf.Tensor2D;
+    const out = classifyStatistics(p, x);
+    expect(out.logits.shape).toEqual([2, NUM_CLASSES]);
+    expect(out.amounts.shape).toEqual([2, FAMILIES.length]);
+    tf.dispose([x, out.logits, out.amounts]);
+    disposeParams(p);
+  });
+
+  it('lowers its training loss and never trains its standardisation', async () => {
+    const task = createClassifierTask(
+      {
+        ...DEFAULT_CLASSIFIER_TRAIN,
+        batch: 16,
+        learningRate: 3e-3,
+        input: { width: 64, height: 36 },
+        network: { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 32 },
+      },
+      syntheticReferences(6, 64, 36, 1, 1),
+      syntheticReferences(2, 64, 36, 2, 1),
+      1,
+    );
+    const mean = task.network.get('s/norm/mean')!.dataSync().slice();
+    const losses: number[] = [];
+    for (let s = 0; s < 40; s++) losses.push((await task.step(createRng(s % 4), s)).loss!);
+    const first = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
+    const last = losses.slice(-4).reduce((a, b) => a + b) / 4;
+    expect(last).toBeLessThan(first * 0.8);
+    expect(task.network.get('s/norm/mean')!.dataSync()).toEqual(mean);
+    disposeParams(task.network);
+  });
+
+  it('loads as a ClassifierModel that takes whole proxies and measures them itself', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-classifier-'));
+    try {
+      const network = { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 };
+      const params = buildClassifier(network, createRng(2), standardisation);
+      const config = { ...DEFAULT_CLASSIFIER_TRAIN, input: { width: 64, height: 36 }, network };
+      await saveModel(dir, { format: 'vgrade-classifier', formatVersion: 1, config }, params);
+      const frame = syntheticReferences(1, 64, 36, 3, 1).frames[0]!;
+      const statistics = frameStatistics(frame);
+      const expected = tf.tidy(() =>
+        tf
+          .softmax(classifyStatistics(params, tf.tensor2d(statistics, [1, STATISTICS_LENGTH])).logits)
+          .dataSync(),
+      );
+      const model = await ClassifierModel.load(dir);
+      expect(model.takes).toBe('pixels');
+      const fromPixels = model.predict([frame]).probs;
+      const fromStatistics = model.predict([statistics]).probs;
+      for (let k = 0; k < NUM_CLASSES; k++) {
+        expect(fromPixels[k]).toBeCloseTo(expected[k]!, 5);
+        expect(fromStatistics[k]).toBeCloseTo(expected[k]!, 5);
+      }
+      expect(() => model.predict([new Float32Array(10)])).toThrow(/131 statistics/);
+      model.dispose();
+      disposeParams(params);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -131,6 +210,7 @@ describe('ClassifierModel', () => {
         .dataSync(),
     );
     const model = await ClassifierModel.load(dir);
+    expect(model.takes).toBe('grid');
     const [d] = model.diagnose([frame], 3);
     expect(d!.top).toHaveLength(3);
     expect(d!.top[0]!.p).toBeGreaterThanOrEqual(d!.top[1]!.p);

@@ -1,11 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/models/backend.js';
 import { CganModel } from '../../src/models/cgan/model.js';
 import { CGAN_FORMAT } from '../../src/models/cgan/train.js';
 import { ClassifierModel } from '../../src/models/classifier/model.js';
-import { CLASSIFIER_FORMAT } from '../../src/models/classifier/train.js';
+import { CLASSIFIER_FORMAT, DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
+import { buildClassifier, DEFAULT_STATISTICS_CLASSIFIER } from '../../src/models/classifier/network.js';
+import { STATISTICS_LENGTH } from '../../src/models/classifier/statistics.js';
+import { disposeParams, saveModel } from '../../src/models/params.js';
+import { createRng } from '../../src/detune/random.js';
 import { NETWORKS, type NetworkName } from '../../src/models/networks.js';
 import { ModelClient } from '../../src/models/worker/modelClient.js';
 import { packageRoot } from '../../src/util/packageRoot.js';
@@ -80,6 +85,44 @@ describe('a model client', () => {
       expect(res.amounts).toHaveLength(2 * 8);
     } finally {
       await client.close();
+    }
+  });
+
+  it("sends a statistics classifier the proxies' own pixels, and it answers as in-process, at 1x and 2x", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-stats-'));
+    try {
+      const network = { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 8 };
+      const standardisation = {
+        mean: new Float32Array(STATISTICS_LENGTH).fill(0.4),
+        std: new Float32Array(STATISTICS_LENGTH).fill(0.3),
+      };
+      const params = buildClassifier(network, createRng(3), standardisation);
+      const config = { ...DEFAULT_CLASSIFIER_TRAIN, input: { width: 456, height: 256 }, network };
+      await saveModel(dir, { format: CLASSIFIER_FORMAT, formatVersion: 1, config }, params);
+      disposeParams(params);
+      const local = await ClassifierModel.load(dir);
+      const client = await ModelClient.start('classifier', dir, 'wasm');
+      try {
+        expect(client.info.takes).toBe('pixels');
+        const res = await client.run({ frames });
+        const expected = local.predict(frames);
+        for (const [k, p] of expected.probs.entries()) expect(res.probs[k]).toBeCloseTo(p, 6);
+        // A proxy oversampled 2x (each pixel four times) has the same statistics.
+        const big = new Uint8Array(912 * 512 * 3);
+        for (let y = 0; y < 512; y++)
+          for (let x = 0; x < 912; x++)
+            big.set(
+              frames[0]!.subarray(((y >> 1) * 456 + (x >> 1)) * 3, ((y >> 1) * 456 + (x >> 1)) * 3 + 3),
+              (y * 912 + x) * 3,
+            );
+        const twice = await client.run({ frames: [big], size: { width: 912, height: 512 } });
+        for (let k = 0; k < 25; k++) expect(twice.probs[k]).toBeCloseTo(expected.probs[k]!, 6);
+      } finally {
+        await client.close();
+        local.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

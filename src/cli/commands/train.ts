@@ -22,6 +22,7 @@ export interface TrainCommand {
   base?: number;
   batch?: number;
   learningRate?: number;
+  weightDecay?: number;
   mseWeight?: number;
   adversarialWeight?: number;
   validateEvery: number;
@@ -33,6 +34,8 @@ export interface TrainCommand {
   framesPerVideo: number;
   /** Files or folders of more clean videos and photographs, for training only. */
   extra: string[];
+  /** classifier: what the network reads, the grid's pixels or the proxy's colour statistics. */
+  inputs: 'grid' | 'statistics';
   quiet: boolean;
   logLevel: string;
   logFormat: LogFormat;
@@ -95,6 +98,7 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
   checkInt('--log-every', cmd.logEvery, 1);
   checkInt('--frames-per-video', cmd.framesPerVideo, 0);
   checkNumber('--learning-rate', cmd.learningRate, 0);
+  checkNumber('--weight-decay', cmd.weightDecay, 0);
   checkNumber('--mse-weight', cmd.mseWeight, 0);
   checkNumber('--adversarial-weight', cmd.adversarialWeight, 0);
   checkNumber('--max-minutes', cmd.maxMinutes, 0);
@@ -116,6 +120,9 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
       `Expected two paths for --pairs (BEFORE AFTER) but received ${cmd.pairs.length}`,
     );
   }
+  if (cmd.inputs === 'statistics' && cmd.network !== 'classifier') {
+    throw new UsageError('E_USAGE', '--inputs statistics is for the classifier; the cgan reads the grid');
+  }
   if (cmd.pairs && cmd.network === 'classifier') {
     throw new UsageError(
       'E_USAGE',
@@ -132,7 +139,7 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
     { DEFAULT_GENERATOR },
     { DEFAULT_DISCRIMINATOR },
     { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN },
-    { DEFAULT_CLASSIFIER },
+    { DEFAULT_CLASSIFIER, DEFAULT_STATISTICS_CLASSIFIER },
     { countParams },
     { loadPairs, loadReferences },
   ] = await Promise.all([
@@ -255,8 +262,12 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
           ...DEFAULT_CLASSIFIER_TRAIN,
           ...(cmd.batch !== undefined && { batch: cmd.batch }),
           ...(cmd.learningRate !== undefined && { learningRate: cmd.learningRate }),
+          ...(cmd.weightDecay !== undefined && { weightDecay: cmd.weightDecay }),
           input: { width: trainSet.width, height: trainSet.height },
-          network: { ...DEFAULT_CLASSIFIER, ...(cmd.base !== undefined && { base: cmd.base }) },
+          network:
+            cmd.inputs === 'statistics'
+              ? DEFAULT_STATISTICS_CLASSIFIER
+              : { ...DEFAULT_CLASSIFIER, ...(cmd.base !== undefined && { base: cmd.base }) },
         },
         trainSet,
         validation,
@@ -310,6 +321,10 @@ export const trainCommand = defineCommand({
       base: { type: 'number', describe: 'Channels of the first layer' },
       batch: { type: 'number', describe: 'Frames per batch' },
       'learning-rate': { type: 'number' },
+      'weight-decay': {
+        type: 'number',
+        describe: 'classifier: L2 penalty on the weights (default 1e-4)',
+      },
       'mse-weight': { type: 'number', describe: 'cgan: weight of the MSE loss (default 100)' },
       'adversarial-weight': {
         type: 'number',
@@ -329,6 +344,13 @@ export const trainCommand = defineCommand({
         array: true,
         default: [] as string[],
         describe: 'More clean videos and photographs (files or folders), for training only',
+      },
+      inputs: {
+        type: 'string',
+        choices: ['grid', 'statistics'],
+        default: 'grid',
+        describe:
+          "classifier: read the grid's pixels (convolutional) or the proxy's colour statistics (dense)",
       },
       'frames-per-video': {
         type: 'number',
@@ -350,6 +372,7 @@ export const trainCommand = defineCommand({
       base: args.base,
       batch: args.batch,
       learningRate: args['learning-rate'],
+      weightDecay: args['weight-decay'],
       mseWeight: args['mse-weight'],
       adversarialWeight: args['adversarial-weight'],
       validateEvery: args['validate-every'],
@@ -359,6 +382,7 @@ export const trainCommand = defineCommand({
       fresh: args.fresh,
       framesPerVideo: args['frames-per-video'],
       extra: args.extra,
+      inputs: args.inputs as TrainCommand['inputs'],
       ...logging(args),
     }),
 });

@@ -6,7 +6,9 @@ import { tf } from '../backend.js';
 import { loadModel } from '../params.js';
 import { LoadedModel, type ModelFrame } from '../loadedModel.js';
 import { CLASS_LABELS, FAMILIES, type ClassLabel, type DetuneFamily } from '../../detune/families.js';
-import { classify, NUM_CLASSES } from './network.js';
+import { classify, classifyStatistics, isStatisticsClassifier, NUM_CLASSES } from './network.js';
+import { frameStatistics, STATISTICS_LENGTH } from './statistics.js';
+import { UsageError } from '../../util/errors.js';
 import { CLASSIFIER_FORMAT, type ClassifierTrainConfig } from './train.js';
 
 export interface Diagnosis {
@@ -25,8 +27,48 @@ export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
     return model;
   }
 
+  /** The statistics form reads each frame's whole proxy; the convolutional form its grid. */
+  override get takes(): 'grid' | 'pixels' {
+    return isStatisticsClassifier(this.params) ? 'pixels' : 'grid';
+  }
+
+  /**
+   * The statistics form's batch: each frame's statistics (`frameStatistics`) from its rgb24 or rgb48
+   * pixels at any size (an oversampled proxy has the same statistics), or given as they are.
+   */
+  private statisticsBatch(frames: readonly ModelFrame[]): Float32Array {
+    const data = new Float32Array(frames.length * STATISTICS_LENGTH);
+    frames.forEach((f, i) => {
+      const at = data.subarray(i * STATISTICS_LENGTH, (i + 1) * STATISTICS_LENGTH);
+      if (f instanceof Float32Array) {
+        if (f.length !== STATISTICS_LENGTH) {
+          throw new UsageError(
+            'E_MODEL_MISMATCH',
+            `Expected a frame's ${STATISTICS_LENGTH} statistics or its RGB pixels but received ${f.length} floats`,
+          );
+        }
+        at.set(f);
+      } else if (f.length === 0 || f.length % 3 !== 0) {
+        throw new UsageError('E_MODEL_MISMATCH', `Expected RGB pixels but received ${f.length} values`);
+      } else {
+        frameStatistics(f, at);
+      }
+    });
+    return data;
+  }
+
   /** Raw outputs for a batch: probabilities [n x 25] and amounts [n x 8]. */
   predict(frames: readonly ModelFrame[]): { probs: Float32Array; amounts: Float32Array } {
+    if (this.takes === 'pixels') {
+      const data = this.statisticsBatch(frames);
+      return tf.tidy(() => {
+        const out = classifyStatistics(this.params, tf.tensor2d(data, [frames.length, STATISTICS_LENGTH]));
+        return {
+          probs: tf.softmax(out.logits).dataSync() as Float32Array,
+          amounts: out.amounts.dataSync() as Float32Array,
+        };
+      });
+    }
     const { data, gridWidth: gw, gridHeight: gh } = this.gridBatch(frames);
     return tf.tidy(() => {
       const out = classify(this.params, tf.tensor4d(data, [frames.length, gh, gw, 3]));

@@ -17,6 +17,12 @@
  * The minimum and maximum poolings, and each channel's 16-bin histogram, see the black and white
  * points and the spread of values directly: the levels of the black-high, black-low, white-low and
  * contrast-high families are exactly where those moved.
+ *
+ * The statistics form (`inputs: 'statistics'`) reads the full proxy's colour statistics instead of
+ * the grid (`statistics.ts`): standardised with the training set's mean and deviation (kept in the
+ * model, not trained), then two dense layers and the same two heads.
+ *
+ *   statistics (131) -> standardise -> dense h -> dense h -> { logits (25), amounts (8) }
  */
 import { tf } from '../backend.js';
 import { conv, dense, reduceToGrid } from '../layers.js';
@@ -25,21 +31,50 @@ import type { Rng } from '../../detune/random.js';
 import { gridFactor } from '../grid.js';
 import { CLASS_LABELS, FAMILIES, MAX_AMOUNT } from '../../detune/families.js';
 import type { Rank } from '@tensorflow/tfjs';
+import { STATISTICS_LENGTH } from './statistics.js';
 
 export interface ClassifierConfig {
   readonly base: number;
   readonly hidden: number;
   /** Feed each channel's histogram to the head (absent in models made before it existed: false). */
   readonly histograms?: boolean;
+  /** What the network reads: the grid's pixels (convolutional; absent in older models) or the proxy's statistics. */
+  readonly inputs?: ClassifierInputs;
 }
 
+export type ClassifierInputs = 'grid' | 'statistics';
+
 export const DEFAULT_CLASSIFIER: ClassifierConfig = { base: 16, hidden: 128, histograms: true };
+export const DEFAULT_STATISTICS_CLASSIFIER: ClassifierConfig = { base: 0, hidden: 256, inputs: 'statistics' };
+
+/** The standardisation of the statistics form's inputs: the training statistics' mean and deviation. */
+export interface Standardisation {
+  readonly mean: Float32Array;
+  readonly std: Float32Array;
+}
+
+/** Names of the parameters that are set once from the data and never trained. */
+export const FIXED_PARAMETER = /^s\/norm\//;
 export const NUM_CLASSES = CLASS_LABELS.length;
 export const NUM_FAMILIES = FAMILIES.length;
 
-export function buildClassifier(config: ClassifierConfig, rng: Rng): Params {
-  const c = config.base;
+export function buildClassifier(
+  config: ClassifierConfig,
+  rng: Rng,
+  standardisation?: Standardisation,
+): Params {
   const p = new ParamBuilder(rng);
+  if (config.inputs === 'statistics') {
+    if (!standardisation) throw new Error("The statistics classifier needs its inputs' standardisation");
+    p.value('s/norm/mean', tf.tensor1d(standardisation.mean));
+    p.value('s/norm/std', tf.tensor1d(standardisation.std));
+    p.dense('s/h1', STATISTICS_LENGTH, config.hidden);
+    p.dense('s/h2', config.hidden, config.hidden);
+    p.dense('c/classes', config.hidden, NUM_CLASSES, 1);
+    p.dense('c/amounts', config.hidden, NUM_FAMILIES, 1);
+    return p.params;
+  }
+  const c = config.base;
   p.conv('c/c1', 3, 3, c);
   p.conv('c/c2', 3, c, 2 * c);
   p.conv('c/c3', 3, 2 * c, 4 * c);
@@ -73,6 +108,28 @@ export interface ClassifierOutput {
   readonly amounts: tf.Tensor2D;
 }
 
+/** The two heads on a trunk's features. */
+function heads(params: Params, hidden: tf.Tensor2D): ClassifierOutput {
+  return {
+    logits: dense(params, 'c/classes', hidden, 'linear'),
+    amounts: tf.mul(tf.sigmoid(dense(params, 'c/amounts', hidden, 'linear')), MAX_AMOUNT) as tf.Tensor2D,
+  };
+}
+
+/** The statistics form: [N, STATISTICS_LENGTH] in, the two heads out. */
+export function classifyStatistics(params: Params, statistics: tf.Tensor2D): ClassifierOutput {
+  const x = tf.div(
+    tf.sub(statistics, param(params, 's/norm/mean')),
+    param(params, 's/norm/std'),
+  ) as tf.Tensor2D;
+  return heads(params, dense(params, 's/h2', dense(params, 's/h1', x)));
+}
+
+/** Whether loaded parameters are the statistics form's. */
+export function isStatisticsClassifier(params: Params): boolean {
+  return params.has('s/norm/mean');
+}
+
 export function classify(params: Params, x: tf.Tensor4D): ClassifierOutput {
   const grid = reduceToGrid(x, gridFactor(x.shape[1]));
   const h1 = conv(params, 'c/c1', grid, 2);
@@ -96,9 +153,5 @@ export function classify(params: Params, x: tf.Tensor4D): ClassifierOutput {
     [tf.mean(h4, [1, 2]), tf.max(h4, [1, 2]), tf.neg(tf.max(tf.neg(h4), [1, 2])), stats],
     1,
   ) as tf.Tensor2D;
-  const hidden = dense(params, 'c/hidden', pooled);
-  return {
-    logits: dense(params, 'c/classes', hidden, 'linear'),
-    amounts: tf.mul(tf.sigmoid(dense(params, 'c/amounts', hidden, 'linear')), MAX_AMOUNT) as tf.Tensor2D,
-  };
+  return heads(params, dense(params, 'c/hidden', pooled));
 }

@@ -11,8 +11,21 @@ import { weightPenalty, type Params } from '../params.js';
 import type { TrainTask } from '../trainer.js';
 import { createRng, randomCombination, type Rng } from '../../detune/random.js';
 import { amountsOf, CLASS_LABELS, detuneOfClass, FAMILIES, type Detune } from '../../detune/families.js';
-import { makeExample, randomReference, type Example, type ReferenceSet } from '../data.js';
-import { buildClassifier, classify, NUM_CLASSES, type ClassifierConfig } from './network.js';
+import { makeExample, randomReference, type ReferenceSet } from '../data.js';
+import { compileDetunes } from '../../detune/apply.js';
+import { gridFactor } from '../grid.js';
+import {
+  buildClassifier,
+  classify,
+  classifyStatistics,
+  FIXED_PARAMETER,
+  NUM_CLASSES,
+  type ClassifierConfig,
+  type ClassifierInputs,
+  type ClassifierOutput,
+  type Standardisation,
+} from './network.js';
+import { frameStatistics, STATISTICS_LENGTH } from './statistics.js';
 import { scoreDoubles, scoreSingles } from './metrics.js';
 
 export const CLASSIFIER_FORMAT = 'vgrade-classifier';
@@ -38,7 +51,8 @@ export const DEFAULT_CLASSIFIER_TRAIN: Omit<ClassifierTrainConfig, 'network' | '
 };
 
 interface Labelled {
-  readonly example: Example;
+  /** What the network reads: the example on the grid, or its statistics. */
+  readonly input: Float32Array;
   /** Class index, or -1 for a combination. */
   readonly label: number;
   readonly amounts: number[];
@@ -49,47 +63,60 @@ function amountsVector(detunes: readonly Detune[]): number[] {
   return FAMILIES.map((f) => a[f]);
 }
 
-function labelled(
-  refs: ReferenceSet,
-  frame: number | Uint8Array,
-  detunes: Detune[],
-  label: number,
-  flip: boolean,
-  scratch: Uint8Array,
-): Labelled {
-  return {
-    example: makeExample(refs, frame, detunes, flip, scratch),
-    label,
-    amounts: amountsVector(detunes),
-  };
-}
+/** Makes labelled examples for one form of the network, reusing one scratch frame. */
+class Examples {
+  private readonly scratch: Uint8Array;
+  readonly shape: number[];
 
-function randomLabelled(
-  refs: ReferenceSet,
-  rng: Rng,
-  combinationShare: number,
-  scratch: Uint8Array,
-): Labelled {
-  const frame = randomReference(refs, rng);
-  const flip = rng() < 0.5;
-  if (rng() < combinationShare) {
-    return labelled(refs, frame, randomCombination(rng, { min: 2, max: 3 }), -1, flip, scratch);
+  constructor(
+    private readonly refs: ReferenceSet,
+    private readonly inputs: ClassifierInputs,
+  ) {
+    this.scratch = new Uint8Array(refs.width * refs.height * 3);
+    const factor = gridFactor(refs.height);
+    this.shape =
+      inputs === 'statistics'
+        ? [STATISTICS_LENGTH]
+        : [Math.floor(refs.height / factor), Math.floor(refs.width / factor), 3];
   }
-  const label = Math.floor(rng() * NUM_CLASSES);
-  const d = detuneOfClass(label);
-  return labelled(refs, frame, d ? [d] : [], label, flip, scratch);
+
+  make(frame: number | Uint8Array, detunes: Detune[], label: number, flip: boolean): Labelled {
+    let input: Float32Array;
+    if (this.inputs === 'statistics') {
+      // Statistics do not change under a left-right flip.
+      const ref = typeof frame === 'number' ? this.refs.frames[frame]! : frame;
+      compileDetunes(detunes)(ref, this.scratch);
+      input = frameStatistics(this.scratch);
+    } else {
+      input = makeExample(this.refs, frame, detunes, flip, this.scratch).input.data;
+    }
+    return { input, label, amounts: amountsVector(detunes) };
+  }
+
+  random(rng: Rng, combinationShare: number): Labelled {
+    const frame = randomReference(this.refs, rng);
+    const flip = rng() < 0.5;
+    if (rng() < combinationShare) {
+      return this.make(frame, randomCombination(rng, { min: 2, max: 3 }), -1, flip);
+    }
+    const label = Math.floor(rng() * NUM_CLASSES);
+    const d = detuneOfClass(label);
+    return this.make(frame, d ? [d] : [], label, flip);
+  }
 }
 
-function tensors(batch: readonly Labelled[]): {
-  x: tf.Tensor4D;
+function tensors(
+  batch: readonly Labelled[],
+  shape: readonly number[],
+): {
+  x: tf.Tensor;
   labels: tf.Tensor2D;
   mask: tf.Tensor1D;
   amounts: tf.Tensor2D;
 } {
-  const { width, height } = batch[0]!.example.input;
-  const size = width * height * 3;
+  const size = batch[0]!.input.length;
   const data = new Float32Array(batch.length * size);
-  batch.forEach((b, i) => data.set(b.example.input.data, i * size));
+  batch.forEach((b, i) => data.set(b.input, i * size));
   const labels = new Float32Array(batch.length * NUM_CLASSES);
   const mask = new Float32Array(batch.length);
   batch.forEach((b, i) => {
@@ -99,7 +126,7 @@ function tensors(batch: readonly Labelled[]): {
     }
   });
   return {
-    x: tf.tensor4d(data, [batch.length, height, width, 3]),
+    x: tf.tensor(data, [batch.length, ...shape]),
     labels: tf.tensor2d(labels, [batch.length, NUM_CLASSES]),
     mask: tf.tensor1d(mask),
     amounts: tf.tensor2d(
@@ -109,14 +136,47 @@ function tensors(batch: readonly Labelled[]): {
   };
 }
 
+/** The network's outputs for a batch, in whichever form it has. */
+function outputs(network: Params, inputs: ClassifierInputs, x: tf.Tensor): ClassifierOutput {
+  return inputs === 'statistics'
+    ? classifyStatistics(network, x as tf.Tensor2D)
+    : classify(network, x as tf.Tensor4D);
+}
+
+/**
+ * Mean and deviation of each statistic over random training examples of the same mix as training,
+ * so that every input of the statistics form starts on a comparable scale.
+ */
+function standardisation(examples: Examples, seed: number, combinationShare: number): Standardisation {
+  const rng = createRng(seed);
+  const count = 2048;
+  const sum = new Float64Array(STATISTICS_LENGTH);
+  const squares = new Float64Array(STATISTICS_LENGTH);
+  for (let i = 0; i < count; i++) {
+    const { input } = examples.random(rng, combinationShare);
+    for (let k = 0; k < STATISTICS_LENGTH; k++) {
+      sum[k]! += input[k]!;
+      squares[k]! += input[k]! * input[k]!;
+    }
+  }
+  const mean = new Float32Array(STATISTICS_LENGTH);
+  const std = new Float32Array(STATISTICS_LENGTH);
+  for (let k = 0; k < STATISTICS_LENGTH; k++) {
+    mean[k] = sum[k]! / count;
+    // A floor, so that a statistic nearly constant in training cannot blow up on a new frame.
+    std[k] = Math.max(0.01, Math.sqrt(Math.max(0, squares[k]! / count - mean[k]! ** 2)));
+  }
+  return { mean, std };
+}
+
 /** Validation: every clean reference at every class, and a fixed set of doubles. */
 function validationSet(
   refs: ReferenceSet,
+  examples: Examples,
   seed: number,
   maxFrames: number,
 ): { singles: Labelled[]; doubles: Labelled[] } {
   const rng = createRng(seed);
-  const scratch = new Uint8Array(refs.width * refs.height * 3);
   const frames = [...refs.frames.keys()];
   // A spread of frames when there are many (runs repeat nearly the same picture).
   const step = Math.max(1, frames.length / maxFrames);
@@ -128,14 +188,14 @@ function validationSet(
   for (const frame of chosen) {
     for (let label = 0; label < NUM_CLASSES; label++) {
       const d = detuneOfClass(label);
-      singles.push(labelled(refs, frame, d ? [d] : [], label, false, scratch));
+      singles.push(examples.make(frame, d ? [d] : [], label, false));
     }
     for (let k = 0; k < 4; k++) {
       const pair = randomCombination(rng, { min: 2, max: 2 }).map((d) => ({
         ...d,
         amount: Math.ceil(d.amount),
       }));
-      doubles.push(labelled(refs, frame, pair, -1, false, scratch));
+      doubles.push(examples.make(frame, pair, -1, false));
     }
   }
   return { singles, doubles };
@@ -147,11 +207,17 @@ export function createClassifierTask(
   validation: ReferenceSet,
   seed: number,
 ): TrainTask<ClassifierTrainConfig> & { network: Params } {
-  const network = buildClassifier(config.network, createRng(seed));
+  const inputs = config.network.inputs ?? 'grid';
+  const examples = new Examples(train, inputs);
+  const network = buildClassifier(
+    config.network,
+    createRng(seed),
+    inputs === 'statistics' ? standardisation(examples, seed + 2, config.combinationShare) : undefined,
+  );
   const opt = tf.train.adam(config.learningRate);
-  const vars = [...network.values()];
-  const val = validationSet(validation, seed + 1, 40);
-  const scratch = new Uint8Array(train.width * train.height * 3);
+  const vars = [...network.entries()].filter(([name]) => !FIXED_PARAMETER.test(name)).map(([, v]) => v);
+  const validationExamples = new Examples(validation, inputs);
+  const val = validationSet(validation, validationExamples, seed + 1, 40);
 
   const predict = (items: readonly Labelled[]): { probs: Float32Array; amounts: Float32Array } => {
     const probs = new Float32Array(items.length * NUM_CLASSES);
@@ -159,8 +225,8 @@ export function createClassifierTask(
     for (let i = 0; i < items.length; i += 64) {
       const part = items.slice(i, i + 64);
       tf.tidy(() => {
-        const { x } = tensors(part);
-        const out = classify(network, x);
+        const { x } = tensors(part, validationExamples.shape);
+        const out = outputs(network, inputs, x);
         probs.set(tf.softmax(out.logits).dataSync(), i * NUM_CLASSES);
         amounts.set(out.amounts.dataSync(), i * FAMILIES.length);
       });
@@ -177,14 +243,13 @@ export function createClassifierTask(
     optimizers: { classifier: opt },
     async step(rng) {
       const batch: Labelled[] = [];
-      for (let i = 0; i < config.batch; i++)
-        batch.push(randomLabelled(train, rng, config.combinationShare, scratch));
-      const t = tensors(batch);
+      for (let i = 0; i < config.batch; i++) batch.push(examples.random(rng, config.combinationShare));
+      const t = tensors(batch, examples.shape);
       let ce = 0;
       let amountMse = 0;
       const loss = opt.minimize(
         () => {
-          const out = classify(network, t.x);
+          const out = outputs(network, inputs, t.x);
           const c = tf.losses.softmaxCrossEntropy(t.labels, out.logits, t.mask) as tf.Scalar;
           const a = tf.losses.meanSquaredError(t.amounts, out.amounts) as tf.Scalar;
           ce = c.dataSync()[0]!;

@@ -15,6 +15,7 @@ import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './p
 export interface ModelInfo {
   readonly backend: string;
   readonly input: { width: number; height: number };
+  readonly takes: 'grid' | 'pixels';
 }
 
 /**
@@ -91,7 +92,11 @@ export class ModelClient<N extends NetworkName> {
       await worker.terminate();
       throw failure(answer.message, answer.code);
     }
-    const client = new ModelClient<N>(worker, { backend: answer.backend, input: answer.input });
+    const client = new ModelClient<N>(worker, {
+      backend: answer.backend,
+      input: answer.input,
+      takes: answer.takes,
+    });
     if (idle) worker.unref();
     return client;
   }
@@ -99,7 +104,8 @@ export class ModelClient<N extends NetworkName> {
   /**
    * Runs one request. Frames are sent averaged to the model's grid: a sixteenth of the proxy's
    * bytes crosses to the thread, and averaging (about 0.2 ms a frame) costs less than copying the
-   * whole proxy did.
+   * whole proxy did. A model that measures the whole proxy (`takes: 'pixels'`) gets a copy of it,
+   * and measures it in its own thread.
    */
   run(request: ModelRequest<N>): Promise<NetworkResult<N>> {
     if (this.dead) return Promise.reject(this.dead);
@@ -117,7 +123,10 @@ export class ModelClient<N extends NetworkName> {
       );
     }
     const factor = gridFactor(height);
-    const frames = proxies.map((f) => blockAverage(f, width, height, factor).data);
+    const frames =
+      this.info.takes === 'pixels'
+        ? proxies.map((f) => f.slice())
+        : proxies.map((f) => blockAverage(f, width, height, factor).data);
     const id = this.nextId++;
     const req: WorkerRequest = { type: 'run', id, frames, request: fields };
     return new Promise((resolve, reject) => {

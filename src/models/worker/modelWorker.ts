@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   try {
     const backend = await useBackend(init.backend);
     model = await network.load(init.dir);
-    port.postMessage({ type: 'ready', backend, input: model.input } satisfies WorkerReady);
+    port.postMessage({
+      type: 'ready',
+      backend,
+      input: model.input,
+      takes: model.takes,
+    } satisfies WorkerReady);
   } catch (err) {
     port.postMessage({ type: 'error', ...errorOf(err) } satisfies WorkerReady);
     return;

@@ -1,6 +1,7 @@
 /** Messages between a stage and the worker thread that runs its network (any entry of `NETWORKS`). */
 import type { BackendChoice } from '../choices.js';
 import type { NetworkName } from '../networks.js';
+import type { ModelFrame } from '../loadedModel.js';
 
 export interface WorkerInit {
   readonly network: NetworkName;
@@ -20,6 +21,7 @@ export type WorkerReady =
       readonly type: 'ready';
       readonly backend: string;
       readonly input: { width: number; height: number };
+      readonly takes: 'grid' | 'pixels';
     }
   | WorkerFailure;
 
@@ -27,8 +29,11 @@ export type WorkerRequest =
   | {
       readonly type: 'run';
       readonly id: number;
-      /** Frames already averaged to the model's working grid (`blockAverage`); their buffers are transferred. */
-      readonly frames: Float32Array[];
+      /**
+       * Frames as the model takes them: averaged to its working grid (`blockAverage`), or copies of
+       * the proxies' pixels. Their buffers are transferred.
+       */
+      readonly frames: ModelFrame[];
       /** The request's own fields (`NetworkRequest` of the worker's network). */
       readonly request: object;
     }
