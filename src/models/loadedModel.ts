@@ -72,13 +72,15 @@ export abstract class LoadedModel<C extends { readonly input: { width: number; h
         data.set(f, i * gridSize);
         return;
       }
-      if (f.length !== size) {
+      // The model's size, or a whole multiple of it (an oversampled proxy averages to the same grid).
+      const k = Math.round(Math.sqrt(f.length / size));
+      if (k < 1 || f.length !== k * k * size) {
         throw new UsageError(
           'E_MODEL_MISMATCH',
-          `Expected ${width}x${height} RGB frames (${size} values) but received ${f.length}`,
+          `Expected ${width}x${height} RGB frames (${size} values) or a whole multiple but received ${f.length}`,
         );
       }
-      data.set(blockAverage(f, width, height, factor).data, i * gridWidth * gridHeight * 3);
+      data.set(blockAverage(f, width * k, height * k, factor * k).data, i * gridWidth * gridHeight * 3);
     });
     return { data, gridWidth, gridHeight };
   }

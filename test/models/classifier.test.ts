@@ -10,7 +10,9 @@ import {
   classifyStatistics,
   DEFAULT_STATISTICS_CLASSIFIER,
   NUM_CLASSES,
+  type ClassifierConfig,
 } from '../../src/models/classifier/network.js';
+import { combineClassifiers } from '../../src/models/classifier/combine.js';
 import { frameStatistics, STATISTICS_LENGTH } from '../../src/models/classifier/statistics.js';
 import { createClassifierTask, DEFAULT_CLASSIFIER_TRAIN } from '../../src/models/classifier/train.js';
 import { diagnose, isNeighbour, scoreDoubles, scoreSingles } from '../../src/models/classifier/metrics.js';
@@ -134,6 +136,57 @@ describe('the statistics form', () => {
       expect(() => model.predict([new Float32Array(10)])).toThrow(/131 statistics/);
       model.dispose();
       disposeParams(params);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an ensemble of classifiers', () => {
+  const standardisation = {
+    mean: new Float32Array(STATISTICS_LENGTH).fill(0.5),
+    std: new Float32Array(STATISTICS_LENGTH).fill(0.25),
+  };
+  const save = async (dir: string, network: ClassifierConfig, seed: number, width = 64): Promise<string> => {
+    const params = buildClassifier(network, createRng(seed), standardisation);
+    const config = { ...DEFAULT_CLASSIFIER_TRAIN, input: { width, height: 36 }, network };
+    await saveModel(dir, { format: 'vgrade-classifier', formatVersion: 1, config }, params);
+    disposeParams(params);
+    return dir;
+  };
+
+  it('averages its members: one folder, loaded as a classifier that takes whole proxies', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-ensemble-'));
+    try {
+      const grid = await save(path.join(dir, 'grid'), { base: 4, hidden: 16, histograms: true }, 1);
+      const stats = await save(path.join(dir, 'stats'), { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 }, 2);
+      expect(await combineClassifiers([grid, stats], path.join(dir, 'both'))).toMatchObject({ members: 2 });
+      const [a, b, both] = await Promise.all(
+        [grid, stats, path.join(dir, 'both')].map((d) => ClassifierModel.load(d)),
+      );
+      expect(both!.takes).toBe('pixels');
+      expect(both!.input).toEqual({ width: 64, height: 36 });
+      const frames = syntheticReferences(2, 64, 36, 7, 1).frames;
+      const pa = a!.predict(frames);
+      const pb = b!.predict(frames);
+      const p = both!.predict(frames);
+      p.probs.forEach((v, i) => expect(v).toBeCloseTo((pa.probs[i]! + pb.probs[i]!) / 2, 6));
+      p.amounts.forEach((v, i) => expect(v).toBeCloseTo((pa.amounts[i]! + pb.amounts[i]!) / 2, 5));
+      for (const m of [a, b, both]) m!.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses members made for different proxies, or a single member', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-ensemble-'));
+    try {
+      const small = await save(path.join(dir, 'a'), { base: 4, hidden: 16 }, 1);
+      const wide = await save(path.join(dir, 'b'), { base: 4, hidden: 16 }, 1, 96);
+      await expect(combineClassifiers([small, wide], path.join(dir, 'c'))).rejects.toThrow(
+        /different proxies cannot be combined: .* takes 64x36, .* 96x36/,
+      );
+      await expect(combineClassifiers([small], path.join(dir, 'c'))).rejects.toThrow(/at least two/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

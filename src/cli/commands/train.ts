@@ -10,7 +10,9 @@ import { defineCommand, logging } from '../command.js';
 import { BACKEND_OPTION } from '../options.js';
 
 export interface TrainCommand {
-  network: 'cgan' | 'classifier';
+  network: 'cgan' | 'classifier' | 'ensemble';
+  /** ensemble: the trained classifier folders to combine. */
+  members: string[];
   data?: string;
   pairs?: string[];
   size: string;
@@ -42,7 +44,7 @@ export interface TrainCommand {
 }
 
 /** Training steps when --steps is not given. */
-const DEFAULT_STEPS: Readonly<Record<TrainCommand['network'], number>> = { cgan: 4000, classifier: 6000 };
+const DEFAULT_STEPS: Readonly<Record<'cgan' | 'classifier', number>> = { cgan: 4000, classifier: 6000 };
 
 function checkInt(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (value === undefined) return;
@@ -88,7 +90,24 @@ function describeSource(source: CganSource): Record<string, number> {
 }
 
 /** `vgrade train cgan|classifier --data DIR --out DIR`. */
+/** `vgrade train ensemble --members A B --out DIR`: trained classifiers combined into one folder. */
+async function runEnsemble(cmd: TrainCommand): Promise<number> {
+  if (cmd.members.length < 2) {
+    throw new UsageError('E_USAGE', 'Name the classifiers to combine: --members DIR DIR ...');
+  }
+  const [{ useBackend }, { combineClassifiers }] = await Promise.all([
+    import('../../models/backend.js'),
+    import('../../models/classifier/combine.js'),
+  ]);
+  await useBackend(cmd.backend);
+  const result = await combineClassifiers(cmd.members, cmd.out);
+  process.stdout.write(`${JSON.stringify({ network: 'ensemble', out: cmd.out, ...result })}\n`);
+  return 0;
+}
+
 export async function runTrain(cmd: TrainCommand): Promise<number> {
+  if (cmd.network === 'ensemble') return runEnsemble(cmd);
+  if (cmd.members.length > 0) throw new UsageError('E_USAGE', '--members is for vgrade train ensemble');
   checkInt('--steps', cmd.steps, 1);
   checkInt('--window', cmd.window, 1, 64);
   checkInt('--base', cmd.base, 2, 128);
@@ -296,71 +315,86 @@ export async function runTrain(cmd: TrainCommand): Promise<number> {
 
 export const trainCommand = defineCommand({
   command: 'train <network>',
-  describe: 'Train the cGAN or the classifier on a data set (or the cGAN on your own before/after pairs)',
+  describe:
+    'Train the cGAN or the classifier on a data set (or the cGAN on your own before/after pairs); combine classifiers into an ensemble',
   builder: (y) =>
-    y.positional('network', { type: 'string', choices: ['cgan', 'classifier'], demandOption: true }).options({
-      data: { type: 'string', describe: 'A folder written by vgrade dataset' },
-      pairs: {
+    y
+      .positional('network', {
         type: 'string',
-        array: true,
-        describe: 'BEFORE AFTER: two folders of frames matched by name, or two videos matched frame by frame',
-      },
-      size: { type: 'string', default: '456x256', describe: 'Proxy size WxH for --pairs' },
-      out: { type: 'string', demandOption: true, describe: 'Folder for the model, checkpoints and log' },
-      steps: {
-        type: 'number',
-        describe: `Training steps (default ${String(DEFAULT_STEPS.cgan)} cgan, ${String(DEFAULT_STEPS.classifier)} classifier)`,
-      },
-      seed: { type: 'number', default: 1 },
-      backend: { ...BACKEND_OPTION, default: 'auto', describe: 'TensorFlow.js backend' },
-      window: {
-        type: 'number',
-        default: 18,
-        describe: 'cgan: frames per temporal window (1: per-frame form only)',
-      },
-      base: { type: 'number', describe: 'Channels of the first layer' },
-      batch: { type: 'number', describe: 'Frames per batch' },
-      'learning-rate': { type: 'number' },
-      'weight-decay': {
-        type: 'number',
-        describe: 'classifier: L2 penalty on the weights (default 1e-4)',
-      },
-      'mse-weight': { type: 'number', describe: 'cgan: weight of the MSE loss (default 100)' },
-      'adversarial-weight': {
-        type: 'number',
-        describe: 'cgan: weight of the adversarial loss (default 0.05)',
-      },
-      'validate-every': { type: 'number', default: 100 },
-      patience: {
-        type: 'number',
-        default: 8,
-        describe: 'Stop after this many validations without improvement',
-      },
-      'max-minutes': { type: 'number', default: 0, describe: 'Stop cleanly after this long (0: no limit)' },
-      'log-every': { type: 'number', default: 20 },
-      fresh: { type: 'boolean', default: false, describe: 'Ignore a checkpoint in --out' },
-      extra: {
-        type: 'string',
-        array: true,
-        default: [] as string[],
-        describe: 'More clean videos and photographs (files or folders), for training only',
-      },
-      inputs: {
-        type: 'string',
-        choices: ['grid', 'statistics'],
-        default: 'grid',
-        describe:
-          "classifier: read the grid's pixels (convolutional) or the proxy's colour statistics (dense)",
-      },
-      'frames-per-video': {
-        type: 'number',
-        default: 40,
-        describe: "Frames read from each training video's source beside the data set's (0: none)",
-      },
-    }),
+        choices: ['cgan', 'classifier', 'ensemble'],
+        demandOption: true,
+      })
+      .options({
+        members: {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'ensemble: trained classifier folders whose outputs are averaged',
+        },
+        data: { type: 'string', describe: 'A folder written by vgrade dataset' },
+        pairs: {
+          type: 'string',
+          array: true,
+          describe:
+            'BEFORE AFTER: two folders of frames matched by name, or two videos matched frame by frame',
+        },
+        size: { type: 'string', default: '456x256', describe: 'Proxy size WxH for --pairs' },
+        out: { type: 'string', demandOption: true, describe: 'Folder for the model, checkpoints and log' },
+        steps: {
+          type: 'number',
+          describe: `Training steps (default ${String(DEFAULT_STEPS.cgan)} cgan, ${String(DEFAULT_STEPS.classifier)} classifier)`,
+        },
+        seed: { type: 'number', default: 1 },
+        backend: { ...BACKEND_OPTION, default: 'auto', describe: 'TensorFlow.js backend' },
+        window: {
+          type: 'number',
+          default: 18,
+          describe: 'cgan: frames per temporal window (1: per-frame form only)',
+        },
+        base: { type: 'number', describe: 'Channels of the first layer' },
+        batch: { type: 'number', describe: 'Frames per batch' },
+        'learning-rate': { type: 'number' },
+        'weight-decay': {
+          type: 'number',
+          describe: 'classifier: L2 penalty on the weights (default 1e-4)',
+        },
+        'mse-weight': { type: 'number', describe: 'cgan: weight of the MSE loss (default 100)' },
+        'adversarial-weight': {
+          type: 'number',
+          describe: 'cgan: weight of the adversarial loss (default 0.05)',
+        },
+        'validate-every': { type: 'number', default: 100 },
+        patience: {
+          type: 'number',
+          default: 8,
+          describe: 'Stop after this many validations without improvement',
+        },
+        'max-minutes': { type: 'number', default: 0, describe: 'Stop cleanly after this long (0: no limit)' },
+        'log-every': { type: 'number', default: 20 },
+        fresh: { type: 'boolean', default: false, describe: 'Ignore a checkpoint in --out' },
+        extra: {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'More clean videos and photographs (files or folders), for training only',
+        },
+        inputs: {
+          type: 'string',
+          choices: ['grid', 'statistics'],
+          default: 'grid',
+          describe:
+            "classifier: read the grid's pixels (convolutional) or the proxy's colour statistics (dense)",
+        },
+        'frames-per-video': {
+          type: 'number',
+          default: 40,
+          describe: "Frames read from each training video's source beside the data set's (0: none)",
+        },
+      }),
   handler: (args) =>
     runTrain({
       network: args.network as TrainCommand['network'],
+      members: args.members,
       data: args.data,
       pairs: args.pairs,
       size: args.size,

@@ -1,6 +1,7 @@
 /*
  * A trained classifier, loaded for the tap and for `vgrade classify`: frames in, the 25 classes'
- * probabilities and each family's amount out. It never changes a frame.
+ * probabilities and each family's amount out. It never changes a frame. A folder that holds an
+ * ensemble (`ensemble.ts`) runs each member and averages their outputs.
  */
 import { tf } from '../backend.js';
 import { loadModel } from '../params.js';
@@ -9,7 +10,9 @@ import { CLASS_LABELS, FAMILIES, type ClassLabel, type DetuneFamily } from '../.
 import { classify, classifyStatistics, isStatisticsClassifier, NUM_CLASSES } from './network.js';
 import { frameStatistics, STATISTICS_LENGTH } from './statistics.js';
 import { UsageError } from '../../util/errors.js';
-import { CLASSIFIER_FORMAT, type ClassifierTrainConfig } from './train.js';
+import { CLASSIFIER_FORMAT } from './train.js';
+import { isEnsemble, splitMembers, type ClassifierFolderConfig } from './ensemble.js';
+import type { ModelFile, Params } from '../params.js';
 
 export interface Diagnosis {
   /** Classes by probability, highest first. */
@@ -18,18 +21,26 @@ export interface Diagnosis {
   readonly amounts: Record<DetuneFamily, number>;
 }
 
-export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
+export class ClassifierModel extends LoadedModel<ClassifierFolderConfig> {
+  /** Each network's parameters: one, or an ensemble's members. */
+  private readonly members: Params[];
+
+  private constructor(dir: string, file: ModelFile<ClassifierFolderConfig>, params: Params) {
+    super(dir, file, params);
+    this.members = isEnsemble(file.config) ? splitMembers(params, file.config.members.length) : [params];
+  }
+
   static async load(dir: string): Promise<ClassifierModel> {
-    const { file, params } = await loadModel<ClassifierTrainConfig>(dir, CLASSIFIER_FORMAT);
+    const { file, params } = await loadModel<ClassifierFolderConfig>(dir, CLASSIFIER_FORMAT);
     const model = new ClassifierModel(dir, file, params);
     const { width, height } = model.input;
     model.diagnose([new Uint8Array(width * height * 3)]);
     return model;
   }
 
-  /** The statistics form reads each frame's whole proxy; the convolutional form its grid. */
+  /** A statistics form reads each frame's whole proxy; the convolutional form alone, its grid. */
   override get takes(): 'grid' | 'pixels' {
-    return isStatisticsClassifier(this.params) ? 'pixels' : 'grid';
+    return this.members.some(isStatisticsClassifier) ? 'pixels' : 'grid';
   }
 
   /**
@@ -57,21 +68,29 @@ export class ClassifierModel extends LoadedModel<ClassifierTrainConfig> {
     return data;
   }
 
-  /** Raw outputs for a batch: probabilities [n x 25] and amounts [n x 8]. */
+  /** Raw outputs for a batch: probabilities [n x 25] and amounts [n x 8], the members' mean. */
   predict(frames: readonly ModelFrame[]): { probs: Float32Array; amounts: Float32Array } {
-    if (this.takes === 'pixels') {
-      const data = this.statisticsBatch(frames);
-      return tf.tidy(() => {
-        const out = classifyStatistics(this.params, tf.tensor2d(data, [frames.length, STATISTICS_LENGTH]));
-        return {
-          probs: tf.softmax(out.logits).dataSync() as Float32Array,
-          amounts: out.amounts.dataSync() as Float32Array,
-        };
-      });
-    }
-    const { data, gridWidth: gw, gridHeight: gh } = this.gridBatch(frames);
+    const outputs = this.members.map((params) => this.predictOne(params, frames));
+    if (outputs.length === 1) return outputs[0]!;
+    const mean = (key: 'probs' | 'amounts'): Float32Array => {
+      const out = new Float32Array(outputs[0]![key].length);
+      for (const o of outputs) o[key].forEach((v, i) => (out[i]! += v / outputs.length));
+      return out;
+    };
+    return { probs: mean('probs'), amounts: mean('amounts') };
+  }
+
+  private predictOne(
+    params: Params,
+    frames: readonly ModelFrame[],
+  ): { probs: Float32Array; amounts: Float32Array } {
+    const statistics = isStatisticsClassifier(params);
+    const data = statistics ? this.statisticsBatch(frames) : undefined;
+    const grid = statistics ? undefined : this.gridBatch(frames);
     return tf.tidy(() => {
-      const out = classify(this.params, tf.tensor4d(data, [frames.length, gh, gw, 3]));
+      const out = data
+        ? classifyStatistics(params, tf.tensor2d(data, [frames.length, STATISTICS_LENGTH]))
+        : classify(params, tf.tensor4d(grid!.data, [frames.length, grid!.gridHeight, grid!.gridWidth, 3]));
       return {
         probs: tf.softmax(out.logits).dataSync() as Float32Array,
         amounts: out.amounts.dataSync() as Float32Array,
