@@ -15,7 +15,8 @@
  *  - scaled by `strength`.
  * With `knees`, clipped whites stay white and crushed blacks stay neutral through the inverse
  * (`withKnees`). The defaults were chosen on the data set's validation split and confirmed on its
- * test split (research/tune-invert.ts; docs/results.md, "Graders").
+ * test split (research/tune-invert.ts; docs/results.md, "Graders"); `confidence` was chosen again for
+ * the shipped ensemble classifier (docs/classifier.md).
  *
  * A frame the classifier skipped (`every` > 1) takes the last analysed frame's outputs in its shot;
  * before the first of a shot, frames are left alone.
@@ -57,9 +58,11 @@ const options = {
     max: 1,
     help: "Weight of the class posterior's expected amount against the amount head's (0: the head alone)",
   },
+  // Chosen for the shipped classifier (an ensemble: its averaged outputs are less peaked than one
+  // network's) on the validation split; docs/classifier.md.
   confidence: {
     type: 'number',
-    default: 0.45,
+    default: 0.35,
     min: 0,
     max: 1,
     help: 'Frames the classifier reads with less confidence are left alone; whole correction 0.25 above it (0: every frame)',
