@@ -218,6 +218,62 @@ describe('vgrade train', () => {
     expect(model.config.generator.window).toBe(1);
   });
 
+  it('trains the statistics classifier, combines it with a convolutional one, and the ensemble classifies a clip', async () => {
+    const common = [
+      '--data',
+      data,
+      '--steps',
+      '2',
+      '--validate-every',
+      '2',
+      '--batch',
+      '4',
+      '--frames-per-video',
+      '0',
+    ];
+    const grid = path.join(dir, 'ens-grid');
+    const stats = path.join(dir, 'ens-stats');
+    const both = path.join(dir, 'ens');
+    const g = await vgrade(['train', 'classifier', ...common, '--base', '4', '--out', grid]);
+    expect(g.code, g.stderr).toBe(0);
+    const s = await vgrade(['train', 'classifier', ...common, '--inputs', 'statistics', '--out', stats]);
+    expect(s.code, s.stderr).toBe(0);
+    const e = await vgrade(['train', 'ensemble', '--members', grid, stats, '--out', both]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout.toString())).toMatchObject({ network: 'ensemble', members: 2 });
+    const json = JSON.parse(await readFile(path.join(both, 'model.json'), 'utf8')) as {
+      config: { members: Array<{ from: string; config: { network: { inputs?: string } } }> };
+    };
+    expect(json.config.members.map((m) => [m.from, m.config.network.inputs ?? 'grid'])).toEqual([
+      [grid, 'grid'],
+      [stats, 'statistics'],
+    ]);
+    const c = await vgrade([
+      'classify',
+      SAMPLE,
+      '--set',
+      `classify.model=${both}`,
+      '--set',
+      'downscale.width=64',
+      '--set',
+      'downscale.height=36',
+      '--every',
+      '40',
+      '--json',
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const records = c.stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { frame?: number; top?: unknown[] });
+    expect(records.filter((r) => r.frame !== undefined).length).toBeGreaterThanOrEqual(2);
+    expect(records[0]!.top).toHaveLength(3);
+    const alone = await vgrade(['train', 'ensemble', '--members', grid, '--out', path.join(dir, 'x')]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/Name the classifiers to combine/);
+  });
+
   it('says what is wrong with the request', async () => {
     const none = await vgrade(['train', 'cgan', '--out', path.join(dir, 'x')]);
     expect(none.code).toBe(2);
