@@ -13,6 +13,9 @@ import { UsageError } from '../util/errors.js';
  */
 export type ModelFrame = Uint8Array | Uint16Array | Float32Array;
 
+/** What a network's requests carry: frames averaged to its working grid, or the proxies' own pixels. */
+export type RequestFrames = 'grid' | 'pixels';
+
 export abstract class LoadedModel<C extends { readonly input: { width: number; height: number } }> {
   protected constructor(
     readonly dir: string,
@@ -28,7 +31,7 @@ export abstract class LoadedModel<C extends { readonly input: { width: number; h
    * What a request should carry: frames averaged to the working grid (the convolutional networks),
    * or the frames' own pixels (a network that measures the whole proxy).
    */
-  get takes(): 'grid' | 'pixels' {
+  get takes(): RequestFrames {
     return 'grid';
   }
 

@@ -11,13 +11,13 @@
  * worker.
  */
 
-import type { ModelFrame } from './loadedModel.js';
+import type { ModelFrame, RequestFrames } from './loadedModel.js';
 
 /** What every loaded network tells the stage: the proxy size it was trained on. */
 export interface LoadedNetwork {
   readonly input: { readonly width: number; readonly height: number };
   /** What its requests carry: frames averaged to the working grid, or copies of the proxies' pixels. */
-  readonly takes: 'grid' | 'pixels';
+  readonly takes: RequestFrames;
 }
 
 /**
@@ -31,8 +31,9 @@ export interface Network<M extends LoadedNetwork, Request extends object, Result
   load(dir: string): Promise<M>;
   /**
    * One request: frames as the model `takes` them (averaged to its working grid, or the proxies'
-   * pixels), and the request's own fields. The typed arrays in the result (at its top level, or in arrays there) move to the
-   * stage's thread without a copy, so they must not share buffers with anything the model keeps.
+   * pixels), and the request's own fields. The typed arrays in the result (at its top level, or in
+   * arrays there) move to the stage's thread without a copy, so they must not share buffers with
+   * anything the model keeps.
    */
   run(model: M, frames: ModelFrame[], request: Request): Result;
   /** Frees the model's tensors when its worker is closed. */

@@ -19,7 +19,6 @@
  * reads): only then does the stage produce `findings` for later stages, so the compiler refuses
  * an `invert` after a `classify` without `wait`.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, concatMap, defer, finalize, from } from 'rxjs';
 import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
@@ -29,6 +28,7 @@ import { BACKEND_CHOICES } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 import { NETWORKS } from '../models/networks.js';
+import { openLineReport } from '../util/lineReport.js';
 import type { FrameRecord, ShotRecord } from './records.js';
 
 const options = {
@@ -143,18 +143,6 @@ export function shotRecord(
   return tally.summary(input, shot, end, start);
 }
 
-function openReport(target: string): { write(line: string): void; close(): Promise<void> } {
-  if (target === '') return { write: () => {}, close: async () => {} };
-  if (target === '-') {
-    return { write: (line) => void process.stdout.write(line), close: async () => {} };
-  }
-  const stream: WriteStream = createWriteStream(target, { flags: 'a' });
-  return {
-    write: (line) => void stream.write(line),
-    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
-  };
-}
-
 export const classify = defineStage({
   kind: 'transform',
   name: 'classify',
@@ -175,7 +163,7 @@ export const classify = defineStage({
           (c) => run.logger.debug({ backend: c.info.backend }, 'classifier model loaded'),
           () => {}, // reported by the first analysed frame
         );
-        const report = openReport(opts.report);
+        const report = openLineReport(opts.report);
         const pending: Array<Promise<void>> = [];
         let shot = 0;
         let tally = new ShotTally();
@@ -253,7 +241,11 @@ export const classify = defineStage({
               }),
             ),
           finalize(() => {
-            void report.close();
+            report
+              .close()
+              .catch((err: unknown) =>
+                run.logger.error({ report: opts.report, err }, 'classify report not written'),
+              );
             starting.then(
               (c) => giveBackModelClient('classifier', dir, opts.backend, c),
               () => {},

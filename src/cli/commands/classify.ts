@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
@@ -14,6 +13,7 @@ import { EXIT_STDOUT_CLOSED, stdoutClosed } from '../../util/stdout.js';
 import { classify } from '../../stages/classify.js';
 import { isShotRecord, type RunRecord, type ShotRecord } from '../../stages/records.js';
 import { defineCommand, logging } from '../command.js';
+import { openLineReport } from '../../util/lineReport.js';
 import { BACKEND_OPTION, pipelineOption, SET_OPTION } from '../options.js';
 
 export interface ClassifyCommand {
@@ -54,19 +54,6 @@ function summary(input: string, frames: number, shots: readonly ShotRecord[]): s
   return `${lines.join('\n')}\n`;
 }
 
-/** Appends lines to a file, and waits for them to be written when closed. */
-function appender(file: string): { write(line: string): void; close(): Promise<void> } {
-  const stream: WriteStream = createWriteStream(file, { flags: 'a' });
-  return {
-    write: (line) => void stream.write(line),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        stream.once('error', reject);
-        stream.end(() => resolve());
-      }),
-  };
-}
-
 /**
  * `vgrade classify IN... [--json]`: quality control. Runs the classify pipeline (no video is
  * written) and prints, per input, what persists through each shot; `--json` prints the JSON Lines
@@ -95,7 +82,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   process.on('SIGINT', onSignal);
   // `--json | head -1`: the reader has what it wanted; stop, and say nothing.
   stdoutClosed.addEventListener('abort', onSignal);
-  const report = cmd.report ? appender(cmd.report) : undefined;
+  const report = openLineReport(cmd.report ?? '');
   let worst = 0;
   try {
     for (const file of cmd.inputs) {
@@ -104,7 +91,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
       const onRecord = ({ record }: RunRecord): void => {
         const line = `${JSON.stringify(record)}\n`;
         if (cmd.json) process.stdout.write(line);
-        report?.write(line);
+        report.write(line);
         if (isShotRecord(record)) shots.push(record);
         else frames++;
       };
@@ -127,7 +114,7 @@ export async function runClassify(cmd: ClassifyCommand): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     stdoutClosed.removeEventListener('abort', onSignal);
-    await report?.close();
+    await report.close();
   }
   if (stdoutClosed.aborted) return EXIT_STDOUT_CLOSED;
   return abort.signal.aborted ? 130 : worst;

@@ -1,5 +1,5 @@
 /** Writes an ensemble classifier folder from trained classifier folders (`vgrade train ensemble`). */
-import { disposeParams, loadModel, saveModel, type Params } from '../params.js';
+import { countParams, disposeParams, loadModel, saveModel, type Params } from '../params.js';
 import { ensembleFile, isEnsemble, joinMembers, type ClassifierFolderConfig } from './ensemble.js';
 import { CLASSIFIER_FORMAT, type ClassifierTrainConfig } from './train.js';
 import { UsageError } from '../../util/errors.js';
@@ -30,9 +30,7 @@ export async function combineClassifiers(
     }
     const joined = joinMembers(loaded.map((m) => m.params));
     await saveModel(out, file, joined);
-    let parameters = 0;
-    for (const v of joined.values()) parameters += v.size;
-    return { members: loaded.length, parameters };
+    return { members: loaded.length, parameters: countParams(joined) };
   } finally {
     for (const m of loaded) disposeParams(m.params);
   }

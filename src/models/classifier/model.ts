@@ -5,7 +5,7 @@
  */
 import { tf } from '../backend.js';
 import { loadModel } from '../params.js';
-import { LoadedModel, type ModelFrame } from '../loadedModel.js';
+import { LoadedModel, type ModelFrame, type RequestFrames } from '../loadedModel.js';
 import { CLASS_LABELS, FAMILIES, type ClassLabel, type DetuneFamily } from '../../detune/families.js';
 import { classify, classifyStatistics, isStatisticsClassifier, NUM_CLASSES } from './network.js';
 import { frameStatistics, STATISTICS_LENGTH } from './statistics.js';
@@ -39,7 +39,7 @@ export class ClassifierModel extends LoadedModel<ClassifierFolderConfig> {
   }
 
   /** A statistics form reads each frame's whole proxy; the convolutional form alone, its grid. */
-  override get takes(): 'grid' | 'pixels' {
+  override get takes(): RequestFrames {
     return this.members.some(isStatisticsClassifier) ? 'pixels' : 'grid';
   }
 

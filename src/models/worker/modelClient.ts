@@ -10,12 +10,13 @@ import { RuntimeFailure, UsageError, type ErrorCode } from '../../util/errors.js
 import type { BackendChoice } from '../choices.js';
 import { blockAverage, gridFactor, takesProxy } from '../grid.js';
 import type { NetworkName, NetworkRequest, NetworkResult } from '../networks.js';
+import type { RequestFrames } from '../loadedModel.js';
 import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './protocol.js';
 
 export interface ModelInfo {
   readonly backend: string;
   readonly input: { width: number; height: number };
-  readonly takes: 'grid' | 'pixels';
+  readonly takes: RequestFrames;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Messages between a stage and the worker thread that runs its network (any entry of `NETWORKS`). */
 import type { BackendChoice } from '../choices.js';
 import type { NetworkName } from '../networks.js';
-import type { ModelFrame } from '../loadedModel.js';
+import type { ModelFrame, RequestFrames } from '../loadedModel.js';
 
 export interface WorkerInit {
   readonly network: NetworkName;
@@ -21,7 +21,7 @@ export type WorkerReady =
       readonly type: 'ready';
       readonly backend: string;
       readonly input: { width: number; height: number };
-      readonly takes: 'grid' | 'pixels';
+      readonly takes: RequestFrames;
     }
   | WorkerFailure;
 
