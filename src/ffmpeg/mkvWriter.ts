@@ -1,5 +1,6 @@
 /**
- * A minimal Matroska writer for one uncompressed RGB video track with exact timestamps.
+ * A minimal Matroska writer for one uncompressed video track (RGB, or 8-bit 4:2:0 Y'CbCr) with
+ * exact timestamps.
  *
  * Why it exists: the encoder's ffmpeg applies one Hald CLUT per frame (`haldclut`), and the
  * `haldclut` filter pairs each source frame with the CLUT frame whose timestamp is the latest one
@@ -10,12 +11,14 @@
  * its own Cluster, so the 16-bit relative block timestamp is always 0.
  */
 
-export type RawRgbFormat = 'rgb24' | 'rgb48le';
+export type RawVideoFormat = 'rgb24' | 'rgb48le' | 'yuv420p' | 'yuvj420p';
 
-/** FourCCs ffmpeg's raw pixel-format table maps to rgb24 and rgb48le. */
-const FOURCC: Record<RawRgbFormat, Uint8Array> = {
+/** FourCCs ffmpeg's raw pixel-format table maps to these formats. */
+const FOURCC: Record<RawVideoFormat, Uint8Array> = {
   rgb24: Uint8Array.of(0x52, 0x47, 0x42, 24), // 'R','G','B',24
   rgb48le: Uint8Array.of(0x52, 0x47, 0x42, 48), // 'R','G','B',48
+  yuv420p: Uint8Array.of(0x49, 0x34, 0x32, 0x30), // 'I420'
+  yuvj420p: Uint8Array.of(0x4a, 0x34, 0x32, 0x30), // 'J420'
 };
 
 const UNKNOWN_SIZE = Uint8Array.of(0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
@@ -71,8 +74,20 @@ const uint = (id: number, value: number) => element(id, uintBytes(value));
 const str = (id: number, value: string) => element(id, new TextEncoder().encode(value));
 const master = (id: number, children: readonly Uint8Array[]) => element(id, concat(children));
 
-/** The EBML header, Segment start, Info and Tracks: everything before the first frame. */
-export function mkvHeader(width: number, height: number, format: RawRgbFormat): Uint8Array {
+/**
+ * The EBML header, Segment start, Info and Tracks: everything before the first frame.
+ *
+ * `anchor` adds a second track (2x2 rgb24) for {@link mkvAnchor}'s one block at time 0. ffmpeg
+ * shifts each input so that it starts at 0 (its earliest timestamp over all tracks); a stream whose
+ * first frame is later than 0 (a source whose video starts after its audio) keeps its timestamps
+ * only when another track starts at 0. The reader maps track 1 and never decodes the anchor.
+ */
+export function mkvHeader(
+  width: number,
+  height: number,
+  format: RawVideoFormat,
+  { anchor = false }: { anchor?: boolean } = {},
+): Uint8Array {
   const ebml = master(0x1a45dfa3, [
     uint(0x4286, 1),
     uint(0x42f7, 1),
@@ -92,8 +107,22 @@ export function mkvHeader(width: number, height: number, format: RawRgbFormat): 
     str(0x86, 'V_UNCOMPRESSED'),
     video,
   ]);
-  const tracks = master(0x1654ae6b, [track]);
+  const anchorTrack = master(0xae, [
+    uint(0xd7, 2),
+    uint(0x73c5, 2),
+    uint(0x83, 1),
+    uint(0x9c, 0),
+    str(0x86, 'V_UNCOMPRESSED'),
+    master(0xe0, [uint(0xb0, 2), uint(0xba, 2), element(0x2eb524, FOURCC.rgb24)]),
+  ]);
+  const tracks = master(0x1654ae6b, anchor ? [track, anchorTrack] : [track]);
   return concat([ebml, idBytes(0x18538067), UNKNOWN_SIZE, info, tracks]);
+}
+
+/** The anchor track's only block, at time 0 (a black 2x2 picture): write it after the header. */
+export function mkvAnchor(): Uint8Array {
+  const pixels = new Uint8Array(2 * 2 * 3);
+  return concat([clusterPrefix(0, 2, pixels.length), pixels]);
 }
 
 /**
@@ -101,9 +130,13 @@ export function mkvHeader(width: number, height: number, format: RawRgbFormat): 
  * header. Write this, then the `payloadLength` pixel bytes, so the pixels are never copied.
  */
 export function mkvFramePrefix(timestampMicros: number, payloadLength: number): Uint8Array {
+  return clusterPrefix(timestampMicros, 1, payloadLength);
+}
+
+function clusterPrefix(timestampMicros: number, trackNumber: 1 | 2, payloadLength: number): Uint8Array {
   const timestamp = uint(0xe7, timestampMicros);
-  // SimpleBlock payload: track number 1 as a 1-byte vint, int16 relative timestamp 0, flags keyframe.
-  const blockHead = Uint8Array.of(0x81, 0x00, 0x00, 0x80);
+  // SimpleBlock payload: the track number as a 1-byte vint, int16 relative timestamp 0, flags keyframe.
+  const blockHead = Uint8Array.of(0x80 | trackNumber, 0x00, 0x00, 0x80);
   const simpleBlockHead = concat([idBytes(0xa3), sizeBytes(blockHead.length + payloadLength), blockHead]);
   const clusterSize = timestamp.length + simpleBlockHead.length + payloadLength;
   return concat([idBytes(0x1f43b675), sizeBytes(clusterSize), timestamp, simpleBlockHead]);

@@ -48,6 +48,8 @@ export interface VideoStreamInfo {
   colorSpace?: string;
   colorPrimaries?: string;
   colorTransfer?: string;
+  /** Pixel aspect ratio as ffprobe writes it (`64:45`), when stated and not square. */
+  sampleAspectRatio?: string;
   /** A single picture (PNG, JPEG, TIFF... or a one-frame stream of an image codec). */
   isStill: boolean;
   hasAlpha: boolean;
@@ -258,6 +260,7 @@ export interface ProbeStream {
   color_space?: string;
   color_primaries?: string;
   color_transfer?: string;
+  sample_aspect_ratio?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string | undefined>;
   side_data_list?: { side_data_type?: string; rotation?: number }[];
@@ -318,9 +321,15 @@ function toVideoInfo(
     colorSpace: stated(s.color_space),
     colorPrimaries: stated(s.color_primaries),
     colorTransfer: stated(s.color_transfer),
+    ...(nonSquare(s.sample_aspect_ratio) && { sampleAspectRatio: s.sample_aspect_ratio }),
     isStill,
     hasAlpha: pixFmtHasAlpha(pixFmt),
   };
+}
+
+function nonSquare(sar: string | undefined): sar is string {
+  const m = /^(\d+):(\d+)$/.exec(sar ?? '');
+  return m !== null && Number(m[1]) > 0 && Number(m[2]) > 0 && m[1] !== m[2];
 }
 
 function estimateFrames(video: VideoStreamInfo, formatDuration: number | undefined): number | undefined {

@@ -3,6 +3,16 @@ import type { Rect, RgbImage } from '../image/image.js';
 import type { FrameNotes } from './notes.js';
 
 /**
+ * The full-resolution picture decoded beside a proxy frame, in the source's own layout (8-bit
+ * 4:2:0 Y'CbCr planes), when the sink grades it in Node. Its buffer comes from the decoder's own
+ * ring and goes back there when the frame is released.
+ */
+export interface FullPicture {
+  readonly bytes: Uint8Array;
+  release(): void;
+}
+
+/**
  * One decoded frame as it travels through a pipeline.
  *
  * Frames come from a fixed {@link FramePool} and are reference counted. The stream owns one
@@ -34,6 +44,11 @@ export interface Frame {
   correction: ColourTransform | undefined;
   /** The correction as a 3D LUT, built by `merge`: what the encoder applies at full resolution. */
   lut: Lut3d | undefined;
+  /**
+   * The full-resolution picture, when the decoder hands it to Node (see `RunContext.fullFrames`);
+   * released with the frame. The sink may grade it in place.
+   */
+  full: FullPicture | undefined;
   /** Per-stage notes (statistics, classifier records), each under a typed key. Cleared on reuse. */
   readonly notes: FrameNotes;
   /** A LUT of this size owned by the frame (allocated once, reused with the frame). */

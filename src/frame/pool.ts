@@ -1,5 +1,5 @@
 import { allocImage, fullRect, type Depth } from '../image/image.js';
-import type { Frame } from './frame.js';
+import type { Frame, FullPicture } from './frame.js';
 import { FrameNotes } from './notes.js';
 import { allocLut, type ColourTransform, type Lut3d } from '../correction/lut3d.js';
 
@@ -82,6 +82,7 @@ class PooledFrame implements Frame {
   hasGraded = false;
   correction: ColourTransform | undefined = undefined;
   lut: Lut3d | undefined = undefined;
+  full: FullPicture | undefined = undefined;
   readonly notes = new FrameNotes();
   private count = 0;
   private ownLut: Lut3d | undefined;
@@ -112,7 +113,14 @@ class PooledFrame implements Frame {
     this.hasGraded = false;
     this.correction = undefined;
     this.lut = undefined;
+    this.dropFull();
     this.notes.clear();
+  }
+
+  private dropFull(): void {
+    const full = this.full;
+    this.full = undefined;
+    full?.release();
   }
 
   lutStorage(size: number): Lut3d {
@@ -128,6 +136,9 @@ class PooledFrame implements Frame {
   release(): void {
     if (this.count <= 0) throw new Error(`frame ${this.index} released twice`);
     this.count--;
-    if (this.count === 0) this.pool.giveBack(this);
+    if (this.count === 0) {
+      this.dropFull();
+      this.pool.giveBack(this);
+    }
   }
 }

@@ -19,6 +19,26 @@ export interface YcbcrCoding {
   readonly range: YcbcrRange;
 }
 
+/** Matrices by the names ffprobe reports (`color_space`); untagged sources are BT.601, as swscale reads them. */
+const MATRIX_OF_TAG: ReadonlyMap<string, YcbcrMatrix> = new Map([
+  ['', 'bt601'],
+  ['unknown', 'bt601'],
+  ['bt470bg', 'bt601'],
+  ['smpte170m', 'bt601'],
+  ['bt709', 'bt709'],
+  ['bt2020nc', 'bt2020'],
+]);
+
+/**
+ * The coding of a source tagged with matrix `colorSpace` (ffprobe's name, or undefined when
+ * untagged), or undefined for a matrix this module does not model (FCC, SMPTE 240M, YCgCo,
+ * BT.2020 constant luminance).
+ */
+export function codingOfTags(colorSpace: string | undefined, range: YcbcrRange): YcbcrCoding | undefined {
+  const matrix = MATRIX_OF_TAG.get(colorSpace ?? '');
+  return matrix && { matrix, range };
+}
+
 /** Luma weights (Kr, Kb) of each matrix. */
 const WEIGHTS: Readonly<Record<YcbcrMatrix, readonly [number, number]>> = {
   bt601: [0.299, 0.114],

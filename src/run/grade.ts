@@ -9,7 +9,9 @@ import { compilePipeline, decoderGeometry, type CompiledPipeline } from '../pipe
 import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
-import type { RunContext } from '../stages/stage.js';
+import type { FullFrameFormat, RunContext } from '../stages/stage.js';
+import { PictureRing } from '../frame/pictureRing.js';
+import { yuv420Bytes } from '../lut/yuv420.js';
 import type { RunRecord } from '../stages/records.js';
 import type { InputSource } from '../ffmpeg/input.js';
 import type { OutputTarget } from '../ffmpeg/output.js';
@@ -79,6 +81,7 @@ export async function prepareRun(
     depth: (video.bitsPerChannel > 8 ? 16 : 8) as 8 | 16,
   };
   const { geometry, filters } = decoderGeometry(pipeline, source);
+  const fullFrames = fullFramesFor(pipeline, { media: info, output, caps: env.caps, geometry });
   return {
     logger: env.logger,
     binaries: env.binaries,
@@ -86,13 +89,48 @@ export async function prepareRun(
     input,
     output,
     media: info,
-    pool: new FramePool(pipeline.poolSize, geometry.width, geometry.height, geometry.depth),
+    // With full-resolution pictures, a few proxy frames more: read while their pictures arrive.
+    pool: new FramePool(
+      pipeline.poolSize + (fullFrames ? FULL_PICTURES_AHEAD : 0),
+      geometry.width,
+      geometry.height,
+      geometry.depth,
+    ),
     geometry,
     decoderFilters: filters,
     haldLevel: pipeline.format.haldLevel,
+    ...(fullFrames && {
+      // The pool's frames, plus the few the decoder may fill ahead of the proxy it pairs them with.
+      fullFrames: {
+        format: fullFrames,
+        ring: new PictureRing(
+          pipeline.poolSize + 2 * FULL_PICTURES_AHEAD,
+          yuv420Bytes(fullFrames.width, fullFrames.height),
+        ),
+      },
+    }),
     signal: env.signal,
     ...(env.onRecord && { onRecord: env.onRecord }),
   };
+}
+
+/**
+ * Frames one of the decoder's two outputs may run ahead of the other. ffmpeg serves the output
+ * with the earliest timestamp, so in a run the two alternate (measured: the proxy at most one
+ * frame ahead), and while it starts up the proxy output is served first (two frames ahead).
+ */
+const FULL_PICTURES_AHEAD = 3;
+
+/** What the pipeline's sink asks of the source besides its frames, for this input. */
+function fullFramesFor(
+  pipeline: CompiledPipeline,
+  run: Pick<RunContext, 'media' | 'output' | 'caps' | 'geometry'>,
+): FullFrameFormat | undefined {
+  const [source] = pipeline.stages;
+  const sink = pipeline.stages.at(-1);
+  if (source?.definition.kind !== 'source' || sink?.definition.kind !== 'sink') return undefined;
+  if (!source.definition.servesFullFrames?.(source.options)) return undefined;
+  return sink.definition.fullFrames?.(sink.options, run);
 }
 
 /** The whole pipeline as one observable of frames that have left the last stage. */

@@ -28,7 +28,8 @@ import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import { classifyDecoderLine } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { frameBytes, imageBytes, rawPixelFormat } from '../image/image.js';
-import type { Frame } from '../frame/frame.js';
+import type { Frame, FullPicture } from '../frame/frame.js';
+import type { Readable } from 'node:stream';
 import { RuntimeFailure } from '../util/errors.js';
 
 const options = {
@@ -51,27 +52,31 @@ const SHOWINFO_TIMEBASE = /config in time_base:\s*(\d+)\/(\d+)/;
 
 /** The decoder's ffmpeg arguments. */
 export function decoderArgs(
-  run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry'>,
+  run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry' | 'fullFrames'>,
 ): string[] {
   const pixFmt = rawPixelFormat(run.geometry.depth);
   const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
-  return new FfmpegArgs()
+  const args = new FfmpegArgs()
     .global('-hide_banner', '-nostdin', '-loglevel', 'level+info')
-    .input(run.input.ffmpegInput, { format: run.input.format, options: run.input.inputOptions ?? [] })
-    .output('-', {
+    .input(run.input.ffmpegInput, { format: run.input.format, options: run.input.inputOptions ?? [] });
+  const proxyOptions = ['-an', '-sn', '-dn', ...run.caps.passthroughArgs];
+  const full = run.fullFrames?.format;
+  if (!full) {
+    return args
+      .output('-', {
+        format: 'rawvideo',
+        options: ['-map', '0:v:0', ...proxyOptions, '-vf', filters, '-pix_fmt', pixFmt],
+      })
+      .toArray();
+  }
+  // One decode, two outputs: the proxy on stdout as always, and the picture as decoded (no
+  // conversion: the source's own layout) on pipe:3. `split` passes references, not copies.
+  return args
+    .global('-filter_complex', `[0:v:0]split=2[full][p];[p]${filters}[proxy]`)
+    .output('-', { format: 'rawvideo', options: ['-map', '[proxy]', ...proxyOptions, '-pix_fmt', pixFmt] })
+    .output('pipe:3', {
       format: 'rawvideo',
-      options: [
-        '-map',
-        '0:v:0',
-        '-an',
-        '-sn',
-        '-dn',
-        ...run.caps.passthroughArgs,
-        '-vf',
-        filters,
-        '-pix_fmt',
-        pixFmt,
-      ],
+      options: ['-map', '[full]', ...run.caps.passthroughArgs, '-pix_fmt', full.pixFmt],
     })
     .toArray();
 }
@@ -113,9 +118,14 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     const demuxers = new Set(run.media ? [run.media.formatName, ...run.media.formatName.split(',')] : []);
     const args = decoderArgs(run);
     logger.debug({ args }, 'decoder ffmpeg');
+    const full = run.fullFrames;
+    if (full && live) {
+      subscriber.error(new Error('decode: full-resolution pictures are decoded only with on_full block'));
+      return;
+    }
     const proc = spawnFfmpeg(run.binaries.ffmpeg, args, {
       label: `decoding ${run.input.label}`,
-      stdio: [run.input.connect ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: [run.input.connect ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(full ? (['pipe'] as const) : [])],
       logger,
       onStderrLine: (line) => {
         const frame = SHOWINFO_FRAME.exec(line);
@@ -146,7 +156,10 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
     /** Emits the completed frame once its timestamp is known. */
     const tryEmit = (): void => {
       const frame = complete;
-      if (!frame || closed || !ptsByIndex.has(frame.index)) return;
+      if (!frame || closed || !ptsByIndex.has(frame.index)) {
+        emitPaired();
+        return;
+      }
       // drop-old: while the pool is dry, hold the newest frame back (a newer one may replace it).
       if (opts.on_full === 'drop-old' && pool.available === 0) {
         if (!waitingForPool) {
@@ -178,7 +191,24 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         logger.warn({ frame: frame.index }, 'frame without timestamp');
       }
       lastMicros = frame.ptsMicros;
+      if (full) {
+        // ffmpeg may write a frame or two of proxies before the first full-resolution picture:
+        // the frame waits for its picture while the proxies after it are read.
+        awaitingFull.push(frame);
+        emitPaired();
+        return;
+      }
       subscriber.next(frame);
+    };
+
+    /** Emits, in order, the frames whose full-resolution picture has arrived. */
+    const emitPaired = (): void => {
+      while (!closed && awaitingFull.length > 0 && fullDone.has(awaitingFull[0]!.index)) {
+        const frame = awaitingFull.shift()!;
+        frame.full = fullDone.get(frame.index);
+        fullDone.delete(frame.index);
+        subscriber.next(frame);
+      }
     };
 
     /**
@@ -265,7 +295,10 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
 
     const finishIfDone = (): void => {
       if (closed || !stdoutEnded || !exited || complete || queue.length > 0) return;
+      if (full && (!fullEnded || fullQueue.length > 0)) return;
       closed = true;
+      const unpaired = awaitingFull.length > 0 || fullDone.size > 0 || fullCurrent !== undefined;
+      releaseFull();
       if (current) {
         current.release();
         current = undefined;
@@ -285,12 +318,100 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         );
         return;
       }
+      if (full && (unpaired || fullNext !== nextIndex)) {
+        subscriber.error(
+          new RuntimeFailure(
+            'E_FFMPEG',
+            `decoding ${run.input.label}: the decoder gave ${nextIndex} proxy frames but ${fullNext} full-resolution ones`,
+          ),
+        );
+        return;
+      }
       if (nextIndex === 0) {
         subscriber.error(new RuntimeFailure('E_INPUT_EMPTY', `${run.input.label} has no video frames`));
         return;
       }
       subscriber.complete();
     };
+
+    // The full-resolution pictures (pipe:3), read into the ring in order and paired with their
+    // proxy frame by index when it is emitted. Like stdout, the pipe is paused while bytes wait.
+    const fullDone = new Map<number, FullPicture>(); // complete, waiting for their proxy frame
+    const awaitingFull: Frame[] = []; // proxy frames complete, waiting for their picture
+    const fullQueue: Buffer[] = [];
+    let fullCurrent: FullPicture | undefined;
+    let fullFilled = 0;
+    let fullNext = 0;
+    let fullEnded = !full;
+    let fullWaiting = false;
+    let fullPumping = false;
+    let fullAgain = false;
+    const fullPipe = full ? (proc.child.stdio[3] as Readable) : undefined;
+    const releaseFull = (): void => {
+      fullQueue.length = 0;
+      fullCurrent?.release();
+      fullCurrent = undefined;
+      for (const picture of fullDone.values()) picture.release();
+      fullDone.clear();
+      for (const frame of awaitingFull) frame.release();
+      awaitingFull.length = 0;
+    };
+    const pumpFull = (): void => {
+      if (!full || !fullPipe) return;
+      if (fullPumping) {
+        fullAgain = true;
+        return;
+      }
+      fullPumping = true;
+      const size = full.ring.bytes;
+      do {
+        fullAgain = false;
+        while (fullQueue.length > 0 && !closed) {
+          if (!fullCurrent) {
+            fullCurrent = full.ring.tryAcquire();
+            if (!fullCurrent) {
+              if (!fullWaiting) {
+                fullWaiting = true;
+                full.ring.onAvailable(() => {
+                  fullWaiting = false;
+                  pumpFull();
+                });
+              }
+              break;
+            }
+            fullFilled = 0;
+          }
+          const chunk = fullQueue[0]!;
+          const n = Math.min(size - fullFilled, chunk.length);
+          fullCurrent.bytes.set(chunk.subarray(0, n), fullFilled);
+          fullFilled += n;
+          if (n === chunk.length) fullQueue.shift();
+          else fullQueue[0] = chunk.subarray(n);
+          if (fullFilled === size) {
+            fullDone.set(fullNext++, fullCurrent);
+            fullCurrent = undefined;
+            emitPaired();
+          }
+        }
+      } while (fullAgain && !closed);
+      fullPumping = false;
+      if (closed) return;
+      if (fullQueue.length === 0) fullPipe.resume();
+      else fullPipe.pause();
+      finishIfDone();
+    };
+    if (fullPipe) {
+      // A failed ffmpeg closes the pipe: its exit status says why.
+      fullPipe.on('error', () => {});
+      fullPipe.on('data', (chunk: Buffer) => {
+        fullQueue.push(chunk);
+        pumpFull();
+      });
+      fullPipe.on('end', () => {
+        fullEnded = true;
+        finishIfDone();
+      });
+    }
 
     stdout.on('data', (chunk: Buffer) => {
       queue.push(chunk);
@@ -312,6 +433,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         current = undefined;
         complete?.release();
         complete = undefined;
+        releaseFull();
         subscriber.error(
           firstError
             ? new RuntimeFailure('E_INPUT_CORRUPT', `${run.input.label} is damaged: ${firstError}`, {
@@ -329,6 +451,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       current = undefined;
       complete?.release();
       complete = undefined;
+      releaseFull();
       proc.kill('SIGKILL');
     };
   });
@@ -339,5 +462,7 @@ export const decode = defineStage({
   name: 'decode',
   description: 'Reads the input with ffmpeg into pooled RGB frames (8 or 16 bits), exact timestamps kept',
   options,
+  // Files only: a live source that drops frames would drop them from one output and not the other.
+  servesFullFrames: (opts) => opts.on_full === 'block',
   open: decodeFrames,
 });

@@ -31,7 +31,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Writable } from 'node:stream';
-import { defineStage, type RunContext } from './stage.js';
+import { defineStage, type FullFrameFormat, type RunContext } from './stage.js';
 import type { OptionValues } from './options.js';
 import type { Frame } from '../frame/frame.js';
 import { FfmpegExitError, spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
@@ -41,7 +41,10 @@ import { OutputClosedError, writeWithBackpressure } from '../operators/writeWith
 import { allocLut, identityLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldSide, writeHald16 } from '../correction/hald.js';
 import { imageBytes, rawPixelFormat } from '../image/image.js';
-import { mkvFramePrefix, mkvHeader } from '../ffmpeg/mkvWriter.js';
+import { mkvAnchor, mkvFramePrefix, mkvHeader } from '../ffmpeg/mkvWriter.js';
+import { WasmYuv420Lut } from '../lut/yuv420Wasm.js';
+import { yuv420Frame } from '../lut/yuv420.js';
+import { codingOfTags } from '../lut/coding.js';
 import { planEncoder } from '../ffmpeg/encoderSettings.js';
 import { rotationPlan } from '../ffmpeg/rotation.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
@@ -69,6 +72,12 @@ const options = {
     max: 1.5,
     help: 'The whole correction scaled towards the identity (0: untouched, 1: as graded, 1.5: half as much again)',
   },
+  apply: {
+    type: 'enum',
+    values: ['auto', 'encoder', 'node'],
+    default: 'auto',
+    help: "Where each frame's LUT meets the full-resolution picture: encoder (its ffmpeg decodes the input again, haldclut), node (the decoder's own pictures, through the LUT composed into Y'CbCr: one decode; 8-bit 4:2:0 sources), auto (node where the source allows it)",
+  },
   pixels: {
     type: 'enum',
     values: ['lut', 'frames'],
@@ -82,7 +91,7 @@ type Options = OptionValues<typeof options>;
 /** The encoder's ffmpeg arguments. */
 export function encoderArgs(
   opts: Options,
-  run: Pick<RunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry'>,
+  run: Pick<RunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry' | 'fullFrames'>,
 ): string[] {
   const media = run.media;
   const fullSize = {
@@ -93,7 +102,14 @@ export function encoderArgs(
   const frames = opts.pixels === 'frames';
   const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
   let graph: string;
-  if (frames) {
+  let toOutput = outputConversion(plan.videoArgs);
+  if (run.fullFrames) {
+    // The graded pictures arrive in the output's own layout and coding: nothing to convert. The
+    // pixel aspect ratio, which the Matroska stream does not carry, comes from the source.
+    const sar = media?.video?.sampleAspectRatio;
+    graph = `[1:v:0]${sar ? `setsar=${sar.replace(':', '/')}` : 'null'}[graded]`;
+    toOutput = undefined;
+  } else if (frames) {
     // Planar RGB, which `blend` takes at 8 and 16 bits; packed RGB to planar is lossless.
     const format = run.geometry.depth === 16 ? 'gbrp16le' : 'gbrp';
     graph = `[0:v:0]format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`;
@@ -101,7 +117,6 @@ export function encoderArgs(
     const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
     graph = `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
-  const toOutput = outputConversion(plan.videoArgs);
   if (toOutput) graph += `;[graded]${toOutput}[out]`;
   return (
     new FfmpegArgs()
@@ -164,6 +179,11 @@ export function outputConversion(videoArgs: readonly string[]): string | undefin
 /** What pipe:3 carries: a Matroska header, then one picture per frame. */
 interface FramePictures {
   readonly header: Uint8Array;
+  /**
+   * True when the stream must start at 0 with a copy of the first picture (a LUT at 0 that the
+   * source's first frame pairs with); false when the header's anchor keeps the timestamps.
+   */
+  readonly padStart: boolean;
   /** The frame's picture; its bytes stay untouched until `done(frame)`. */
   picture(frame: Frame): Uint8Array;
   /** The frame's picture is written (or never will be): its buffer may be reused. */
@@ -185,6 +205,7 @@ function haldPictures(opts: Options, run: RunContext): FramePictures {
   const inUse = new Map<Frame, Uint16Array>();
   return {
     header: mkvHeader(side, side, 'rgb48le'),
+    padStart: true,
     picture: (frame) => {
       const hald = spare.pop() ?? new Uint16Array(side * side * 3);
       inUse.set(frame, hald);
@@ -216,15 +237,67 @@ function framePictures(run: RunContext): FramePictures {
   const { width, height, depth } = run.geometry;
   return {
     header: mkvHeader(width, height, rawPixelFormat(depth)),
+    padStart: true,
     picture: (frame) => imageBytes(frame.hasGraded ? frame.graded : frame.image),
     done: () => {},
   };
 }
 
+/**
+ * `apply: node`: each frame's full-resolution picture, graded in place through its LUT (after
+ * `strength`) composed with the source's Y'CbCr coding (`lut/yuv420Wasm.ts`: a 33^3 lattice over
+ * the 8-bit codes, tetrahedral, each 4:2:0 site's chroma the mean of its four lookups). The part
+ * of a colour outside R'G'B' passes through, so a frame with no correction, or an identity LUT,
+ * comes out exactly as decoded. The video track carries the graded pictures themselves, so an
+ * anchor track keeps a late first frame's timestamp (see `mkvHeader`).
+ */
+function yuvPictures(
+  opts: Options,
+  run: RunContext,
+  full: NonNullable<RunContext['fullFrames']>,
+): FramePictures {
+  const { width, height, pixFmt, coding } = full.format;
+  const kernel = new WasmYuv420Lut(width, height);
+  const strength = opts.strength;
+  let scratch: Lut3d | undefined;
+  const header = mkvHeader(width, height, pixFmt, { anchor: true });
+  const anchor = mkvAnchor();
+  const both = new Uint8Array(header.length + anchor.length);
+  both.set(header);
+  both.set(anchor, header.length);
+  return {
+    header: both,
+    padStart: false,
+    picture: (frame) => {
+      const picture = frame.full;
+      if (!picture) throw new Error(`frame ${frame.index} has no full-resolution picture to grade`);
+      if (frame.lut && strength !== 0) {
+        let lut = frame.lut;
+        if (strength !== 1) {
+          if (scratch?.size !== lut.size) scratch = allocLut(lut.size);
+          lut = scaleLut(lut, strength, scratch);
+        }
+        kernel.compose(lut, { coding, outOfGamut: 'extend' }, YUV_LUT_STEP);
+        const planes = yuv420Frame(width, height, picture.bytes);
+        kernel.apply('average', planes, planes);
+      }
+      return picture.bytes;
+    },
+    done: () => {},
+  };
+}
+
+/** Codes between lattice points of the Y'CbCr LUT: 33^3 points, within 1-2 levels of the float reference. */
+const YUV_LUT_STEP = 8;
+
 function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, Frame> {
   return (source) =>
     new Observable<Frame>((subscriber) => {
-      const pictures = opts.pixels === 'frames' ? framePictures(run) : haldPictures(opts, run);
+      const pictures = run.fullFrames
+        ? yuvPictures(opts, run, run.fullFrames)
+        : opts.pixels === 'frames'
+          ? framePictures(run)
+          : haldPictures(opts, run);
       let first = true;
       let upstreamDone = false;
       let finished = false;
@@ -250,7 +323,7 @@ function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, F
       const chunks = (frame: Frame): Uint8Array[] => {
         const bytes = pictures.picture(frame);
         const parts = [mkvFramePrefix(frame.ptsMicros, bytes.length), bytes];
-        if (first && frame.ptsMicros > 0) {
+        if (first && pictures.padStart && frame.ptsMicros > 0) {
           // The pipe:3 stream must start at 0 like the source does after ffmpeg's start-time shift.
           parts.unshift(mkvFramePrefix(0, bytes.length), bytes);
         }
@@ -386,5 +459,39 @@ export const encode = defineStage({
       );
     }
   },
+  fullFrames: (opts, run) => {
+    if (opts.pixels === 'frames' || opts.apply === 'encoder') return undefined;
+    const format = nodeApplyFormat(opts, run);
+    if (typeof format === 'string') {
+      if (opts.apply === 'node') throw new UsageError('E_USAGE', `encode apply node: ${format}`);
+      return undefined;
+    }
+    return format;
+  },
   create: encodeFrames,
 });
+
+/**
+ * The full-resolution pictures `apply: node` grades, or why this input or output cannot be graded
+ * that way (then `auto` applies the LUT in the encoder, as for every other source).
+ */
+export function nodeApplyFormat(
+  opts: Options,
+  run: Pick<RunContext, 'media' | 'output' | 'caps'>,
+): FullFrameFormat | string {
+  const video = run.media?.video;
+  if (!video) return 'the input was not described';
+  const pixFmt = video.pixFmt;
+  if (pixFmt !== 'yuv420p' && pixFmt !== 'yuvj420p')
+    return `it grades 8-bit 4:2:0 Y'CbCr (yuv420p, yuvj420p) and the input is ${pixFmt}`;
+  if (video.rotation !== 0) return 'the input is rotated';
+  if (video.isStill) return 'the input is a still image';
+  const range = pixFmt === 'yuvj420p' || video.colorRange === 'pc' ? 'full' : 'limited';
+  const coding = codingOfTags(video.colorSpace, range);
+  if (!coding) return `the input's colour matrix (${video.colorSpace ?? 'untagged'}) is not one it models`;
+  const plan = planEncoder(run.output, run.media, opts, run.caps, video);
+  const out = plan.videoArgs[plan.videoArgs.indexOf('-pix_fmt') + 1];
+  if (!plan.videoArgs.includes('-pix_fmt') || out !== pixFmt)
+    return `the output is written as ${out ?? 'the encoder default'}, not the input's ${pixFmt}`;
+  return { width: video.width, height: video.height, pixFmt, coding };
+}

@@ -10,6 +10,8 @@ import type { MediaInfo } from '../ffmpeg/probe.js';
 import type { InputSource } from '../ffmpeg/input.js';
 import type { OutputTarget } from '../ffmpeg/output.js';
 import type { RunRecord } from './records.js';
+import type { PictureRing } from '../frame/pictureRing.js';
+import type { YcbcrCoding } from '../lut/coding.js';
 
 /** The frames a stage receives: size and depth fixed for the whole stream. */
 export interface FrameGeometry {
@@ -62,6 +64,19 @@ export interface StreamFormat {
 /** The format before any stage changes it. */
 export const DEFAULT_STREAM_FORMAT: StreamFormat = { haldLevel: 6 };
 
+/**
+ * Full-resolution pictures that the source hands to Node beside each (proxy) frame, when the sink
+ * grades them there (`encode`'s `apply: node`): 8-bit 4:2:0 Y'CbCr as the source stores it.
+ */
+export interface FullFrameFormat {
+  readonly width: number;
+  readonly height: number;
+  /** ffmpeg's name of the planes' layout: yuvj420p is full range. */
+  readonly pixFmt: 'yuv420p' | 'yuvj420p';
+  /** How the codes become R'G'B': the source's matrix and range. */
+  readonly coding: YcbcrCoding;
+}
+
 /** Everything a stage may use at run time: one per graded input. */
 export interface RunContext {
   readonly logger: Logger;
@@ -76,6 +91,11 @@ export interface RunContext {
   readonly decoderFilters: readonly string[];
   /** Hald level of the per-frame LUTs: the compiled pipeline's `format.haldLevel`. */
   readonly haldLevel: number;
+  /**
+   * Set when the sink asked for full-resolution pictures: the source fills one from `ring` for
+   * each frame (`Frame.full`), in this format.
+   */
+  readonly fullFrames?: { readonly format: FullFrameFormat; readonly ring: PictureRing };
   /** Counters a run reports (e.g. `droppedFrames` from a live decoder). */
   readonly stats?: Map<string, number>;
   /** Aborted when the user interrupts. */
@@ -119,6 +139,8 @@ interface StageBase<T extends OptionsTable> {
 /** Produces the stream's frames (`decode`). */
 export interface SourceStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
   readonly kind: 'source';
+  /** True when, with these options, the source can fill `Frame.full` as `RunContext.fullFrames` asks. */
+  servesFullFrames?(options: OptionValues<T>): boolean;
   open(options: OptionValues<T>, run: RunContext): Observable<Frame>;
 }
 
@@ -144,6 +166,14 @@ export interface TransformStage<T extends OptionsTable = OptionsTable> extends S
 /** Consumes frames (`encode`); passes each on once it is written, for progress and release. */
 export interface SinkStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
   readonly kind: 'sink';
+  /**
+   * The full-resolution pictures this sink wants from the source beside each frame, for this
+   * input and output, or undefined to take only the frames (asked before the source starts).
+   */
+  fullFrames?(
+    options: OptionValues<T>,
+    run: Pick<RunContext, 'media' | 'output' | 'caps' | 'geometry'>,
+  ): FullFrameFormat | undefined;
   create(options: OptionValues<T>, run: RunContext): OperatorFunction<Frame, Frame>;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { mkvFramePrefix, mkvHeader } from '../../src/ffmpeg/mkvWriter.js';
+import { mkvAnchor, mkvFramePrefix, mkvHeader } from '../../src/ffmpeg/mkvWriter.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 
 const run = promisify(execFile);
@@ -132,6 +132,57 @@ describe('mkv writer + ffmpeg', () => {
       expect(times).toEqual([0, 0.04, 0.1]);
       const sizes = [...stderr.matchAll(/s:(\d+x\d+)/g)].map((m) => m[1]);
       expect(sizes).toEqual(['4x2', '4x2', '4x2']);
+    } finally {
+      await rm(dir, { recursive: true, force: true, maxRetries: 10 });
+    }
+  });
+});
+
+describe('mkv writer + ffmpeg: 4:2:0 pictures and the anchor track', () => {
+  it('keeps a first frame at 0.5 s at 0.5 s with the anchor, and ffmpeg shifts it to 0 without', async () => {
+    const width = 4;
+    const height = 2;
+    // Y' then Cb then Cr: 8 + 2 + 2 bytes, every byte different.
+    const frames = [0, 1].map((f) => Uint8Array.from({ length: 12 }, (_, k) => 16 + f * 50 + k * 3));
+    const clip = (anchor: boolean): Buffer => {
+      const parts: Uint8Array[] = [mkvHeader(width, height, 'yuv420p', { anchor })];
+      if (anchor) parts.push(mkvAnchor());
+      frames.forEach((pixels, f) => parts.push(mkvFramePrefix(500000 + f * 40000, pixels.length), pixels));
+      return Buffer.concat(parts);
+    };
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-mkv-'));
+    try {
+      const { ffmpeg } = await resolveBinaries();
+      const read = async (anchor: boolean): Promise<{ pixels: Buffer; times: number[] }> => {
+        const file = path.join(dir, `${anchor}.mkv`);
+        await writeFile(file, clip(anchor));
+        // The first video stream, as the encoder maps it; ffmpeg shifts the input to start at 0.
+        const args = [
+          '-hide_banner',
+          '-i',
+          file,
+          '-map',
+          '0:v:0',
+          '-vf',
+          'showinfo',
+          '-fps_mode',
+          'passthrough',
+        ];
+        const { stdout, stderr } = await run(
+          ffmpeg,
+          [...args, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'],
+          {
+            encoding: 'buffer',
+            maxBuffer: 1 << 20,
+          },
+        );
+        const times = [...stderr.toString().matchAll(/pts_time:\s*([\d.]+)/g)].map((m) => Number(m[1]));
+        return { pixels: stdout, times };
+      };
+      const anchored = await read(true);
+      expect(anchored.times).toEqual([0.5, 0.54]);
+      expect(hex(anchored.pixels)).toBe(hex(Buffer.concat(frames)));
+      expect((await read(false)).times).toEqual([0, 0.04]);
     } finally {
       await rm(dir, { recursive: true, force: true, maxRetries: 10 });
     }

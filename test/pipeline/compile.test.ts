@@ -100,6 +100,7 @@ describe('compilePipeline: the shipped pipelines', () => {
         preset: 'auto',
         pix_fmt: 'auto',
         strength: 1,
+        apply: 'auto',
         pixels: 'lut',
       });
       expect(p.poolSize).toBe(16);

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../helpers/clips.js';
 import { tempDir } from '../helpers/media.js';
@@ -13,6 +15,9 @@ import { decode } from '../../src/stages/decode.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { defaultOptions } from '../../src/stages/options.js';
 import type { Frame } from '../../src/frame/frame.js';
+import { imageBytes } from '../../src/image/image.js';
+
+const execFileAsync = promisify(execFile);
 
 interface Seen {
   index: number;
@@ -24,7 +29,9 @@ interface Seen {
 async function decodeSlowly(file: string, onFull: string, holdMs: number) {
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg);
-  const pipeline = compilePipeline(parsePipeline('stages: [decode, encode]', 'decode.yaml'));
+  const pipeline = compilePipeline(
+    parsePipeline('stages: [decode, {encode: {apply: encoder}}]', 'decode.yaml'),
+  );
   const stats = new Map<string, number>();
   const base = await prepareRun(
     pipeline,
@@ -97,4 +104,69 @@ describe('decode', () => {
       expect(pool.inUse).toBe(0);
     });
   }
+});
+
+/** Every frame's proxy and full-resolution picture, copied, from a consumer that holds each `holdMs`. */
+async function decodeWithPictures(file: string, pipelineText: string, holdMs: number) {
+  const binaries = await resolveBinaries();
+  const caps = await getCapabilities(binaries.ffmpeg);
+  const pipeline = compilePipeline(parsePipeline(pipelineText, 'decode.yaml'));
+  const run = await prepareRun(
+    pipeline,
+    fileInput(file),
+    fileOutput(path.join(path.dirname(file), 'unused.mkv')),
+    { logger: silentLogger, binaries, caps, signal: new AbortController().signal },
+  );
+  const proxies: Buffer[] = [];
+  const pictures: (Buffer | undefined)[] = [];
+  await new Promise<void>((resolve, reject) =>
+    decode.open(defaultOptions(decode.options), run).subscribe({
+      next: (frame: Frame) => {
+        proxies.push(Buffer.from(imageBytes(frame.image))); // a copy: the pool reuses the frame
+        pictures.push(frame.full && Buffer.from(frame.full.bytes));
+        setTimeout(() => frame.release(), holdMs);
+      },
+      error: reject,
+      complete: () => setTimeout(resolve, holdMs + 20),
+    }),
+  );
+  return { proxies, pictures, run };
+}
+
+describe('decode: full-resolution pictures beside the proxy (encode apply node)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let clip: string;
+  const frames = 30;
+  const withProxy = (apply: string): string =>
+    `stages: [decode, {downscale: {width: 24, height: 16}}, {encode: {apply: ${apply}}}]`;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    clip = path.join(dir, 'clip420.mkv');
+    await makeClip(clip, { size: '48x32', fps: 25, frames, codec: 'ffv1', pixelFormat: 'yuv420p' });
+  });
+  afterAll(() => cleanup());
+
+  it('hands each frame its own picture, byte for byte as ffmpeg decodes it, and the same proxies', async () => {
+    const { proxies, pictures, run } = await decodeWithPictures(clip, withProxy('node'), 3);
+    expect(run.fullFrames?.format).toMatchObject({ width: 48, height: 32, pixFmt: 'yuv420p' });
+    const { stdout } = await execFileAsync(
+      (await resolveBinaries()).ffmpeg,
+      ['-v', 'error', '-i', clip, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'],
+      { encoding: 'buffer', maxBuffer: 1 << 24 },
+    );
+    const size = 48 * 32 * 1.5;
+    expect(pictures).toHaveLength(frames);
+    pictures.forEach((picture, i) =>
+      expect(picture?.equals(stdout.subarray(i * size, (i + 1) * size))).toBe(true),
+    );
+    const alone = await decodeWithPictures(clip, withProxy('encoder'), 0);
+    expect(alone.run.fullFrames).toBeUndefined();
+    expect(alone.pictures.every((p) => p === undefined)).toBe(true);
+    expect(proxies.map((p) => p.toString('hex'))).toEqual(alone.proxies.map((p) => p.toString('hex')));
+    // Every picture went back to the decoder's ring, which never outgrew its capacity.
+    expect(run.fullFrames!.ring.inUse).toBe(0);
+    expect(run.fullFrames!.ring.peakInUse).toBeLessThanOrEqual(run.fullFrames!.ring.capacity);
+    expect(run.pool.inUse).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { encode, encoderArgs } from '../../src/stages/encode.js';
+import { encode, encoderArgs, nodeApplyFormat } from '../../src/stages/encode.js';
+import { PictureRing } from '../../src/frame/pictureRing.js';
 import { applyOverrides, parsePipeline } from '../../src/pipeline/load.js';
 import { compilePipeline, type CompiledPipeline } from '../../src/pipeline/compile.js';
 import { defaultOptions } from '../../src/stages/options.js';
@@ -151,5 +152,78 @@ describe('encode pixels: frames encodes the frames from Node as they are', () =>
     const err = compileError('stages: [decode, {encode: {pixels: proxy}}]');
     expect(err.code).toBe('E_PIPELINE_OPTION');
     expect(err.message).toMatch(/Expected one of lut, frames for stages\[1\]\.encode\.pixels/);
+  });
+});
+
+describe('encode apply: where the LUT meets the full-resolution picture', () => {
+  const options = (apply: 'auto' | 'encoder' | 'node') => ({ ...defaultOptions(encode.options), apply });
+  const source = (video: Partial<NonNullable<MediaInfo['video']>>): MediaInfo => {
+    const base = media(0);
+    return { ...base, video: { ...base.video!, ...video } };
+  };
+  const run = (m: MediaInfo, out = '/tmp/out.mp4') => ({ media: m, output: fileOutput(out), caps });
+
+  it('grades 8-bit 4:2:0 in Node with the source coding: BT.601 limited untagged, BT.709 as tagged, yuvj full range', () => {
+    expect(nodeApplyFormat(options('auto'), run(source({})))).toEqual({
+      width: 160,
+      height: 96,
+      pixFmt: 'yuv420p',
+      coding: { matrix: 'bt601', range: 'limited' },
+    });
+    expect(nodeApplyFormat(options('auto'), run(source({ colorSpace: 'bt709' })))).toMatchObject({
+      coding: { matrix: 'bt709', range: 'limited' },
+    });
+    expect(
+      nodeApplyFormat(options('auto'), run(source({ pixFmt: 'yuvj420p', colorRange: 'pc' }))),
+    ).toMatchObject({
+      pixFmt: 'yuvj420p',
+      coding: { matrix: 'bt601', range: 'full' },
+    });
+  });
+
+  it.each([
+    ['a 10-bit source', { pixFmt: 'yuv420p10le', bitsPerChannel: 10 }, '/tmp/out.mp4', /yuv420p10le/],
+    ['a 4:4:4 source', { pixFmt: 'yuv444p' }, '/tmp/out.mp4', /yuv444p/],
+    ['a rotated source', { rotation: 90 }, '/tmp/out.mp4', /rotated/],
+    ['a still', { isStill: true }, '/tmp/out.mp4', /still/],
+    ['an untaught matrix', { colorSpace: 'smpte240m' }, '/tmp/out.mp4', /smpte240m/],
+    [
+      'limited 4:2:0 tagged full range (written as yuvj420p)',
+      { colorRange: 'pc' },
+      '/tmp/out.mp4',
+      /yuvj420p/,
+    ],
+    ['an RGB output', {}, '/tmp/out.png', /rgb|not the input/],
+  ])('leaves %s to the encoder (auto) and says why (node)', (_what, video, out, why) => {
+    const format = nodeApplyFormat(options('auto'), run(source(video), out));
+    expect(typeof format).toBe('string');
+    expect(format).toMatch(why);
+    const context = {
+      ...run(source(video), out),
+      geometry: { width: 16, height: 16, depth: 8 as Depth, active: { x: 0, y: 0, width: 16, height: 16 } },
+    };
+    expect(encode.fullFrames!(options('auto'), context)).toBeUndefined();
+    expect(() => encode.fullFrames!(options('node'), context)).toThrow(UsageError);
+    expect(
+      encode.fullFrames!(options('encoder'), { ...run(source({})), geometry: context.geometry }),
+    ).toBeUndefined();
+  });
+
+  it('encodes the graded pictures of pipe:3 as they come, the source giving the other streams and the pixel aspect ratio', () => {
+    const m = source({ sampleAspectRatio: '64:45' });
+    const a = encoderArgs(options('auto'), {
+      input: fileInput('in.mp4'),
+      output: fileOutput('/tmp/out.mp4'),
+      media: m,
+      caps,
+      geometry: { width: 16, height: 16, depth: 8, active: { x: 0, y: 0, width: 16, height: 16 } },
+      fullFrames: {
+        format: { width: 160, height: 96, pixFmt: 'yuv420p', coding: { matrix: 'bt601', range: 'limited' } },
+        ring: new PictureRing(1, 160 * 96 * 1.5),
+      },
+    });
+    expect(graph(a)).toBe('[1:v:0]setsar=64/45[graded]');
+    expect(a.join(' ')).toContain('-i in.mp4 -f matroska -i pipe:3 -map [graded] -map 0:a?');
+    expect(a).not.toContain('haldclut');
   });
 });
