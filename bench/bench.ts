@@ -12,9 +12,11 @@
  *     ratio is taken within a pair, and the table shows the median over `--runs` pairs.
  * (b) `--only memory`: peak RSS grading a 10-second and a 120-second 1080p clip: of the Node
  *     process (VmHWM) and of the whole process tree (sampled every 50 ms), and the ratio.
- * `--only all` runs the three.
+ * `--only all` runs the three. `--only apply` compares `encode`'s two roads for the LUT (`apply:
+ * node`, one decode and the LUT in Node; `apply: encoder`, haldclut in the encoder's ffmpeg) with
+ * ffmpeg alone, in triplets (see `measureApply`).
  *
- * Usage: npm run bench -- [--only targets|throughput|memory|all] [--quick] [--runs 3]
+ * Usage: npm run bench -- [--only targets|apply|throughput|memory|all] [--quick] [--runs 3]
  *        [--preset medium] [--rss-preset ultrafast] [--pipeline classical] [--out bench/results]
  */
 import { spawn } from 'node:child_process';
@@ -25,7 +27,15 @@ import path from 'node:path';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
 import { packageRoot } from '../src/util/packageRoot.js';
 import { measureTree, type TreeMeasure } from './procTree.js';
-import { judgeTargets, measureTargets, median, renderTargets } from './targets.js';
+import {
+  judgeTargets,
+  measureApply,
+  measureTargets,
+  median,
+  renderApply,
+  renderTargets,
+  type TargetOptions,
+} from './targets.js';
 
 interface Args {
   runs: number;
@@ -134,27 +144,47 @@ async function main(): Promise<void> {
     host: `${os.cpus().length} cores`,
   };
   const lines: string[] = [];
-  if (!['targets', 'throughput', 'memory', 'all'].includes(args.only)) {
-    throw new Error(`Expected one of targets, throughput, memory, all for --only but received ${args.only}`);
+  if (!['targets', 'apply', 'throughput', 'memory', 'all'].includes(args.only)) {
+    throw new Error(
+      `Expected one of targets, apply, throughput, memory, all for --only but received ${args.only}`,
+    );
+  }
+
+  const load = (): string =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  const targetOptions: TargetOptions = {
+    ffmpeg: bins.ffmpeg,
+    vgrade: [process.execPath, ...nodeFlags, cli],
+    work: args.work,
+    runs: args.runs,
+    quick: args.quick,
+    treePreset: args.rssPreset,
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+
+  if (args.only === 'apply') {
+    const began = Date.now();
+    const loadBefore = load();
+    const cases = await measureApply(targetOptions);
+    lines.push(
+      `encode apply: node against encoder, ${new Date(began).toISOString().slice(0, 10)}: \`npm run bench -- ${process.argv.slice(2).join(' ')}\``,
+      `  medians of ${args.runs} triplets; fps (ratio to ffmpeg alone within the triplet); ${bins.ffmpeg}; ${os.cpus().length} cores, load average ${loadBefore} before, ${load()} after; ${((Date.now() - began) / 60000).toFixed(1)} min`,
+      '  ours:   vgrade grade IN -o OUT --crf 18 --preset P --set encode.apply=ROAD   (the default pipeline)',
+      '  theirs: ffmpeg -i IN -c:v libx264 -preset P -crf 18 OUT',
+      '',
+      renderApply(cases),
+      '',
+    );
+    results['apply'] = { loadBefore, cases };
   }
 
   if (args.only === 'all' || args.only === 'targets') {
     const began = Date.now();
-    const load = (): string =>
-      os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ');
     const loadBefore = load();
-    const figures = await measureTargets({
-      ffmpeg: bins.ffmpeg,
-      vgrade: [process.execPath, ...nodeFlags, cli],
-      work: args.work,
-      runs: args.runs,
-      quick: args.quick,
-      treePreset: args.rssPreset,
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
+    const figures = await measureTargets(targetOptions);
     const rows = judgeTargets(figures);
     const given = process.argv.slice(2);
     lines.push(

@@ -198,7 +198,12 @@ async function loopedClip(
 
 const SECONDS_PER_FRAME = 1 / 25;
 
-function ours(opts: TargetOptions, clip: string, preset: string): Promise<TreeMeasure> {
+function ours(
+  opts: TargetOptions,
+  clip: string,
+  preset: string,
+  extra: readonly string[] = [],
+): Promise<TreeMeasure> {
   const [node, ...rest] = opts.vgrade;
   return measureTree(
     node!,
@@ -214,6 +219,7 @@ function ours(opts: TargetOptions, clip: string, preset: string): Promise<TreeMe
       '--preset',
       preset,
       '-q',
+      ...extra,
     ],
     100,
   );
@@ -327,4 +333,83 @@ export async function measureTargets(opts: TargetOptions): Promise<TargetFigures
     },
     startup,
   };
+}
+
+/** Where `encode` applies the LUT, as the bench compares them: `apply: node` and `apply: encoder`. */
+export const APPLY_ROADS = ['node', 'encoder'] as const;
+export type ApplyRoad = (typeof APPLY_ROADS)[number];
+
+/** One case of the side-by-side comparison: fps and the largest process's peak RSS, per run. */
+export interface ApplyCase {
+  label: string;
+  frames: number;
+  fps: Record<ApplyRoad | 'ffmpeg', number[]>;
+  largestMiB: Record<ApplyRoad | 'ffmpeg', number[]>;
+  /** ffmpeg alone's time over ours, per run (within one triplet). */
+  ratios: Record<ApplyRoad, number[]>;
+}
+
+/**
+ * The two roads side by side (`--only apply`): for each case, `runs` triplets of the default
+ * pipeline with `apply: node`, with `apply: encoder`, and ffmpeg alone, the order rotating from
+ * triplet to triplet; ratios are taken within a triplet.
+ */
+export async function measureApply(opts: TargetOptions): Promise<ApplyCase[]> {
+  const clip1080 = await testClip(opts, '1920x1080', 10);
+  const clip720 = await testClip(opts, '1280x720', 10);
+  const cases: ApplyCase[] = [];
+  for (const [label, clip, preset] of [
+    ['1080p veryfast', clip1080, 'veryfast'],
+    ['1080p medium', clip1080, 'medium'],
+    ['720p medium', clip720, 'medium'],
+  ] as const) {
+    const frames = Math.round(10 / SECONDS_PER_FRAME);
+    const runs = {} as Record<ApplyRoad | 'ffmpeg', TreeMeasure[]>;
+    const legs: Record<ApplyRoad | 'ffmpeg', () => Promise<TreeMeasure>> = {
+      node: () => ours(opts, clip, preset, ['--set', 'encode.apply=node']),
+      encoder: () => ours(opts, clip, preset, ['--set', 'encode.apply=encoder']),
+      ffmpeg: () => theirs(opts, clip, preset),
+    };
+    const order = ['node', 'encoder', 'ffmpeg'] as const;
+    for (const leg of order) runs[leg] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      for (let k = 0; k < order.length; k++) {
+        const leg = order[(i + k) % order.length]!;
+        runs[leg].push(await legs[leg]());
+      }
+      opts.log(
+        `${label} triplet ${i + 1}: ${order.map((leg) => `${leg} ${runs[leg][i]!.seconds.toFixed(1)} s`).join(', ')}`,
+      );
+    }
+    const fps = (leg: ApplyRoad | 'ffmpeg'): number[] => runs[leg].map((m) => frames / m.seconds);
+    const peak = (leg: ApplyRoad | 'ffmpeg'): number[] => runs[leg].map((m) => m.largestPeakMiB);
+    const ratio = (leg: ApplyRoad): number[] => runs[leg].map((m, i) => runs.ffmpeg[i]!.seconds / m.seconds);
+    cases.push({
+      label,
+      frames,
+      fps: { node: fps('node'), encoder: fps('encoder'), ffmpeg: fps('ffmpeg') },
+      largestMiB: { node: peak('node'), encoder: peak('encoder'), ffmpeg: peak('ffmpeg') },
+      ratios: { node: ratio('node'), encoder: ratio('encoder') },
+    });
+  }
+  await rm(path.join(opts.work, 'ours.mp4'), { force: true });
+  await rm(path.join(opts.work, 'theirs.mp4'), { force: true });
+  return cases;
+}
+
+/** The comparison as a Markdown table: medians, and the ratio to ffmpeg alone. */
+export function renderApply(cases: readonly ApplyCase[]): string {
+  const lines = [
+    '| case | apply: node | apply: encoder | ffmpeg alone | largest process, peak MiB (node / encoder / ffmpeg) |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const c of cases) {
+    const road = (leg: ApplyRoad): string =>
+      `${median(c.fps[leg]).toFixed(1)} fps (${median(c.ratios[leg]).toFixed(2)})`;
+    const mib = (['node', 'encoder', 'ffmpeg'] as const).map((leg) => median(c.largestMiB[leg]).toFixed(0));
+    lines.push(
+      `| ${c.label} | ${road('node')} | ${road('encoder')} | ${median(c.fps.ffmpeg).toFixed(1)} fps | ${mib.join(' / ')} |`,
+    );
+  }
+  return lines.join('\n');
 }
