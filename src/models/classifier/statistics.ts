@@ -106,11 +106,15 @@ export function frameStatistics(
   const redGreen = new Uint32Array(511);
   const blueGreen = new Uint32Array(511);
   const chroma = new Uint32Array(256);
-  const lumaOf = new Uint16Array(n);
+  // Each luma bin's channel sums: the brightest, darkest and middle groups below are unions of
+  // bins, so their colours come from these without a second pass over the pixels.
+  const binRed = new Uint32Array(LUMA_BINS);
+  const binGreen = new Uint32Array(LUMA_BINS);
+  const binBlue = new Uint32Array(LUMA_BINS);
   const [lr, lg, lb] = LUMA_TABLES as [Float64Array, Float64Array, Float64Array];
   let lumaSum = 0;
   let lumaSquares = 0;
-  for (let i = 0, p = 0; i < n; i++, p += 3) {
+  for (let p = 0; p < rgb.length; p += 3) {
     const r = rgb[p]!;
     const g = rgb[p + 1]!;
     const b = rgb[p + 2]!;
@@ -122,7 +126,9 @@ export function frameStatistics(
     lumaSquares += y * y;
     const bin = y >= LUMA_BINS - 1 ? LUMA_BINS - 1 : y | 0;
     luma[bin]!++;
-    lumaOf[i] = bin;
+    binRed[bin]! += r;
+    binGreen[bin]! += g;
+    binBlue[bin]! += b;
     redGreen[r - g + 255]!++;
     blueGreen[b - g + 255]!++;
     const hi = r > g ? (r > b ? r : b) : g > b ? g : b;
@@ -162,15 +168,15 @@ export function frameStatistics(
   const q1 = lumaBin(luma, n, 0.25, false);
   const q3 = lumaBin(luma, n, 0.75, false);
   const groups = [new Float64Array(4), new Float64Array(4), new Float64Array(4)];
-  for (let i = 0, p = 0; i < n; i++, p += 3) {
-    const l = lumaOf[i]!;
+  for (let l = 0; l < LUMA_BINS; l++) {
+    if (luma[l] === 0) continue;
     const group =
       l >= top ? groups[0]! : l <= bottom ? groups[1]! : l >= q1 && l <= q3 ? groups[2]! : undefined;
     if (!group) continue;
-    group[0]! += rgb[p]!;
-    group[1]! += rgb[p + 1]!;
-    group[2]! += rgb[p + 2]!;
-    group[3]!++;
+    group[0]! += binRed[l]!;
+    group[1]! += binGreen[l]!;
+    group[2]! += binBlue[l]!;
+    group[3]! += luma[l]!;
   }
   for (const group of groups) {
     const count = Math.max(1, group[3]!) * 255;
