@@ -103,10 +103,7 @@ export async function prepareRun(
       // The pool's frames, plus the few the decoder may fill ahead of the proxy it pairs them with.
       fullFrames: {
         format: fullFrames,
-        ring: new PictureRing(
-          pipeline.poolSize + 2 * FULL_PICTURES_AHEAD,
-          yuv420Bytes(fullFrames.width, fullFrames.height),
-        ),
+        ring: new PictureRing(pictureRingSize(pipeline), yuv420Bytes(fullFrames.width, fullFrames.height)),
       },
     }),
     signal: env.signal,
@@ -120,6 +117,14 @@ export async function prepareRun(
  * frame ahead), and while it starts up the proxy output is served first (two frames ahead).
  */
 const FULL_PICTURES_AHEAD = 3;
+
+/**
+ * Full-resolution pictures in the decoder's ring when the sink grades them in Node: one for each
+ * frame of the pool (which grows by FULL_PICTURES_AHEAD then) and as many again read ahead.
+ */
+export function pictureRingSize(pipeline: Pick<CompiledPipeline, 'poolSize'>): number {
+  return pipeline.poolSize + 2 * FULL_PICTURES_AHEAD;
+}
 
 /** What the pipeline's sink asks of the source besides its frames, for this input. */
 function fullFramesFor(

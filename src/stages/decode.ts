@@ -17,6 +17,13 @@
  * is always the latest picture. Drops are counted (`droppedFrames`) and the next frame emitted
  * after a drop is marked as a discontinuity, so temporal stages restart there.
  *
+ * When the sink asks for full-resolution pictures (`RunContext.fullFrames`: `encode` grading an
+ * 8-bit 4:2:0 source in Node), the same ffmpeg also writes each frame as decoded, in the source's
+ * own layout, to pipe:3 (`split`: one decode, two outputs). Those pictures go into their own fixed
+ * ring and a frame is emitted once its proxy, its timestamp and its picture have all arrived;
+ * ffmpeg may write a frame or two of one output before the other, so proxies are read ahead while
+ * a picture is awaited, and both pipes pause when their ring is full, as stdout alone does.
+ *
  * Sources with more than 8 bits per channel are decoded to rgb48le (16 bits), others to rgb24.
  * Any error line ffmpeg logs about the input (a corrupt or truncated file) fails the stream, so a
  * damaged file never yields a silently shortened output; a file with no frames fails too.
@@ -201,14 +208,28 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       subscriber.next(frame);
     };
 
-    /** Emits, in order, the frames whose full-resolution picture has arrived. */
+    /**
+     * Emits, in order, the frames whose full-resolution picture has arrived. Not re-entrant, like
+     * `pump`: a release during `next` that brings another picture only asks for another round.
+     */
+    let emitting = false;
+    let emitAgain = false;
     const emitPaired = (): void => {
-      while (!closed && awaitingFull.length > 0 && fullDone.has(awaitingFull[0]!.index)) {
-        const frame = awaitingFull.shift()!;
-        frame.full = fullDone.get(frame.index);
-        fullDone.delete(frame.index);
-        subscriber.next(frame);
+      if (emitting) {
+        emitAgain = true;
+        return;
       }
+      emitting = true;
+      do {
+        emitAgain = false;
+        while (!closed && awaitingFull.length > 0 && fullDone.has(awaitingFull[0]!.index)) {
+          const frame = awaitingFull.shift()!;
+          frame.full = fullDone.get(frame.index);
+          fullDone.delete(frame.index);
+          subscriber.next(frame);
+        }
+      } while (emitAgain && !closed);
+      emitting = false;
     };
 
     /**

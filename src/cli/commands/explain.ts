@@ -2,10 +2,13 @@ import { applyOverrides, loadPipeline } from '../../pipeline/load.js';
 import {
   compilePipeline,
   decoderGeometry,
+  type CompiledPipeline,
   FRAMES_IN_MOTION,
   memoryEstimate,
 } from '../../pipeline/compile.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { pictureRingSize } from '../../run/grade.js';
+import { yuv420Bytes } from '../../lut/yuv420.js';
 import { UsageError } from '../../util/errors.js';
 import { defineCommand } from '../command.js';
 import { SET_OPTION } from '../options.js';
@@ -48,12 +51,30 @@ export async function runExplain(opts: {
     `frame ring: ${pipeline.poolSize} frames (context ${pipeline.poolSize - FRAMES_IN_MOTION} + ${FRAMES_IN_MOTION} in motion)`,
     `delay: ${pipeline.delayFrames} frames`,
     `memory in Node for frames: ${(memory.poolBytes / MB).toFixed(1)} MiB ring + ${(memory.lutBytes / MB).toFixed(1)} MiB LUTs = ${(memory.totalBytes / MB).toFixed(1)} MiB, whatever the footage's length`,
-    pipeline.encodesFrames
-      ? `full-resolution frames go through Node and the encoder encodes them as they are (encode pixels=frames)`
-      : `full-resolution pixels stay in ffmpeg (decoder and encoder) and never enter Node`,
+    fullResolutionLine(pipeline, source),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** Where the full-resolution pixels go: through Node (and how much of them), or only ffmpeg. */
+function fullResolutionLine(
+  pipeline: CompiledPipeline,
+  source: { width: number; height: number; depth: 8 | 16 },
+): string {
+  if (pipeline.encodesFrames)
+    return 'full-resolution frames go through Node and the encoder encodes them as they are (encode pixels=frames)';
+  const sink = pipeline.stages.at(-1);
+  const apply = sink?.definition.kind === 'sink' ? sink.options['apply'] : undefined;
+  if (source.depth === 8 && (apply === 'auto' || apply === 'node')) {
+    const count = pictureRingSize(pipeline);
+    const bytes = count * yuv420Bytes(source.width, source.height);
+    return (
+      `an 8-bit 4:2:0 source is decoded once: its full-resolution pictures are graded in Node (encode apply=${apply}), ` +
+      `a ring of ${count} pictures, ${(bytes / MB).toFixed(1)} MiB; other sources stay in ffmpeg (decoder and encoder)`
+    );
+  }
+  return 'full-resolution pixels stay in ffmpeg (decoder and encoder) and never enter Node';
 }
 
 export const explainCommand = defineCommand({
