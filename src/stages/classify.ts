@@ -1,6 +1,6 @@
 /**
- * classify: the classifier as a tap. It names what is wrong with every `every`-th frame and never
- * changes a frame.
+ * classify: the classifier as a tap. It names what is wrong with every `every`-th frame (and the
+ * first frame of each shot) and never changes a frame.
  *
  * Records go to the run (`RunContext.onRecord`, how `vgrade classify` and ingest read them) and, as
  * JSON Lines, to `report` (a file, or `-` for standard output): one per analysed frame, in
@@ -37,7 +37,13 @@ const options = {
     default: 'models/classifier',
     help: 'Folder of the classifier model (model.json + weights.bin)',
   },
-  every: { type: 'integer', default: 12, min: 1, max: 100000, help: 'Analyse every Nth frame (1: all)' },
+  every: {
+    type: 'integer',
+    default: 12,
+    min: 1,
+    max: 100000,
+    help: 'Analyse every Nth frame and the first of each shot (1: all)',
+  },
   top: { type: 'integer', default: 3, min: 1, max: 25, help: 'Classes listed per analysed frame' },
   report: {
     type: 'string',
@@ -190,7 +196,8 @@ export const classify = defineStage({
           }
           shotStart ??= here;
           last = here;
-          if (frame.index % opts.every === 0) {
+          // The first frame of a shot too, so that a grade that follows never starts a shot blind.
+          if (frame.index % opts.every === 0 || startsSegment(frame)) {
             while (pending.length >= IN_FLIGHT) await pending.shift();
             const client = await starting;
             const request = client.run({ frames: [frame.image.data], size: frame.image });

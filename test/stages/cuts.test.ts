@@ -58,16 +58,19 @@ describe('cuts', () => {
     it('finds the one cut in two shots of real footage, and nothing inside them', async () => {
       const r = await vgrade(['classify', clip, '--json', '--every', '100', '--model', model]);
       expect(r.code, r.stderr).toBe(0);
-      const shots = r.stdout
+      const lines = r.stdout
         .toString()
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l))
-        .filter((l) => 'shot' in l);
+        .map((l) => JSON.parse(l));
+      const shots = lines.filter((l) => 'shot' in l);
       expect(shots.map((s) => [s.from.frame, s.to.frame])).toEqual([
         [0, 19],
         [20, 39],
       ]);
+      // Every 100th frame, and the first of each shot: a grade never starts a shot blind.
+      expect(lines.filter((l) => 'frame' in l).map((l) => l.frame)).toEqual([0, 20]);
+      expect(shots.map((s) => s.analysed)).toEqual([1, 1]);
     });
   });
 });
