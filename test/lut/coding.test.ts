@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyAffine, codingMaps, YCBCR_MATRICES, type YcbcrCoding } from '../../src/lut/coding.js';
+import {
+  applyAffine,
+  codingMaps,
+  codingOfTags,
+  YCBCR_MATRICES,
+  type YcbcrCoding,
+} from '../../src/lut/coding.js';
 
 const codes = (coding: YcbcrCoding, r: number, g: number, b: number): number[] => {
   const out = new Float64Array(3);
@@ -62,5 +68,23 @@ describe('codingMaps', () => {
     expect(() => codingMaps({ matrix: 'bt709', range: 'tv' as never })).toThrow(
       "Expected limited or full for the Y'CbCr range but received tv",
     );
+  });
+});
+
+describe('codingOfTags', () => {
+  it.each([
+    [undefined, 'bt601'],
+    ['unknown', 'bt601'],
+    ['bt470bg', 'bt601'],
+    ['smpte170m', 'bt601'],
+    ['bt709', 'bt709'],
+    ['bt2020nc', 'bt2020'],
+  ])('reads the matrix tag %s as %s, untagged as swscale does', (tag, matrix) => {
+    expect(codingOfTags(tag, 'limited')).toEqual({ matrix, range: 'limited' });
+    expect(codingOfTags(tag, 'full')).toEqual({ matrix, range: 'full' });
+  });
+
+  it.each(['fcc', 'smpte240m', 'ycgco', 'bt2020c', 'gbr', 'toString'])('has no coding for %s', (tag) => {
+    expect(codingOfTags(tag, 'limited')).toBeUndefined();
   });
 });
