@@ -123,7 +123,7 @@ describe('compilePipeline: the neural default', () => {
       ['blend', 'node'],
       ['encode', 'encoder ffmpeg'],
     ]);
-    expect(p.stages[3]!.options).toMatchObject({ every: 1, wait: true });
+    expect(p.stages[3]!.options).toMatchObject({ every: 2, wait: true });
     expect(p.delayFrames).toBe(6);
     expect(p.poolSize).toBe(10);
   });
