@@ -77,9 +77,13 @@ export function decoderArgs(
       .toArray();
   }
   // One decode, two outputs: the proxy on stdout as always, and the picture as decoded (no
-  // conversion: the source's own layout) on pipe:3. `split` passes references, not copies.
+  // conversion: the source's own layout) on pipe:3. `split` passes references, not copies. The
+  // picture is held to the probed size and layout, so that a stream that changes either midway
+  // (a broadcast feed's SD break) still gives pictures of the ring's size; where nothing changes,
+  // `scale` and `format` pass frames through untouched.
+  const picture = `scale=${full.width}:${full.height},format=${full.pixFmt}`;
   return args
-    .global('-filter_complex', `[0:v:0]split=2[full][p];[p]${filters}[proxy]`)
+    .global('-filter_complex', `[0:v:0]split=2[f][p];[f]${picture}[full];[p]${filters}[proxy]`)
     .output('-', { format: 'rawvideo', options: ['-map', '[proxy]', ...proxyOptions, '-pix_fmt', pixFmt] })
     .output('pipe:3', {
       format: 'rawvideo',
@@ -92,8 +96,12 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
   return new Observable<Frame>((subscriber) => {
     const { pool, geometry, logger } = run;
     const frameSize = frameBytes(geometry.width, geometry.height, geometry.depth);
-    const ptsByIndex = new Map<number, bigint | undefined>();
+    // Each frame's timestamp and the time base it is in, by the frame's place in the output. Not
+    // by showinfo's own `n`: ffmpeg rebuilds the filters when the stream changes size or layout
+    // midway (a broadcast feed's SD break), and the new showinfo counts from 0 again.
+    const ptsByIndex = new Map<number, { pts: bigint; timebase: [bigint, bigint] } | undefined>();
     let timebase: [bigint, bigint] = [1n, 1000000n];
+    let reported = 0; // showinfo frame lines seen
     let current: Frame | undefined;
     let filled = 0;
     let nextIndex = 0;
@@ -137,8 +145,9 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       onStderrLine: (line) => {
         const frame = SHOWINFO_FRAME.exec(line);
         if (frame) {
-          ptsByIndex.set(Number(frame[1]), frame[2] === 'NOPTS' ? undefined : BigInt(frame[2]!));
-          if (complete?.index === Number(frame[1])) pump();
+          const index = reported++;
+          ptsByIndex.set(index, frame[2] === 'NOPTS' ? undefined : { pts: BigInt(frame[2]!), timebase });
+          if (complete?.index === index) pump();
           return;
         }
         const tb = SHOWINFO_TIMEBASE.exec(line);
@@ -182,11 +191,12 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
         frame.discontinuity = true;
         afterDrop = false;
       }
-      const pts = ptsByIndex.get(frame.index);
+      const stamp = ptsByIndex.get(frame.index);
       ptsByIndex.delete(frame.index);
       complete = undefined;
-      if (pts !== undefined) {
-        const [num, den] = timebase;
+      if (stamp !== undefined) {
+        const { pts } = stamp;
+        const [num, den] = stamp.timebase;
         frame.pts = (Number(pts) * Number(num)) / Number(den);
         // Floor, so the CLUT timestamp is never later than the frame it belongs to.
         const scaled = pts * num * 1000000n;

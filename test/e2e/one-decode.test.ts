@@ -122,4 +122,39 @@ describe('one decode: the LUT applied in Node to the decoder’s own pictures', 
     expect(forced.stderr).toContain('encode apply node: it grades 8-bit 4:2:0');
     expect(forced.stderr).toContain('yuv420p10le');
   });
+
+  it.each(['node', 'encoder'])(
+    'grades a stream that changes size midway (a broadcast feed’s SD break) whole, at its first size (apply %s)',
+    async (apply) => {
+      const parts = await Promise.all(
+        ['320x240', '480x272'].map((size, i) =>
+          makeClip(path.join(dir, `part${i}.ts`), {
+            size: size as `${number}x${number}`,
+            fps: 25,
+            frames: 12,
+            codec: 'libx264',
+            pixelFormat: 'yuv420p',
+            startTime: i * 0.48,
+          }),
+        ),
+      );
+      const switching = path.join(dir, 'switching.ts');
+      await ffmpeg(['-i', `concat:${parts.join('|')}`, '-c', 'copy', '-f', 'mpegts', switching]);
+      const out = path.join(dir, `switching-${apply}.mp4`);
+      const result = await vgrade([
+        'grade',
+        switching,
+        '-o',
+        out,
+        '-p',
+        'classical',
+        '--set',
+        `encode.apply=${apply}`,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const info = await probe(out, ['-count_frames']);
+      expect(info.streams[0]).toMatchObject({ width: 320, height: 240, nb_read_frames: '24' });
+    },
+    60_000, // it used to hang: fail soon rather than at the suite's limit
+  );
 });
