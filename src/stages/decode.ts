@@ -92,6 +92,25 @@ export function decoderArgs(
     .toArray();
 }
 
+/**
+ * Copies bytes from the first chunk of `queue` into `target` after the `filled` already there, up
+ * to `size` in all (with no target, skips them); a chunk used up leaves the queue, a chunk used in
+ * part keeps its rest. Returns the new fill.
+ */
+function fillFromQueue(
+  queue: Buffer[],
+  target: Uint8Array | undefined,
+  filled: number,
+  size: number,
+): number {
+  const chunk = queue[0]!;
+  const n = Math.min(size - filled, chunk.length);
+  target?.set(chunk.subarray(0, n), filled);
+  if (n === chunk.length) queue.shift();
+  else queue[0] = chunk.subarray(n);
+  return filled + n;
+}
+
 export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
     const { pool, geometry, logger } = run;
@@ -290,25 +309,16 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
             current.active = geometry.active;
             filled = 0;
           }
-          const chunk = queue[0]!;
           if (!current) {
             // Skipping a dropped frame's bytes (drop-new).
-            const n = Math.min(frameSize - filledScratch, chunk.length);
-            filledScratch += n;
-            if (n === chunk.length) queue.shift();
-            else queue[0] = chunk.subarray(n);
+            filledScratch = fillFromQueue(queue, undefined, filledScratch, frameSize);
             if (filledScratch === frameSize) {
               skipping = false;
               drop(undefined, scratchIndex);
             }
             continue;
           }
-          const target = imageBytes(current.image);
-          const n = Math.min(frameSize - filled, chunk.length);
-          target.set(chunk.subarray(0, n), filled);
-          filled += n;
-          if (n === chunk.length) queue.shift();
-          else queue[0] = chunk.subarray(n);
+          filled = fillFromQueue(queue, imageBytes(current.image), filled, frameSize);
           if (filled === frameSize) {
             if (complete) drop(complete, complete.index); // drop-old: a newer frame replaces it
             complete = current;
@@ -412,12 +422,7 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
             }
             fullFilled = 0;
           }
-          const chunk = fullQueue[0]!;
-          const n = Math.min(size - fullFilled, chunk.length);
-          fullCurrent.bytes.set(chunk.subarray(0, n), fullFilled);
-          fullFilled += n;
-          if (n === chunk.length) fullQueue.shift();
-          else fullQueue[0] = chunk.subarray(n);
+          fullFilled = fillFromQueue(fullQueue, fullCurrent.bytes, fullFilled, size);
           if (fullFilled === size) {
             fullDone.set(fullNext++, fullCurrent);
             fullCurrent = undefined;
