@@ -14,13 +14,13 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-// The union package (tfjs-core with every gradient registered, the cpu backend and layers) and
-// the wasm backend, loaded with require() (see tfjs.ts).
-import { setWasmPaths, tf } from './tfjs.js';
+// TensorFlow.js's core and the wasm backend, loaded with require(); the cpu backend and the
+// gradients only when asked for (see tfjs.ts).
+import { loadCpuBackend, loadGradients, setWasmPaths, tf } from './tfjs.js';
 import { UsageError } from '../util/errors.js';
 import { registerWasmTrainingKernels } from './wasmKernels.js';
 
-export { tf };
+export { loadGradients, tf };
 
 // Silences tfjs's console advert for tfjs-node on the cpu backend; vgrade's own doctor says what
 // is available.
@@ -84,7 +84,7 @@ function loadTensorflow(): { pkg: string | null; reason: string } {
 /** What each backend would be on this machine (for `vgrade doctor`). Loads nothing but the probe. */
 export function backendAvailability(): BackendAvailability[] {
   const wasm = packageVersion('@tensorflow/tfjs-backend-wasm');
-  const cpu = packageVersion('@tensorflow/tfjs');
+  const cpu = packageVersion('@tensorflow/tfjs-backend-cpu');
   const tfn = loadTensorflow();
   return [
     {
@@ -92,7 +92,11 @@ export function backendAvailability(): BackendAvailability[] {
       available: wasm !== undefined,
       detail: wasm ? `@tensorflow/tfjs-backend-wasm ${wasm}` : 'not installed',
     },
-    { name: 'cpu', available: cpu !== undefined, detail: cpu ? `@tensorflow/tfjs ${cpu}` : 'not installed' },
+    {
+      name: 'cpu',
+      available: cpu !== undefined,
+      detail: cpu ? `@tensorflow/tfjs-backend-cpu ${cpu}` : 'not installed',
+    },
     {
       name: 'tensorflow',
       available: tfn.pkg !== null,
@@ -123,6 +127,7 @@ export async function useBackend(choice: BackendChoice = 'auto'): Promise<Backen
       );
     }
   }
+  if (name === 'cpu') loadCpuBackend();
   if (name === 'wasm' && !wasmPathsSet) {
     // Point the loader at the .wasm files inside the npm package: nothing is fetched.
     const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));

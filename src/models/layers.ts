@@ -1,7 +1,7 @@
 /** The few building blocks the networks use, as functions of named parameters. */
 import { tf } from './backend.js';
 import { param, type Params } from './params.js';
-import type { Rank } from '@tensorflow/tfjs';
+import type { Rank } from '@tensorflow/tfjs-core';
 
 export function conv(
   params: Params,

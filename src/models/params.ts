@@ -13,7 +13,7 @@ import path from 'node:path';
 import { tf } from './backend.js';
 import type { Rng } from '../detune/random.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
-import type { io } from '@tensorflow/tfjs';
+import type { io } from '@tensorflow/tfjs-core';
 
 export type Params = Map<string, tf.Variable>;
 

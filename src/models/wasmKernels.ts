@@ -27,7 +27,7 @@ import type {
   NamedAttrMap,
   NamedTensorInfoMap,
   TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import { tf } from './tfjs.js';
 
 interface BackpropFilterAttrs {
@@ -123,16 +123,15 @@ export function conv2dInputGradient(
     // Zeros between rows and columns: the stride undone.
     let d: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
-      d = tf
-        .pad(tf.reshape(dy, [n, oh, 1, ow, 1, co]), [
-          [0, 0],
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ])
-        .reshape([n, oh * sh, ow * sw, co]);
+      const spread = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, co]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
+      d = tf.reshape(spread, [n, oh * sh, ow * sw, co]);
       d = tf.slice(d, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, co]);
     }
     // Lead: kh - 1 - top rows before (cut if negative); trail: enough for an output of h rows.

@@ -51,7 +51,7 @@ describe('the generator', () => {
     const mixed = tf.tidy(() => generatorCoefficients(g, tf.concat([a, b, b]) as tf.Tensor4D, 3));
     const alone = tf.tidy(() => generatorCoefficients(g, a, 1));
     // Frame a's correction depends on its window (b is in it), so it differs from a alone.
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(mixed.slice([0], [1]), alone))).dataSync()[0]!);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(mixed, [0], [1]), alone))).dataSync()[0]!);
     expect(diff).toBeGreaterThan(1e-4);
     expect(() => generatorCoefficients(g, tf.concat([a, b]) as tf.Tensor4D, 3)).toThrow(
       /whole number of 3-frame windows/,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf, useBackend } from '../../src/models/backend.js';
+import { loadGradients, tf, useBackend } from '../../src/models/backend.js';
 import { createRng } from '../../src/detune/random.js';
 
 /**
@@ -46,6 +46,7 @@ function data(shape: number[], seed: number): Float32Array {
 
 async function convGradients(backend: 'wasm' | 'cpu', c: Case, seed: number) {
   await useBackend(backend);
+  loadGradients();
   const xShape = [c.n, c.h, c.w, c.ci];
   const wShape = [c.k, c.k, c.ci, c.co];
   const x = tf.tensor4d(data(xShape, seed), xShape as [number, number, number, number]);

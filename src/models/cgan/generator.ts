@@ -75,9 +75,10 @@ export function generatorCoefficients(params: Params, x: tf.Tensor4D, window: nu
   const stats = tf.concat([tf.mean(grid, [1, 2]), tf.max(grid, [1, 2]), tf.min(grid, [1, 2])], 1);
   const own = tf.concat([globalPool(e4), stats], 1) as tf.Tensor2D;
   const features = own.shape[1];
-  const windowMean = tf
-    .tile(tf.mean(tf.reshape(own, [n / window, window, features]), 1, true), [1, window, 1])
-    .reshape([n, features]);
+  const windowMean = tf.reshape(
+    tf.tile(tf.mean(tf.reshape(own, [n / window, window, features]), 1, true), [1, window, 1]),
+    [n, features],
+  );
   const g1 = dense(params, 'g/global1', tf.concat([own, windowMean], 1) as tf.Tensor2D);
   const g = dense(params, 'g/global2', g1);
   const b = tf.leakyRelu(tf.add(e4, tf.reshape(g, [n, 1, 1, g.shape[1]])), 0.2) as tf.Tensor4D;
@@ -87,7 +88,7 @@ export function generatorCoefficients(params: Params, x: tf.Tensor4D, window: nu
   const d2 = conv(params, 'g/d2', up(d3, e2), 1);
   const d1 = conv(params, 'g/d1', up(d2, e1), 1);
   const local = conv(params, 'g/coef', d1, 1, 'linear');
-  const global = dense(params, 'g/coefGlobal', g, 'linear').reshape([n, 1, 1, 12]);
+  const global = tf.reshape(dense(params, 'g/coefGlobal', g, 'linear'), [n, 1, 1, 12]);
   // Departures from the identity are bounded (|delta| < 2): enough to undo any detune in the
   // table, and a runaway step cannot throw the frame far outside [0, 1].
   const delta = tf.mul(tf.tanh(tf.mul(tf.add(local, global), 0.5)), 2);
@@ -101,8 +102,8 @@ export function generatorCoefficients(params: Params, x: tf.Tensor4D, window: nu
  */
 export function applyCoefficients(coefficients: tf.Tensor4D, x: tf.Tensor4D, clip = true): tf.Tensor4D {
   const [n, h, w] = x.shape;
-  const a = resizeTo(coefficients, h, w).reshape([n, h, w, 3, 4]);
-  const x4 = tf.concat([x, tf.ones([n, h, w, 1])], 3).reshape([n, h, w, 1, 4]);
+  const a = tf.reshape(resizeTo(coefficients, h, w), [n, h, w, 3, 4]);
+  const x4 = tf.reshape(tf.concat([x, tf.ones([n, h, w, 1])], 3), [n, h, w, 1, 4]);
   const y = tf.sum(tf.mul(a, x4), 4) as tf.Tensor4D;
   return clip ? (tf.clipByValue(y, 0, 1) as tf.Tensor4D) : y;
 }

@@ -8,7 +8,7 @@
  * Batches alternate between single frames (the per-frame form) and windows of F consecutive frames
  * with a drifting detune and random flips (the temporal form): one network serves both.
  */
-import { tf } from '../backend.js';
+import { loadGradients, tf } from '../backend.js';
 import { weightPenalty, type Params } from '../params.js';
 import type { TrainTask } from '../trainer.js';
 import { createRng, type Rng } from '../../detune/random.js';
@@ -97,6 +97,7 @@ export function createCganTask(
   source: CganSource,
   seed: number,
 ): TrainTask<CganTrainConfig> & { generator: Params } {
+  loadGradients(); // minimize() differentiates
   const init = createRng(seed);
   const generator = buildGenerator(config.generator, init);
   const discriminator = buildDiscriminator(config.discriminator, init);

@@ -30,7 +30,7 @@ import { ParamBuilder, param, type Params } from '../params.js';
 import type { Rng } from '../../detune/random.js';
 import { gridFactor } from '../grid.js';
 import { CLASS_LABELS, FAMILIES, MAX_AMOUNT } from '../../detune/families.js';
-import type { Rank } from '@tensorflow/tfjs';
+import type { Rank } from '@tensorflow/tfjs-core';
 import { STATISTICS_LENGTH } from './statistics.js';
 
 export interface ClassifierConfig {

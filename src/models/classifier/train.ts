@@ -6,7 +6,7 @@
  *
  *   loss = cross-entropy(classes) over single examples + amount_weight * MSE(amounts) over all
  */
-import { tf } from '../backend.js';
+import { loadGradients, tf } from '../backend.js';
 import { weightPenalty, type Params } from '../params.js';
 import type { TrainTask } from '../trainer.js';
 import { createRng, randomCombination, type Rng } from '../../detune/random.js';
@@ -207,6 +207,7 @@ export function createClassifierTask(
   validation: ReferenceSet,
   seed: number,
 ): TrainTask<ClassifierTrainConfig> & { network: Params } {
+  loadGradients(); // minimize() differentiates
   const inputs = config.network.inputs ?? 'grid';
   const examples = new Examples(train, inputs);
   const network = buildClassifier(
