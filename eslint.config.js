@@ -93,13 +93,19 @@ export default tseslint.config(
   },
   {
     // TensorFlow.js is loaded with require() in one place (src/models/tfjs.ts says why); an ES
-    // import of its CommonJS bundles costs every start about a second.
+    // import of its CommonJS bundles costs every start about a second. RxJS comes through
+    // src/util/rx.ts, which loads the 50 of its modules vgrade uses, not all 250.
     files: ['src/**/*.ts'],
     ignores: ['src/models/tfjs.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
+          paths: ['rxjs', 'rxjs/operators'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'Take RxJS from src/util/rx.ts (its index loads every module: see why there)',
+          })),
           patterns: [
             {
               group: ['@tensorflow/*'],

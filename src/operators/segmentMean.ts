@@ -1,4 +1,4 @@
-import { defer, map, type OperatorFunction } from 'rxjs';
+import { defer, map, type OperatorFunction } from '../util/rx.js';
 import { slidingContext } from './slidingContext.js';
 
 export interface SegmentMeanOptions<T, M> {

@@ -1,4 +1,4 @@
-import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction } from '../util/rx.js';
 
 /** One item with the items around it inside its segment. */
 export interface Context<T> {

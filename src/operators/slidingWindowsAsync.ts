@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from '../util/rx.js';
 
 export interface SlidingWindowsAsyncOptions<T, R> {
   /** Items per window (>= 1). */

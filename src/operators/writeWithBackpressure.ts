@@ -1,4 +1,4 @@
-import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction } from '../util/rx.js';
 import type { Writable } from 'node:stream';
 
 export interface WriteWithBackpressureOptions<T> {

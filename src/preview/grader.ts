@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, Subject, type Subscription } from '../util/rx.js';
 import type { CompiledPipeline } from '../pipeline/compile.js';
 import { decoderGeometry } from '../pipeline/compile.js';
 import { FramePool } from '../frame/pool.js';

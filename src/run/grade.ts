@@ -1,6 +1,6 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Observable } from 'rxjs';
+import type { Observable } from '../util/rx.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';

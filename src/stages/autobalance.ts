@@ -19,7 +19,7 @@
  * side within its shot (never across a discontinuity or cut), so the grade cannot pump. The stage
  * holds `radius` frames of lookahead; earlier frames are remembered only as numbers.
  */
-import { map, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { OptionValues } from './options.js';
 import { startsSegment, type Frame } from '../frame/frame.js';

@@ -16,7 +16,7 @@
  * frames behind are kept as copies of their originals, not as frames. With `causal`, only the
  * frames behind count and nothing is held: what a live preview needs.
  */
-import { defer, map, type OperatorFunction } from 'rxjs';
+import { defer, map, type OperatorFunction } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import { UsageError } from '../util/errors.js';
 import { slidingContext } from '../operators/slidingContext.js';

@@ -18,7 +18,7 @@
  *
  * The model's input size is checked against the proxy before any frame is read.
  */
-import { defer, finalize } from 'rxjs';
+import { defer, finalize } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import { slidingWindowsAsync } from '../operators/slidingWindowsAsync.js';
 import { UsageError } from '../util/errors.js';

@@ -19,7 +19,7 @@
  * reads): only then does the stage produce `findings` for later stages, so the compiler refuses
  * an `invert` after a `classify` without `wait`.
  */
-import { Observable, concatMap, defer, finalize, from } from 'rxjs';
+import { Observable, concatMap, defer, finalize, from } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 import { noteKey } from '../frame/notes.js';

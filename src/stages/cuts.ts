@@ -10,7 +10,7 @@
  * row, a cut on one. The first frame after a discontinuity starts afresh (it is already a new
  * segment, and its distance to the frame before the gap means nothing).
  */
-import { defer, map } from 'rxjs';
+import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { Frame } from '../frame/frame.js';
 import { noteKey } from '../frame/notes.js';

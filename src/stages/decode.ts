@@ -28,7 +28,7 @@
  * Any error line ffmpeg logs about the input (a corrupt or truncated file) fails the stream, so a
  * damaged file never yields a silently shortened output; a file with no frames fails too.
  */
-import { Observable } from 'rxjs';
+import { Observable } from '../util/rx.js';
 import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from './options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';

@@ -7,7 +7,7 @@
  * exactly. After a downscale it also leaves the continuous transform (clipped between steps, not
  * rounded) as the frame's correction, for `merge` to carry to the full-resolution frame as a LUT.
  */
-import { map } from 'rxjs';
+import { map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { Frame } from '../frame/frame.js';
 import { parseDetuneList } from '../detune/families.js';

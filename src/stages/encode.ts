@@ -29,7 +29,7 @@
  * encoder is not initialised yet, so the graded output, waiting for its first LUT (which needs
  * the stages' lookahead of proxy frames), starves the proxy output: a deadlock at frame one.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from '../util/rx.js';
 import type { Writable } from 'node:stream';
 import { defineStage, type FullFrameFormat, type RunContext } from './stage.js';
 import type { OptionValues } from './options.js';

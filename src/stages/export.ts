@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defer, tap } from 'rxjs';
+import { defer, tap } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import { startsSegment } from '../frame/frame.js';
 import {

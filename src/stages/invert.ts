@@ -21,7 +21,7 @@
  * A frame the classifier skipped (`every` > 1) takes the last analysed frame's outputs in its shot;
  * before the first of a shot, frames are left alone.
  */
-import { defer, map } from 'rxjs';
+import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import { startsSegment } from '../frame/frame.js';
 import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';

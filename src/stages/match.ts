@@ -24,7 +24,7 @@
  * (diagnosis, then matching: `invert`, then `match`) it matches what that grader made, and its
  * correction follows the grader's.
  */
-import { from, map, switchMap, type OperatorFunction } from 'rxjs';
+import { from, map, switchMap, type OperatorFunction } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { OptionValues } from './options.js';
 import { startsSegment, type Frame } from '../frame/frame.js';

@@ -11,7 +11,7 @@
  * `hald_level` is the LUT's Hald level: the lattice has level^2 points per axis (6 -> 36^3). It is
  * part of the stream's format from here on: `encode` sends Hald images of this level.
  */
-import { defer, map } from 'rxjs';
+import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import { allocLut, fillLut, sampleLut, type ColourTransform } from '../correction/lut3d.js';
 import { fitLut } from '../correction/fit.js';

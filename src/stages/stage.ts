@@ -1,4 +1,4 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from '../util/rx.js';
 import type { Logger } from '../util/logger.js';
 import type { Frame } from '../frame/frame.js';
 import type { FramePool } from '../frame/pool.js';
