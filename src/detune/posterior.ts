@@ -88,3 +88,21 @@ export function posteriorDetunes(
   });
   return out;
 }
+
+/**
+ * How much of a regenerating grader's correction (the cGAN's) to let through on a frame, from the
+ * classifier's outputs: the confidence gate times the fade-in of the largest expected amount. 0
+ * where the classifier reads the frame as right, or cannot read it; 1 where it is sure that
+ * something is wrong by a level or more. The grader itself decides what the correction is.
+ */
+export function correctionWeight(
+  probs: ArrayLike<number>,
+  amounts: ArrayLike<number>,
+  settings: Omit<PosteriorSettings, 'strength'>,
+): number {
+  const gate =
+    settings.confidenceMin === 0 ? 1 : smoothstep((confidenceOf(probs) - settings.confidenceMin) / 0.25);
+  if (gate === 0) return 0;
+  const largest = Math.max(...expectedAmounts(probs, amounts, settings.mix));
+  return gate * thresholdFade(Math.min(largest, MAX_AMOUNT), settings.threshold);
+}

@@ -16,6 +16,13 @@
  * encoder applies at full resolution. `strength` scales the correction towards the identity
  * (1: the network's grade; 0: untouched).
  *
+ * With `gate`, the classifier decides where the network may act (do no harm): each frame's
+ * correction is also scaled by `correctionWeight` of the findings of a `classify` stage before
+ * this one (the confidence gate and the fade-in of the largest expected amount, with invert's
+ * settings), so a frame the classifier reads as right, or cannot read, is left as it is, and a
+ * frame it is sure is wrong by a level or more gets the network's whole correction. Frames the
+ * classifier skipped take the last analysed frame's findings in their shot.
+ *
  * The model's input size is checked against the proxy before any frame is read.
  */
 import { defer, finalize } from '../util/rx.js';
@@ -28,6 +35,8 @@ import { giveBackModelClient, takeModelClient, warmModelClient } from '../models
 import { BACKEND_CHOICES } from '../models/choices.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 import { NETWORKS } from '../models/networks.js';
+import { correctionWeight } from '../detune/posterior.js';
+import { outputsInShot } from './classify.js';
 
 const options = {
   model: {
@@ -65,6 +74,25 @@ const options = {
     default: 'auto',
     help: 'TensorFlow.js backend for inference',
   },
+  gate: {
+    type: 'boolean',
+    default: false,
+    help: 'Let the network act only where a classify stage before this one (wait: true) finds something wrong, as much as it is sure',
+  },
+  confidence: {
+    type: 'number',
+    default: 0.35,
+    min: 0,
+    max: 1,
+    help: "With gate: frames the classifier reads with less confidence are left alone; the network's whole correction 0.25 above it",
+  },
+  threshold: {
+    type: 'number',
+    default: 0.5,
+    min: 0,
+    max: 3,
+    help: 'With gate: a largest expected amount below about this leaves the frame alone (faded in between half and 1.5 times it)',
+  },
 } as const;
 
 /** The hop in frames: 0 means the window's length (consecutive windows). */
@@ -83,6 +111,7 @@ export const cgan = defineStage({
   name: 'cgan',
   description: "Grades the proxy with the paper's cGAN generator, per frame or per window of frames",
   options,
+  requires: [{ product: 'findings', when: { gate: true } }],
   produces: ['graded'],
   // An item waits for up to window - 1 later frames, plus the window being corrected.
   context: (opts) => ({ lookbehind: 0, lookahead: opts.window + hopOf(opts) - 1 }),
@@ -108,7 +137,8 @@ export const cgan = defineStage({
             ),
           () => {}, // reported by the first window's work
         );
-        const s = opts.strength;
+        const gateSettings = { confidenceMin: opts.confidence, threshold: opts.threshold, mix: 0.5 };
+        const outputsOf = outputsInShot();
         return source.pipe(
           slidingWindowsAsync<Frame, Correction>({
             size: opts.window,
@@ -129,6 +159,13 @@ export const cgan = defineStage({
               }));
             },
             combine: (frame, parts) => {
+              // Frames come here in order, so each takes its shot's latest findings.
+              const outputs = opts.gate ? outputsOf(frame) : undefined;
+              const s = opts.gate
+                ? outputs
+                  ? opts.strength * correctionWeight(outputs.probs, outputs.amounts, gateSettings)
+                  : 0
+                : opts.strength;
               // Affine maps average linearly: the weighted mean of the windows' corrections, then
               // scaled towards the identity by `strength`.
               // With one window (consecutive windows, the default) its answer is used as it is:

@@ -75,6 +75,28 @@ export const FINDINGS = noteKey<FrameRecord>('classify');
  */
 export const CLASSIFIER_OUTPUTS = noteKey<ClassifierOutputs>('classify.outputs');
 
+/**
+ * The classifier's outputs that hold for each frame in turn, for a stage after `classify` (call
+ * the returned function on every frame, in order): the frame's own where it was analysed, else
+ * the last analysed frame's in its shot (`every` > 1); undefined before a shot's first analysed
+ * frame. A record without whole outputs is read from its top classes and amounts.
+ */
+export function outputsInShot(): (frame: Frame) => ClassifierOutputs | undefined {
+  let last: ClassifierOutputs | undefined;
+  return (frame) => {
+    if (startsSegment(frame)) last = undefined;
+    const record = frame.notes.get(FINDINGS);
+    if (record) last = frame.notes.get(CLASSIFIER_OUTPUTS) ?? outputsOfRecord(record);
+    return last;
+  };
+}
+
+function outputsOfRecord(record: FrameRecord): ClassifierOutputs {
+  const probs = new Float32Array(CLASS_LABELS.length);
+  for (const t of record.top) probs[CLASS_LABELS.indexOf(t.label as (typeof CLASS_LABELS)[number])] = t.p;
+  return { probs, amounts: Float32Array.from(FAMILIES, (f) => record.amounts[f] ?? 0) };
+}
+
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 /** Builds the per-frame record from the classifier's outputs for one frame. */

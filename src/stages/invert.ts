@@ -23,13 +23,11 @@
  */
 import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
-import { startsSegment } from '../frame/frame.js';
-import { CLASS_LABELS, FAMILIES, type Detune } from '../detune/families.js';
+import type { Detune } from '../detune/families.js';
 import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
-import { CLASSIFIER_OUTPUTS, FINDINGS, type ClassifierOutputs } from './classify.js';
-import type { FrameRecord } from './records.js';
+import { outputsInShot } from './classify.js';
 
 const options = {
   graded_proxy: {
@@ -77,14 +75,6 @@ const options = {
 /** The detunes undone on a frame, in `frame.notes` (absent where nothing was undone). */
 export const UNDONE = noteKey<Detune[]>('invert');
 
-/** The outputs to read for a frame: the classifier's whole outputs, else what its record lists. */
-function outputsOf(record: FrameRecord, outputs: ClassifierOutputs | undefined): ClassifierOutputs {
-  if (outputs) return outputs;
-  const probs = new Float32Array(CLASS_LABELS.length);
-  for (const t of record.top) probs[CLASS_LABELS.indexOf(t.label as (typeof CLASS_LABELS)[number])] = t.p;
-  return { probs, amounts: Float32Array.from(FAMILIES, (f) => record.amounts[f] ?? 0) };
-}
-
 export const invert = defineStage({
   kind: 'transform',
   name: 'invert',
@@ -101,12 +91,10 @@ export const invert = defineStage({
         mix: opts.mix,
         confidenceMin: opts.confidence,
       };
-      let last: ClassifierOutputs | undefined;
+      const outputsOf = outputsInShot();
       return source.pipe(
         map((frame) => {
-          if (startsSegment(frame)) last = undefined;
-          const record = frame.notes.get(FINDINGS);
-          if (record) last = outputsOf(record, frame.notes.get(CLASSIFIER_OUTPUTS));
+          const last = outputsOf(frame);
           if (!last) return frame;
           const detunes: Detune[] = posteriorDetunes(last.probs, last.amounts, settings);
           if (detunes.length === 0) {

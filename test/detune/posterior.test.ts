@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import {
   confidenceOf,
+  correctionWeight,
   expectedAmounts,
   posteriorDetunes,
   type PosteriorSettings,
@@ -61,5 +62,31 @@ describe('the posterior correction', () => {
       confidenceMin: 0,
     });
     expect(d).toEqual([{ family: 'orange', amount: 2 }]);
+  });
+});
+
+describe("the weight a regenerating grader's correction gets (cgan's gate)", () => {
+  const gate = { threshold: 0.5, mix: 0.5, confidenceMin: 0.35 };
+
+  it('lets the whole correction through where the classifier is sure something is wrong by a level or more', () => {
+    expect(correctionWeight(peaked('green-2', 0.99), amounts({ green: 2 }), gate)).toBeCloseTo(1, 6);
+  });
+
+  it('holds it back on a frame read as right, however sure the classifier is', () => {
+    expect(correctionWeight(peaked('clean', 0.99), amounts({}), gate)).toBe(0);
+  });
+
+  it('holds it back on a frame the classifier cannot read, whatever it thinks is wrong', () => {
+    const unsure = new Float32Array(25).fill(1 / 25);
+    expect(correctionWeight(unsure, amounts({ blue: 3 }), gate)).toBe(0);
+  });
+
+  it('lets part of it through for a small amount near the threshold, and more as confidence rises', () => {
+    const small = correctionWeight(peaked('orange-1', 0.99), amounts({ orange: 0 }), gate);
+    expect(small).toBeGreaterThan(0);
+    expect(small).toBeLessThan(1);
+    const lessSure = correctionWeight(peaked('green-2', 0.45), amounts({ green: 2 }), gate);
+    const surer = correctionWeight(peaked('green-2', 0.6), amounts({ green: 2 }), gate);
+    expect(lessSure).toBeLessThan(surer);
   });
 });

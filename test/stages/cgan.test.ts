@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
@@ -66,13 +66,14 @@ describe('cgan stage', () => {
     name: string,
     sets: string[],
     pipeline = 'cgan',
+    input = clip,
   ): Promise<{ before: number[]; after: number[] }> {
     const out = path.join(dir, `${name}.mp4`);
-    const args = ['grade', clip, '-o', out, '-p', pipeline, '--set', `cgan.model=${greenModel}`];
+    const args = ['grade', input, '-o', out, '-p', pipeline, '--set', `cgan.model=${greenModel}`];
     for (const set of sets) args.push('--set', set);
     const r = await vgrade([...args, '--crf', '12']);
     expect(r.code, r.stderr).toBe(0);
-    const before = await decodeRgb(clip, 640, 360);
+    const before = await decodeRgb(input, 640, 360);
     const after = await decodeRgb(out, 640, 360);
     expect(after.length).toBe(before.length);
     const means = (frames: Buffer[]) =>
@@ -131,6 +132,58 @@ describe('cgan stage', () => {
   it('leaves the frames alone at strength 0 (the stage becomes a passthrough)', async () => {
     const { before, after } = await gradeWith('none', ['cgan.strength=0']);
     for (let c = 0; c < 3; c++) expect(Math.abs(after[c]! - before[c]!)).toBeLessThan(1.5);
+  });
+
+  describe('with gate: the classifier decides where the network may act', () => {
+    let gated: string;
+    beforeAll(async () => {
+      gated = path.join(dir, 'gated.yaml');
+      await writeFile(
+        gated,
+        [
+          'stages:',
+          '  - decode:',
+          '  - downscale: { width: 456, height: 256, fit: stretch }',
+          '  - cuts:',
+          '  - classify: { every: 2, wait: true }',
+          '  - cgan: { window: 6, strength: 1, gate: true }',
+          '  - merge:',
+          '  - blend: { mode: correction, radius: 6 }',
+          '  - encode:',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('leaves a clip the classifier reads as right as it is (the hand-made network would take a fifth of its green)', async () => {
+      const { before, after } = await gradeWith('gated-clean', [], gated);
+      expect(after[1]! / before[1]!).toBeGreaterThan(0.97);
+    });
+
+    it("gives the network's correction to a clip the classifier finds green", async () => {
+      const green = path.join(dir, 'green3.mp4');
+      const made = await vgrade(['detune', clip, '-o', green, '--detune', 'green-3', '--crf', '12']);
+      expect(made.code, made.stderr).toBe(0);
+      const { before, after } = await gradeWith('gated-green', [], gated, green);
+      expect(after[1]! / before[1]!).toBeLessThan(0.88);
+    });
+
+    it('is refused without findings before it, naming both stages', async () => {
+      const r = await vgrade([
+        'grade',
+        clip,
+        '-o',
+        path.join(dir, 'z.mp4'),
+        '-p',
+        'cgan',
+        '--set',
+        'cgan.gate=true',
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /cgan needs the classifier's findings: put classify \(with wait: true\) before it/,
+      );
+    });
   });
 
   it('refuses a model whose input does not match the proxy, and a folder with no model, before reading frames', async () => {
