@@ -9,7 +9,6 @@ import { FINDINGS } from '../stages/classify.js';
 import type { FrameRecord } from '../stages/records.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
-import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { LiveFrame } from './liveSource.js';
 import { applyLutRgb24, downscaleRgb24 } from './lutApply.js';
 import type { Lut3d } from '../correction/lut3d.js';
@@ -42,7 +41,6 @@ export interface GraderEnvironment {
   readonly height: number;
   readonly logger: Logger;
   readonly binaries: ResolvedBinaries;
-  readonly caps: FfmpegCapabilities;
   readonly label: string;
   /** Frames inside the pipeline at once: more keeps the cores busier, fewer keeps latency lower. */
   readonly maxInFlight?: number;
