@@ -4,12 +4,11 @@ import type { CompiledPipeline } from '../pipeline/compile.js';
 import { decoderGeometry } from '../pipeline/compile.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
-import type { RunContext } from '../stages/stage.js';
+import type { TransformContext } from '../stages/stage.js';
 import { FINDINGS } from '../stages/classify.js';
 import type { FrameRecord } from '../stages/records.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
-import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { LiveFrame } from './liveSource.js';
 import { applyLutRgb24, downscaleRgb24 } from './lutApply.js';
 import type { Lut3d } from '../correction/lut3d.js';
@@ -42,7 +41,6 @@ export interface GraderEnvironment {
   readonly height: number;
   readonly logger: Logger;
   readonly binaries: ResolvedBinaries;
-  readonly caps: FfmpegCapabilities;
   readonly label: string;
   /** Frames inside the pipeline at once: more keeps the cores busier, fewer keeps latency lower. */
   readonly maxInFlight?: number;
@@ -72,7 +70,7 @@ class Chain {
    */
   private readonly early: Frame[] = [];
   readonly pool: FramePool;
-  readonly run: RunContext;
+  readonly run: TransformContext;
   private readonly subscription: Subscription;
   inFlight = 0;
   /** Whether a frame has come out of the stages yet: until then the pipeline is starting. */
@@ -90,21 +88,9 @@ class Chain {
     this.run = {
       logger: env.logger.child({ pipeline: name }),
       binaries: env.binaries,
-      caps: env.caps,
-      input: { path: env.label, label: env.label, format: undefined, ffmpegInput: env.label },
-      output: {
-        path: '-',
-        tmpPath: undefined,
-        label: '(preview)',
-        format: undefined,
-        kind: 'video',
-        overrides: {},
-      },
-      media: undefined,
-      pool: this.pool,
       geometry,
-      decoderFilters: [],
-      haldLevel: pipeline.format.haldLevel,
+      ...pipeline.format,
+      label: env.label,
       signal: new AbortController().signal,
     };
     let stream = new Observable<Frame>((subscriber) => {

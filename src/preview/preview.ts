@@ -185,7 +185,6 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       height,
       logger,
       binaries: opts.binaries,
-      caps: opts.caps,
       label: input.label,
       // Two: the classifier thread works on one frame while the main thread finishes the other.
       maxInFlight: 2,

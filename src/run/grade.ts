@@ -98,7 +98,9 @@ export async function prepareRun(
     ),
     geometry,
     decoderFilters: filters,
-    haldLevel: pipeline.format.haldLevel,
+    ...pipeline.format,
+    label: input.label,
+    frameRate: video.avgFrameRate ?? video.frameRate,
     ...(fullFrames && {
       // The pool's frames, plus the few the decoder may fill ahead of the proxy it pairs them with.
       fullFrames: {

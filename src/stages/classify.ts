@@ -2,7 +2,7 @@
  * classify: the classifier as a tap. It names what is wrong with every `every`-th frame (and the
  * first frame of each shot) and never changes a frame.
  *
- * Records go to the run (`RunContext.onRecord`, how `vgrade classify` and ingest read them) and, as
+ * Records go to the run (`RunServices.onRecord`, how `vgrade classify` and ingest read them) and, as
  * JSON Lines, to `report` (a file, or `-` for standard output): one per analysed frame, in
  * DESIGN.md's shape:
  *   {"input": "a.mp4", "frame": 12, "pts": 0.48, "top": [{"label": "green-2", "p": 0.93}, ...],
@@ -183,7 +183,7 @@ export const classify = defineStage({
   create: (opts, run) => {
     const dir = resolveModelDir(opts.model);
     checkModelAgainstStream(dir, NETWORKS.classifier.format, run.geometry);
-    const input = run.input.label;
+    const input = run.label;
     return (source) =>
       defer(() => {
         const starting = takeModelClient('classifier', dir, opts.backend);

@@ -52,10 +52,10 @@ export const exportStage = defineStage({
   isIdentity: (opts) => opts.dir === '',
   create: (opts, run) => (source) =>
     defer(() => {
-      const label = run.input.label === 'standard input' ? 'stdin' : run.input.label;
+      const label = run.label === 'standard input' ? 'stdin' : run.label;
       const name = path.basename(label, path.extname(label));
       mkdirSync(opts.dir, { recursive: true });
-      const fps = run.media?.video?.avgFrameRate ?? run.media?.video?.frameRate ?? 25;
+      const fps = run.frameRate ?? 25;
       const shots: Array<{ id: string; from: number; to: number; cdl: Cdl }> = [];
       let current: Shot | undefined;
       const close = (): void => {

@@ -281,7 +281,7 @@ export const match = defineStage({
       warned = true;
       log.warn(
         { similarity: +similarity.toFixed(3), min: opts.min_similarity, full: opts.full_similarity },
-        `${run.input.label} shows other things than the reference ${opts.reference}: where it does, the match is weakened or left out (set match.full_similarity=0 to match anyway)`,
+        `${run.label} shows other things than the reference ${opts.reference}: where it does, the match is weakened or left out (set match.full_similarity=0 to match anyway)`,
       );
     };
     return (source) =>

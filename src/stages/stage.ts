@@ -77,25 +77,23 @@ export interface FullFrameFormat {
   readonly coding: YcbcrCoding;
 }
 
-/** Everything a stage may use at run time: one per graded input. */
-export interface RunContext {
-  readonly logger: Logger;
-  readonly binaries: ResolvedBinaries;
-  readonly caps: FfmpegCapabilities;
-  readonly input: InputSource;
-  readonly output: OutputTarget;
-  readonly media: MediaInfo | undefined;
-  readonly pool: FramePool;
+/**
+ * What every stage knows of the stream it works on, fixed for the whole run: its frames, the
+ * compiled pipeline's format, and which input it is.
+ */
+export interface StreamInfo extends StreamFormat {
   readonly geometry: FrameGeometry;
-  /** The ffmpeg filters that stages fused into the decoder (e.g. downscale), in order. */
-  readonly decoderFilters: readonly string[];
-  /** Hald level of the per-frame LUTs: the compiled pipeline's `format.haldLevel`. */
-  readonly haldLevel: number;
-  /**
-   * Set when the sink asked for full-resolution pictures: the source fills one from `ring` for
-   * each frame (`Frame.full`), in this format.
-   */
-  readonly fullFrames?: { readonly format: FullFrameFormat; readonly ring: PictureRing };
+  /** The input's name, as messages and records give it (`InputSource.label`). */
+  readonly label: string;
+  /** The input's frames per second, when it says (export's EDL timecodes). */
+  readonly frameRate?: number;
+}
+
+/** What the run lends every stage of one input. */
+export interface RunServices {
+  readonly logger: Logger;
+  /** ffmpeg and ffprobe: the source and sink run them, and `match` reads its reference with them. */
+  readonly binaries: ResolvedBinaries;
   /** Counters a run reports (e.g. `droppedFrames` from a live decoder). */
   readonly stats?: Map<string, number>;
   /** Aborted when the user interrupts. */
@@ -103,6 +101,32 @@ export interface RunContext {
   /** Receives the records stages make (classify's findings), in the order they are made. */
   readonly onRecord?: (record: RunRecord) => void;
 }
+
+/** What a transform stage is given: it sees frames, never the input or output themselves. */
+export type TransformContext = StreamInfo & RunServices;
+
+/**
+ * What only the ends of the stream touch: the input and output, and the frame pool the source
+ * fills. The pool holds just the frames the stages' context needs (`CompiledPipeline.poolSize`):
+ * a transform that took one could starve the source.
+ */
+export interface RunIo {
+  readonly input: InputSource;
+  readonly output: OutputTarget;
+  readonly media: MediaInfo | undefined;
+  readonly caps: FfmpegCapabilities;
+  readonly pool: FramePool;
+  /** The ffmpeg filters that stages fused into the decoder (e.g. downscale), in order. */
+  readonly decoderFilters: readonly string[];
+  /**
+   * Set when the sink asked for full-resolution pictures: the source fills one from `ring` for
+   * each frame (`Frame.full`), in this format.
+   */
+  readonly fullFrames?: { readonly format: FullFrameFormat; readonly ring: PictureRing };
+}
+
+/** Everything the source and the sink are given: one per graded input. */
+export type RunContext = TransformContext & RunIo;
 
 interface StageBase<T extends OptionsTable> {
   /** The YAML key. */
@@ -160,7 +184,7 @@ export interface TransformStage<T extends OptionsTable = OptionsTable> extends S
   ): { filter: string; geometry: FrameGeometry };
   /** True when these options leave every frame as it is. */
   isIdentity?(options: OptionValues<T>): boolean;
-  create(options: OptionValues<T>, run: RunContext): OperatorFunction<Frame, Frame>;
+  create(options: OptionValues<T>, run: TransformContext): OperatorFunction<Frame, Frame>;
 }
 
 /** Consumes frames (`encode`); passes each on once it is written, for progress and release. */

@@ -6,7 +6,6 @@ import { compilePipeline } from '../../src/pipeline/compile.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { resolvePipelinePath } from '../../src/util/packageRoot.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
-import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { LiveFrame } from '../../src/preview/liveSource.js';
 import { applyLutRgb24 } from '../../src/preview/lutApply.js';
@@ -34,10 +33,9 @@ const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function grader(maxInFlight?: number, strength?: number) {
   const binaries = await resolveBinaries();
-  const caps = await getCapabilities(binaries.ffmpeg, silentLogger);
   const recycled: Buffer[] = [];
   const g = new LiveGrader(
-    { width: W, height: H, logger: silentLogger, binaries, caps, label: 'test', maxInFlight, strength },
+    { width: W, height: H, logger: silentLogger, binaries, label: 'test', maxInFlight, strength },
     (b) => recycled.push(b),
   );
   const shown: Array<GradedPicture & { afterCopy: Buffer; lookReproduces: boolean }> = [];

@@ -13,7 +13,8 @@ import { FramePool } from '../../src/frame/pool.js';
 import type { Frame } from '../../src/frame/frame.js';
 import type { Depth, Rect } from '../../src/image/image.js';
 import { defaultOptions, type OptionValues } from '../../src/stages/options.js';
-import type { RunContext, TransformStage } from '../../src/stages/stage.js';
+import type { TransformStage } from '../../src/stages/stage.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 
 type Options = OptionValues<typeof autobalance.options>;
 type Rgb = readonly [number, number, number];
@@ -73,12 +74,9 @@ function expectParams(actual: BalanceParams, expected: BalanceParams, digits = 1
   expect(actual.white, 'white').toBeCloseTo(expected.white, digits);
 }
 
-function run(): RunContext {
-  return undefined as unknown as RunContext; // autobalance uses nothing of the run context
-}
-
 function operator(o: Partial<Options> = {}): OperatorFunction<Frame, Frame> {
-  return stage.create(opts(o), run());
+  // autobalance reads nothing of its context: any size does.
+  return stage.create(opts(o), transformContext(frameGeometry(8, 4)));
 }
 
 /** Runs the stage over `frames`, recording each output's params and index, releasing every frame. */

@@ -4,7 +4,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
 import { cuts, histogramSignature, signatureDistance } from '../../src/stages/cuts.js';
-import type { RunContext } from '../../src/stages/stage.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 import { tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
 
@@ -37,7 +37,10 @@ describe('cuts', () => {
     ];
     frames[4]!.discontinuity = true;
     const stats = new Map<string, number>();
-    const op = cuts.create({ threshold: 0.3, contrast: 3, history: 10 }, { stats } as unknown as RunContext);
+    const op = cuts.create(
+      { threshold: 0.3, contrast: 3, history: 10 },
+      transformContext(frameGeometry(8, 4), { stats }),
+    );
     const out = await lastValueFrom(from(frames).pipe(op, toArray()));
     expect(out.map((f) => f.sceneCut)).toEqual([false, false, true, false, false, false]);
     expect(stats.get('cuts')).toBe(1);

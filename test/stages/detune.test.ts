@@ -1,7 +1,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { detune } from '../../src/stages/detune.js';
-import type { RunContext } from '../../src/stages/stage.js';
+import type { TransformContext } from '../../src/stages/stage.js';
 import { FramePool } from '../../src/frame/pool.js';
 import type { Depth } from '../../src/image/image.js';
 import type { Frame } from '../../src/frame/frame.js';
@@ -10,9 +10,10 @@ import { FAMILIES, parseDetuneList, type DetuneFamily } from '../../src/detune/f
 import { inverseDetuneTransform } from '../../src/detune/inverse.js';
 import { createRng } from '../../src/detune/random.js';
 import { UsageError } from '../../src/util/errors.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 
-/** detune reads only the stream's depth from the run: it picks the 8- or 16-bit kernel once. */
-const runAt = (depth: Depth): RunContext => ({ geometry: { depth } }) as unknown as RunContext;
+/** detune reads only the stream's depth from its context: it picks the 8- or 16-bit kernel once. */
+const contextAt = (depth: Depth): TransformContext => transformContext(frameGeometry(385, 289, depth));
 
 /** Frames of one 385x289 pool (an odd size on purpose), each filled by `fill`. */
 function frames(count: number, depth: Depth, fill: (data: Uint8Array | Uint16Array) => void): Frame[] {
@@ -42,7 +43,7 @@ const flat =
   };
 
 function run(input: Frame[], detunes: string, depth: Depth = 8): Promise<Frame[]> {
-  return lastValueFrom(from(input).pipe(detune.create({ detunes }, runAt(depth)), toArray()));
+  return lastValueFrom(from(input).pipe(detune.create({ detunes }, contextAt(depth)), toArray()));
 }
 
 /** How many values differ between two pixel arrays of one length (a deep toEqual is slow on 333k values). */

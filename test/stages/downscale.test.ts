@@ -2,10 +2,11 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { downscale, proxyFilter } from '../../src/stages/downscale.js';
 import { defaultOptions, type OptionValues } from '../../src/stages/options.js';
-import type { FrameGeometry, RunContext, TransformStage } from '../../src/stages/stage.js';
+import type { FrameGeometry, TransformStage } from '../../src/stages/stage.js';
 import type { Depth } from '../../src/image/image.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { RuntimeFailure } from '../../src/util/errors.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 
 type Options = OptionValues<typeof downscale.options>;
 const DEFAULTS: Options = defaultOptions(downscale.options);
@@ -48,7 +49,7 @@ describe('downscale: options', () => {
     expect(stage.decoderFilter).toBe(proxyFilter);
     const frames = [{ index: 0 }, { index: 1 }] as unknown as Frame[];
     const out = await firstValueFrom(
-      from(frames).pipe(stage.create(DEFAULTS, undefined as unknown as RunContext), toArray()),
+      from(frames).pipe(stage.create(DEFAULTS, transformContext(frameGeometry(96, 54))), toArray()),
     );
     expect(out).toEqual(frames);
     expect(out[0]).toBe(frames[0]);

@@ -6,7 +6,7 @@ import { CLASSIFIER_OUTPUTS, FINDINGS } from '../../src/stages/classify.js';
 import type { FrameRecord } from '../../src/stages/records.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import { applyDetunes } from '../../src/detune/apply.js';
-import type { RunContext } from '../../src/stages/stage.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 
 /** A record as the classify stage writes it: the top class certain at `p`, and the amounts. */
 const record = (
@@ -42,7 +42,9 @@ describe('invert', () => {
       probs: new Float32Array(CLASS_LABELS.length).fill(1 / CLASS_LABELS.length),
       amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'green' ? 3 : 0)),
     });
-    const [out] = await lastValueFrom(from([f]).pipe(invert.create(defaults, {} as RunContext), toArray()));
+    const [out] = await lastValueFrom(
+      from([f]).pipe(invert.create(defaults, transformContext(frameGeometry(4, 2))), toArray()),
+    );
     const px = new Float32Array(3);
     for (const c of [
       [0, 0, 0],
@@ -67,7 +69,7 @@ describe('invert', () => {
     });
     frames[0]!.notes.set(FINDINGS, record({ green: 3 }));
     frames[2]!.sceneCut = true;
-    const op = invert.create(defaults, {} as RunContext);
+    const op = invert.create(defaults, transformContext(frameGeometry(4, 2)));
     const out = await lastValueFrom(from(frames).pipe(op, toArray()));
     for (const k of [0, 1]) {
       expect(out[k]!.hasGraded).toBe(true);
@@ -84,7 +86,7 @@ describe('invert', () => {
     const f = pool.tryAcquire()!;
     f.index = 0;
     f.notes.set(FINDINGS, record({ green: 3 }));
-    const op = invert.create({ ...defaults, graded_proxy: false }, {} as RunContext);
+    const op = invert.create({ ...defaults, graded_proxy: false }, transformContext(frameGeometry(4, 2)));
     const [out] = await lastValueFrom(from([f]).pipe(op, toArray()));
     expect(out!.correction).toBeDefined();
     expect(out!.hasGraded).toBe(false);

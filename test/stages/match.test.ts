@@ -8,12 +8,12 @@ import type { Frame } from '../../src/frame/frame.js';
 import { allocImage, type Depth, type RgbImage } from '../../src/image/image.js';
 import type { ColourTransform } from '../../src/correction/lut3d.js';
 import { defaultOptions, type OptionValues } from '../../src/stages/options.js';
-import type { RunContext, TransformStage } from '../../src/stages/stage.js';
+import type { TransformContext, TransformStage } from '../../src/stages/stage.js';
 import { encodePng } from '../../src/image/png.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
-import { silentLogger } from '../../src/util/logger.js';
 import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/media.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 
 type Options = OptionValues<typeof match.options>;
 const stage = match as TransformStage<typeof match.options>;
@@ -231,18 +231,13 @@ describe('match stage with a reference file', () => {
   });
   afterAll(() => cleanup());
 
-  async function runContext(): Promise<RunContext> {
-    return {
-      logger: silentLogger,
-      binaries: await resolveBinaries(),
-      input: { label: 'shot.mp4' },
-      geometry: { width: 96, height: 54, depth: 8, active: { x: 0, y: 0, width: 96, height: 54 } },
-    } as unknown as RunContext;
+  async function stageContext(): Promise<TransformContext> {
+    return transformContext(frameGeometry(96, 54), { binaries: await resolveBinaries(), label: 'shot.mp4' });
   }
 
   it('reads the reference once it starts, with ffmpeg at the proxy size, and matches to it', async () => {
     const pool = new FramePool(8, 96, 54, 8);
-    const op = stage.create(opts({ reference: path.join(dir, 'look.png') }), await runContext());
+    const op = stage.create(opts({ reference: path.join(dir, 'look.png') }), await stageContext());
     const out = await lastValueFrom(from(frames(pool, [green, green])).pipe(op, toArray()));
     const px = new Float32Array(3);
     const [r, g, b] = scene(0.25, 0.7);
@@ -253,14 +248,14 @@ describe('match stage with a reference file', () => {
   });
 
   it('needs a reference', async () => {
-    const ctx = await runContext();
+    const ctx = await stageContext();
     expect(() => stage.create(opts(), ctx)).toThrow(UsageError);
   });
 
   it('fails the stream with a usage error naming a reference that cannot be read, before reading frames', async () => {
     const pool = new FramePool(4, 96, 54, 8);
     const input = frames(pool, [green]);
-    const op = stage.create(opts({ reference: path.join(dir, 'broken.png') }), await runContext());
+    const op = stage.create(opts({ reference: path.join(dir, 'broken.png') }), await stageContext());
     let read = false;
     const source = defer(() => {
       read = true;

@@ -1,22 +1,23 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { merge } from '../../src/stages/merge.js';
-import { DEFAULT_STREAM_FORMAT, type RunContext } from '../../src/stages/stage.js';
+import { DEFAULT_STREAM_FORMAT } from '../../src/stages/stage.js';
 import { FramePool } from '../../src/frame/pool.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { defaultOptions, resolveOptions, type OptionValues } from '../../src/stages/options.js';
 import { identityLut, sampleLut, type ColourTransform, type Lut3d } from '../../src/correction/lut3d.js';
 import { createRng } from '../../src/detune/random.js';
 import { UsageError } from '../../src/util/errors.js';
+import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 
 type Options = OptionValues<typeof merge.options>;
 const DEFAULTS: Options = defaultOptions(merge.options);
-/** merge reads nothing of the run: the LUT level comes from its own option. */
-const NO_RUN = undefined as unknown as RunContext;
+/** merge reads nothing of its context (the LUT level comes from its own option): any size does. */
+const CONTEXT = transformContext(frameGeometry(64, 48));
 
 /** Runs frames through merge and returns them as it passes them on. */
 function run(frames: Frame[], options: Partial<Options> = {}): Promise<Frame[]> {
-  return lastValueFrom(from(frames).pipe(merge.create({ ...DEFAULTS, ...options }, NO_RUN), toArray()));
+  return lastValueFrom(from(frames).pipe(merge.create({ ...DEFAULTS, ...options }, CONTEXT), toArray()));
 }
 
 /** A frame of a fresh 64x48 8-bit pool, pixels of random colours. */
