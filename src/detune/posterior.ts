@@ -32,6 +32,18 @@ export interface PosteriorSettings {
   readonly confidenceMin: number;
 }
 
+/**
+ * The settings the default grade undoes detunes with (invert's defaults), chosen on the data set's
+ * validation split for the shipped classifier (docs/correction-under-uncertainty.md); the
+ * classifier's shot summaries and cgan's gate read frames the same way.
+ */
+export const POSTERIOR_DEFAULTS: PosteriorSettings = {
+  threshold: 0.5,
+  strength: 1,
+  mix: 0.5,
+  confidenceMin: 0.35,
+};
+
 const NUM_CLASSES = 1 + 3 * FAMILIES.length;
 
 /** 1 - the normalised entropy of the class probabilities. */

@@ -35,7 +35,7 @@ import { giveBackModelClient, takeModelClient, warmModelClient } from '../models
 import { BACKEND_CHOICES } from '../models/choices.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 import { NETWORKS } from '../models/networks.js';
-import { correctionWeight } from '../detune/posterior.js';
+import { correctionWeight, POSTERIOR_DEFAULTS } from '../detune/posterior.js';
 import { outputsInShot } from './classify.js';
 
 const options = {
@@ -81,14 +81,14 @@ const options = {
   },
   confidence: {
     type: 'number',
-    default: 0.35,
+    default: POSTERIOR_DEFAULTS.confidenceMin,
     min: 0,
     max: 1,
     help: "With gate: frames the classifier reads with less confidence are left alone; the network's whole correction 0.25 above it",
   },
   threshold: {
     type: 'number',
-    default: 0.5,
+    default: POSTERIOR_DEFAULTS.threshold,
     min: 0,
     max: 3,
     help: 'With gate: a largest expected amount below about this leaves the frame alone (faded in between half and 1.5 times it)',
@@ -137,7 +137,11 @@ export const cgan = defineStage({
             ),
           () => {}, // reported by the first window's work
         );
-        const gateSettings = { confidenceMin: opts.confidence, threshold: opts.threshold, mix: 0.5 };
+        const gateSettings = {
+          confidenceMin: opts.confidence,
+          threshold: opts.threshold,
+          mix: POSTERIOR_DEFAULTS.mix,
+        };
         const outputsOf = outputsInShot();
         return source.pipe(
           slidingWindowsAsync<Frame, Correction>({

@@ -9,9 +9,13 @@
  *    "amounts": {"green": 2.1, "blue": 0, ...}}
  * and, at the end of each shot (a cut, a discontinuity, or the end of the input), one summary:
  *   {"input": "a.mp4", "shot": 0, "from": {"frame": 0, "pts": 0}, "to": {"frame": 95, "pts": 3.8},
- *    "analysed": 8, "problems": [{"family": "green", "amount": 1.9, "share": 1}]}
- * where a problem is a family whose amount passed 0.5 on at least half the shot's analysed frames
- * (`share`), with its mean amount over those frames: what persists, not one frame's noise.
+ *    "analysed": 8, "problems": [{"family": "green", "amount": 1.9, "share": 1}], "suspected": []}
+ * where a problem is a family the default grade would undo by 0.5 or more (its expected amount
+ * after the confidence gate: `posteriorDetunes` with invert's defaults) on at least half the
+ * shot's analysed frames (`share`), with its mean amount over those frames: what persists, not
+ * one frame's noise, and what a grade acts on (a frame the classifier cannot read names nothing).
+ * `suspected` lists, the same way, families the amount head alone reads at 0.5 or more where the
+ * classifier is too unsure for the grade to act: a lead for a human, not a finding.
  *
  * Inference runs in a worker thread. At most 4 requests are in flight; a fifth waits (holding the
  * stream back through the frame pool), so nothing queues without bound. With `wait`, an analysed
@@ -26,6 +30,7 @@ import { noteKey } from '../frame/notes.js';
 import { giveBackModelClient, takeModelClient, warmModelClient } from '../models/worker/warmClients.js';
 import { BACKEND_CHOICES } from '../models/choices.js';
 import { CLASS_LABELS, FAMILIES } from '../detune/families.js';
+import { POSTERIOR_DEFAULTS, posteriorDetunes } from '../detune/posterior.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 import { NETWORKS } from '../models/networks.js';
 import { openLineReport } from '../util/lineReport.js';
@@ -122,52 +127,72 @@ export function frameRecord(
 
 /**
  * What a shot's analysed frames add up to, kept as counts and sums (not the records), so a shot
- * of any length (a live feed is one endless shot) takes the same memory.
+ * of any length (a live feed is one endless shot) takes the same memory. Each frame is read as the
+ * default grade reads it (`posteriorDetunes` with `POSTERIOR_DEFAULTS`: expected amounts, the
+ * confidence gate), so a shot's problems are what the grade would undo, not one head's reading.
  */
 export class ShotTally {
   analysed = 0;
-  private readonly over = new Float64Array(FAMILIES.length);
-  private readonly sum = new Float64Array(FAMILIES.length);
+  /** Frames on which the grade would undo each family by THRESHOLD or more, and the amounts' sum. */
+  private readonly undone = new Tally();
+  /** The same for the amount head's reading alone (`suspected`). */
+  private readonly read = new Tally();
 
-  add(record: FrameRecord): void {
+  add(outputs: ClassifierOutputs): void {
     this.analysed++;
-    FAMILIES.forEach((family, k) => {
-      const amount = record.amounts[family]!;
-      if (amount > THRESHOLD) {
-        this.over[k]!++;
-        this.sum[k]! += amount;
-      }
-    });
+    for (const { family, amount } of posteriorDetunes(outputs.probs, outputs.amounts, POSTERIOR_DEFAULTS)) {
+      this.undone.add(FAMILIES.indexOf(family), amount);
+    }
+    outputs.amounts.forEach((amount, k) => this.read.add(k, amount));
   }
 
-  /** What persisted: families above 0.5 on at least half the analysed frames, strongest first. */
+  /** What persisted: families undone by 0.5 or more on at least half the analysed frames, strongest first. */
   summary(
     input: string,
     shot: number,
     end: { frame: number; pts: number | null },
     start: { frame: number; pts: number | null },
   ): ShotRecord {
-    const problems = FAMILIES.map((family, k) => ({
-      family,
-      amount: this.over[k]! ? round(this.sum[k]! / this.over[k]!, 3) : 0,
-      share: this.analysed ? round(this.over[k]! / this.analysed, 3) : 0,
-    }))
-      .filter((p) => p.share >= 0.5)
-      .sort((a, b) => b.amount - a.amount);
-    return { input, shot, from: start, to: end, analysed: this.analysed, problems };
+    const problems = this.undone.persistent(this.analysed);
+    const named = new Set(problems.map((p) => p.family));
+    const suspected = this.read.persistent(this.analysed).filter((p) => !named.has(p.family));
+    return { input, shot, from: start, to: end, analysed: this.analysed, problems, suspected };
   }
 }
 
-/** What persisted through a shot: families above 0.5 on at least half its analysed frames. */
+/** Per family: the frames whose amount reached THRESHOLD, and those amounts' sum. */
+class Tally {
+  private readonly over = new Float64Array(FAMILIES.length);
+  private readonly sum = new Float64Array(FAMILIES.length);
+
+  add(family: number, amount: number): void {
+    if (amount < THRESHOLD) return;
+    this.over[family]!++;
+    this.sum[family]! += amount;
+  }
+
+  /** Families that reached THRESHOLD on at least half of `analysed` frames, strongest first. */
+  persistent(analysed: number): ShotRecord['problems'] {
+    return FAMILIES.map((family, k) => ({
+      family,
+      amount: this.over[k]! ? round(this.sum[k]! / this.over[k]!, 3) : 0,
+      share: analysed ? round(this.over[k]! / analysed, 3) : 0,
+    }))
+      .filter((p) => p.share >= 0.5)
+      .sort((a, b) => b.amount - a.amount);
+  }
+}
+
+/** What persisted through a shot of analysed frames' outputs (see {@link ShotTally}). */
 export function shotRecord(
   input: string,
   shot: number,
-  records: readonly FrameRecord[],
+  frames: readonly ClassifierOutputs[],
   end: { frame: number; pts: number | null },
   start: { frame: number; pts: number | null },
 ): ShotRecord {
   const tally = new ShotTally();
-  for (const r of records) tally.add(r);
+  for (const f of frames) tally.add(f);
   return tally.summary(input, shot, end, start);
 }
 
@@ -234,12 +259,13 @@ export const classify = defineStage({
                 res.amounts,
                 opts.top,
               );
-              tally.add(record);
-              frame.notes.set(FINDINGS, record);
-              frame.notes.set(CLASSIFIER_OUTPUTS, {
+              const outputs = {
                 probs: Float32Array.from(res.probs),
                 amounts: Float32Array.from(res.amounts),
-              });
+              };
+              tally.add(outputs);
+              frame.notes.set(FINDINGS, record);
+              frame.notes.set(CLASSIFIER_OUTPUTS, outputs);
               report.write(`${JSON.stringify(record)}\n`);
               run.onRecord?.({ stage: 'classify', record });
             })();

@@ -25,7 +25,7 @@ import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { Detune } from '../detune/families.js';
 import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
-import { posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
+import { POSTERIOR_DEFAULTS, posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
 import { outputsInShot } from './classify.js';
 
@@ -37,7 +37,7 @@ const options = {
   },
   threshold: {
     type: 'number',
-    default: 0.5,
+    default: POSTERIOR_DEFAULTS.threshold,
     min: 0,
     max: 3,
     help: 'Amounts below about this are taken as 0 (faded in between half and 1.5 times it)',
@@ -51,7 +51,7 @@ const options = {
   },
   mix: {
     type: 'number',
-    default: 0.5,
+    default: POSTERIOR_DEFAULTS.mix,
     min: 0,
     max: 1,
     help: "Weight of the class posterior's expected amount against the amount head's (0: the head alone)",
@@ -60,7 +60,7 @@ const options = {
   // network's) on the validation split; docs/classifier.md.
   confidence: {
     type: 'number',
-    default: 0.35,
+    default: POSTERIOR_DEFAULTS.confidenceMin,
     min: 0,
     max: 1,
     help: 'Frames the classifier reads with less confidence are left alone; whole correction 0.25 above it (0: every frame)',

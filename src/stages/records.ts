@@ -14,7 +14,11 @@ export interface FrameRecord {
   readonly amounts: Record<string, number>;
 }
 
-/** classify's summary of one shot: the problems that persist through it. */
+/**
+ * classify's summary of one shot: the problems that persist through it, as the default grade reads
+ * them (what it would undo), and what the amount head alone suspects where the classifier is too
+ * unsure for the grade to act (`suspected`: a QC lead, not a finding).
+ */
 export interface ShotRecord {
   readonly input: string;
   readonly shot: number;
@@ -22,6 +26,7 @@ export interface ShotRecord {
   readonly to: { frame: number; pts: number | null };
   readonly analysed: number;
   readonly problems: Array<{ family: string; amount: number; share: number }>;
+  readonly suspected: Array<{ family: string; amount: number; share: number }>;
 }
 
 /** A record and the stage that made it. */

@@ -6,7 +6,6 @@ import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import { frameRecord, shotRecord } from '../../src/stages/classify.js';
-import type { FrameRecord } from '../../src/stages/records.js';
 
 describe('classify records', () => {
   it("lists the top classes by probability and every family's amount", () => {
@@ -27,20 +26,24 @@ describe('classify records', () => {
     });
   });
 
-  it('summarises a shot by what persists: families above 0.5 on at least half its analysed frames', () => {
-    const rec = (frame: number, green: number, blue: number): FrameRecord => ({
-      input: 'a.mp4',
-      frame,
-      pts: frame / 25,
-      top: [],
-      amounts: Object.fromEntries(FAMILIES.map((f) => [f, f === 'green' ? green : f === 'blue' ? blue : 0])),
-    });
-    const s = shotRecord(
-      'a.mp4',
-      3,
-      [rec(0, 2, 0), rec(12, 1.8, 0.9), rec(24, 2.2, 0), rec(36, 0.1, 0)],
-      { frame: 40, pts: 1.6 },
-      { frame: 0, pts: 0 },
+  /** Outputs sure of one class (the rest spread evenly), with the amount head's readings. */
+  const reading = (label: string, heads: Partial<Record<string, number>>, p = 0.9) => {
+    const probs = new Float32Array(CLASS_LABELS.length).fill((1 - p) / (CLASS_LABELS.length - 1));
+    probs[CLASS_LABELS.indexOf(label as (typeof CLASS_LABELS)[number])] = p;
+    return { probs, amounts: Float32Array.from(FAMILIES, (f) => heads[f] ?? 0) };
+  };
+
+  it('summarises a shot by what persists: families the grade would undo by 0.5 or more on at least half its analysed frames', () => {
+    const frames = [
+      reading('green-2', { green: 2 }),
+      reading('green-2', { green: 1.8, blue: 0.9 }),
+      reading('green-2', { green: 2.2 }),
+      reading('clean', { green: 0.1 }),
+    ];
+    const s = shotRecord('a.mp4', 3, frames, { frame: 40, pts: 1.6 }, { frame: 0, pts: 0 });
+    // The grade undoes each frame's expected green: half the class posterior's (2 x 0.9), half the head's.
+    const undone = [2, 1.8, 2.2].map(
+      (head) => 0.5 * (2 * 0.9 + (1 * 0.1) / 24 + (3 * 0.1) / 24) + 0.5 * head,
     );
     expect(s).toEqual({
       input: 'a.mp4',
@@ -48,8 +51,22 @@ describe('classify records', () => {
       from: { frame: 0, pts: 0 },
       to: { frame: 40, pts: 1.6 },
       analysed: 4,
-      problems: [{ family: 'green', amount: 2, share: 0.75 }],
+      problems: [
+        { family: 'green', amount: Number((undone.reduce((a, b) => a + b) / 3).toFixed(3)), share: 0.75 },
+      ],
+      suspected: [],
     });
+  });
+
+  it('names no problem the classifier cannot read (the grade leaves such frames alone), and lists it as suspected', () => {
+    const unsure = {
+      probs: new Float32Array(CLASS_LABELS.length).fill(1 / 25),
+      amounts: reading('clean', { 'saturation-low': 1.5 }).amounts,
+    };
+    const s = shotRecord('a.mp4', 0, [unsure, unsure], { frame: 2, pts: 0.08 }, { frame: 0, pts: 0 });
+    expect(s.problems).toEqual([]);
+    // ... but says what the amount head alone reads there, as a lead for a human.
+    expect(s.suspected).toEqual([{ family: 'saturation-low', amount: 1.5, share: 1 }]);
   });
 });
 

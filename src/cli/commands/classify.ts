@@ -44,12 +44,13 @@ function summary(input: string, frames: number, shots: readonly ShotRecord[]): s
   for (const s of shots) {
     const when = (p: { frame: number; pts: number | null }) =>
       p.pts === null ? `frame ${p.frame}` : `${p.pts.toFixed(2)} s`;
-    const problems = s.problems.length
-      ? s.problems
-          .map((p) => `${p.family} ${p.amount.toFixed(1)} (${Math.round(p.share * 100)}% of frames)`)
-          .join(', ')
-      : 'nothing persistent';
-    lines.push(`  shot ${s.shot} (${when(s.from)} - ${when(s.to)}): ${problems}`);
+    const list = (ps: ShotRecord['problems']) =>
+      ps
+        .map((p) => `${p.family} ${p.amount.toFixed(1)} (${Math.round(p.share * 100)}% of frames)`)
+        .join(', ');
+    const problems = s.problems.length ? list(s.problems) : 'nothing persistent';
+    const suspected = s.suspected.length ? `; unsure (the amount head alone): ${list(s.suspected)}` : '';
+    lines.push(`  shot ${s.shot} (${when(s.from)} - ${when(s.to)}): ${problems}${suspected}`);
   }
   return `${lines.join('\n')}\n`;
 }
