@@ -10,7 +10,7 @@ import { UsageError } from '../util/errors.js';
 import { LOG_FORMATS } from '../util/logger.js';
 import { BACKEND_CHOICES } from '../models/choices.js';
 import type { OnExisting } from '../ffmpeg/output.js';
-import { encode } from '../stages/encode.js';
+import { STRENGTH_RANGE } from '../correction/lut3d.js';
 
 /**
  * yargs drops a lone "-" (stdin/stdout in every Unix tool); main.ts carries it through as a token
@@ -134,10 +134,10 @@ export const BACKEND_OPTION = {
   describe: "TensorFlow.js backend of the networks (default: the pipeline's own, else auto)",
 } as const;
 
-/** `--strength` of grade, ingest and preview: the encode stage's `strength`, its range from there. */
+/** `--strength` of grade, ingest and preview: the encode stage's `strength`, in its range. */
 export const STRENGTH_OPTION = {
   type: 'number',
-  describe: `The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to ${String(encode.options.strength.max)}`,
+  describe: `The whole correction scaled towards the identity: 0 untouched, 1 as graded, up to ${String(STRENGTH_RANGE.max)}`,
 } as const;
 
 /**
@@ -152,7 +152,7 @@ export function strengthSets(strength: number | undefined): string[] {
 /** `--strength` within the encode stage's range for it (the preview applies it as encode does). */
 export function checkStrength(strength: number | undefined): number | undefined {
   if (strength === undefined) return undefined;
-  const { min, max } = encode.options.strength;
+  const { min, max } = STRENGTH_RANGE;
   if (!(Number.isFinite(strength) && strength >= min && strength <= max)) {
     throw new UsageError(
       'E_USAGE',

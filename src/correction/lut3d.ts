@@ -43,6 +43,9 @@ export function identityLut(size: number): Lut3d {
   });
 }
 
+/** The range of a strength ({@link scaleLut}): encode's `strength` and the CLI's `--strength`. */
+export const STRENGTH_RANGE = { min: 0, max: 1.5 } as const;
+
 /**
  * The correction scaled towards the identity: lut' = identity + strength * (lut - identity),
  * clipped to [0, 1] (0: untouched, 1: the LUT itself, 1.5: half as much again). Writes into

@@ -38,7 +38,7 @@ import { FfmpegExitError, spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spaw
 import { meaningfulLines, STDERR_TAIL_CHARS } from '../ffmpeg/stderr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { OutputClosedError, writeWithBackpressure } from '../operators/writeWithBackpressure.js';
-import { allocLut, identityLut, scaleLut, type Lut3d } from '../correction/lut3d.js';
+import { allocLut, identityLut, scaleLut, STRENGTH_RANGE, type Lut3d } from '../correction/lut3d.js';
 import { haldCubeSize, haldSide, writeHald16 } from '../correction/hald.js';
 import { imageBytes, rawPixelFormat } from '../image/image.js';
 import { mkvAnchor, mkvFramePrefix, mkvHeader } from '../ffmpeg/mkvWriter.js';
@@ -68,8 +68,7 @@ const options = {
   strength: {
     type: 'number',
     default: 1,
-    min: 0,
-    max: 1.5,
+    ...STRENGTH_RANGE,
     help: 'The whole correction scaled towards the identity (0: untouched, 1: as graded, 1.5: half as much again)',
   },
   apply: {

@@ -92,3 +92,42 @@ describe('--backend', () => {
     },
   );
 });
+
+describe('loading only the command named', () => {
+  const commands = [
+    'grade',
+    'match',
+    'detune',
+    'dataset',
+    'eval',
+    'classify',
+    'train',
+    'preview',
+    'ingest',
+    'doctor',
+    'schema',
+    'explain',
+  ];
+
+  it('lists every command in vgrade --help (all loaded where none is named)', async () => {
+    const result = await vgrade(['--help'], { env: { COLUMNS: '110' } });
+    expect(result.code, result.stderr).toBe(0);
+    const listed = [...result.stdout.toString().matchAll(/^ {2}vgrade (\w+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual(commands);
+  });
+
+  it.each(commands)('finds vgrade %s by its name', async (command) => {
+    const result = await vgrade([command, '--help'], { env: { COLUMNS: '110' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.toString()).toMatch(new RegExp(`^vgrade ${command}\\b`));
+  });
+
+  it('refuses a name that is no command, and names them all when none is given', async () => {
+    const wrong = await vgrade(['grda', 'in.mp4']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.toString()).toMatch(/Unknown arguments: grda, in\.mp4/);
+    const none = await vgrade([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr.toString()).toContain(`Name a command: ${commands.join(', ')}`);
+  });
+});
