@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Observable, Subject, type Subscription } from '../util/rx.js';
 import type { CompiledPipeline } from '../pipeline/compile.js';
 import { decoderGeometry } from '../pipeline/compile.js';
+import { transformChain } from '../run/grade.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
 import type { TransformContext } from '../stages/stage.js';
@@ -48,17 +49,6 @@ export interface GraderEnvironment {
   readonly strength?: number;
 }
 
-/** The stages a live chain runs: everything between the source and the encoder, in Node. */
-function liveStages(pipeline: CompiledPipeline) {
-  return pipeline.stages.filter(
-    (s) =>
-      s.definition.kind === 'transform' &&
-      s.placement !== 'decoder ffmpeg' &&
-      !(s.definition.isIdentity?.(s.options as never) ?? false) &&
-      s.definition.name !== 'export',
-  );
-}
-
 /** One pipeline's stages over a Subject, with its own frame pool. */
 class Chain {
   private readonly input = new Subject<Frame>();
@@ -93,22 +83,14 @@ class Chain {
       label: env.label,
       signal: new AbortController().signal,
     };
-    let stream = new Observable<Frame>((subscriber) => {
+    const frames = new Observable<Frame>((subscriber) => {
       const subscription = this.input.subscribe(subscriber);
       for (const frame of this.early.splice(0)) this.input.next(frame);
       return subscription;
     });
-    for (const stage of liveStages(pipeline)) {
-      const def = stage.definition;
-      if (def.kind !== 'transform') continue;
-      stream = stream.pipe(
-        def.create(stage.options as never, {
-          ...this.run,
-          logger: this.run.logger.child({ stage: def.name }),
-        }),
-      );
-    }
-    this.subscription = stream.subscribe({
+    // The pipeline's transforms as a file's grade runs them; the live frames stand for decode's,
+    // and the pictures the LiveGrader shows for encode's output.
+    this.subscription = frames.pipe(transformChain(pipeline, this.run)).subscribe({
       next: (frame) => onFrame(this, frame),
       error: (err: unknown) => onError(this, err),
     });

@@ -1,6 +1,6 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Observable } from '../util/rx.js';
+import type { Observable, OperatorFunction } from '../util/rx.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
@@ -9,7 +9,7 @@ import { compilePipeline, decoderGeometry, type CompiledPipeline } from '../pipe
 import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
-import type { FullFrameFormat, RunContext } from '../stages/stage.js';
+import type { FullFrameFormat, RunContext, TransformContext } from '../stages/stage.js';
 import { PictureRing } from '../frame/pictureRing.js';
 import { yuv420Bytes } from '../lut/yuv420.js';
 import type { RunRecord } from '../stages/records.js';
@@ -145,16 +145,33 @@ export function buildStream(pipeline: CompiledPipeline, run: RunContext): Observ
   const [first, ...rest] = pipeline.stages;
   if (!first || first.definition.kind !== 'source')
     throw new Error('a compiled pipeline starts with its source');
-  let stream = first.definition.open(first.options, run);
-  for (const stage of rest) {
+  const frames = first.definition.open(first.options, run).pipe(transformChain(pipeline, run));
+  // A pipeline without a sink (classify.yaml's analysis) ends with its transforms.
+  const last = rest.at(-1);
+  if (last?.definition.kind !== 'sink') return frames;
+  const logger = run.logger.child({ stage: last.definition.name, index: last.index });
+  return frames.pipe(last.definition.create(last.options, { ...run, logger }));
+}
+
+/**
+ * The pipeline's transforms, in order, as one operator: what runs in Node between the source and
+ * the sink (stages fused into the decoder's ffmpeg, and those whose options leave frames as they
+ * are, are left out). The file runtime puts it between `decode` and `encode`; the live preview
+ * between its camera's frames and its pictures.
+ */
+export function transformChain(
+  pipeline: CompiledPipeline,
+  run: TransformContext,
+): OperatorFunction<Frame, Frame> {
+  const operators: OperatorFunction<Frame, Frame>[] = [];
+  for (const stage of pipeline.stages) {
     const def = stage.definition;
-    if (def.kind === 'source') continue;
-    if (def.kind === 'transform' && stage.placement === 'decoder ffmpeg') continue;
-    if (def.kind === 'transform' && def.isIdentity?.(stage.options)) continue;
+    if (def.kind !== 'transform' || stage.placement === 'decoder ffmpeg') continue;
+    if (def.isIdentity?.(stage.options)) continue;
     const logger = run.logger.child({ stage: def.name, index: stage.index });
-    stream = stream.pipe(def.create(stage.options, { ...run, logger }));
+    operators.push(def.create(stage.options, { ...run, logger }));
   }
-  return stream;
+  return (source) => operators.reduce((stream, op) => stream.pipe(op), source);
 }
 
 /** Checks that the output's folder exists and a file can be created there, before any work. */
