@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
+import { ShowinfoReader, stampSeconds } from '../ffmpeg/showinfo.js';
 import type { Logger } from '../util/logger.js';
 import type { LiveInput } from './liveInput.js';
 
@@ -33,8 +34,6 @@ export interface LiveSourceOptions {
   readonly stallMs?: number;
   readonly logger?: Logger;
 }
-
-const SHOWINFO = /\bn:\s*(\d+)\b.*?\bpts_time:\s*(-?[\d.]+|NOPTS)/;
 
 /**
  * When each frame of one connection entered ffmpeg, from its timestamp and its arrival here.
@@ -111,6 +110,8 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
   private restartTimer: NodeJS.Timeout | undefined;
   private current: SourceStatus = { state: 'connecting', reason: null, reconnects: 0, since: Date.now() };
   private readonly free: Buffer[] = [];
+  /** Frames lost because their timestamp never came (a newer frame took their place). */
+  unstamped = 0;
   private readonly frameBytes: number;
 
   constructor(
@@ -196,7 +197,10 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
 
   private connect(): void {
     if (this.stopped) return;
+    // Each frame's timestamp (s), by its place in this connection's output (see ShowinfoReader:
+    // a feed that changes size midway restarts showinfo's own count).
     const ptsBySeq = new Map<number, number | undefined>();
+    const showinfo = new ShowinfoReader();
     // `-re`: ffmpeg paces the source itself (files and lavfi graphs, see parseLiveInput).
     const clock = new EntryClock(this.input.args.includes('-re'));
     const rate = new FrameRate();
@@ -227,17 +231,15 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
       label: `live source ${this.input.label}`,
       stdio: ['ignore', 'pipe', 'pipe'],
       onStderrLine: (line) => {
-        const m = SHOWINFO.exec(line);
-        if (m) {
-          const index = Number(m[1]);
-          ptsBySeq.set(index, m[2] === 'NOPTS' ? undefined : Number(m[2]));
+        const timestamp = showinfo.read(line, (index, stamp) => {
+          ptsBySeq.set(index, stamp === undefined ? undefined : stampSeconds(stamp));
           if (waiting && index === n - 1) {
             const data = waiting;
             waiting = undefined;
             emit(data, index);
           }
-          return;
-        }
+        });
+        if (timestamp) return;
         if (/\[(error|fatal)\]/.test(line))
           lastLine = line.replace(/^\[[^\]]*\]\s*/, '').replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '');
       },
@@ -258,7 +260,11 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
           filled = 0;
           if (ptsBySeq.has(index)) emit(data, index);
           else {
-            if (waiting) this.recycle(waiting); // its line never came: the newer frame wins
+            if (waiting) {
+              // Its line never came: the newer frame wins.
+              this.unstamped++;
+              this.recycle(waiting);
+            }
             waiting = data;
           }
         }

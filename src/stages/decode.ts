@@ -33,6 +33,7 @@ import { defineStage, type RunContext } from './stage.js';
 import type { OptionValues } from './options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import { classifyDecoderLine } from '../ffmpeg/stderr.js';
+import { ShowinfoReader, stampMicros, stampSeconds, type ShowinfoStamp } from '../ffmpeg/showinfo.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { frameBytes, imageBytes, rawPixelFormat } from '../image/image.js';
 import type { Frame, FullPicture } from '../frame/frame.js';
@@ -53,9 +54,6 @@ const options = {
     help: 'When the pipeline falls behind: block (files: ffmpeg waits) or, for live sources, drop the newest or the oldest waiting frame',
   },
 } as const;
-
-const SHOWINFO_FRAME = /\bn:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b/;
-const SHOWINFO_TIMEBASE = /config in time_base:\s*(\d+)\/(\d+)/;
 
 /** The decoder's ffmpeg arguments. */
 export function decoderArgs(
@@ -115,12 +113,9 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
   return new Observable<Frame>((subscriber) => {
     const { pool, geometry, logger } = run;
     const frameSize = frameBytes(geometry.width, geometry.height, geometry.depth);
-    // Each frame's timestamp and the time base it is in, by the frame's place in the output. Not
-    // by showinfo's own `n`: ffmpeg rebuilds the filters when the stream changes size or layout
-    // midway (a broadcast feed's SD break), and the new showinfo counts from 0 again.
-    const ptsByIndex = new Map<number, { pts: bigint; timebase: [bigint, bigint] } | undefined>();
-    let timebase: [bigint, bigint] = [1n, 1000000n];
-    let reported = 0; // showinfo frame lines seen
+    // Each frame's timestamp, by the frame's place in the output (see ShowinfoReader).
+    const ptsByIndex = new Map<number, ShowinfoStamp | undefined>();
+    const showinfo = new ShowinfoReader();
     let current: Frame | undefined;
     let filled = 0;
     let nextIndex = 0;
@@ -162,18 +157,11 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       stdio: [run.input.connect ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(full ? (['pipe'] as const) : [])],
       logger,
       onStderrLine: (line) => {
-        const frame = SHOWINFO_FRAME.exec(line);
-        if (frame) {
-          const index = reported++;
-          ptsByIndex.set(index, frame[2] === 'NOPTS' ? undefined : { pts: BigInt(frame[2]!), timebase });
+        const timestamp = showinfo.read(line, (index, stamp) => {
+          ptsByIndex.set(index, stamp);
           if (complete?.index === index) pump();
-          return;
-        }
-        const tb = SHOWINFO_TIMEBASE.exec(line);
-        if (tb) {
-          timebase = [BigInt(tb[1]!), BigInt(tb[2]!)];
-          return;
-        }
+        });
+        if (timestamp) return;
         const kind = classifyDecoderLine(line, demuxers);
         if (kind === 'input-error' && opts.errors === 'fail') {
           firstError ??= line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
@@ -214,13 +202,9 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext
       ptsByIndex.delete(frame.index);
       complete = undefined;
       if (stamp !== undefined) {
-        const { pts } = stamp;
-        const [num, den] = stamp.timebase;
-        frame.pts = (Number(pts) * Number(num)) / Number(den);
-        // Floor, so the CLUT timestamp is never later than the frame it belongs to.
-        const scaled = pts * num * 1000000n;
-        const micros = scaled >= 0n ? scaled / den : -((-scaled + den - 1n) / den);
-        frame.ptsMicros = Math.max(Number(micros), lastMicros + 1);
+        frame.pts = stampSeconds(stamp);
+        // Floored, so the CLUT timestamp is never later than the frame it belongs to.
+        frame.ptsMicros = Math.max(stampMicros(stamp), lastMicros + 1);
       } else {
         frame.pts = undefined;
         frame.ptsMicros = lastMicros + 1;

@@ -1,4 +1,7 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ffmpeg, tempDir } from '../helpers/media.js';
 import { EntryClock, LiveSource, type LiveFrame, type SourceStatus } from '../../src/preview/liveSource.js';
 import { parseLiveInput } from '../../src/preview/liveInput.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
@@ -56,6 +59,53 @@ describe('the live source', () => {
     for (const f of frames) {
       expect(f.enteredAt).toBeLessThanOrEqual(f.at);
       expect(f.at - f.enteredAt).toBeLessThan(5_000);
+    }
+  });
+
+  it('keeps every frame and its timestamp when the feed changes size midway (showinfo counts from 0 again)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      // One second at 320x240, then one at 640x360: a broadcast feed's SD break, as one MPEG-TS.
+      const parts = ['320x240', '640x360'].map((size) => path.join(dir, `${size}.ts`));
+      for (const [i, part] of parts.entries()) {
+        await ffmpeg(
+          ['-f', 'lavfi', '-i', `testsrc2=size=${i ? '640x360' : '320x240'}:rate=25`, '-t', '1'].concat([
+            '-output_ts_offset',
+            String(i),
+            '-c:v',
+            'mpeg2video',
+            '-f',
+            'mpegts',
+            part,
+          ]),
+        );
+      }
+      const feed = path.join(dir, 'feed.ts');
+      await writeFile(feed, Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
+      const live = await source(feed);
+      const frames: Array<LiveFrame & { at: number }> = [];
+      live.on('frame', (f) => {
+        frames.push({ ...f, at: Date.now() });
+        live.recycle(f.data);
+      });
+      live.start();
+      try {
+        await until(() => (frames.length >= 45 ? true : undefined), 120_000);
+      } finally {
+        live.stop();
+      }
+      // Frames after the change still come one by one at the source's rate, in order.
+      expect(frames.slice(0, 45).map((f) => f.seq)).toEqual([...Array(45).keys()]);
+      for (let i = 30; i < 45; i++)
+        expect(frames[i]!.enteredAt).toBeGreaterThanOrEqual(frames[i - 1]!.enteredAt);
+      expect(frames[44]!.sourceFps).toBeCloseTo(25, 0);
+      // Each stamped with its own timestamp. On a busy machine a frame's pixels may outrun its
+      // line and the newer frame wins, a few at most; counting by showinfo's own n lost every
+      // frame after the change (97 here).
+      for (const f of frames) expect(f.enteredAt).toBeLessThanOrEqual(f.at);
+      expect(live.unstamped).toBeLessThan(12);
+    } finally {
+      await cleanup();
     }
   });
 
