@@ -257,7 +257,10 @@ function yuvPictures(
   full: NonNullable<RunContext['fullFrames']>,
 ): FramePictures {
   const { width, height, pixFmt, coding } = full.format;
-  const kernel = new WasmYuv420Lut(width, height);
+  // The decoder's ring keeps its pictures in the kernel's memory: each is graded in place there
+  // and written to the pipe from there, never copied in and out (two copies of the picture a frame).
+  const kernel = new WasmYuv420Lut(width, height, { pictures: full.ring.capacity });
+  full.ring.allocateWith(() => kernel.takePicture());
   const strength = opts.strength;
   let scratch: Lut3d | undefined;
   const header = mkvHeader(width, height, pixFmt, { anchor: true });

@@ -3,7 +3,13 @@ import { allocLut, fillLut, identityLut, type Lut3d } from '../../src/correction
 import { inverseDetuneTransform } from '../../src/detune/inverse.js';
 import { YCBCR_MATRICES, type YcbcrCoding } from '../../src/lut/coding.js';
 import { referenceYuvLut420 } from '../../src/lut/reference.js';
-import { applyYuvLut420, CHROMA_RULES, yuv420Bytes, yuv420Frame } from '../../src/lut/yuv420.js';
+import {
+  applyYuvLut420,
+  CHROMA_RULES,
+  yuv420Bytes,
+  yuv420Frame,
+  type Yuv420Frame,
+} from '../../src/lut/yuv420.js';
 import { WasmYuv420Lut } from '../../src/lut/yuv420Wasm.js';
 import {
   allocYuvLut,
@@ -202,7 +208,13 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
     [385, 289],
   ])("%ix%i: WebAssembly gives the JavaScript kernel's bytes, odd edges included", (width, height) => {
     const src = randomFrame(width, height, width * 1000 + height);
-    const kernel = new WasmYuv420Lut(width, height);
+    const kernel = new WasmYuv420Lut(width, height, { pictures: 2 });
+    const held = [kernel.takePicture()!, kernel.takePicture()!];
+    expect(kernel.takePicture()).toBeUndefined();
+    const srcBytes = new Uint8Array(yuv420Bytes(width, height));
+    srcBytes.set(src.y);
+    srcBytes.set(src.cb, src.y.length);
+    srcBytes.set(src.cr, src.y.length + src.cb.length);
     for (const step of YUV_LUT_STEPS) {
       const yuv = kernel.compose(saturate(), extend(), step);
       for (const chroma of CHROMA_RULES) {
@@ -217,6 +229,13 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
         kernel.input.cr.set(src.cr);
         kernel.apply(chroma);
         expect(maxDifference(kernel.output, js)).toBe(0);
+        // In place on a picture held in the kernel's memory, and from one such picture to another.
+        const [a, b] = held.map((bytes) => yuv420Frame(width, height, bytes)) as [Yuv420Frame, Yuv420Frame];
+        held[0]!.set(srcBytes);
+        kernel.apply(chroma, a, b);
+        expect(maxDifference(b, js)).toBe(0);
+        kernel.apply(chroma, a, a);
+        expect(maxDifference(a, js)).toBe(0);
       }
     }
   });
