@@ -139,6 +139,36 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
     },
   );
 
+  it("composes the identity exactly at every lattice point, so an identity frame may skip the kernel (encode's apply: node does)", () => {
+    // Every point holds its own codes: every tetrahedral lookup then returns the pixel's own codes
+    // (checked once for all 2^24 (Y', Cb', Cr') at sizes 25 and 36, step 8, both ways of coding).
+    const kernel = new WasmYuv420Lut(385, 289);
+    const src = randomFrame(385, 289, 3);
+    for (const matrix of YCBCR_MATRICES) {
+      for (const range of ['limited', 'full'] as const) {
+        // The sizes `merge` makes (Hald levels 2 to 8), and 17.
+        for (const size of [4, 9, 16, 17, 25, 36, 49, 64]) {
+          for (const step of YUV_LUT_STEPS) {
+            const lut = kernel.compose(identityLut(size), extend({ matrix, range }), step);
+            const one = 1 << YUV_LUT_FRACTION_BITS;
+            let off = 0;
+            for (let i = 0; i < lut.data.length; i += 4) {
+              const y = Math.floor(i / 4 / (lut.points * lut.points));
+              const cb = Math.floor(i / 4 / lut.points) % lut.points;
+              const cr = (i / 4) % lut.points;
+              const want = [y, cb, cr].map((v) => v * step * one);
+              for (let c = 0; c < 3; c++) if (lut.data[i + c] !== want[c]) off++;
+            }
+            expect(off).toBe(0);
+            const out = yuv420Frame(385, 289);
+            kernel.apply('average', src, out);
+            expect(maxDifference(out, src)).toBe(0);
+          }
+        }
+      }
+    }
+  });
+
   it.each([
     // LUT, step, largest difference from the float reference with chroma 'average' (levels);
     // 'mean-luma' takes its chroma from one lookup, not four, and may miss by one more.
