@@ -793,16 +793,27 @@ export class WasmYuv420Lut {
     this.inputAt = this.termsAt + align(3 * MAX_POINTS * 16 + 4 * 16);
     this.outputAt = this.inputAt + align(bytes);
     this.picturesAt = this.outputAt + align(bytes);
-    this.pictureCount = Math.max(
+    let count = Math.max(
       0,
       Math.min(pictures, Math.floor((MAX_MEMORY_BYTES - this.picturesAt) / align(bytes))),
     );
-    const end = this.picturesAt + this.pictureCount * align(bytes);
     const instance = new wasm.Instance(yuvLutModule(), {});
     this.exports = instance.exports as unknown as Exports;
     const memory = this.exports.memory;
-    const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
-    if (pages > 0) memory.grow(pages);
+    const grow = (end: number): void => {
+      const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
+      if (pages > 0) memory.grow(pages);
+    };
+    try {
+      grow(this.picturesAt + count * align(bytes));
+    } catch (err) {
+      // No room for the pictures (a huge frame on a machine short of address space): without
+      // them, callers' frames are copied in and out as before.
+      if (count === 0) throw err;
+      count = 0;
+      grow(this.picturesAt);
+    }
+    this.pictureCount = count;
     const buffer = new Uint8Array(memory.buffer);
     this.input = yuv420Frame(width, height, buffer.subarray(this.inputAt, this.inputAt + bytes));
     this.output = yuv420Frame(width, height, buffer.subarray(this.outputAt, this.outputAt + bytes));
