@@ -23,66 +23,149 @@ export function inverseDetuneTransform(detunes: readonly Detune[]): Transform {
   const steps = sortDetunes(detunes.map(validateDetune))
     .filter((d) => d.amount > 0)
     .reverse();
-  const clip = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
-  return (r, g, b, out) => {
-    let c0 = r;
-    let c1 = g;
-    let c2 = b;
-    for (const { family, amount } of steps) {
-      const L = amount / 3;
-      switch (family) {
-        case 'green':
-          c1 = clip(c1 / (1 + 0.3 * L));
-          break;
-        case 'blue':
-          c2 = clip(c2 / (1 + 0.3 * L));
-          break;
-        case 'orange':
-          c0 = clip(c0 / (1 + 0.3 * L));
-          c1 = clip(c1 / (1 + 0.12 * L));
-          break;
-        case 'black-high': {
-          const k = 0.12 * L;
-          c0 = clip((c0 - k) / (1 - k));
-          c1 = clip((c1 - k) / (1 - k));
-          c2 = clip((c2 - k) / (1 - k));
-          break;
-        }
-        case 'black-low': {
-          const k = 0.08 * L;
-          c0 = clip(k + (1 - k) * c0);
-          c1 = clip(k + (1 - k) * c1);
-          c2 = clip(k + (1 - k) * c2);
-          break;
-        }
-        case 'white-low': {
-          const s = 1 / (1 - 0.3 * L);
-          c0 = clip(c0 * s);
-          c1 = clip(c1 * s);
-          c2 = clip(c2 * s);
-          break;
-        }
-        case 'contrast-high': {
-          const s = 1 / (1 + 0.6 * L);
-          c0 = clip(0.5 + (c0 - 0.5) * s);
-          c1 = clip(0.5 + (c1 - 0.5) * s);
-          c2 = clip(0.5 + (c2 - 0.5) * s);
-          break;
-        }
-        case 'saturation-low': {
-          const y = 0.2126 * c0 + 0.7152 * c1 + 0.0722 * c2;
-          const s = 1 / (1 - 0.6 * L);
-          c0 = clip(y + (c0 - y) * s);
-          c1 = clip(y + (c1 - y) * s);
-          c2 = clip(y + (c2 - y) * s);
-          break;
-        }
+  const transform: LatticeTransform = (r, g, b, out) => {
+    const c = INVERT_SCRATCH;
+    c[0] = r;
+    c[1] = g;
+    c[2] = b;
+    invertInPlace(steps, c);
+    out[0] = c[0];
+    out[1] = c[1];
+    out[2] = c[2];
+  };
+  transform.fillLattice = (size, data) => fillLattice(size, data, steps, undefined);
+  INVERSE_STEPS.set(transform, steps);
+  return transform;
+}
+
+/**
+ * A transform that can also fill a whole LUT lattice itself, as `fillLut` asks of it (the same
+ * points, in the same order, with the same arithmetic), with no call per point: `merge` fills a
+ * lattice from a new transform every frame, and numbers passed to a call that V8 does not inline
+ * are boxed, as are locals it cannot keep unboxed (about 1.7 MB of garbage a frame at 25^3). So
+ * the per-point helpers below take and give their colours in Float64Arrays (the same doubles),
+ * never as numbers.
+ */
+type LatticeTransform = Transform & { fillLattice?: (size: number, data: Float32Array) => void };
+
+/** Each inverse's steps, for `withKnees` to fill a lattice with both in one loop. */
+const INVERSE_STEPS = new WeakMap<Transform, readonly Detune[]>();
+
+/** One colour in double precision, for the transforms' calls (each call fills and reads it at once). */
+const INVERT_SCRATCH = new Float64Array(3);
+const KNEE_SCRATCH = new Float64Array(3);
+
+/** Clips `c[i]` to [0, 1] (in place: no number passes through the call). */
+function clipAt(c: Float64Array, i: number): void {
+  const v = c[i]!;
+  c[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/** The colour in `c` (R, G, B) through the inverse `steps` (in the order they are undone), in place. */
+function invertInPlace(steps: readonly Detune[], c: Float64Array): void {
+  // An indexed loop: `for...of` here allocated an iterator per point where V8 did not optimise it.
+  for (let i = 0; i < steps.length; i++) {
+    const { family, amount } = steps[i]!;
+    const L = amount / 3;
+    switch (family) {
+      case 'green':
+        c[1] = c[1]! / (1 + 0.3 * L);
+        clipAt(c, 1);
+        break;
+      case 'blue':
+        c[2] = c[2]! / (1 + 0.3 * L);
+        clipAt(c, 2);
+        break;
+      case 'orange':
+        c[0] = c[0]! / (1 + 0.3 * L);
+        clipAt(c, 0);
+        c[1] = c[1]! / (1 + 0.12 * L);
+        clipAt(c, 1);
+        break;
+      case 'black-high': {
+        const k = 0.12 * L;
+        c[0] = (c[0]! - k) / (1 - k);
+        clipAt(c, 0);
+        c[1] = (c[1]! - k) / (1 - k);
+        clipAt(c, 1);
+        c[2] = (c[2]! - k) / (1 - k);
+        clipAt(c, 2);
+        break;
+      }
+      case 'black-low': {
+        const k = 0.08 * L;
+        c[0] = k + (1 - k) * c[0]!;
+        clipAt(c, 0);
+        c[1] = k + (1 - k) * c[1]!;
+        clipAt(c, 1);
+        c[2] = k + (1 - k) * c[2]!;
+        clipAt(c, 2);
+        break;
+      }
+      case 'white-low': {
+        const s = 1 / (1 - 0.3 * L);
+        c[0] = c[0]! * s;
+        clipAt(c, 0);
+        c[1] = c[1]! * s;
+        clipAt(c, 1);
+        c[2] = c[2]! * s;
+        clipAt(c, 2);
+        break;
+      }
+      case 'contrast-high': {
+        const s = 1 / (1 + 0.6 * L);
+        c[0] = 0.5 + (c[0]! - 0.5) * s;
+        clipAt(c, 0);
+        c[1] = 0.5 + (c[1]! - 0.5) * s;
+        clipAt(c, 1);
+        c[2] = 0.5 + (c[2]! - 0.5) * s;
+        clipAt(c, 2);
+        break;
+      }
+      case 'saturation-low': {
+        const y = 0.2126 * c[0]! + 0.7152 * c[1]! + 0.0722 * c[2]!;
+        const s = 1 / (1 - 0.6 * L);
+        c[0] = y + (c[0]! - y) * s;
+        clipAt(c, 0);
+        c[1] = y + (c[1]! - y) * s;
+        clipAt(c, 1);
+        c[2] = y + (c[2]! - y) * s;
+        clipAt(c, 2);
+        break;
       }
     }
-    out[0] = c0;
-    out[1] = c1;
-    out[2] = c2;
-  };
+  }
+}
+
+/** `fillLut`'s lattice (red fastest), each point through the inverse and, if given, the knees. */
+function fillLattice(
+  size: number,
+  data: Float32Array,
+  steps: readonly Detune[],
+  knees: Knees | undefined,
+): void {
+  const out = new Float32Array(3);
+  const point = new Float64Array(3);
+  const c = new Float64Array(3);
+  const step = 1 / (size - 1);
+  let i = 0;
+  for (let b = 0; b < size; b++) {
+    for (let g = 0; g < size; g++) {
+      for (let r = 0; r < size; r++) {
+        point[0] = c[0] = r * step;
+        point[1] = c[1] = g * step;
+        point[2] = c[2] = b * step;
+        invertInPlace(steps, c);
+        out[0] = c[0];
+        out[1] = c[1];
+        out[2] = c[2];
+        if (knees) kneePoint(knees, point, out);
+        data[i++] = out[0]!;
+        data[i++] = out[1]!;
+        data[i++] = out[2]!;
+      }
+    }
+  }
 }
 
 /**
@@ -106,27 +189,48 @@ export const DEFAULT_KNEES: Knees = { white: 0.9, black: 0.06 };
  * channel, so the LUT stays smooth, and both leave an identity transform as it is.
  */
 export function withKnees(transform: Transform, knees: Knees = DEFAULT_KNEES): Transform {
-  const ramp = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
-  const luma = (r: number, g: number, b: number): number => 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return (r, g, b, out) => {
+  const kneed: LatticeTransform = (r, g, b, out) => {
     transform(r, g, b, out);
-    const lo = Math.min(r, g, b);
-    const hi = Math.max(r, g, b);
-    const w = ramp((lo - knees.white) / (1 - knees.white));
-    if (w > 0) {
-      out[0] = out[0]! + (r - out[0]!) * w;
-      out[1] = out[1]! + (g - out[1]!) * w;
-      out[2] = out[2]! + (b - out[2]!) * w;
-    }
-    const k = 1 - ramp(hi / knees.black);
-    if (k > 0) {
-      const y = luma(out[0]!, out[1]!, out[2]!);
-      const yIn = luma(r, g, b);
-      out[0] = out[0]! + (y + r - yIn - out[0]!) * k;
-      out[1] = out[1]! + (y + g - yIn - out[1]!) * k;
-      out[2] = out[2]! + (y + b - yIn - out[2]!) * k;
-    }
+    const point = KNEE_SCRATCH;
+    point[0] = r;
+    point[1] = g;
+    point[2] = b;
+    kneePoint(knees, point, out);
   };
+  const steps = INVERSE_STEPS.get(transform);
+  if (steps) kneed.fillLattice = (size, data) => fillLattice(size, data, steps, knees);
+  return kneed;
+}
+
+/** The knees applied to `out`, the transform's output for the input colour `point`. */
+function kneePoint(knees: Knees, point: Float64Array, out: Float32Array): void {
+  const r = point[0]!;
+  const g = point[1]!;
+  const b = point[2]!;
+  const lo = Math.min(r, g, b);
+  const hi = Math.max(r, g, b);
+  const w = ramp((lo - knees.white) / (1 - knees.white));
+  if (w > 0) {
+    out[0] = out[0]! + (r - out[0]!) * w;
+    out[1] = out[1]! + (g - out[1]!) * w;
+    out[2] = out[2]! + (b - out[2]!) * w;
+  }
+  const k = 1 - ramp(hi / knees.black);
+  if (k > 0) {
+    const y = luma(out[0]!, out[1]!, out[2]!);
+    const yIn = luma(r, g, b);
+    out[0] = out[0]! + (y + r - yIn - out[0]!) * k;
+    out[1] = out[1]! + (y + g - yIn - out[1]!) * k;
+    out[2] = out[2]! + (y + b - yIn - out[2]!) * k;
+  }
+}
+
+function ramp(t: number): number {
+  return t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
+}
+
+function luma(r: number, g: number, b: number): number {
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
 /** Maps interleaved RGB pixels (8 or 16 bit) through a transform into `out`, of the same type. */

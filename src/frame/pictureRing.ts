@@ -5,6 +5,10 @@ import type { FullPicture } from './frame.js';
  * frame and the frame gives it back when it is released. Like `FramePool`, it never grows, and a
  * producer that gets `undefined` from `tryAcquire` waits for `onAvailable`. Buffers are allocated
  * the first time they are needed, so a short clip never pays for the whole ring.
+ *
+ * The consumer may say where the buffers live (`allocateWith`): the sink that grades the pictures
+ * in WebAssembly keeps them in the kernel's own memory, so a picture is graded in place and
+ * written from there, never copied in and out.
  */
 export class PictureRing {
   readonly capacity: number;
@@ -12,6 +16,7 @@ export class PictureRing {
   private readonly free: Uint8Array[] = [];
   private readonly waiters: Array<() => void> = [];
   private allocated = 0;
+  private allocate: (bytes: number) => Uint8Array | undefined = () => undefined;
   private used = 0;
   private peak = 0;
 
@@ -33,10 +38,24 @@ export class PictureRing {
     return this.peak;
   }
 
+  /**
+   * Buffers allocated from now on come from `allocate` (`bytes` long), or, where it returns
+   * undefined (no room left there), from the JavaScript heap as before. Those already allocated
+   * stay where they are.
+   */
+  allocateWith(allocate: (bytes: number) => Uint8Array | undefined): void {
+    this.allocate = allocate;
+  }
+
   tryAcquire(): FullPicture | undefined {
     let buffer = this.free.pop();
     if (!buffer && this.allocated < this.capacity) {
-      buffer = new Uint8Array(this.bytes);
+      buffer = this.allocate(this.bytes) ?? new Uint8Array(this.bytes);
+      if (buffer.length !== this.bytes) {
+        throw new RangeError(
+          `Expected a picture buffer of ${this.bytes} bytes but received ${buffer.length}`,
+        );
+      }
       this.allocated++;
     }
     if (!buffer) return undefined;

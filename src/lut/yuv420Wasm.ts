@@ -18,8 +18,11 @@
  * back, then the output coding's matrix (prescaled to fixed point), rounded to Int16.
  *
  * Memory is sized once, when the kernel is made for a frame size: the weight table, the Y'CbCr
- * table (up to 65^3), the RGB LUT (up to 65^3), and an input and an output frame, which callers
- * may fill and read in place (`input`, `output`) to save the copies.
+ * table (up to 65^3), the RGB LUT (up to 65^3), an input and an output frame, which callers
+ * may fill and read in place (`input`, `output`) to save the copies, and as many picture buffers
+ * as asked for (`pictures`, handed out by `takePicture`): frames there are graded where they lie,
+ * in place if asked, with no copy at all. (Memory never grows after that: growing would detach
+ * every view of it.)
  */
 import type { Lut3d } from '../correction/lut3d.js';
 import { assembleModule, type WasmFunctionSource } from './wasm/assemble.js';
@@ -41,6 +44,8 @@ import type { ComposeOptions, YuvLut, YuvLutStep } from './yuvLut.js';
 const KEY_BYTES = 48;
 const MAX_KEYS = 16 * 16 * 16;
 const MAX_POINTS = 65;
+/** The module's memory limit (16384 pages of 64 KiB). */
+const MAX_MEMORY_BYTES = 16384 * 65536;
 /** The largest RGB LUT the kernel composes from. */
 export const MAX_RGB_LUT_SIZE = 65;
 
@@ -769,8 +774,15 @@ export class WasmYuv420Lut {
   private readonly outputAt: number;
   private table: YuvLut | undefined;
   private keyStep = 0;
+  private readonly picturesAt: number;
+  private readonly pictureCount: number;
+  private picturesTaken = 0;
 
-  constructor(width: number, height: number) {
+  /**
+   * A kernel for `width` x `height` frames. `pictures`: buffers of one frame to reserve in the
+   * kernel's memory for `takePicture` (as many of them as fit below the module's 1 GiB limit).
+   */
+  constructor(width: number, height: number, { pictures = 0 }: { readonly pictures?: number } = {}) {
     const bytes = yuv420Bytes(width, height);
     this.width = width;
     this.height = height;
@@ -780,12 +792,28 @@ export class WasmYuv420Lut {
     this.termsAt = this.rgbAt + MAX_RGB_LUT_SIZE ** 3 * 16;
     this.inputAt = this.termsAt + align(3 * MAX_POINTS * 16 + 4 * 16);
     this.outputAt = this.inputAt + align(bytes);
-    const end = this.outputAt + align(bytes);
+    this.picturesAt = this.outputAt + align(bytes);
+    let count = Math.max(
+      0,
+      Math.min(pictures, Math.floor((MAX_MEMORY_BYTES - this.picturesAt) / align(bytes))),
+    );
     const instance = new wasm.Instance(yuvLutModule(), {});
     this.exports = instance.exports as unknown as Exports;
     const memory = this.exports.memory;
-    const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
-    if (pages > 0) memory.grow(pages);
+    const grow = (end: number): void => {
+      const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
+      if (pages > 0) memory.grow(pages);
+    };
+    try {
+      grow(this.picturesAt + count * align(bytes));
+    } catch (err) {
+      // No room for the pictures (a huge frame on a machine short of address space): without
+      // them, callers' frames are copied in and out as before.
+      if (count === 0) throw err;
+      count = 0;
+      grow(this.picturesAt);
+    }
+    this.pictureCount = count;
     const buffer = new Uint8Array(memory.buffer);
     this.input = yuv420Frame(width, height, buffer.subarray(this.inputAt, this.inputAt + bytes));
     this.output = yuv420Frame(width, height, buffer.subarray(this.outputAt, this.outputAt + bytes));
@@ -858,8 +886,22 @@ export class WasmYuv420Lut {
   }
 
   /**
-   * Grades `src` into `dst` (by default the kernel's own `input` and `output`, with no copy; other
-   * frames are copied in and out).
+   * One of the picture buffers reserved in the kernel's memory (`yuv420Bytes` of its frame size),
+   * or undefined once all are taken: a frame viewed on it (`yuv420Frame`) is graded with no copy.
+   * A buffer is taken for good (its owner recycles it).
+   */
+  takePicture(): Uint8Array | undefined {
+    if (this.picturesTaken >= this.pictureCount) return undefined;
+    const bytes = yuv420Bytes(this.width, this.height);
+    const at = this.picturesAt + this.picturesTaken++ * align(bytes);
+    return new Uint8Array(this.exports.memory.buffer, at, bytes);
+  }
+
+  /**
+   * Grades `src` into `dst` (by default the kernel's own `input` and `output`). Frames whose planes
+   * all lie in the kernel's memory (`input`, `output`, `takePicture`'s buffers) are graded where
+   * they are, with no copy: `dst` may be `src` itself (in place), but must not otherwise overlap
+   * it. Other frames are copied in and out.
    */
   apply(chroma: ChromaRule = 'average', src: Yuv420Frame = this.input, dst: Yuv420Frame = this.output): void {
     const lut = this.table;
@@ -871,12 +913,34 @@ export class WasmYuv420Lut {
         `Frame size (${src.width}x${src.height}) does not match the kernel's (${this.width}x${this.height})`,
       );
     }
+    if (this.inMemory(src) && this.inMemory(dst)) {
+      this.grade(lut, chroma, src, dst);
+      return;
+    }
     const input = this.input;
     if (src !== input) {
       input.y.set(src.y.subarray(0, input.y.length));
       input.cb.set(src.cb.subarray(0, input.cb.length));
       input.cr.set(src.cr.subarray(0, input.cr.length));
     }
+    this.grade(lut, chroma, input, this.output);
+    if (dst !== this.output) {
+      dst.y.set(this.output.y);
+      dst.cb.set(this.output.cb);
+      dst.cr.set(this.output.cr);
+    }
+  }
+
+  private inMemory(frame: Yuv420Frame): boolean {
+    const memory = this.exports.memory.buffer;
+    return frame.y.buffer === memory && frame.cb.buffer === memory && frame.cr.buffer === memory;
+  }
+
+  /**
+   * The kernel over frames in the kernel's memory. A site's samples are all read before any is
+   * written, so `dst` may be `src`.
+   */
+  private grade(lut: YuvLut, chroma: ChromaRule, src: Yuv420Frame, dst: Yuv420Frame): void {
     const { width, height } = this;
     const c = chromaSize(width, height);
     const sitesX = width >> 1;
@@ -888,12 +952,12 @@ export class WasmYuv420Lut {
       kernel(
         this.lutAt,
         this.keysAt,
-        at(input.y),
-        at(input.cb),
-        at(input.cr),
-        at(this.output.y),
-        at(this.output.cb),
-        at(this.output.cr),
+        at(src.y),
+        at(src.cb),
+        at(src.cr),
+        at(dst.y),
+        at(dst.cb),
+        at(dst.cr),
         sitesX,
         sitesY,
         width,
@@ -901,13 +965,8 @@ export class WasmYuv420Lut {
       );
     }
     // The last column and row of an odd-sized frame: sites with fewer than four luma samples.
-    if (sitesX < c.width) gradeSites(lut, input, this.output, chroma, sitesX, c.width, 0, c.height);
-    if (sitesY < c.height) gradeSites(lut, input, this.output, chroma, 0, sitesX, sitesY, c.height);
-    if (dst !== this.output) {
-      dst.y.set(this.output.y);
-      dst.cb.set(this.output.cb);
-      dst.cr.set(this.output.cr);
-    }
+    if (sitesX < c.width) gradeSites(lut, src, dst, chroma, sitesX, c.width, 0, c.height);
+    if (sitesY < c.height) gradeSites(lut, src, dst, chroma, 0, sitesX, sitesY, c.height);
   }
 
   /** The table region viewed as a `YuvLut` of `step`, with the weight table for that step. */

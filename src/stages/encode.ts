@@ -256,9 +256,24 @@ function yuvPictures(
   full: NonNullable<RunContext['fullFrames']>,
 ): FramePictures {
   const { width, height, pixFmt, coding } = full.format;
-  const kernel = new WasmYuv420Lut(width, height);
+  // The decoder's ring keeps its pictures in the kernel's memory: each is graded in place there
+  // and written to the pipe from there, never copied in and out (two copies of the picture a frame).
+  const kernel = new WasmYuv420Lut(width, height, { pictures: full.ring.capacity });
+  full.ring.allocateWith(() => kernel.takePicture());
   const strength = opts.strength;
   let scratch: Lut3d | undefined;
+  // A frame whose LUT is the identity (the classifier found nothing to undo over the whole blend
+  // window) is left as decoded, with no lattice composed and no pass over its pixels: exactly what
+  // the kernel would give, as the identity's lattice is exact at every point for every coding
+  // (tested), so every lookup returns its own codes.
+  let identity: Lut3d | undefined;
+  const isIdentity = (lut: Lut3d): boolean => {
+    if (identity?.size !== lut.size) identity = identityLut(lut.size);
+    const a = lut.data;
+    const b = identity.data;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
   const header = mkvHeader(width, height, pixFmt, { anchor: true });
   const anchor = mkvAnchor();
   const both = new Uint8Array(header.length + anchor.length);
@@ -276,9 +291,11 @@ function yuvPictures(
           if (scratch?.size !== lut.size) scratch = allocLut(lut.size);
           lut = scaleLut(lut, strength, scratch);
         }
-        kernel.compose(lut, { coding, outOfGamut: 'extend' }, YUV_LUT_STEP);
-        const planes = yuv420Frame(width, height, picture.bytes);
-        kernel.apply('average', planes, planes);
+        if (!isIdentity(lut)) {
+          kernel.compose(lut, { coding, outOfGamut: 'extend' }, YUV_LUT_STEP);
+          const planes = yuv420Frame(width, height, picture.bytes);
+          kernel.apply('average', planes, planes);
+        }
       }
       return picture.bytes;
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inverseDetuneTransform } from '../../src/detune/inverse.js';
+import { inverseDetuneTransform, withKnees, type Transform } from '../../src/detune/inverse.js';
+import { allocLut, fillLut } from '../../src/correction/lut3d.js';
 import { detuneTransform } from '../../src/detune/apply.js';
 import { FAMILIES, type Detune } from '../../src/detune/families.js';
 import { createRng, randomCombination } from '../../src/detune/random.js';
@@ -34,6 +35,40 @@ describe('inverseDetuneTransform', () => {
       const list = randomCombination(rng, { min: 2, max: 3 }).map((d) => ({ ...d, amount: d.amount / 2 }));
       const back = roundTrip(list, [0.42, 0.47, 0.44]);
       for (let c = 0; c < 3; c++) expect(back[c]).toBeCloseTo([0.42, 0.47, 0.44][c]!, 4);
+    }
+  });
+
+  it('fills a LUT in one loop with exactly the values of a call per point, with and without knees', () => {
+    // fillLut takes the inverse's own lattice loop (no call per point); it must be bit for bit
+    // what calling the transform at every lattice point gives.
+    const perPoint = (size: number, transform: Transform): Float32Array => {
+      const data = new Float32Array(size * size * size * 3);
+      const out = new Float32Array(3);
+      const step = 1 / (size - 1);
+      let i = 0;
+      for (let b = 0; b < size; b++) {
+        for (let g = 0; g < size; g++) {
+          for (let r = 0; r < size; r++) {
+            transform(r * step, g * step, b * step, out);
+            data.set(out, i);
+            i += 3;
+          }
+        }
+      }
+      return data;
+    };
+    const rng = createRng(11);
+    const lists = [
+      ...FAMILIES.map((family) => [{ family, amount: 2.5 }]),
+      ...Array.from({ length: 20 }, () => randomCombination(rng, { min: 1, max: 4 })),
+    ];
+    for (const list of lists) {
+      for (const transform of [inverseDetuneTransform(list), withKnees(inverseDetuneTransform(list))]) {
+        for (const size of [2, 17, 25]) {
+          const lattice = fillLut(size, transform, allocLut(size)).data;
+          expect(new Uint32Array(lattice.buffer)).toEqual(new Uint32Array(perPoint(size, transform).buffer));
+        }
+      }
     }
   });
 

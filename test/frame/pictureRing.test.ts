@@ -27,6 +27,33 @@ describe('PictureRing', () => {
     expect(ring.peakInUse).toBe(1);
   });
 
+  it('takes buffers from the allocator it is given, and from the heap once that has none left', () => {
+    const ring = new PictureRing(3, 4);
+    const kept = ring.tryAcquire()!; // allocated before: stays where it is
+    const memory = new Uint8Array(8);
+    let next = 0;
+    ring.allocateWith((bytes) =>
+      next + bytes <= memory.length ? memory.subarray(next, (next += bytes)) : undefined,
+    );
+    const a = ring.tryAcquire()!;
+    const b = ring.tryAcquire()!;
+    expect(kept.bytes.buffer).not.toBe(memory.buffer);
+    expect(a.bytes.buffer).toBe(memory.buffer);
+    expect(a.bytes.byteOffset).toBe(0);
+    expect(b.bytes.buffer).toBe(memory.buffer);
+    expect(b.bytes.byteOffset).toBe(4);
+    expect(ring.tryAcquire()).toBeUndefined();
+    a.release();
+    expect(ring.tryAcquire()!.bytes).toBe(a.bytes);
+
+    const short = new PictureRing(1, 4);
+    short.allocateWith(() => new Uint8Array(3));
+    expect(() => short.tryAcquire()).toThrow('Expected a picture buffer of 4 bytes but received 3');
+    const none = new PictureRing(1, 4);
+    none.allocateWith(() => undefined);
+    expect(none.tryAcquire()!.bytes).toHaveLength(4);
+  });
+
   it('calls a waiter at once while a buffer is free or not yet allocated', () => {
     const ring = new PictureRing(1, 4);
     let called = 0;

@@ -3,7 +3,13 @@ import { allocLut, fillLut, identityLut, type Lut3d } from '../../src/correction
 import { inverseDetuneTransform } from '../../src/detune/inverse.js';
 import { YCBCR_MATRICES, type YcbcrCoding } from '../../src/lut/coding.js';
 import { referenceYuvLut420 } from '../../src/lut/reference.js';
-import { applyYuvLut420, CHROMA_RULES, yuv420Bytes, yuv420Frame } from '../../src/lut/yuv420.js';
+import {
+  applyYuvLut420,
+  CHROMA_RULES,
+  yuv420Bytes,
+  yuv420Frame,
+  type Yuv420Frame,
+} from '../../src/lut/yuv420.js';
 import { WasmYuv420Lut } from '../../src/lut/yuv420Wasm.js';
 import {
   allocYuvLut,
@@ -133,6 +139,36 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
     },
   );
 
+  it("composes the identity exactly at every lattice point, so an identity frame may skip the kernel (encode's apply: node does)", () => {
+    // Every point holds its own codes: every tetrahedral lookup then returns the pixel's own codes
+    // (checked once for all 2^24 (Y', Cb', Cr') at sizes 25 and 36, step 8, both ways of coding).
+    const kernel = new WasmYuv420Lut(385, 289);
+    const src = randomFrame(385, 289, 3);
+    for (const matrix of YCBCR_MATRICES) {
+      for (const range of ['limited', 'full'] as const) {
+        // The sizes `merge` makes (Hald levels 2 to 8), and 17.
+        for (const size of [4, 9, 16, 17, 25, 36, 49, 64]) {
+          for (const step of YUV_LUT_STEPS) {
+            const lut = kernel.compose(identityLut(size), extend({ matrix, range }), step);
+            const one = 1 << YUV_LUT_FRACTION_BITS;
+            let off = 0;
+            for (let i = 0; i < lut.data.length; i += 4) {
+              const y = Math.floor(i / 4 / (lut.points * lut.points));
+              const cb = Math.floor(i / 4 / lut.points) % lut.points;
+              const cr = (i / 4) % lut.points;
+              const want = [y, cb, cr].map((v) => v * step * one);
+              for (let c = 0; c < 3; c++) if (lut.data[i + c] !== want[c]) off++;
+            }
+            expect(off).toBe(0);
+            const out = yuv420Frame(385, 289);
+            kernel.apply('average', src, out);
+            expect(maxDifference(out, src)).toBe(0);
+          }
+        }
+      }
+    }
+  });
+
   it.each([
     // LUT, step, largest difference from the float reference with chroma 'average' (levels);
     // 'mean-luma' takes its chroma from one lookup, not four, and may miss by one more.
@@ -202,7 +238,13 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
     [385, 289],
   ])("%ix%i: WebAssembly gives the JavaScript kernel's bytes, odd edges included", (width, height) => {
     const src = randomFrame(width, height, width * 1000 + height);
-    const kernel = new WasmYuv420Lut(width, height);
+    const kernel = new WasmYuv420Lut(width, height, { pictures: 2 });
+    const held = [kernel.takePicture()!, kernel.takePicture()!];
+    expect(kernel.takePicture()).toBeUndefined();
+    const srcBytes = new Uint8Array(yuv420Bytes(width, height));
+    srcBytes.set(src.y);
+    srcBytes.set(src.cb, src.y.length);
+    srcBytes.set(src.cr, src.y.length + src.cb.length);
     for (const step of YUV_LUT_STEPS) {
       const yuv = kernel.compose(saturate(), extend(), step);
       for (const chroma of CHROMA_RULES) {
@@ -217,6 +259,13 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
         kernel.input.cr.set(src.cr);
         kernel.apply(chroma);
         expect(maxDifference(kernel.output, js)).toBe(0);
+        // In place on a picture held in the kernel's memory, and from one such picture to another.
+        const [a, b] = held.map((bytes) => yuv420Frame(width, height, bytes)) as [Yuv420Frame, Yuv420Frame];
+        held[0]!.set(srcBytes);
+        kernel.apply(chroma, a, b);
+        expect(maxDifference(b, js)).toBe(0);
+        kernel.apply(chroma, a, a);
+        expect(maxDifference(a, js)).toBe(0);
       }
     }
   });
