@@ -34,20 +34,25 @@ function until<T>(check: () => T | undefined, ms: number): Promise<T> {
   });
 }
 
+/** Starts the source, keeps its first `count` frames with when each arrived, and stops it. */
+async function collect(live: LiveSource, count: number): Promise<Array<LiveFrame & { at: number }>> {
+  const frames: Array<LiveFrame & { at: number }> = [];
+  live.on('frame', (f) => {
+    frames.push({ ...f, at: Date.now() });
+    live.recycle(f.data);
+  });
+  live.start();
+  try {
+    await until(() => (frames.length >= count ? true : undefined), 120_000);
+  } finally {
+    live.stop();
+  }
+  return frames;
+}
+
 describe('the live source', () => {
   it('delivers frames at the source rate, sized and stamped with when they entered ffmpeg', async () => {
-    const live = await source('lavfi:testsrc2=size=320x240:rate=25');
-    const frames: Array<LiveFrame & { at: number }> = [];
-    live.on('frame', (f) => {
-      frames.push({ ...f, at: Date.now() });
-      live.recycle(f.data);
-    });
-    live.start();
-    try {
-      await until(() => (frames.length >= 30 ? true : undefined), 120_000);
-    } finally {
-      live.stop();
-    }
+    const frames = await collect(await source('lavfi:testsrc2=size=320x240:rate=25'), 30);
     expect(frames[0]!.discontinuity).toBe(true);
     expect(frames[1]!.discontinuity).toBe(false);
     expect(frames[0]!.data.length).toBe(64 * 36 * 3);
@@ -83,17 +88,7 @@ describe('the live source', () => {
       const feed = path.join(dir, 'feed.ts');
       await writeFile(feed, Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
       const live = await source(feed);
-      const frames: Array<LiveFrame & { at: number }> = [];
-      live.on('frame', (f) => {
-        frames.push({ ...f, at: Date.now() });
-        live.recycle(f.data);
-      });
-      live.start();
-      try {
-        await until(() => (frames.length >= 45 ? true : undefined), 120_000);
-      } finally {
-        live.stop();
-      }
+      const frames = await collect(live, 45);
       // Frames after the change still come one by one at the source's rate, in order.
       expect(frames.slice(0, 45).map((f) => f.seq)).toEqual([...Array(45).keys()]);
       for (let i = 30; i < 45; i++)
