@@ -35,6 +35,9 @@ export interface LiveSourceOptions {
   readonly logger?: Logger;
 }
 
+/** Frames held waiting for their timestamp lines, at most: more, and the oldest is dropped. */
+const MAX_UNSTAMPED = 4;
+
 /**
  * When each frame of one connection entered ffmpeg, from its timestamp and its arrival here.
  *
@@ -110,7 +113,7 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
   private restartTimer: NodeJS.Timeout | undefined;
   private current: SourceStatus = { state: 'connecting', reason: null, reconnects: 0, since: Date.now() };
   private readonly free: Buffer[] = [];
-  /** Frames lost because their timestamp never came (a newer frame took their place). */
+  /** Frames lost because their timestamp line did not come in time (newer frames took their place). */
   unstamped = 0;
   private readonly frameBytes: number;
 
@@ -207,7 +210,16 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
     let n = 0; // frames of this connection
     let filled = 0;
     let buffer: Buffer | undefined;
-    let waiting: Buffer | undefined; // pixels complete, timestamp line not yet read
+    // Frames whose pixels are in but whose timestamp line is not read yet, oldest first. ffmpeg
+    // prints a frame's line before it writes the frame, but the two pipes are read in whatever
+    // order the event loop sees them: on a busy machine, a few frames' pixels may come first.
+    const waiting: Array<{ readonly index: number; readonly data: Buffer }> = [];
+    const flush = (): void => {
+      while (waiting.length > 0 && ptsBySeq.has(waiting[0]!.index)) {
+        const { index, data } = waiting.shift()!;
+        emit(data, index);
+      }
+    };
     let first = true;
     let lastLine = '';
     const emit = (data: Buffer, index: number): void => {
@@ -233,11 +245,7 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
       onStderrLine: (line) => {
         const timestamp = showinfo.read(line, (index, stamp) => {
           ptsBySeq.set(index, stamp === undefined ? undefined : stampSeconds(stamp));
-          if (waiting && index === n - 1) {
-            const data = waiting;
-            waiting = undefined;
-            emit(data, index);
-          }
+          flush();
         });
         if (timestamp) return;
         if (/\[(error|fatal)\]/.test(line))
@@ -258,15 +266,13 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
           const data = buffer;
           buffer = undefined;
           filled = 0;
-          if (ptsBySeq.has(index)) emit(data, index);
-          else {
-            if (waiting) {
-              // Its line never came: the newer frame wins.
-              this.unstamped++;
-              this.recycle(waiting);
-            }
-            waiting = data;
+          waiting.push({ index, data });
+          if (waiting.length > MAX_UNSTAMPED) {
+            // Lines this far behind are not coming (ffmpeg wrote no timestamp): newer frames win.
+            this.unstamped++;
+            this.recycle(waiting.shift()!.data);
           }
+          flush();
         }
       }
     });

@@ -94,8 +94,8 @@ describe('the live source', () => {
       for (let i = 30; i < 45; i++)
         expect(frames[i]!.enteredAt).toBeGreaterThanOrEqual(frames[i - 1]!.enteredAt);
       expect(frames[44]!.sourceFps).toBeCloseTo(25, 0);
-      // Each stamped with its own timestamp. On a busy machine a frame's pixels may outrun its
-      // line and the newer frame wins, a few at most; counting by showinfo's own n lost every
+      // Each stamped with its own timestamp. Only where a busy machine reads several frames'
+      // pixels before their lines may the oldest go; counting by showinfo's own n lost every
       // frame after the change (97 here).
       for (const f of frames) expect(f.enteredAt).toBeLessThanOrEqual(f.at);
       expect(live.unstamped).toBeLessThan(12);
