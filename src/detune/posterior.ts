@@ -58,6 +58,11 @@ export function confidenceOf(probs: ArrayLike<number>, offset = 0): number {
 
 const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
 
+/** The share of a correction the confidence allows: 0 below `confidenceMin`, whole 0.25 above it. */
+function confidenceGate(probs: ArrayLike<number>, confidenceMin: number): number {
+  return confidenceMin === 0 ? 1 : smoothstep((confidenceOf(probs) - confidenceMin) / 0.25);
+}
+
 /** Each family's expected amount: the class posterior's expectation mixed with the amount head. */
 export function expectedAmounts(
   probs: ArrayLike<number>,
@@ -88,8 +93,7 @@ export function posteriorDetunes(
   amounts: ArrayLike<number>,
   settings: PosteriorSettings,
 ): Detune[] {
-  const gate =
-    settings.confidenceMin === 0 ? 1 : smoothstep((confidenceOf(probs) - settings.confidenceMin) / 0.25);
+  const gate = confidenceGate(probs, settings.confidenceMin);
   if (gate === 0 || settings.strength === 0) return [];
   const expected = expectedAmounts(probs, amounts, settings.mix);
   const out: Detune[] = [];
@@ -112,8 +116,7 @@ export function correctionWeight(
   amounts: ArrayLike<number>,
   settings: Omit<PosteriorSettings, 'strength'>,
 ): number {
-  const gate =
-    settings.confidenceMin === 0 ? 1 : smoothstep((confidenceOf(probs) - settings.confidenceMin) / 0.25);
+  const gate = confidenceGate(probs, settings.confidenceMin);
   if (gate === 0) return 0;
   const largest = Math.max(...expectedAmounts(probs, amounts, settings.mix));
   return gate * thresholdFade(Math.min(largest, MAX_AMOUNT), settings.threshold);

@@ -41,22 +41,9 @@ describe('inverseDetuneTransform', () => {
   it('fills a LUT in one loop with exactly the values of a call per point, with and without knees', () => {
     // fillLut takes the inverse's own lattice loop (no call per point); it must be bit for bit
     // what calling the transform at every lattice point gives.
-    const perPoint = (size: number, transform: Transform): Float32Array => {
-      const data = new Float32Array(size * size * size * 3);
-      const out = new Float32Array(3);
-      const step = 1 / (size - 1);
-      let i = 0;
-      for (let b = 0; b < size; b++) {
-        for (let g = 0; g < size; g++) {
-          for (let r = 0; r < size; r++) {
-            transform(r * step, g * step, b * step, out);
-            data.set(out, i);
-            i += 3;
-          }
-        }
-      }
-      return data;
-    };
+    // A plain closure has no lattice loop of its own: fillLut calls it at every point.
+    const perPoint = (size: number, transform: Transform): Float32Array =>
+      fillLut(size, (r, g, b, out) => transform(r, g, b, out)).data;
     const rng = createRng(11);
     const lists = [
       ...FAMILIES.map((family) => [{ family, amount: 2.5 }]),
