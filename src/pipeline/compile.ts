@@ -7,7 +7,9 @@ import {
   type FrameProduct,
   type ProductDeclaration,
   type StageContextNeeds,
+  type SourceStage,
   type StageDefinition,
+  type StreamEnds,
   type StreamFormat,
 } from '../stages/stage.js';
 import { resolveOptions, type OptionValues, type OptionsTable } from '../stages/options.js';
@@ -17,7 +19,12 @@ import { frameBytes, type Depth } from '../image/image.js';
 import { haldFrameBytes } from '../correction/hald.js';
 
 /** Where a stage's work happens. */
-export type StagePlacement = 'decoder ffmpeg' | 'node' | 'encoder ffmpeg';
+export type StagePlacement = 'decoder ffmpeg' | 'live source' | 'node' | 'encoder ffmpeg';
+
+/** True for a stage whose work the source does (inside the decoder's ffmpeg, or the live source). */
+export function inSource(placement: StagePlacement): boolean {
+  return placement === 'decoder ffmpeg' || placement === 'live source';
+}
 
 export interface CompiledStage {
   readonly definition: StageDefinition;
@@ -60,6 +67,12 @@ export function warmPipeline(pipeline: CompiledPipeline): void {
     }
   }
 }
+
+/** How messages say where a source reads and a sink writes. */
+const ENDS_WORDS: Readonly<Record<StreamEnds, { source: string; sink: string }>> = {
+  file: { source: 'reads files and streams', sink: 'writes files and streams' },
+  live: { source: 'reads a live input (vgrade preview)', sink: 'shows a live preview' },
+};
 
 type Declarations = readonly ProductDeclaration[] | undefined;
 
@@ -114,8 +127,9 @@ function unmetRequirement(
  * Validates a parsed pipeline against every stage's options table and the rules that keep a
  * pipeline sound, before any process starts, then sizes the frame pool from the declared context.
  *
- * Rules: `decode` first and only there; `encode` last, if present; stages that run inside the
- * decoder (`downscale`) directly after `decode`; every stage's `requires` met by an earlier stage
+ * Rules: a source first and only there (`decode`, or `live` for the preview); a sink last, if
+ * present, writing where the source reads (`encode` after `decode`, `preview` after `live`);
+ * stages the source makes (`downscale`) directly after it; every stage's `requires` met by an earlier stage
  * (with the options that make it produce them). The stream's format (the LUT level) is what each
  * stage's `negotiate` leaves, in order.
  */
@@ -126,6 +140,8 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
   const placed: Array<{ definition: StageDefinition; where: string }> = [];
   let format = DEFAULT_STREAM_FORMAT;
   let fusing = true;
+  /** The source's definition, once stage 0 is read: the sink must write where it reads. */
+  let source: SourceStage | undefined;
   spec.stages.forEach((entry, index) => {
     const definition = STAGES.get(entry.name);
     const where = `stages[${index}].${entry.name} (${entry.position})`;
@@ -153,7 +169,17 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       throw new UsageError('E_PIPELINE_ORDER', `${where}: ${entry.name} must be the first stage of ${file}`);
     }
     if (index === 0 && definition.kind !== 'source') {
-      throw new UsageError('E_PIPELINE_ORDER', `${where}: the first stage of ${file} must be decode`);
+      throw new UsageError(
+        'E_PIPELINE_ORDER',
+        `${where}: the first stage of ${file} must be a source: decode (files and streams) or live (vgrade preview)`,
+      );
+    }
+    if (definition.kind === 'source') source = definition;
+    if (definition.kind === 'sink' && source && definition.ends !== source.ends) {
+      throw new UsageError(
+        'E_PIPELINE_ORDER',
+        `${where}: ${entry.name} ${ENDS_WORDS[definition.ends].sink}, but ${file} starts with ${source.name}, which ${ENDS_WORDS[source.ends].source}: end it with ${source.ends === 'live' ? 'preview' : 'encode'}`,
+      );
     }
     if (definition.kind === 'sink' && index !== spec.stages.length - 1) {
       throw new UsageError('E_PIPELINE_ORDER', `${where}: ${entry.name} must be the last stage of ${file}`);
@@ -169,14 +195,22 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       if (!fusing) {
         throw new UsageError(
           'E_PIPELINE_ORDER',
-          `${where}: ${entry.name} runs inside the decoder's ffmpeg, so it must directly follow decode`,
+          source?.ends === 'live'
+            ? `${where}: ${entry.name} is made by the live source, so it must directly follow live`
+            : `${where}: ${entry.name} runs inside the decoder's ffmpeg, so it must directly follow decode`,
         );
       }
-      placement = 'decoder ffmpeg';
+      if (source?.ends === 'live' && !definition.madeByLiveSource?.(options as never)) {
+        throw new UsageError(
+          'E_PIPELINE_ORDER',
+          `${where}: the live source makes its proxy by an area average into the proxy's picture; it cannot make ${entry.name} with these options (downscale with fit pad or stretch and scaler area, it can)`,
+        );
+      }
+      placement = source?.ends === 'live' ? 'live source' : 'decoder ffmpeg';
     } else if (definition.kind === 'sink') {
-      placement = 'encoder ffmpeg';
+      placement = definition.ends === 'file' ? 'encoder ffmpeg' : 'node';
     } else if (definition.kind === 'source') {
-      placement = 'decoder ffmpeg';
+      placement = definition.ends === 'file' ? 'decoder ffmpeg' : 'live source';
     } else if (definition.kind === 'transform') {
       fusing = false;
     }
@@ -194,7 +228,7 @@ export function compilePipeline(spec: PipelineSpec): CompiledPipeline {
       throw err;
     }
     for (const p of declared(definition.produces, options)) produced.add(p);
-    if (placement === 'decoder ffmpeg' && definition.kind === 'transform') produced.add('proxy');
+    if (inSource(placement) && definition.kind === 'transform') produced.add('proxy');
     format = definition.negotiate?.(options as never, format) ?? format;
     placed.push({ definition, where });
     const needs = definition.context?.(options as never) ?? { lookbehind: 0, lookahead: 0 };
@@ -219,7 +253,7 @@ export function decoderGeometry(
   };
   const filters: string[] = [];
   for (const stage of pipeline.stages) {
-    if (stage.placement !== 'decoder ffmpeg' || stage.definition.kind !== 'transform') continue;
+    if (!inSource(stage.placement) || stage.definition.kind !== 'transform') continue;
     const fused = stage.definition.decoderFilter!(stage.options as never, geometry);
     filters.push(fused.filter);
     geometry = fused.geometry;

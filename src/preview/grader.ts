@@ -1,17 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { Observable, Subject, type Subscription } from '../util/rx.js';
-import type { CompiledPipeline } from '../pipeline/compile.js';
+import type { CompiledPipeline, CompiledStage } from '../pipeline/compile.js';
 import { decoderGeometry } from '../pipeline/compile.js';
-import { transformChain } from '../run/grade.js';
+import { buildStream } from '../run/grade.js';
 import { FramePool } from '../frame/pool.js';
-import type { Frame } from '../frame/frame.js';
-import type { TransformContext } from '../stages/stage.js';
+import type {
+  LivePicture,
+  LiveRunContext,
+  PictureDisplay,
+  ShownPicture,
+  SourceStage,
+} from '../stages/stage.js';
 import { FINDINGS } from '../stages/classify.js';
 import type { FrameRecord } from '../stages/records.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
+import { UsageError } from '../util/errors.js';
 import type { LiveFrame } from './liveSource.js';
-import { applyLutRgb24, downscaleRgb24 } from './lutApply.js';
+import { applyLutRgb24 } from '../lut/rgb24.js';
 import type { Lut3d } from '../correction/lut3d.js';
 import { composeLook, IDENTITY_TRIMS, type Trims } from './trims.js';
 
@@ -43,25 +49,49 @@ export interface GraderEnvironment {
   readonly logger: Logger;
   readonly binaries: ResolvedBinaries;
   readonly label: string;
-  /** Frames inside the pipeline at once: more keeps the cores busier, fewer keeps latency lower. */
-  readonly maxInFlight?: number;
   /** `--strength`: each frame's correction scaled towards the identity (1, the default: as graded). */
   readonly strength?: number;
 }
 
-/** One pipeline's stages over a Subject, with its own frame pool. */
-class Chain {
-  private readonly input = new Subject<Frame>();
+/** A Buffer over the same bytes (no copy): what the preview's listeners are given. */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * The live source of a pipeline the preview can run, one that starts with `live` and ends with
+ * `preview`; a UsageError naming the file for any other (a file pipeline, or one with no sink).
+ */
+export function checkLivePipeline(pipeline: CompiledPipeline): CompiledStage & { definition: SourceStage } {
+  const source = pipeline.stages[0]!;
+  const sink = pipeline.stages.at(-1)!.definition;
+  const { definition } = source;
+  if (definition.kind !== 'source' || definition.ends !== 'live' || sink.kind !== 'sink') {
+    throw new UsageError(
+      'E_PIPELINE_ORDER',
+      `${pipeline.spec.file} is not a live pipeline: the preview runs pipelines that start with live and end with preview (as pipelines/preview.yaml does)`,
+    );
+  }
+  return { ...source, definition };
+}
+
+/**
+ * One compiled live pipeline running on the file runtime's `buildStream`, from its `live` source
+ * to its `preview` sink, with a frame pool of its own: pictures go in with `push`, and come out
+ * graded through the display it was given.
+ */
+class LiveRun {
+  private readonly input = new Subject<LivePicture>();
   /**
-   * Frames pushed while the stages do not listen yet: a stage that starts by reading something
-   * (match, its reference) subscribes to its input only once it has it, and a live chain pushes
-   * frames from the start. They are handed on, in order, when it subscribes; at most the chain's
+   * Pictures pushed while the stages do not listen yet: a stage that starts by reading something
+   * (match, its reference) subscribes to its input only once it has it, and a live run pushes
+   * pictures from the start. They are handed on, in order, when it subscribes; at most the run's
    * frames in flight wait here.
    */
-  private readonly early: Frame[] = [];
-  readonly pool: FramePool;
-  readonly run: TransformContext;
+  private readonly early: LivePicture[] = [];
+  private readonly pool: FramePool;
   private readonly subscription: Subscription;
+  /** Frames the source lets inside at once (its `in_flight`, at most the pool). */
+  readonly maxInFlight: number;
   inFlight = 0;
   /** Whether a frame has come out of the stages yet: until then the pipeline is starting. */
   ready = false;
@@ -70,40 +100,56 @@ class Chain {
     readonly name: string,
     pipeline: CompiledPipeline,
     env: GraderEnvironment,
-    onFrame: (chain: Chain, frame: Frame) => void,
-    onError: (chain: Chain, err: unknown) => void,
+    display: PictureDisplay,
+    onLeft: (run: LiveRun) => void,
+    onError: (run: LiveRun, err: unknown) => void,
   ) {
+    const source = checkLivePipeline(pipeline);
     const { geometry } = decoderGeometry(pipeline, { width: env.width, height: env.height, depth: 8 });
     this.pool = new FramePool(pipeline.poolSize, geometry.width, geometry.height, 8);
-    this.run = {
+    const declared = source.definition.maxInFlight?.(source.options) ?? this.pool.capacity;
+    this.maxInFlight = Math.min(this.pool.capacity, declared);
+    const pictures = new Observable<LivePicture>((subscriber) => {
+      const subscription = this.input.subscribe(subscriber);
+      for (const picture of this.early.splice(0)) this.input.next(picture);
+      return subscription;
+    });
+    const run: LiveRunContext = {
+      kind: 'live',
       logger: env.logger.child({ pipeline: name }),
       binaries: env.binaries,
       geometry,
       ...pipeline.format,
       label: env.label,
       signal: new AbortController().signal,
+      pool: this.pool,
+      live: { width: env.width, height: env.height, pictures },
+      display,
     };
-    const frames = new Observable<Frame>((subscriber) => {
-      const subscription = this.input.subscribe(subscriber);
-      for (const frame of this.early.splice(0)) this.input.next(frame);
-      return subscription;
-    });
-    // The pipeline's transforms as a file's grade runs them; the live frames stand for decode's,
-    // and the pictures the LiveGrader shows for encode's output.
-    this.subscription = frames.pipe(transformChain(pipeline, this.run)).subscribe({
-      next: (frame) => onFrame(this, frame),
+    this.subscription = buildStream(pipeline, run).subscribe({
+      next: (frame) => {
+        this.inFlight--;
+        frame.release();
+        onLeft(this);
+      },
       error: (err: unknown) => onError(this, err),
     });
   }
 
-  /** Hands a frame to the stages, or holds it until they listen. */
-  push(frame: Frame): void {
-    if (this.input.observed) this.input.next(frame);
-    else this.early.push(frame);
+  /** Whether a picture pushed now would be taken. */
+  get canTake(): boolean {
+    return this.inFlight < this.maxInFlight && this.pool.available > 0;
+  }
+
+  /** Hands a picture to the stages (or holds it until they listen); the caller checked `canTake`. */
+  push(picture: LivePicture): void {
+    this.inFlight++;
+    if (this.input.observed) this.input.next(picture);
+    else this.early.push(picture);
   }
 
   close(): void {
-    for (const frame of this.early.splice(0)) frame.release();
+    for (const picture of this.early.splice(0)) picture.release();
     this.input.complete();
     // Frames still inside (a worker's answer on its way) are released by the stages' teardown.
     setTimeout(() => this.subscription.unsubscribe(), 5000).unref();
@@ -111,18 +157,20 @@ class Chain {
 }
 
 /**
- * Grades live frames with one pipeline at a time, switchable while running, and never queues:
- * a frame arriving while the chain already holds as many frames as its pool has is dropped (and
- * counted), so the delay stays what the chain needs, however far behind the machine falls. The
- * chain sees the proxy (box-averaged from the preview picture); the correction it finds (the LUT
- * left by `merge`) is applied to the preview picture itself, so what is shown is sharp.
+ * Grades live frames with one compiled live pipeline at a time (`live` ... `preview`), switchable
+ * while running, and never queues: a frame arriving while the pipeline already holds as many as
+ * its `live` stage lets in is not graded (and counted), so the delay stays what the pipeline
+ * needs, however far behind the machine falls. The pipeline sees the proxy its `live` source
+ * makes; its `preview` sink grades the preview picture itself with the correction found, so what
+ * is shown is sharp.
  *
  * A pipeline starts before it grades: its model loads in a worker thread, seconds on a busy
  * machine. Meanwhile every frame is shown as it came, marked `warming` (the page says "grading
  * starts"), so the picture is live at once; the pipeline's first graded frame ends that (`ready`).
  *
- * `off` passes pictures through ungraded. The trims ({@link setTrims}) follow the correction on
- * every graded picture, and make the whole look under `off`; a warming picture stays as it came.
+ * `off` (pipelines/preview-off.yaml) grades nothing. The trims ({@link setTrims}) follow the
+ * correction on every graded picture, and make the whole look under `off`; a warming picture stays
+ * as it came.
  */
 export class LiveGrader extends EventEmitter<{
   picture: [GradedPicture];
@@ -131,17 +179,16 @@ export class LiveGrader extends EventEmitter<{
   /** The pipeline (by name) graded its first frame. */
   ready: [string];
 }> {
-  private chain: Chain | undefined;
+  private run: LiveRun | undefined;
   private current = 'off';
-  private index = 0;
-  private readonly waiting = new Map<number, LiveFrame>();
   private lastSeq = -1;
-  private readonly scratch: Buffer;
   private trims: Trims;
   /** Where each frame's look is composed (its correction with the trims). */
   private lookLut: Lut3d | undefined;
   /** The look of the trims alone (no correction: `off`), made once per change of the trims. */
   private trimsOnly: Lut3d | undefined;
+  /** The picture graded with the trims alone, when no pipeline runs (after one failed). */
+  private readonly scratch: Buffer;
   dropped = 0;
 
   constructor(
@@ -168,67 +215,77 @@ export class LiveGrader extends EventEmitter<{
     return this.current;
   }
 
-  /** Switches to a compiled pipeline (or `off`, with none); frames already inside finish. */
-  use(name: string, pipeline: CompiledPipeline | undefined): void {
-    this.chain?.close();
-    this.chain = pipeline
-      ? new Chain(
-          name,
-          pipeline,
-          this.env,
-          (chain, frame) => this.finish(chain, frame),
-          (chain, err) => {
-            this.env.logger.error(
-              { err, pipeline: chain.name },
-              'pipeline failed: preview continues ungraded',
-            );
-            if (this.chain === chain) {
-              this.chain = undefined;
-              this.current = 'off';
-            }
-            this.emit('error', err as Error);
-          },
-        )
-      : undefined;
-    this.current = pipeline ? name : 'off';
+  /**
+   * Switches to a compiled live pipeline; frames already inside the one before finish. Throws a
+   * UsageError, the pipeline unchanged, for one that is not live.
+   */
+  use(name: string, pipeline: CompiledPipeline): void {
+    const run = new LiveRun(
+      name,
+      pipeline,
+      this.env,
+      this.displayFor(name),
+      () => this.emit('free'),
+      (failed, err) => {
+        this.env.logger.error({ err, pipeline: failed.name }, 'pipeline failed: preview continues ungraded');
+        if (this.run === failed) {
+          this.run = undefined;
+          this.current = 'off';
+        }
+        this.emit('error', err as Error);
+      },
+    );
+    this.run?.close();
+    this.run = run;
+    this.current = name;
   }
 
   /** Whether the chosen pipeline is still starting (its pictures are shown ungraded meanwhile). */
   get warming(): boolean {
-    return this.chain !== undefined && !this.chain.ready;
+    return this.run !== undefined && !this.run.ready;
   }
 
-  /** Frames inside the chosen pipeline now: never more than `maxInFlight`. */
+  /** Frames inside the chosen pipeline now: never more than its `live` stage's `in_flight`. */
   get inFlight(): number {
-    return this.chain?.inFlight ?? 0;
+    return this.run?.inFlight ?? 0;
   }
 
   /** Whether a frame pushed now would be shown (not dropped). */
   get canTake(): boolean {
-    const chain = this.chain;
-    return !chain || !chain.ready || (chain.inFlight < this.maxInFlight(chain) && chain.pool.available > 0);
+    const run = this.run;
+    return !run || !run.ready || run.canTake;
   }
 
   /**
-   * Takes a live frame: graded, passed through (`off`, or shown as it came while the pipeline
-   * starts), or dropped when the chain is full.
+   * Takes a live frame: graded, shown as it came while the pipeline starts (or after it failed),
+   * or not graded when the pipeline is full.
    */
   push(live: LiveFrame): void {
-    const chain = this.chain;
-    if (!chain) {
-      // `off`: no correction, but the trims still apply (a look made by hand).
+    const run = this.run;
+    if (!run) {
+      // A pipeline failed: no correction until another is chosen, but the trims still apply.
       const look = this.trimsOnly;
       if (look) applyLutRgb24(look, live.data, this.scratch, this.env.width * this.env.height);
-      this.show(live, look ? this.scratch : live.data, 'off', undefined, false, look);
+      this.emitPicture(
+        live.seq,
+        live.enteredAt,
+        live.data,
+        look ? this.scratch : live.data,
+        'off',
+        undefined,
+        false,
+        look,
+      );
       this.recycle(live.data);
       return;
     }
-    const taken = this.feed(chain, live);
-    // Asked after feeding: a pipeline without a model may have graded this very frame already.
-    if (!chain.ready) {
-      // The chain may hold this frame to start with; graded, it will be older than what was
+    const taken = run.canTake;
+    if (taken) run.push(this.picture(live));
+    // Asked after pushing: a pipeline without a model may have graded this very frame already.
+    if (!run.ready) {
+      // The pipeline may hold this frame to start with; graded, it will be older than what was
       // shown meanwhile, and not shown again.
-      this.show(live, live.data, chain.name, undefined, true, undefined);
+      this.emitPicture(live.seq, live.enteredAt, live.data, live.data, run.name, undefined, true, undefined);
       if (!taken) this.recycle(live.data);
       return;
     }
@@ -238,29 +295,46 @@ export class LiveGrader extends EventEmitter<{
     }
   }
 
-  /** Hands a live frame's proxy to the chain; false when the chain is full. */
-  private feed(chain: Chain, live: LiveFrame): boolean {
-    const frame = chain.inFlight < this.maxInFlight(chain) ? chain.pool.tryAcquire() : undefined;
-    if (!frame) return false;
-    const { geometry } = chain.run;
-    frame.index = this.index++;
-    frame.pts = live.enteredAt / 1000;
-    frame.ptsMicros = Math.round(live.enteredAt * 1000);
-    frame.discontinuity = live.discontinuity || frame.index === 0;
-    frame.sceneCut = false;
-    frame.notes.clear();
-    frame.active = geometry.active;
-    frame.lut = undefined;
-    frame.correction = undefined;
-    frame.hasGraded = false;
-    const proxy = frame.image.data as Uint8Array;
-    // Only a padded proxy (fit: pad) has pixels outside the picture; they stay black.
-    if (geometry.active.width !== geometry.width || geometry.active.height !== geometry.height) proxy.fill(0);
-    downscaleRgb24(live.data, this.env.width, this.env.height, proxy, geometry.width, geometry.active);
-    this.waiting.set(frame.index, live);
-    chain.inFlight++;
-    chain.push(frame);
-    return true;
+  /** A live frame as the `live` stage takes it: its buffer goes back to the source when released. */
+  private picture(live: LiveFrame): LivePicture {
+    let released = false;
+    return {
+      seq: live.seq,
+      enteredAt: live.enteredAt,
+      discontinuity: live.discontinuity,
+      bytes: live.data,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.recycle(live.data);
+      },
+    };
+  }
+
+  /** What the `preview` sink of the pipeline `name` shows through: the trims, then the page. */
+  private displayFor(name: string): PictureDisplay {
+    return {
+      // A frame the pipeline left ungraded (no LUT) gets the trims alone.
+      look: (correction) => (correction ? this.trimmed(correction) : this.trimsOnly),
+      show: (shown: ShownPicture) => {
+        const run = this.run?.name === name ? this.run : undefined;
+        if (run && !run.ready) {
+          run.ready = true;
+          this.emit('ready', name);
+        }
+        const { picture, frame } = shown;
+        this.emitPicture(
+          picture.seq,
+          picture.enteredAt,
+          asBuffer(picture.bytes),
+          asBuffer(shown.after),
+          name,
+          frame.notes.get(FINDINGS),
+          false,
+          shown.look,
+        );
+      },
+    };
   }
 
   /** The frame's LUT with the trims: `strength` as `encode` trims a file's, then their CDL. */
@@ -270,60 +344,25 @@ export class LiveGrader extends EventEmitter<{
     return look;
   }
 
-  private maxInFlight(chain: Chain): number {
-    return Math.min(chain.pool.capacity, this.env.maxInFlight ?? chain.pool.capacity);
-  }
-
-  private finish(chain: Chain, frame: Frame): void {
-    chain.inFlight--;
-    if (!chain.ready) {
-      chain.ready = true;
-      if (chain === this.chain) this.emit('ready', chain.name);
-    }
-    const live = this.waiting.get(frame.index);
-    this.waiting.delete(frame.index);
-    const lut = frame.lut;
-    const findings = frame.notes.get(FINDINGS);
-    try {
-      if (!live) return;
-      // A frame the pipeline left ungraded (no LUT) gets the trims alone.
-      const look = lut ? this.trimmed(lut) : this.trimsOnly;
-      if (look) applyLutRgb24(look, live.data, this.scratch, this.env.width * this.env.height);
-      this.show(live, look ? this.scratch : live.data, chain.name, findings, false, look);
-      this.recycle(live.data);
-    } finally {
-      frame.release();
-      this.emit('free');
-    }
-  }
-
   /** Emits a picture, unless a newer one was shown; its listeners copy what they keep. */
-  private show(
-    live: LiveFrame,
+  private emitPicture(
+    seq: number,
+    enteredAt: number,
+    before: Buffer,
     after: Buffer,
     pipeline: string,
     findings: FrameRecord | undefined,
     warming: boolean,
     look: Lut3d | undefined,
   ): void {
-    // After a switch, a frame of the old chain may finish after one of the new: never go back.
-    if (live.seq > this.lastSeq) {
-      this.lastSeq = live.seq;
-      this.emit('picture', {
-        seq: live.seq,
-        enteredAt: live.enteredAt,
-        before: live.data,
-        after,
-        pipeline,
-        findings,
-        warming,
-        look,
-      });
-    }
+    // After a switch, a frame of the old pipeline may finish after one of the new: never go back.
+    if (seq <= this.lastSeq) return;
+    this.lastSeq = seq;
+    this.emit('picture', { seq, enteredAt, before, after, pipeline, findings, warming, look });
   }
 
   close(): void {
-    this.chain?.close();
-    this.chain = undefined;
+    this.run?.close();
+    this.run = undefined;
   }
 }

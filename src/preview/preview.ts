@@ -16,7 +16,7 @@ import { packageRoot, resolvePipelinePath } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
 import { parseLiveInput } from './liveInput.js';
 import { SourceClient } from './sourceClient.js';
-import { LiveGrader, type GradedPicture } from './grader.js';
+import { checkLivePipeline, LiveGrader, type GradedPicture } from './grader.js';
 import { JpegEncoder } from './jpegEncoder.js';
 import { HttpError, PreviewServer, type Download, type DownloadKind, type HeaderFields } from './server.js';
 import { loadReference } from '../ffmpeg/reference.js';
@@ -24,7 +24,7 @@ import { STILL_IMAGE_EXTENSIONS } from '../ffmpeg/stillImage.js';
 import { Recorder } from './recorder.js';
 import { KeepUp, type KeepUpFigures } from './keepUp.js';
 import type { LiveFrame } from './liveSource.js';
-import { downscaleRgb24 } from './lutApply.js';
+import { downscaleRgb24 } from '../image/downscale.js';
 import { IDENTITY_TRIMS, TRIMS_ONLY_SIZE, trimsCdl, updateTrims, type Trims } from './trims.js';
 import { computeScope, sampleForScopes, type Scope, type ScopeKind, type ScopeSample } from './scopes.js';
 import { encodePng } from '../image/png.js';
@@ -101,24 +101,23 @@ function fitCdlInThread(look: Lut3d): Promise<Cdl> {
   });
 }
 
-/**
- * The shipped match pipeline (pipelines/match.yaml) matching to `reference`, made live as the
- * preview's own pipelines are: each frame matched on its own (the file pipeline's mean over +-12
- * frames would hold every picture back 12 frames) and the blend over the last frames only.
- */
+/** The preview's match pipeline (pipelines/preview-match.yaml) matching to `reference`. */
 export async function compileMatch(
   reference: string,
   backend: string | undefined,
 ): Promise<CompiledPipeline> {
-  const spec = await loadPipeline(path.join(packageRoot(), 'pipelines', 'match.yaml'));
+  const spec = await loadPipeline(path.join(packageRoot(), 'pipelines', 'preview-match.yaml'));
   return compilePipeline(
     applyOverrides(spec, [
       `match.reference=${JSON.stringify(reference)}`,
-      'match.radius=0',
-      'blend.causal=true',
       ...backendOverrides(spec, backend),
     ]),
   );
+}
+
+/** `off`: the live pipeline that grades nothing (pipelines/preview-off.yaml). */
+async function compileOff(): Promise<CompiledPipeline> {
+  return compilePipeline(await loadPipeline(path.join(packageRoot(), 'pipelines', 'preview-off.yaml')));
 }
 
 /**
@@ -140,6 +139,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   for (const [name, file] of Object.entries(opts.pipelines)) {
     const spec = await loadPipeline(resolvePipelinePath(file));
     const pipeline = compilePipeline(applyOverrides(spec, backendOverrides(spec, opts.backend)));
+    checkLivePipeline(pipeline);
     if (pipeline.delayFrames > 0) {
       opts.logger.warn(
         { pipeline: name, delayFrames: pipeline.delayFrames },
@@ -158,14 +158,16 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     await loadReference(opts.reference, proxySize(pipeline), opts.binaries, opts.logger);
     compiled.set('match', pipeline);
   }
-  /** The pipelines offered, `match` among them once there is a reference. */
+  const off = await compileOff();
+  /** The pipelines offered, `match` among them once there is a reference, `off` last. */
   const names = (): string[] => [...compiled.keys(), 'off'];
+  const pipelineNamed = (name: string): CompiledPipeline => compiled.get(name) ?? off;
   if (!names().includes(opts.initial)) {
     throw new UsageError('E_USAGE', `--pipeline ${opts.initial}: choose one of ${names().join(', ')}`);
   }
-  const initial = compiled.get(opts.initial);
+  const initial = pipelineNamed(opts.initial);
   // Its model loads in a worker thread while the source and the server start.
-  if (initial) warmPipeline(initial);
+  warmPipeline(initial);
   const token =
     opts.token ??
     (/^(127\.|localhost$|::1$)/.test(opts.host) ? undefined : randomBytes(16).toString('base64url'));
@@ -186,8 +188,6 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       logger,
       binaries: opts.binaries,
       label: input.label,
-      // Two: the classifier thread works on one frame while the main thread finishes the other.
-      maxInFlight: 2,
       strength: opts.strength ?? 1,
     },
     (data) => source.recycle(data),
@@ -359,7 +359,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   function choose(name: string): void {
     if (!names().includes(name))
       throw new Error(`unknown pipeline ${name}: choose one of ${names().join(', ')}`);
-    grader.use(name, compiled.get(name));
+    grader.use(name, pipelineNamed(name));
     chosenAt = Date.now();
     findings = null;
     pull();

@@ -5,11 +5,11 @@ import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import { displaySize, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
-import { compilePipeline, decoderGeometry, type CompiledPipeline } from '../pipeline/compile.js';
+import { compilePipeline, decoderGeometry, inSource, type CompiledPipeline } from '../pipeline/compile.js';
 import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
 import type { Frame } from '../frame/frame.js';
-import type { FullFrameFormat, RunContext, TransformContext } from '../stages/stage.js';
+import type { FileRunContext, FullFrameFormat, RunContext, TransformContext } from '../stages/stage.js';
 import { PictureRing } from '../frame/pictureRing.js';
 import { yuv420Bytes } from '../lut/yuv420.js';
 import type { RunRecord } from '../stages/records.js';
@@ -52,7 +52,14 @@ export async function prepareRun(
   output: OutputTarget,
   env: GradeEnvironment,
   media?: MediaInfo,
-): Promise<RunContext> {
+): Promise<FileRunContext> {
+  const first = pipeline.stages[0]?.definition;
+  if (first?.kind === 'source' && first.ends !== 'file') {
+    throw new UsageError(
+      'E_USAGE',
+      `${path.basename(pipeline.spec.file)} is a live pipeline (it starts with ${first.name}): run it with vgrade preview`,
+    );
+  }
   const info =
     media ??
     (input.probe
@@ -83,6 +90,7 @@ export async function prepareRun(
   const { geometry, filters } = decoderGeometry(pipeline, source);
   const fullFrames = fullFramesFor(pipeline, { media: info, output, caps: env.caps, geometry });
   return {
+    kind: 'file',
     logger: env.logger,
     binaries: env.binaries,
     caps: env.caps,
@@ -131,7 +139,7 @@ export function pictureRingSize(pipeline: Pick<CompiledPipeline, 'poolSize'>): n
 /** What the pipeline's sink asks of the source besides its frames, for this input. */
 function fullFramesFor(
   pipeline: CompiledPipeline,
-  run: Pick<RunContext, 'media' | 'output' | 'caps' | 'geometry'>,
+  run: Pick<FileRunContext, 'media' | 'output' | 'caps' | 'geometry'>,
 ): FullFrameFormat | undefined {
   const [source] = pipeline.stages;
   const sink = pipeline.stages.at(-1);
@@ -166,7 +174,7 @@ export function transformChain(
   const operators: OperatorFunction<Frame, Frame>[] = [];
   for (const stage of pipeline.stages) {
     const def = stage.definition;
-    if (def.kind !== 'transform' || stage.placement === 'decoder ffmpeg') continue;
+    if (def.kind !== 'transform' || inSource(stage.placement)) continue;
     if (def.isIdentity?.(stage.options)) continue;
     const logger = run.logger.child({ stage: def.name, index: stage.index });
     operators.push(def.create(stage.options, { ...run, logger }));

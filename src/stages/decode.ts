@@ -29,7 +29,7 @@
  * damaged file never yields a silently shortened output; a file with no frames fails too.
  */
 import { Observable } from '../util/rx.js';
-import { defineStage, type RunContext } from './stage.js';
+import { defineStage, endsOf, type FileRunContext } from './stage.js';
 import type { OptionValues } from './options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import { classifyDecoderLine } from '../ffmpeg/stderr.js';
@@ -57,7 +57,7 @@ const options = {
 
 /** The decoder's ffmpeg arguments. */
 export function decoderArgs(
-  run: Pick<RunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry' | 'fullFrames'>,
+  run: Pick<FileRunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry' | 'fullFrames'>,
 ): string[] {
   const pixFmt = rawPixelFormat(run.geometry.depth);
   const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
@@ -109,7 +109,7 @@ function fillFromQueue(
   return filled + n;
 }
 
-export function decodeFrames(opts: OptionValues<typeof options>, run: RunContext): Observable<Frame> {
+export function decodeFrames(opts: OptionValues<typeof options>, run: FileRunContext): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
     const { pool, geometry, logger } = run;
     const frameSize = frameBytes(geometry.width, geometry.height, geometry.depth);
@@ -481,8 +481,9 @@ export const decode = defineStage({
   kind: 'source',
   name: 'decode',
   description: 'Reads the input with ffmpeg into pooled RGB frames (8 or 16 bits), exact timestamps kept',
+  ends: 'file',
   options,
   // Files only: a live source that drops frames would drop them from one output and not the other.
   servesFullFrames: (opts) => opts.on_full === 'block',
-  open: decodeFrames,
+  open: (opts, run) => decodeFrames(opts, endsOf(run, 'file', 'decode')),
 });

@@ -2,7 +2,8 @@
  * downscale: makes the proxy the graders and networks see (default 456x256, the paper's size).
  *
  * It runs inside the decoder's ffmpeg (it must directly follow `decode`), so full-resolution
- * pixels never reach JavaScript. Aspect ratio is handled explicitly by `fit`:
+ * pixels never reach JavaScript. After `live` (the preview), the live source makes the proxy itself
+ * from its picture (an area average: `fit` pad or stretch, `scaler` area). Aspect ratio is handled explicitly by `fit`:
  *   - `pad` (default): scale to fit inside, centre, pad with black; the frame's `active` rectangle
  *     marks the picture so statistics and fits ignore the padding;
  *   - `crop`: scale to cover, centre, crop the overflow;
@@ -87,5 +88,7 @@ export const downscale = defineStage({
     'Makes the proxy the graders see (runs inside the decoder ffmpeg; aspect kept by pad, crop or stretch)',
   options,
   decoderFilter: proxyFilter,
+  // The live source's proxy is an area average of the whole picture: cropping it is not.
+  madeByLiveSource: (opts) => opts.fit !== 'crop' && opts.scaler === 'area',
   create: () => (source) => source,
 });

@@ -31,7 +31,7 @@
  */
 import { Observable, type OperatorFunction } from '../util/rx.js';
 import type { Writable } from 'node:stream';
-import { defineStage, type FullFrameFormat, type RunContext } from './stage.js';
+import { defineStage, endsOf, type FileRunContext, type FullFrameFormat } from './stage.js';
 import type { OptionValues } from './options.js';
 import type { Frame } from '../frame/frame.js';
 import { FfmpegExitError, spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
@@ -90,7 +90,7 @@ type Options = OptionValues<typeof options>;
 /** The encoder's ffmpeg arguments. */
 export function encoderArgs(
   opts: Options,
-  run: Pick<RunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry' | 'fullFrames'>,
+  run: Pick<FileRunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry' | 'fullFrames'>,
 ): string[] {
   const media = run.media;
   const fullSize = {
@@ -190,7 +190,7 @@ interface FramePictures {
 }
 
 /** `pixels: lut`: each frame's LUT (after `strength`) as a 16-bit Hald CLUT image. */
-function haldPictures(opts: Options, run: RunContext): FramePictures {
+function haldPictures(opts: Options, run: FileRunContext): FramePictures {
   const level = run.haldLevel;
   const side = haldSide(level);
   const identity = identityLut(haldCubeSize(level));
@@ -232,7 +232,7 @@ function haldPictures(opts: Options, run: RunContext): FramePictures {
  * `pixels: frames`: each frame's own full-resolution pixels, the graded ones where a stage left
  * them. The frame stays checked out of the pool until they are written, so nothing is copied.
  */
-function framePictures(run: RunContext): FramePictures {
+function framePictures(run: FileRunContext): FramePictures {
   const { width, height, depth } = run.geometry;
   return {
     header: mkvHeader(width, height, rawPixelFormat(depth)),
@@ -252,8 +252,8 @@ function framePictures(run: RunContext): FramePictures {
  */
 function yuvPictures(
   opts: Options,
-  run: RunContext,
-  full: NonNullable<RunContext['fullFrames']>,
+  run: FileRunContext,
+  full: NonNullable<FileRunContext['fullFrames']>,
 ): FramePictures {
   const { width, height, pixFmt, coding } = full.format;
   // The decoder's ring keeps its pictures in the kernel's memory: each is graded in place there
@@ -306,7 +306,7 @@ function yuvPictures(
 /** Codes between lattice points of the Y'CbCr LUT: 33^3 points, within 1-2 levels of the float reference. */
 const YUV_LUT_STEP = 8;
 
-function encodeFrames(opts: Options, run: RunContext): OperatorFunction<Frame, Frame> {
+function encodeFrames(opts: Options, run: FileRunContext): OperatorFunction<Frame, Frame> {
   return (source) =>
     new Observable<Frame>((subscriber) => {
       const pictures = run.fullFrames
@@ -448,6 +448,7 @@ function brokenPipe(err: unknown): boolean {
 export const encode = defineStage({
   kind: 'sink',
   name: 'encode',
+  ends: 'file',
   description:
     "Applies each frame's LUT to the full-resolution input in ffmpeg (haldclut), or takes the frames as they are, and encodes; other streams copied",
   options,
@@ -484,7 +485,7 @@ export const encode = defineStage({
     }
     return format;
   },
-  create: encodeFrames,
+  create: (opts, run) => encodeFrames(opts, endsOf(run, 'file', 'encode')),
 });
 
 /**
@@ -493,7 +494,7 @@ export const encode = defineStage({
  */
 export function nodeApplyFormat(
   opts: Options,
-  run: Pick<RunContext, 'media' | 'output' | 'caps'>,
+  run: Pick<FileRunContext, 'media' | 'output' | 'caps'>,
 ): FullFrameFormat | string {
   const video = run.media?.video;
   if (!video) return 'the input was not described';

@@ -1,5 +1,6 @@
 import type { StageDefinition } from './stage.js';
 import { decode } from './decode.js';
+import { live } from './live.js';
 import { downscale } from './downscale.js';
 import { oversample } from './oversample.js';
 import { autobalance } from './autobalance.js';
@@ -13,12 +14,14 @@ import { invert } from './invert.js';
 import { match } from './match.js';
 import { cuts } from './cuts.js';
 import { exportStage } from './export.js';
+import { preview } from './preview.js';
 
 /** Every stage a pipeline file may name, by YAML key. */
 export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
   (
     [
       decode,
+      live,
       downscale,
       oversample,
       cuts,
@@ -32,6 +35,7 @@ export const STAGES: ReadonlyMap<string, StageDefinition> = new Map(
       merge,
       exportStage,
       encode,
+      preview,
     ] as StageDefinition[]
   ).map((s) => [s.name, s]),
 );

@@ -1,6 +1,6 @@
 import type { Observable, OperatorFunction } from '../util/rx.js';
 import type { Logger } from '../util/logger.js';
-import type { Frame } from '../frame/frame.js';
+import type { Frame, FullPicture } from '../frame/frame.js';
 import type { FramePool } from '../frame/pool.js';
 import type { Depth, Rect } from '../image/image.js';
 import type { OptionsTable, OptionValues } from './options.js';
@@ -12,6 +12,8 @@ import type { OutputTarget } from '../ffmpeg/output.js';
 import type { RunRecord } from './records.js';
 import type { PictureRing } from '../frame/pictureRing.js';
 import type { YcbcrCoding } from '../lut/coding.js';
+import type { Lut3d } from '../correction/lut3d.js';
+import { UsageError } from '../util/errors.js';
 
 /** The frames a stage receives: size and depth fixed for the whole stream. */
 export interface FrameGeometry {
@@ -106,11 +108,12 @@ export interface RunServices {
 export type TransformContext = StreamInfo & RunServices;
 
 /**
- * What only the ends of the stream touch: the input and output, and the frame pool the source
- * fills. The pool holds just the frames the stages' context needs (`CompiledPipeline.poolSize`):
- * a transform that took one could starve the source.
+ * What only the ends of a file run touch (`decode` and `encode`): the input and output, and the
+ * frame pool the source fills. The pool holds just the frames the stages' context needs
+ * (`CompiledPipeline.poolSize`): a transform that took one could starve the source.
  */
-export interface RunIo {
+export interface FileIo {
+  readonly kind: 'file';
   readonly input: InputSource;
   readonly output: OutputTarget;
   readonly media: MediaInfo | undefined;
@@ -125,8 +128,89 @@ export interface RunIo {
   readonly fullFrames?: { readonly format: FullFrameFormat; readonly ring: PictureRing };
 }
 
+/**
+ * One picture of a live input (`vgrade preview`'s camera), at the preview's size, as rgb24: what
+ * the `live` source makes a frame's proxy from and hands on as the frame's `full` picture.
+ */
+export interface LivePicture extends FullPicture {
+  /** Counts every picture the live input read, across reconnections: later is larger. */
+  readonly seq: number;
+  /** Epoch ms at which the picture entered ffmpeg (estimated: see the preview's `EntryClock`). */
+  readonly enteredAt: number;
+  /** The first picture after a (re)connection, a freeze or a drop: temporal stages restart. */
+  readonly discontinuity: boolean;
+}
+
+/** The pictures a live input hands to one run of a live pipeline. */
+export interface LiveInlet {
+  /** The pictures' size (rgb24). */
+  readonly width: number;
+  readonly height: number;
+  /** Each picture handed in, in order; completes when the run is closed. */
+  readonly pictures: Observable<LivePicture>;
+}
+
+/** A graded live picture, as the `preview` sink shows it: valid only while `show` runs. */
+export interface ShownPicture {
+  readonly picture: LivePicture;
+  /** The picture graded: `picture.bytes` itself where the look is undefined. */
+  readonly after: Uint8Array;
+  /** The LUT that made `after` (the frame's correction and whatever the display adds). */
+  readonly look: Lut3d | undefined;
+  /** The frame, for what stages left on it (the classifier's findings). */
+  readonly frame: Frame;
+}
+
+/** Where a live run's graded pictures go (`vgrade preview`'s page and recorder). */
+export interface PictureDisplay {
+  /**
+   * The LUT to show a frame with, given the correction the pipeline found (undefined: none): the
+   * display may add its own look (the preview's trims), or leave the picture as it is (undefined).
+   */
+  look(correction: Lut3d | undefined): Lut3d | undefined;
+  show(shown: ShownPicture): void;
+}
+
+/** What only the ends of a live run touch (`live` and `preview`): the live input and the display. */
+export interface LiveIo {
+  readonly kind: 'live';
+  readonly pool: FramePool;
+  readonly live: LiveInlet;
+  readonly display: PictureDisplay;
+}
+
+/** What only the ends of the stream touch: a file run's or a live run's. */
+export type RunIo = FileIo | LiveIo;
+
 /** Everything the source and the sink are given: one per graded input. */
-export type RunContext = TransformContext & RunIo;
+export type FileRunContext = TransformContext & FileIo;
+export type LiveRunContext = TransformContext & LiveIo;
+export type RunContext = FileRunContext | LiveRunContext;
+
+/** Where a source reads and a sink writes: files and streams, or a live input and its display. */
+export type StreamEnds = RunIo['kind'];
+
+/**
+ * The run's context as a stage for `ends` needs it; a clear error where the pipeline's ends and
+ * the run's differ (a live pipeline given to `vgrade grade`).
+ */
+export function endsOf<K extends StreamEnds>(
+  run: RunContext,
+  ends: K,
+  stage: string,
+): Extract<RunContext, { kind: K }> {
+  if (run.kind !== ends) {
+    const runs = run.kind === 'live' ? 'a live preview' : 'a file or stream';
+    throw new UsageError(
+      'E_PIPELINE_ORDER',
+      `${stage} works on ${ends === 'live' ? 'a live input' : 'files and streams'}, but this run is ${runs}: ` +
+        (ends === 'live'
+          ? 'run this pipeline with vgrade preview'
+          : 'a preview pipeline starts with live and ends with preview'),
+    );
+  }
+  return run as Extract<RunContext, { kind: K }>;
+}
 
 interface StageBase<T extends OptionsTable> {
   /** The YAML key. */
@@ -163,6 +247,13 @@ interface StageBase<T extends OptionsTable> {
 /** Produces the stream's frames (`decode`). */
 export interface SourceStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
   readonly kind: 'source';
+  /** What it reads: files and streams (`decode`), or a live input (`live`). */
+  readonly ends: StreamEnds;
+  /**
+   * Frames the source lets inside the pipeline at once, for these options: a live source drops
+   * what comes while they are all inside. Absent: the pool alone bounds them (a file waits).
+   */
+  maxInFlight?(options: OptionValues<T>): number;
   /** True when, with these options, the source can fill `Frame.full` as `RunContext.fullFrames` asks. */
   servesFullFrames?(options: OptionValues<T>): boolean;
   open(options: OptionValues<T>, run: RunContext): Observable<Frame>;
@@ -182,6 +273,11 @@ export interface TransformStage<T extends OptionsTable = OptionsTable> extends S
     options: OptionValues<T>,
     source: FrameGeometry,
   ): { filter: string; geometry: FrameGeometry };
+  /**
+   * True when, with these options, the live source can make what `decoderFilter` makes (an area
+   * average of the whole picture into the proxy's picture rectangle): then it may follow `live`.
+   */
+  madeByLiveSource?(options: OptionValues<T>): boolean;
   /** True when these options leave every frame as it is. */
   isIdentity?(options: OptionValues<T>): boolean;
   create(options: OptionValues<T>, run: TransformContext): OperatorFunction<Frame, Frame>;
@@ -190,13 +286,15 @@ export interface TransformStage<T extends OptionsTable = OptionsTable> extends S
 /** Consumes frames (`encode`); passes each on once it is written, for progress and release. */
 export interface SinkStage<T extends OptionsTable = OptionsTable> extends StageBase<T> {
   readonly kind: 'sink';
+  /** What it writes to: files and streams (`encode`), or a live display (`preview`). */
+  readonly ends: StreamEnds;
   /**
    * The full-resolution pictures this sink wants from the source beside each frame, for this
    * input and output, or undefined to take only the frames (asked before the source starts).
    */
   fullFrames?(
     options: OptionValues<T>,
-    run: Pick<RunContext, 'media' | 'output' | 'caps' | 'geometry'>,
+    run: Pick<FileRunContext, 'media' | 'output' | 'caps' | 'geometry'>,
   ): FullFrameFormat | undefined;
   create(options: OptionValues<T>, run: RunContext): OperatorFunction<Frame, Frame>;
 }

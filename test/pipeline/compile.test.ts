@@ -210,7 +210,7 @@ describe('compilePipeline: option errors in one shape', () => {
     const err = compileError('stages:\n  - decode:\n  - blur:\n');
     expect(err.code).toBe('E_PIPELINE_STAGE');
     expect(err.message).toBe(
-      'Expected one of decode, downscale, oversample, cuts, autobalance, detune, cgan, classify, invert, match, blend, merge, export, encode for stages[1] (x.yaml:3:5) but received "blur"',
+      'Expected one of decode, live, downscale, oversample, cuts, autobalance, detune, cgan, classify, invert, match, blend, merge, export, encode, preview for stages[1] (x.yaml:3:5) but received "blur"',
     );
   });
 });
@@ -234,10 +234,12 @@ describe('compilePipeline: order rules', () => {
     expect(() => compile('stages:\n  - decode:\n  - autobalance:\n  - merge:\n  - blend:\n')).not.toThrow();
   });
 
-  it('decode must be first', () => {
+  it('a source must be first', () => {
     const err = compileError('stages:\n  - downscale:\n  - decode:\n');
     expect(err.code).toBe('E_PIPELINE_ORDER');
-    expect(err.message).toBe('stages[0].downscale (x.yaml:2:5): the first stage of x.yaml must be decode');
+    expect(err.message).toBe(
+      'stages[0].downscale (x.yaml:2:5): the first stage of x.yaml must be a source: decode (files and streams) or live (vgrade preview)',
+    );
     expect(compileError('stages:\n  - decode:\n  - decode:\n').message).toBe(
       'stages[1].decode (x.yaml:3:5): decode must be the first stage of x.yaml',
     );
@@ -265,6 +267,44 @@ describe('compilePipeline: order rules', () => {
       'decoder ffmpeg',
       'node',
     ]);
+  });
+
+  describe('live pipelines (vgrade preview)', () => {
+    it('start with live and end with preview; the proxy is made by the live source, the rest in Node', () => {
+      const p = compile('stages: [live, downscale, autobalance, merge, preview]');
+      expect(p.stages.map((s) => s.placement)).toEqual([
+        'live source',
+        'live source',
+        'node',
+        'node',
+        'node',
+      ]);
+    });
+
+    it('a sink writes where the source reads: live does not end with encode, nor decode with preview', () => {
+      expect(compileError('stages: [live, encode]').message).toBe(
+        'stages[1].encode (x.yaml:1:16): encode writes files and streams, but x.yaml starts with live, which reads a live input (vgrade preview): end it with preview',
+      );
+      expect(compileError('stages: [decode, preview]').message).toBe(
+        'stages[1].preview (x.yaml:1:18): preview shows a live preview, but x.yaml starts with decode, which reads files and streams: end it with encode',
+      );
+    });
+
+    it('the live source makes only an area-averaged proxy: downscale with fit crop is refused', () => {
+      const err = compileError('stages:\n  - live:\n  - downscale:\n      fit: crop\n  - preview:\n');
+      expect(err.message).toMatch(
+        /^stages\[1\]\.downscale \(x\.yaml:3:5\): the live source makes its proxy by an area average/,
+      );
+      expect(compileError('stages: [live, autobalance, downscale, preview]').message).toMatch(
+        /downscale is made by the live source, so it must directly follow live$/,
+      );
+    });
+
+    it('preview refuses a correction that nothing turns into a LUT', () => {
+      expect(compileError('stages: [live, downscale, autobalance, preview]').message).toMatch(
+        /preview applies each frame's LUT, and nothing makes one from the correction found: put merge before it$/,
+      );
+    });
   });
 
   it('merge needs a grader before it (requires: graded)', () => {

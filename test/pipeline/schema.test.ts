@@ -95,6 +95,7 @@ describe('pipelineSchema: shape', () => {
     );
     expect([...STAGES.keys()]).toEqual([
       'decode',
+      'live',
       'downscale',
       'oversample',
       'cuts',
@@ -108,6 +109,7 @@ describe('pipelineSchema: shape', () => {
       'merge',
       'export',
       'encode',
+      'preview',
     ]);
     for (const s of stageSchemas) {
       const name = Object.keys(s['properties'] as Schema)[0]!;
@@ -186,6 +188,8 @@ describe('pipelineSchema: validating documents', () => {
       'grade.yaml',
       'match.yaml',
       'preview-classical.yaml',
+      'preview-match.yaml',
+      'preview-off.yaml',
       'preview.yaml',
     ]);
   });

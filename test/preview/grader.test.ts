@@ -8,7 +8,7 @@ import { resolvePipelinePath } from '../../src/util/packageRoot.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { LiveFrame } from '../../src/preview/liveSource.js';
-import { applyLutRgb24 } from '../../src/preview/lutApply.js';
+import { applyLutRgb24 } from '../../src/lut/rgb24.js';
 import { IDENTITY_TRIMS } from '../../src/preview/trims.js';
 import { compileMatch } from '../../src/preview/preview.js';
 import { encodePng } from '../../src/image/png.js';
@@ -31,11 +31,11 @@ function picture(seq: number): LiveFrame {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function grader(maxInFlight?: number, strength?: number) {
+async function grader(strength?: number) {
   const binaries = await resolveBinaries();
   const recycled: Buffer[] = [];
   const g = new LiveGrader(
-    { width: W, height: H, logger: silentLogger, binaries, label: 'test', maxInFlight, strength },
+    { width: W, height: H, logger: silentLogger, binaries, label: 'test', strength },
     (b) => recycled.push(b),
   );
   const shown: Array<GradedPicture & { afterCopy: Buffer; lookReproduces: boolean }> = [];
@@ -54,7 +54,7 @@ const compiled = async (name: string) => compilePipeline(await loadPipeline(reso
 describe('the live grader', () => {
   it('off: shows the source as it is', async () => {
     const { g, shown } = await grader();
-    g.use('off', undefined);
+    g.use('off', await compiled('preview-off'));
     g.push(picture(0));
     expect(shown).toHaveLength(1);
     expect(shown[0]!.afterCopy.equals(shown[0]!.before)).toBe(true);
@@ -80,7 +80,7 @@ describe('the live grader', () => {
   it('scales the correction by --strength: none at 0, about half at 0.5, as graded at 1', async () => {
     const at = ((H >> 1) * W + (W >> 1)) * 3;
     const graded = async (strength: number) => {
-      const { g, shown } = await grader(undefined, strength);
+      const { g, shown } = await grader(strength);
       g.use('classical', await compiled('preview-classical'));
       for (let i = 0; i < 5; i++) g.push(picture(i));
       const p = shown[4]!;
@@ -111,7 +111,7 @@ describe('the live grader', () => {
 
   it('off: the trims alone make the look, and at their identity the picture is the source', async () => {
     const { g, shown } = await grader();
-    g.use('off', undefined);
+    g.use('off', await compiled('preview-off'));
     g.setTrims({ ...IDENTITY_TRIMS, offset: [0, 0, 0.2] });
     g.push(picture(0));
     g.setTrims(IDENTITY_TRIMS);
@@ -125,7 +125,7 @@ describe('the live grader', () => {
   });
 
   it('shows each frame at once, as it came and marked warming, while the pipeline starts; graded once it is ready', async () => {
-    const { g, shown } = await grader(2);
+    const { g, shown } = await grader();
     const ready = new Promise<string>((resolve) => g.once('ready', resolve));
     g.use('neural', await compiled('preview'));
     expect(g.warming).toBe(true);
@@ -156,7 +156,7 @@ describe('the live grader', () => {
   });
 
   it('drops frames instead of queueing them when the pipeline is busy, and never shows one out of order', async () => {
-    const { g, shown } = await grader(2);
+    const { g, shown } = await grader();
     g.use('neural', await compiled('preview'));
     const ready = new Promise((resolve) => g.once('ready', resolve));
     g.push(picture(0));
@@ -179,7 +179,7 @@ describe('the live grader', () => {
     const { g, shown } = await grader();
     g.use('classical', await compiled('preview-classical'));
     g.push(picture(0));
-    g.use('off', undefined);
+    g.use('off', await compiled('preview-off'));
     g.push(picture(1));
     expect(shown.map((p) => p.pipeline)).toEqual(['classical', 'off']);
   });

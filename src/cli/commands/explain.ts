@@ -33,6 +33,8 @@ export async function runExplain(opts: {
   const pipeline = compilePipeline(spec);
   const { geometry, filters } = decoderGeometry(pipeline, source);
   const memory = memoryEstimate(pipeline, geometry);
+  const live =
+    pipeline.stages[0]?.definition.kind === 'source' && pipeline.stages[0].definition.ends === 'live';
   const rows = pipeline.stages.map((s) => {
     const opts = Object.entries(s.options)
       .map(([k, v]) => `${k}=${String(v)}`)
@@ -45,9 +47,11 @@ export async function runExplain(opts: {
     '   #  stage        runs in         behind ahead  options',
     ...rows,
     '',
-    `source ${source.width}x${source.height} ${source.depth}-bit -> frames in Node ${geometry.width}x${geometry.height} ${geometry.depth}-bit` +
+    `${live ? 'preview picture' : 'source'} ${source.width}x${source.height} ${source.depth}-bit -> frames in Node ${geometry.width}x${geometry.height} ${geometry.depth}-bit` +
       ` (picture ${geometry.active.width}x${geometry.active.height} at ${geometry.active.x},${geometry.active.y})`,
-    `decoder filters: ${[...filters, geometry.depth === 8 ? 'format=rgb24' : 'format=rgb48le', 'showinfo'].join(',')}`,
+    live
+      ? 'the live source makes each proxy in Node (an area average of the preview picture)'
+      : `decoder filters: ${[...filters, geometry.depth === 8 ? 'format=rgb24' : 'format=rgb48le', 'showinfo'].join(',')}`,
     `frame ring: ${pipeline.poolSize} frames (context ${pipeline.poolSize - FRAMES_IN_MOTION} + ${FRAMES_IN_MOTION} in motion)`,
     `delay: ${pipeline.delayFrames} frames`,
     `memory in Node for frames: ${(memory.poolBytes / MB).toFixed(1)} MiB ring + ${(memory.lutBytes / MB).toFixed(1)} MiB LUTs = ${(memory.totalBytes / MB).toFixed(1)} MiB, whatever the footage's length`,
@@ -62,6 +66,9 @@ function fullResolutionLine(
   pipeline: CompiledPipeline,
   source: { width: number; height: number; depth: 8 | 16 },
 ): string {
+  const first = pipeline.stages[0]?.definition;
+  if (first?.kind === 'source' && first.ends === 'live')
+    return "the preview sink grades each preview picture in Node with its frame's LUT (vgrade preview --size)";
   if (pipeline.encodesFrames)
     return 'full-resolution frames go through Node and the encoder encodes them as they are (encode pixels=frames)';
   const sink = pipeline.stages.at(-1);
@@ -88,7 +95,11 @@ export const explainCommand = defineCommand({
         describe: 'Pipeline file or shipped name',
       })
       .options({
-        size: { type: 'string', default: '1920x1080', describe: 'Source frame size WxH' },
+        size: {
+          type: 'string',
+          default: '1920x1080',
+          describe: "Source frame size WxH (a live pipeline's: the preview picture's)",
+        },
         depth: { type: 'number', choices: [8, 16], default: 8, describe: 'Bits per channel of the source' },
         set: SET_OPTION,
       }),
