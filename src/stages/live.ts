@@ -35,6 +35,8 @@ export const LIVE_PICTURE = noteKey<LivePicture>('live');
 function liveFrames(opts: OptionValues<typeof options>, run: LiveRunContext): Observable<Frame> {
   const { pool, live, geometry, logger } = run;
   const padded = geometry.active.width !== geometry.width || geometry.active.height !== geometry.height;
+  // No downscale after live (`off`): the proxy is the picture itself.
+  const sameSize = !padded && geometry.width === live.width && geometry.height === live.height;
   return new Observable<Frame>((subscriber) => {
     let index = 0;
     let dropped = 0;
@@ -57,9 +59,12 @@ function liveFrames(opts: OptionValues<typeof options>, run: LiveRunContext): Ob
         afterDrop = false;
         frame.active = geometry.active;
         const proxy = frame.image.data as Uint8Array;
-        // Only a padded proxy (fit: pad) has pixels outside the picture; they stay black.
-        if (padded) proxy.fill(0);
-        downscaleRgb24(picture.bytes, live.width, live.height, proxy, geometry.width, geometry.active);
+        if (sameSize) proxy.set(picture.bytes);
+        else {
+          // Only a padded proxy (fit: pad) has pixels outside the picture; they stay black.
+          if (padded) proxy.fill(0);
+          downscaleRgb24(picture.bytes, live.width, live.height, proxy, geometry.width, geometry.active);
+        }
         frame.full = picture;
         frame.notes.set(LIVE_PICTURE, picture);
         subscriber.next(frame);
