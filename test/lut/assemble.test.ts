@@ -91,6 +91,50 @@ describe('assembleModule', () => {
     expect(pick!(0)).toBe(-1);
   });
 
+  it('assembles f64 constants and f64x2 arithmetic, promotions and saturating truncation', () => {
+    // clamp(2.5 x - 0.5, 0, 100), truncated, through f32, f64x2 and memory; plus 1000 times lane 2
+    // of the truncation, which must be zero.
+    const { f } = instantiate({
+      name: 'f',
+      params: [['x', 'i32']],
+      results: ['i32'],
+      locals: [['v', 'v128']],
+      body: `
+        i32.const 0
+        local.get x
+        i32x4.splat
+        f32x4.convert_i32x4_s
+        f64x2.promote_low_f32x4
+        f64.const 2.5
+        f64x2.splat
+        f64x2.mul
+        f64.const 0.5
+        f64x2.splat
+        f64x2.sub
+        v128.store
+        i32.const 0
+        v128.load64_splat
+        f64.const 100
+        f64x2.splat
+        f64x2.pmin
+        f64.const 0
+        f64x2.splat
+        f64x2.pmax
+        i32x4.trunc_sat_f64x2_s_zero
+        local.tee v
+        i32x4.extract_lane 0
+        local.get v
+        i32x4.extract_lane 2
+        i32.const 1000
+        i32.mul
+        i32.add`,
+    });
+    expect(f!(3)).toBe(7);
+    expect(f!(10)).toBe(24);
+    expect(f!(1000)).toBe(100);
+    expect(f!(-4)).toBe(0);
+  });
+
   const fn = (body: string): WasmFunctionSource => ({ name: 'f', params: [], results: [], locals: [], body });
 
   it('names the function, line and instruction it cannot assemble', () => {

@@ -11,7 +11,7 @@
  * with four numbers (or `i16x8` with eight).
  */
 
-export type ValueType = 'i32' | 'f32' | 'v128';
+export type ValueType = 'i32' | 'f32' | 'f64' | 'v128';
 
 export interface WasmFunctionSource {
   readonly name: string;
@@ -28,8 +28,9 @@ export interface WasmModuleSource {
   readonly functions: readonly WasmFunctionSource[];
 }
 
-type Immediate =
-  'none' | 'memarg' | 'memlane' | 'lane' | 'i32' | 'f32' | 'local' | 'label' | 'shuffle' | 'v128' | 'block';
+/** Immediates of the `*.const` instructions. */
+type Constant = 'i32' | 'f32' | 'f64' | 'v128';
+type Immediate = 'none' | 'memarg' | 'memlane' | 'lane' | 'local' | 'label' | 'shuffle' | 'block' | Constant;
 
 interface Op {
   readonly prefix?: number;
@@ -64,6 +65,7 @@ const OPS: Readonly<Record<string, Op>> = {
   'i32.store16': op(0x3b, 'memarg'),
   'i32.const': op(0x41, 'i32'),
   'f32.const': op(0x43, 'f32'),
+  'f64.const': op(0x44, 'f64'),
   'i32.eqz': op(0x45),
   'i32.eq': op(0x46),
   'i32.ne': op(0x47),
@@ -92,12 +94,14 @@ const OPS: Readonly<Record<string, Op>> = {
   'f32.mul': op(0x94),
   'v128.load': simd(0x00, 'memarg'),
   'v128.load32_splat': simd(0x09, 'memarg'),
+  'v128.load64_splat': simd(0x0a, 'memarg'),
   'v128.store': simd(0x0b, 'memarg'),
   'v128.const': simd(0x0c, 'v128'),
   'i8x16.shuffle': simd(0x0d, 'shuffle'),
   'i16x8.splat': simd(0x10),
   'i32x4.splat': simd(0x11),
   'f32x4.splat': simd(0x13),
+  'f64x2.splat': simd(0x14),
   'i8x16.extract_lane_u': simd(0x16, 'lane'),
   'i32x4.extract_lane': simd(0x1b, 'lane'),
   'i32x4.replace_lane': simd(0x1c, 'lane'),
@@ -112,6 +116,7 @@ const OPS: Readonly<Record<string, Op>> = {
   'v128.store64_lane': simd(0x5b, 'memlane'),
   'v128.load32_zero': simd(0x5c, 'memarg'),
   'v128.load64_zero': simd(0x5d, 'memarg'),
+  'f64x2.promote_low_f32x4': simd(0x5f),
   'i8x16.narrow_i16x8_u': simd(0x66),
   'f32x4.nearest': simd(0x6a),
   'i16x8.narrow_i32x4_s': simd(0x85),
@@ -128,11 +133,17 @@ const OPS: Readonly<Record<string, Op>> = {
   'f32x4.mul': simd(0xe6),
   'f32x4.min': simd(0xe8),
   'f32x4.max': simd(0xe9),
+  'f64x2.add': simd(0xf0),
+  'f64x2.sub': simd(0xf1),
+  'f64x2.mul': simd(0xf2),
+  'f64x2.pmin': simd(0xf6),
+  'f64x2.pmax': simd(0xf7),
   'i32x4.trunc_sat_f32x4_s': simd(0xf8),
   'f32x4.convert_i32x4_s': simd(0xfa),
+  'i32x4.trunc_sat_f64x2_s_zero': simd(0xfc),
 };
 
-const VALUE_TYPES: Readonly<Record<ValueType, number>> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+const VALUE_TYPES: Readonly<Record<ValueType, number>> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Assembles `source` into the bytes of a module (exports: each function by name, and `memory`). */
 export function assembleModule(source: WasmModuleSource): Uint8Array<ArrayBuffer> {
@@ -244,8 +255,12 @@ function assembleFunction(fn: WasmFunctionSource): number[] {
       case 'i32':
         out.push(...sleb(int(args[0])));
         break;
-      case 'f32': {
-        const bytes = new Uint8Array(new Float32Array([Number(args[0])]).buffer);
+      case 'f32':
+      case 'f64': {
+        const value = [Number(args[0])];
+        const bytes = new Uint8Array(
+          (o.imm === 'f32' ? new Float32Array(value) : new Float64Array(value)).buffer,
+        );
         out.push(...bytes);
         break;
       }
