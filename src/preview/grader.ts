@@ -17,7 +17,7 @@ import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import { UsageError } from '../util/errors.js';
 import type { LiveFrame } from './liveSource.js';
-import { applyLutRgb24 } from '../lut/rgb24.js';
+import { applyLutRgb24 } from '../lut/rgb24Wasm.js';
 import type { Lut3d } from '../correction/lut3d.js';
 import { composeLook, IDENTITY_TRIMS, type Trims } from './trims.js';
 

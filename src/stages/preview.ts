@@ -10,7 +10,7 @@
  */
 import { tap, type OperatorFunction } from '../util/rx.js';
 import type { Frame } from '../frame/frame.js';
-import { applyLutRgb24 } from '../lut/rgb24.js';
+import { applyLutRgb24 } from '../lut/rgb24Wasm.js';
 import { defineStage, endsOf, type LiveRunContext } from './stage.js';
 import { LIVE_PICTURE } from './live.js';
 import { UsageError } from '../util/errors.js';

@@ -8,7 +8,7 @@ import { resolvePipelinePath } from '../../src/util/packageRoot.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { LiveFrame } from '../../src/preview/liveSource.js';
-import { applyLutRgb24 } from '../../src/lut/rgb24.js';
+import { applyLutRgb24 } from '../../src/lut/rgb24Wasm.js';
 import { IDENTITY_TRIMS } from '../../src/preview/trims.js';
 import { compileMatch } from '../../src/preview/preview.js';
 import { encodePng } from '../../src/image/png.js';
