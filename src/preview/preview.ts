@@ -121,9 +121,10 @@ async function compileOff(): Promise<CompiledPipeline> {
 }
 
 /**
- * `vgrade preview`: a live source graded in the browser. Source (ffmpeg) -> grader (the chosen
- * pipeline's stages, or none) -> page encoder (one side-by-side JPEG of source and grade) ->
- * every viewer; and, with `record`, the grade to a file. No stage queues: each one drops what it
+ * `vgrade preview`: a live source graded in the browser. Live input (ffmpeg, in its own thread)
+ * -> the chosen live pipeline (`live` ... `preview`, run by `buildStream`; `off` grades nothing)
+ * -> page encoder (one side-by-side JPEG of source and grade) -> every viewer; and, with
+ * `record`, the grade to a file. No stage queues: each one drops what it
  * cannot take at once, so the latency stays what the work itself costs for as long as it runs,
  * and a machine that cannot keep up shows fewer pictures and says so ({@link KeepUp}).
  *
@@ -233,7 +234,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   /**
    * The references made on the page (a frame, a picture sent), in a folder of the preview's own,
    * removed on stop. Of those used, the newest two are kept: the one in use, and the one before
-   * (which the chain just closed may still be reading).
+   * (which the pipeline just closed may still be reading).
    */
   let referenceDir: Promise<string> | undefined;
   const referencesUsed: string[] = [];
@@ -285,7 +286,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       }),
       choosePipeline: (name) => choose(name),
       // The frame is the next picture's source (the held one when frozen), written as the match
-      // stage sees it: made into the proxy as the chain makes it, so a frame matched to itself
+      // stage sees it: made into the proxy as the live stage makes it, so a frame matched to itself
       // is left as it is (ffmpeg's scaling of the whole picture would resample it a little
       // differently, and a tone curve follows that).
       matchFrame: () =>
