@@ -24,11 +24,34 @@ export function familyOf(entry: ManifestEntry): string {
   return detunes[0]!.family;
 }
 
+/** Issue 13's bound on a clean frame: no grade may move one by more (mean CIEDE2000). */
+export const CLEAN_FRAME_LIMIT = 3;
+
 export interface Accumulator {
   frames: number;
   deltaE: number;
   psnr: number;
   exact: number;
+  /** The largest mean CIEDE2000 of one frame. */
+  worst: number;
+  /** That frame's clean reference, relative to the data set's folder. */
+  worstFrame: string;
+  /** Frames whose mean CIEDE2000 is above CLEAN_FRAME_LIMIT. */
+  overLimit: number;
+}
+
+/** One row's figures for one grader: means over its frames, and its worst frame. */
+export interface RowFigures {
+  readonly deltaE: number;
+  readonly psnr: number;
+  readonly exact: number;
+  readonly frames: number;
+  /** The largest mean CIEDE2000 of one frame. */
+  readonly worst: number;
+  /** That frame's clean reference, relative to the data set's folder. */
+  readonly worstFrame: string;
+  /** Frames whose mean CIEDE2000 is above CLEAN_FRAME_LIMIT (for the clean row: frames harmed). */
+  readonly overLimit: number;
 }
 
 export interface EvalResult {
@@ -37,10 +60,7 @@ export interface EvalResult {
   readonly frames: number;
   readonly graders: string[];
   /** family -> grader -> means */
-  readonly table: Record<
-    string,
-    Record<string, { deltaE: number; psnr: number; exact: number; frames: number }>
-  >;
+  readonly table: Record<string, Record<string, RowFigures>>;
   /** grader -> mean flicker of its output over the runs, and the reference's */
   readonly flicker: Record<string, { graded: number; reference: number; ratio: number; runs: number }>;
   /** For the contact sheet: a few samples' first frames, per grader. */
@@ -92,11 +112,13 @@ export async function evaluate(
     });
     // Every file of a sample lies in one folder; its ffconcat list goes beside them and names them
     // by base name (the concat demuxer's safe mode takes nothing else).
-    const folder = path.join(dataDir, path.dirname(files[0]!.input));
+    const at = path.dirname(files[0]!.input);
+    const folder = path.join(dataDir, at);
     const references = files.map((f) => path.basename(f.reference));
     const samples: Sample[] = [
       {
         family: familyOf(entry),
+        at,
         inputs: files.map((f) => path.basename(f.input)),
         references,
         run: entry.kind === 'run',
@@ -105,7 +127,7 @@ export async function evaluate(
     // A single frame also stands for the rows that are not detunes: the clean frame graded as it
     // is (how far a grade moves what was right), and one kind of error outside the 24, in turn.
     if (entry.kind !== 'run' && opts.cleanRows)
-      samples.push({ family: CLEAN_ROW, inputs: references, references, run: false });
+      samples.push({ family: CLEAN_ROW, at, inputs: references, references, run: false });
     const made: string[] = [];
     try {
       if (entry.kind !== 'run' && kinds.length > 0) {
@@ -113,7 +135,7 @@ export async function evaluate(
         const name = `eval-outside-${process.pid}-${n}.png`;
         made.push(path.join(folder, name));
         await writeOutsideKind(opts.ffmpeg, kind, path.join(folder, references[0]!), path.join(folder, name));
-        samples.push({ family: kind.name, inputs: [name], references, run: false });
+        samples.push({ family: kind.name, at, inputs: [name], references, run: false });
       }
       for (const [k, sample] of samples.entries()) {
         const list = path.join(folder, `.eval-${process.pid}-${n}-${k}.ffconcat`);
@@ -142,18 +164,26 @@ export async function evaluate(
   const table: EvalResult['table'] = {};
   const overall = new Map<string, Accumulator>();
   const allOutside = new Map<string, Accumulator>();
-  const mean = (acc: Accumulator) => ({
+  const mean = (acc: Accumulator): RowFigures => ({
     deltaE: acc.deltaE / acc.frames,
     psnr: acc.psnr / acc.frames,
     exact: acc.exact / acc.frames,
     frames: acc.frames,
+    worst: acc.worst,
+    worstFrame: acc.worstFrame,
+    overLimit: acc.overLimit,
   });
   const add = (into: Map<string, Accumulator>, grader: string, acc: Accumulator): void => {
-    const o = into.get(grader) ?? { frames: 0, deltaE: 0, psnr: 0, exact: 0 };
+    const o = into.get(grader) ?? emptyAccumulator();
     o.frames += acc.frames;
     o.deltaE += acc.deltaE;
     o.psnr += acc.psnr;
     o.exact += acc.exact;
+    if (acc.worst > o.worst || o.frames === acc.frames) {
+      o.worst = acc.worst;
+      o.worstFrame = acc.worstFrame;
+    }
+    o.overLimit += acc.overLimit;
     into.set(grader, o);
   };
   // The detuned samples first (their overall is the figure every earlier table quotes), then the
@@ -197,9 +227,21 @@ export async function evaluate(
   };
 }
 
+const emptyAccumulator = (): Accumulator => ({
+  frames: 0,
+  deltaE: 0,
+  psnr: 0,
+  exact: 0,
+  worst: 0,
+  worstFrame: '',
+  overLimit: 0,
+});
+
 interface Sample {
   /** The table row. */
   readonly family: string;
+  /** The folder of its files, relative to the data set's. */
+  readonly at: string;
   /** Base names in the sample's folder. */
   readonly inputs: readonly string[];
   readonly references: readonly string[];
@@ -234,11 +276,17 @@ async function gradeSample(
     }
     const byFamily = sums.get(family) ?? new Map<string, Accumulator>();
     sums.set(family, byFamily);
-    const acc = byFamily.get(grader.name) ?? { frames: 0, deltaE: 0, psnr: 0, exact: 0 };
+    const acc = byFamily.get(grader.name) ?? emptyAccumulator();
     byFamily.set(grader.name, acc);
     for (let i = 0; i < out.length; i++) {
       acc.frames++;
-      acc.deltaE += meanDeltaE2000(out[i]!, references[i]!);
+      const deltaE = meanDeltaE2000(out[i]!, references[i]!);
+      acc.deltaE += deltaE;
+      if (deltaE > acc.worst || acc.frames === 1) {
+        acc.worst = deltaE;
+        acc.worstFrame = path.join(sample.at, sample.references[i]!);
+      }
+      if (deltaE > CLEAN_FRAME_LIMIT) acc.overLimit++;
       acc.psnr += Math.min(psnr(out[i]!, references[i]!), 100);
       acc.exact += exactShare(out[i]!, references[i]!);
     }

@@ -1,5 +1,5 @@
 import { encodePng } from '../image/png.js';
-import type { EvalResult } from './evaluate.js';
+import { CLEAN_FRAME_LIMIT, CLEAN_ROW, type EvalResult } from './evaluate.js';
 
 /** The eval table as Markdown: one row per detune family, for each grader ΔE00 / PSNR / exact. */
 export function markdownReport(r: EvalResult): string {
@@ -22,6 +22,23 @@ export function markdownReport(r: EvalResult): string {
     rule,
     ...rows,
   ];
+  const clean = r.table[CLEAN_ROW];
+  if (clean) {
+    lines.push(
+      '',
+      `Clean frames moved by the grade (mean CIEDE2000 of each frame against itself; no frame should move by more than ${CLEAN_FRAME_LIMIT}):`,
+      '',
+      `| grader | mean | worst frame | frames above ${CLEAN_FRAME_LIMIT} | the worst frame |`,
+      '| --- | ---: | ---: | ---: | --- |',
+    );
+    for (const g of r.graders) {
+      const m = clean[g];
+      if (m)
+        lines.push(
+          `| ${g} | ${m.deltaE.toFixed(2)} | ${m.worst.toFixed(2)} | ${m.overLimit} of ${m.frames} |`,
+        );
+    }
+  }
   const flicker = Object.entries(r.flicker);
   if (flicker.length > 0) {
     lines.push(

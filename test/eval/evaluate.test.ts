@@ -1,9 +1,16 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE } from '../helpers/cli.js';
 import { buildDataset } from '../../src/dataset/build.js';
-import { CLEAN_ROW, evaluate, familyOf, OUTSIDE_OVERALL } from '../../src/eval/evaluate.js';
+import {
+  CLEAN_FRAME_LIMIT,
+  CLEAN_ROW,
+  evaluate,
+  familyOf,
+  OUTSIDE_OVERALL,
+} from '../../src/eval/evaluate.js';
 import { availableOutsideKinds, OUTSIDE_KINDS } from '../../src/eval/outsideKinds.js';
 import type { ManifestEntry } from '../../src/manifest/manifest.js';
 import { flicker } from '../../src/eval/flicker.js';
@@ -152,8 +159,7 @@ describe('evaluate', () => {
       outsideKinds: kinds,
     });
     // The input of a clean row is the reference itself; an outside kind's input differs from it.
-    expect(result.table[CLEAN_ROW]!['input']!.deltaE).toBe(0);
-    expect(result.table[CLEAN_ROW]!['input']!.exact).toBe(1);
+    expect(result.table[CLEAN_ROW]!['input']).toMatchObject({ deltaE: 0, exact: 1, worst: 0, overLimit: 0 });
     const outside = Object.keys(result.table).filter((row) => row.startsWith('outside:'));
     expect(outside.length).toBeGreaterThan(0);
     for (const row of outside) {
@@ -162,6 +168,20 @@ describe('evaluate', () => {
     }
     const all = result.table[OUTSIDE_OVERALL]!['input']!;
     expect(all.frames).toBe(outside.reduce((n, row) => n + result.table[row]!['input']!.frames, 0));
+    // Each row keeps its worst frame and how many frames are above the clean bound (3): an outside
+    // kind's worst frame is at least its mean, and the overall row takes the worst of its rows.
+    for (const row of outside) {
+      const m = result.table[row]!['input']!;
+      expect(m.worst).toBeGreaterThanOrEqual(m.deltaE);
+      expect(m.overLimit).toBeLessThanOrEqual(m.frames);
+      // Named by its clean reference, a file of the data set.
+      expect(existsSync(path.join(dir, 'ds', m.worstFrame))).toBe(true);
+    }
+    expect(all.worst).toBe(Math.max(...outside.map((row) => result.table[row]!['input']!.worst)));
+    expect(all.overLimit).toBe(outside.reduce((n, row) => n + result.table[row]!['input']!.overLimit, 0));
+    expect(markdownReport(result)).toContain(
+      `| grader | mean | worst frame | frames above ${CLEAN_FRAME_LIMIT} | the worst frame |\n| --- | ---: | ---: | ---: | --- |\n| input | 0.00 | 0.00 | 0 of `,
+    );
     // The overall row stays the detuned samples' alone, as every earlier table quotes it.
     const detunedFrames = Object.entries(result.table)
       .filter(
