@@ -38,6 +38,8 @@ export interface Accumulator {
   worstFrame: string;
   /** Frames whose mean CIEDE2000 is above CLEAN_FRAME_LIMIT. */
   overLimit: number;
+  /** Their clean references, as `worstFrame` names one. */
+  overLimitFrames: string[];
 }
 
 /** One row's figures for one grader: means over its frames, and its worst frame. */
@@ -52,6 +54,8 @@ export interface RowFigures {
   readonly worstFrame: string;
   /** Frames whose mean CIEDE2000 is above CLEAN_FRAME_LIMIT (for the clean row: frames harmed). */
   readonly overLimit: number;
+  /** Their clean references, as `worstFrame` names one. */
+  readonly overLimitFrames: readonly string[];
 }
 
 export interface EvalResult {
@@ -172,6 +176,7 @@ export async function evaluate(
     worst: acc.worst,
     worstFrame: acc.worstFrame,
     overLimit: acc.overLimit,
+    overLimitFrames: acc.overLimitFrames,
   });
   const add = (into: Map<string, Accumulator>, grader: string, acc: Accumulator): void => {
     const o = into.get(grader) ?? emptyAccumulator();
@@ -184,6 +189,7 @@ export async function evaluate(
       o.worstFrame = acc.worstFrame;
     }
     o.overLimit += acc.overLimit;
+    o.overLimitFrames.push(...acc.overLimitFrames);
     into.set(grader, o);
   };
   // The detuned samples first (their overall is the figure every earlier table quotes), then the
@@ -235,6 +241,7 @@ const emptyAccumulator = (): Accumulator => ({
   worst: 0,
   worstFrame: '',
   overLimit: 0,
+  overLimitFrames: [],
 });
 
 interface Sample {
@@ -282,11 +289,15 @@ async function gradeSample(
       acc.frames++;
       const deltaE = meanDeltaE2000(out[i]!, references[i]!);
       acc.deltaE += deltaE;
+      const frame = path.join(sample.at, sample.references[i]!);
       if (deltaE > acc.worst || acc.frames === 1) {
         acc.worst = deltaE;
-        acc.worstFrame = path.join(sample.at, sample.references[i]!);
+        acc.worstFrame = frame;
       }
-      if (deltaE > CLEAN_FRAME_LIMIT) acc.overLimit++;
+      if (deltaE > CLEAN_FRAME_LIMIT) {
+        acc.overLimit++;
+        acc.overLimitFrames.push(frame);
+      }
       acc.psnr += Math.min(psnr(out[i]!, references[i]!), 100);
       acc.exact += exactShare(out[i]!, references[i]!);
     }

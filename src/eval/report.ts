@@ -31,13 +31,16 @@ export function markdownReport(r: EvalResult): string {
       `| grader | mean | worst frame | frames above ${CLEAN_FRAME_LIMIT} | the worst frame |`,
       '| --- | ---: | ---: | ---: | --- |',
     );
+    const harmed = r.graders.flatMap((g) => (clean[g]?.overLimitFrames ?? []).map((f) => `${g}: ${f}`));
     for (const g of r.graders) {
       const m = clean[g];
       if (m)
         lines.push(
-          `| ${g} | ${m.deltaE.toFixed(2)} | ${m.worst.toFixed(2)} | ${m.overLimit} of ${m.frames} |`,
+          `| ${g} | ${m.deltaE.toFixed(2)} | ${m.worst.toFixed(2)} | ${m.overLimit} of ${m.frames} | ${m.worst > 0 ? m.worstFrame : ''} |`,
         );
     }
+    if (harmed.length > 0)
+      lines.push('', `Clean frames moved by more than ${CLEAN_FRAME_LIMIT}: ${harmed.join(', ')}.`);
   }
   const flicker = Object.entries(r.flicker);
   if (flicker.length > 0) {

@@ -180,7 +180,7 @@ describe('evaluate', () => {
     expect(all.worst).toBe(Math.max(...outside.map((row) => result.table[row]!['input']!.worst)));
     expect(all.overLimit).toBe(outside.reduce((n, row) => n + result.table[row]!['input']!.overLimit, 0));
     expect(markdownReport(result)).toContain(
-      `| grader | mean | worst frame | frames above ${CLEAN_FRAME_LIMIT} | the worst frame |\n| --- | ---: | ---: | ---: | --- |\n| input | 0.00 | 0.00 | 0 of `,
+      `| grader | mean | worst frame | frames above ${CLEAN_FRAME_LIMIT} | the worst frame |\n| --- | ---: | ---: | ---: | --- |\n| input | 0.00 | 0.00 | 0 of ${result.table[CLEAN_ROW]!['input']!.frames} |  |\n`,
     );
     // The overall row stays the detuned samples' alone, as every earlier table quotes it.
     const detunedFrames = Object.entries(result.table)
@@ -196,5 +196,36 @@ describe('evaluate', () => {
       String(f).includes('eval-'),
     );
     expect(left).toEqual([]);
+  });
+});
+
+describe('the report on clean frames', () => {
+  it('names the worst clean frame of each grader and every clean frame moved by more than 3', () => {
+    const row = (deltaE: number, worst: number, harmed: string[]) => ({
+      deltaE,
+      psnr: 40,
+      exact: 0.5,
+      frames: 4,
+      worst,
+      worstFrame: harmed[0] ?? 'validation/s/ref-1.png',
+      overLimit: harmed.length,
+      overLimitFrames: harmed,
+    });
+    const md = markdownReport({
+      split: 'test',
+      samples: 4,
+      frames: 4,
+      graders: ['input', 'g'],
+      table: {
+        [CLEAN_ROW]: {
+          input: { ...row(0, 0, []), worstFrame: '' },
+          g: row(1.2, 4.5, ['test/a/ref-1.png', 'test/b/ref-3.png']),
+        },
+      },
+      flicker: {},
+      examples: [],
+    });
+    expect(md).toContain('| g | 1.20 | 4.50 | 2 of 4 | test/a/ref-1.png |');
+    expect(md).toContain('Clean frames moved by more than 3: g: test/a/ref-1.png, g: test/b/ref-3.png.');
   });
 });
