@@ -36,6 +36,7 @@ import {
   renderTargets,
   type TargetOptions,
 } from './targets.js';
+import { argValue } from './args.js';
 
 interface Args {
   runs: number;
@@ -49,10 +50,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-  };
+  const get = (name: string, fallback: string): string => argValue(argv, name, fallback);
   return {
     runs: Number(get('runs', '3')),
     preset: get('preset', 'medium'),

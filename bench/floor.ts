@@ -24,6 +24,7 @@ import path from 'node:path';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
 import { packageRoot } from '../src/util/packageRoot.js';
 import { median } from './targets.js';
+import { argValue } from './args.js';
 
 interface Args {
   runs: number;
@@ -33,10 +34,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-  };
+  const get = (name: string, fallback: string): string => argValue(argv, name, fallback);
   return {
     runs: Number(get('runs', '3')),
     preset: get('preset', 'veryfast'),

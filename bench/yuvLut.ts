@@ -47,6 +47,7 @@ import {
   type YuvLutStep,
 } from '../src/lut/yuvLut.js';
 import { packageRoot } from '../src/util/packageRoot.js';
+import { argValue } from './args.js';
 
 const FFMPEG = process.env.VGRADE_FFMPEG ?? 'ffmpeg';
 const FFPROBE = process.env.VGRADE_FFPROBE ?? 'ffprobe';
@@ -64,10 +65,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-  };
+  const get = (name: string, fallback: string): string => argValue(argv, name, fallback);
   return {
     only: get('only', 'all'),
     frames: Number(get('frames', '3')),
