@@ -175,6 +175,18 @@ describe('the live grader', () => {
     g.close();
   });
 
+  it('refuses a file pipeline, naming it, and goes on with the one it had', async () => {
+    const { g, shown } = await grader();
+    g.use('classical', await compiled('preview-classical'));
+    await expect(async () => g.use('neural', await compiled('grade'))).rejects.toThrow(
+      'grade.yaml is not a live pipeline: the preview runs pipelines that start with live and end with preview (as pipelines/preview.yaml does)',
+    );
+    g.push(picture(0));
+    expect(g.pipeline).toBe('classical');
+    expect(shown.map((p) => p.pipeline)).toEqual(['classical']);
+    g.close();
+  });
+
   it('switches pipeline between frames', async () => {
     const { g, shown } = await grader();
     g.use('classical', await compiled('preview-classical'));
