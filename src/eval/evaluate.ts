@@ -34,11 +34,9 @@ export interface Accumulator {
   exact: number;
   /** The largest mean CIEDE2000 of one frame. */
   worst: number;
-  /** That frame's clean reference, relative to the data set's folder. */
+  /** That frame's clean reference, relative to the data set's folder ('' before any frame). */
   worstFrame: string;
-  /** Frames whose mean CIEDE2000 is above CLEAN_FRAME_LIMIT. */
-  overLimit: number;
-  /** Their clean references, as `worstFrame` names one. */
+  /** The clean references of the frames whose mean CIEDE2000 is above CLEAN_FRAME_LIMIT. */
   overLimitFrames: string[];
 }
 
@@ -175,7 +173,7 @@ export async function evaluate(
     frames: acc.frames,
     worst: acc.worst,
     worstFrame: acc.worstFrame,
-    overLimit: acc.overLimit,
+    overLimit: acc.overLimitFrames.length,
     overLimitFrames: acc.overLimitFrames,
   });
   const add = (into: Map<string, Accumulator>, grader: string, acc: Accumulator): void => {
@@ -184,11 +182,10 @@ export async function evaluate(
     o.deltaE += acc.deltaE;
     o.psnr += acc.psnr;
     o.exact += acc.exact;
-    if (acc.worst > o.worst || o.frames === acc.frames) {
+    if (acc.worst > o.worst || !o.worstFrame) {
       o.worst = acc.worst;
       o.worstFrame = acc.worstFrame;
     }
-    o.overLimit += acc.overLimit;
     o.overLimitFrames.push(...acc.overLimitFrames);
     into.set(grader, o);
   };
@@ -240,7 +237,6 @@ const emptyAccumulator = (): Accumulator => ({
   exact: 0,
   worst: 0,
   worstFrame: '',
-  overLimit: 0,
   overLimitFrames: [],
 });
 
@@ -290,14 +286,11 @@ async function gradeSample(
       const deltaE = meanDeltaE2000(out[i]!, references[i]!);
       acc.deltaE += deltaE;
       const frame = path.join(sample.at, sample.references[i]!);
-      if (deltaE > acc.worst || acc.frames === 1) {
+      if (deltaE > acc.worst || !acc.worstFrame) {
         acc.worst = deltaE;
         acc.worstFrame = frame;
       }
-      if (deltaE > CLEAN_FRAME_LIMIT) {
-        acc.overLimit++;
-        acc.overLimitFrames.push(frame);
-      }
+      if (deltaE > CLEAN_FRAME_LIMIT) acc.overLimitFrames.push(frame);
       acc.psnr += Math.min(psnr(out[i]!, references[i]!), 100);
       acc.exact += exactShare(out[i]!, references[i]!);
     }

@@ -17,7 +17,6 @@ import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import { UsageError } from '../util/errors.js';
 import type { LiveFrame } from './liveSource.js';
-import { applyLutRgb24 } from '../lut/rgb24Wasm.js';
 import type { Lut3d } from '../correction/lut3d.js';
 import { composeLook, IDENTITY_TRIMS, type Trims } from './trims.js';
 
@@ -51,6 +50,8 @@ export interface GraderEnvironment {
   readonly label: string;
   /** `--strength`: each frame's correction scaled towards the identity (1, the default: as graded). */
   readonly strength?: number;
+  /** `off` (pipelines/preview-off.yaml): where the grader starts, and what a failed pipeline gives way to. */
+  readonly off: CompiledPipeline;
 }
 
 /** A Buffer over the same bytes (no copy): what the preview's listeners are given. */
@@ -168,7 +169,8 @@ class LiveRun {
  * machine. Meanwhile every frame is shown as it came, marked `warming` (the page says "grading
  * starts"), so the picture is live at once; the pipeline's first graded frame ends that (`ready`).
  *
- * `off` (pipelines/preview-off.yaml) grades nothing. The trims ({@link setTrims}) follow the
+ * `off` (pipelines/preview-off.yaml) grades nothing; it runs until a pipeline is chosen, and again
+ * after the chosen one fails. The trims ({@link setTrims}) follow the
  * correction on every graded picture, and make the whole look under `off`; a warming picture stays
  * as it came.
  */
@@ -187,8 +189,6 @@ export class LiveGrader extends EventEmitter<{
   private lookLut: Lut3d | undefined;
   /** The look of the trims alone (no correction: `off`), made once per change of the trims. */
   private trimsOnly: Lut3d | undefined;
-  /** The picture graded with the trims alone, when no pipeline runs (after one failed). */
-  private readonly scratch: Buffer;
   dropped = 0;
 
   constructor(
@@ -196,9 +196,9 @@ export class LiveGrader extends EventEmitter<{
     private readonly recycle: (data: Buffer) => void,
   ) {
     super();
-    this.scratch = Buffer.alloc(env.width * env.height * 3);
     this.trims = { ...IDENTITY_TRIMS, strength: env.strength ?? IDENTITY_TRIMS.strength };
     this.trimsOnly = composeLook(undefined, this.trims);
+    this.use('off', env.off);
   }
 
   /** The trims applied over every frame's correction from the next frame on ({@link composeLook}). */
@@ -228,10 +228,8 @@ export class LiveGrader extends EventEmitter<{
       () => this.emit('free'),
       (failed, err) => {
         this.env.logger.error({ err, pipeline: failed.name }, 'pipeline failed: preview continues ungraded');
-        if (this.run === failed) {
-          this.run = undefined;
-          this.current = 'off';
-        }
+        // No correction until another is chosen; the trims still apply.
+        if (this.run === failed) this.use('off', this.env.off);
         this.emit('error', err as Error);
       },
     );
@@ -257,25 +255,13 @@ export class LiveGrader extends EventEmitter<{
   }
 
   /**
-   * Takes a live frame: graded, shown as it came while the pipeline starts (or after it failed),
-   * or not graded when the pipeline is full.
+   * Takes a live frame: graded, shown as it came while the pipeline starts, or not graded when
+   * the pipeline is full.
    */
   push(live: LiveFrame): void {
     const run = this.run;
     if (!run) {
-      // A pipeline failed: no correction until another is chosen, but the trims still apply.
-      const look = this.trimsOnly;
-      if (look) applyLutRgb24(look, live.data, this.scratch, this.env.width * this.env.height);
-      this.emitPicture(
-        live.seq,
-        live.enteredAt,
-        live.data,
-        look ? this.scratch : live.data,
-        'off',
-        undefined,
-        false,
-        look,
-      );
+      // Closed: the preview is stopping.
       this.recycle(live.data);
       return;
     }

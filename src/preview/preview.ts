@@ -190,6 +190,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
       binaries: opts.binaries,
       label: input.label,
       strength: opts.strength ?? 1,
+      off,
     },
     (data) => source.recycle(data),
   );

@@ -35,7 +35,15 @@ async function grader(strength?: number) {
   const binaries = await resolveBinaries();
   const recycled: Buffer[] = [];
   const g = new LiveGrader(
-    { width: W, height: H, logger: silentLogger, binaries, label: 'test', strength },
+    {
+      width: W,
+      height: H,
+      logger: silentLogger,
+      binaries,
+      label: 'test',
+      strength,
+      off: await compiled('preview-off'),
+    },
     (b) => recycled.push(b),
   );
   const shown: Array<GradedPicture & { afterCopy: Buffer; lookReproduces: boolean }> = [];
