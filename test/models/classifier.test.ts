@@ -88,6 +88,36 @@ describe('the statistics form', () => {
     disposeParams(p);
   });
 
+  it('has as many hidden layers as its depth says (two when it says none), and reads them all', () => {
+    const deep = buildClassifier(
+      { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 8, depth: 3 },
+      createRng(1),
+      standardisation,
+    );
+    expect([...deep.keys()].filter((k) => k.startsWith('s/h'))).toEqual([
+      's/h1/w',
+      's/h1/b',
+      's/h2/w',
+      's/h2/b',
+      's/h3/w',
+      's/h3/b',
+    ]);
+    const x = tf.randomUniform([2, STATISTICS_LENGTH]) as tf.Tensor2D;
+    const before = classifyStatistics(deep, x).logits.dataSync().slice();
+    // Zeroing the third layer's weights changes the output only if that layer is read.
+    deep.get('s/h3/w')!.assign(tf.zerosLike(deep.get('s/h3/w')!));
+    expect(classifyStatistics(deep, x).logits.dataSync()).not.toEqual(before);
+    const plain = buildClassifier(
+      { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 8 },
+      createRng(1),
+      standardisation,
+    );
+    expect(plain.has('s/h2/w') && !plain.has('s/h3/w')).toBe(true);
+    tf.dispose(x);
+    disposeParams(deep);
+    disposeParams(plain);
+  });
+
   it('lowers its training loss and never trains its standardisation', async () => {
     const task = createClassifierTask(
       {

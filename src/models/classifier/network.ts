@@ -22,7 +22,7 @@
  * the grid (`statistics.ts`): standardised with the training set's mean and deviation (kept in the
  * model, not trained), then two dense layers and the same two heads.
  *
- *   statistics (131) -> standardise -> dense h -> dense h -> { logits (25), amounts (8) }
+ *   statistics (131) -> standardise -> dense h (x depth, 2 by default) -> { logits (25), amounts (8) }
  */
 import { tf } from '../backend.js';
 import { conv, dense, reduceToGrid } from '../layers.js';
@@ -40,6 +40,8 @@ export interface ClassifierConfig {
   readonly histograms?: boolean;
   /** What the network reads: the grid's pixels (convolutional; absent in older models) or the proxy's statistics. */
   readonly inputs?: ClassifierInputs;
+  /** The statistics form's hidden dense layers, each `hidden` wide (absent: 2). */
+  readonly depth?: number;
 }
 
 export type ClassifierInputs = 'grid' | 'statistics';
@@ -68,8 +70,9 @@ export function buildClassifier(
     if (!standardisation) throw new Error("The statistics classifier needs its inputs' standardisation");
     p.value('s/norm/mean', tf.tensor1d(standardisation.mean));
     p.value('s/norm/std', tf.tensor1d(standardisation.std));
-    p.dense('s/h1', STATISTICS_LENGTH, config.hidden);
-    p.dense('s/h2', config.hidden, config.hidden);
+    const depth = config.depth ?? 2;
+    for (let k = 1; k <= depth; k++)
+      p.dense(`s/h${k}`, k === 1 ? STATISTICS_LENGTH : config.hidden, config.hidden);
     p.dense('c/classes', config.hidden, NUM_CLASSES, 1);
     p.dense('c/amounts', config.hidden, NUM_FAMILIES, 1);
     return p.params;
@@ -122,7 +125,10 @@ export function classifyStatistics(params: Params, statistics: tf.Tensor2D): Cla
     tf.sub(statistics, param(params, 's/norm/mean')),
     param(params, 's/norm/std'),
   ) as tf.Tensor2D;
-  return heads(params, dense(params, 's/h2', dense(params, 's/h1', x)));
+  // As many hidden layers as the model has (its depth shows in its parameters).
+  let h = x;
+  for (let k = 1; params.has(`s/h${k}/w`); k++) h = dense(params, `s/h${k}`, h);
+  return heads(params, h);
 }
 
 /** Whether loaded parameters are the statistics form's. */
