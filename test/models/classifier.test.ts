@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tf, useBackend } from '../../src/models/backend.js';
@@ -203,6 +203,30 @@ describe('an ensemble of classifiers', () => {
       p.probs.forEach((v, i) => expect(v).toBeCloseTo((pa.probs[i]! + pb.probs[i]!) / 2, 6));
       p.amounts.forEach((v, i) => expect(v).toBeCloseTo((pa.amounts[i]! + pb.amounts[i]!) / 2, 5));
       for (const m of [a, b, both]) m!.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('can be stored in half precision: half the bytes, and reads frames as the full-precision one does', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-ensemble-'));
+    try {
+      const grid = await save(path.join(dir, 'grid'), { base: 4, hidden: 16, histograms: true }, 1);
+      const stats = await save(path.join(dir, 'stats'), { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 }, 2);
+      await combineClassifiers([grid, stats], path.join(dir, 'full'));
+      await combineClassifiers([grid, stats], path.join(dir, 'half'), { float16: true });
+      const size = async (d: string): Promise<number> => (await stat(path.join(dir, d, 'weights.bin'))).size;
+      expect(await size('half')).toBe((await size('full')) / 2);
+      const [full, half] = await Promise.all(
+        ['full', 'half'].map((d) => ClassifierModel.load(path.join(dir, d))),
+      );
+      const frames = syntheticReferences(2, 64, 36, 7, 1).frames;
+      const a = full!.predict(frames);
+      const b = half!.predict(frames);
+      b.probs.forEach((v, i) => expect(v).toBeCloseTo(a.probs[i]!, 2));
+      b.amounts.forEach((v, i) => expect(v).toBeCloseTo(a.amounts[i]!, 2));
+      full!.dispose();
+      half!.dispose();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

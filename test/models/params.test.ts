@@ -22,6 +22,24 @@ function someParams() {
 }
 
 describe('the model format (tfjs model.json + weights.bin)', () => {
+  it('stores weights in half precision when asked: half the bytes, each value within 1/2048 of itself', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-params-'));
+    const params = someParams();
+    await saveModel(dir, { format: 'test-net', formatVersion: 1, config: {} }, params);
+    const full = (await readFile(path.join(dir, 'weights.bin'))).length;
+    await saveModel(dir, { format: 'test-net', formatVersion: 1, config: {} }, params, { float16: true });
+    expect((await readFile(path.join(dir, 'weights.bin'))).length).toBe(full / 2);
+    const { params: loaded } = await loadModel(dir, 'test-net');
+    for (const [k, v] of params) {
+      const want = v.dataSync();
+      const got = loaded.get(k)!.dataSync();
+      expect(loaded.get(k)!.shape).toEqual(v.shape);
+      want.forEach((w, i) => expect(Math.abs(got[i]! - w)).toBeLessThanOrEqual(Math.abs(w) / 2048 + 1e-7));
+    }
+    disposeParams(params);
+    disposeParams(loaded);
+  });
+
   it('saves and loads every parameter exactly, with the config and training facts', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-params-'));
     const params = someParams();

@@ -13,6 +13,8 @@ export interface TrainCommand {
   network: 'cgan' | 'classifier' | 'ensemble';
   /** ensemble: the trained classifier folders to combine. */
   members: string[];
+  /** ensemble: store the weights in half precision. */
+  float16: boolean;
   data?: string;
   pairs?: string[];
   size: string;
@@ -100,7 +102,7 @@ async function runEnsemble(cmd: TrainCommand): Promise<number> {
     import('../../models/classifier/combine.js'),
   ]);
   await useBackend(cmd.backend);
-  const result = await combineClassifiers(cmd.members, cmd.out);
+  const result = await combineClassifiers(cmd.members, cmd.out, { float16: cmd.float16 });
   process.stdout.write(`${JSON.stringify({ network: 'ensemble', out: cmd.out, ...result })}\n`);
   return 0;
 }
@@ -108,6 +110,7 @@ async function runEnsemble(cmd: TrainCommand): Promise<number> {
 export async function runTrain(cmd: TrainCommand): Promise<number> {
   if (cmd.network === 'ensemble') return runEnsemble(cmd);
   if (cmd.members.length > 0) throw new UsageError('E_USAGE', '--members is for vgrade train ensemble');
+  if (cmd.float16) throw new UsageError('E_USAGE', '--float16 is for vgrade train ensemble');
   checkInt('--steps', cmd.steps, 1);
   checkInt('--window', cmd.window, 1, 64);
   checkInt('--base', cmd.base, 2, 128);
@@ -331,6 +334,11 @@ export const trainCommand = defineCommand({
           default: [] as string[],
           describe: 'ensemble: trained classifier folders whose outputs are averaged',
         },
+        float16: {
+          type: 'boolean',
+          default: false,
+          describe: 'ensemble: store the weights in half precision (half the size; values within 1/2048)',
+        },
         data: { type: 'string', describe: 'A folder written by vgrade dataset' },
         pairs: {
           type: 'string',
@@ -395,6 +403,7 @@ export const trainCommand = defineCommand({
     runTrain({
       network: args.network as TrainCommand['network'],
       members: args.members,
+      float16: args.float16,
       data: args.data,
       pairs: args.pairs,
       size: args.size,

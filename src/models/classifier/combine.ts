@@ -8,6 +8,7 @@ import type { ModelFile } from '../params.js';
 export async function combineClassifiers(
   dirs: readonly string[],
   out: string,
+  opts: { readonly float16?: boolean } = {},
 ): Promise<{ members: number; parameters: number }> {
   if (dirs.length < 2) throw new UsageError('E_USAGE', 'An ensemble needs at least two classifier folders');
   const loaded: Array<{ from: string; file: ModelFile<ClassifierTrainConfig>; params: Params }> = [];
@@ -29,7 +30,7 @@ export async function combineClassifiers(
       throw new UsageError('E_USAGE', (err as Error).message);
     }
     const joined = joinMembers(loaded.map((m) => m.params));
-    await saveModel(out, file, joined);
+    await saveModel(out, file, joined, opts);
     return { members: loaded.length, parameters: countParams(joined) };
   } finally {
     for (const m of loaded) disposeParams(m.params);
