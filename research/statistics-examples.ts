@@ -19,48 +19,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadReferences, type ReferenceSet } from '../src/models/data.js';
-import { Examples, type Labelled } from '../src/models/classifier/examples.js';
-import { NUM_CLASSES } from '../src/models/classifier/network.js';
+import { Examples, validationSet, type Labelled } from '../src/models/classifier/examples.js';
 import { STATISTICS_LENGTH } from '../src/models/classifier/statistics.js';
-import { detuneOfClass, FAMILIES } from '../src/detune/families.js';
-import { createRng, randomCombination } from '../src/detune/random.js';
+import { FAMILIES } from '../src/detune/families.js';
+import { createRng } from '../src/detune/random.js';
 import { listSources } from '../src/dataset/build.js';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
 import { argValue } from '../bench/args.js';
+import { halfBytes } from '../src/models/half.js';
 
 const arg = (name: string, fallback = ''): string => argValue(process.argv, name, fallback);
-
-/** IEEE 754 binary16 bits of a number (round to nearest even), enough for standardisable statistics. */
-export function toHalf(value: number): number {
-  const f32 = new Float32Array([value]);
-  const bits = new Uint32Array(f32.buffer)[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    if (rest > midpoint || (rest === midpoint && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-function halves(values: ArrayLike<number>): Buffer {
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = toHalf(values[i]!);
-  return Buffer.from(out.buffer);
-}
 
 async function writeSet(dir: string, name: string, items: readonly Labelled[]): Promise<void> {
   const features = new Float32Array(items.length * STATISTICS_LENGTH);
@@ -71,30 +39,17 @@ async function writeSet(dir: string, name: string, items: readonly Labelled[]): 
     amounts.set(item.amounts, i * FAMILIES.length);
     labels[i] = item.label;
   });
-  await writeFile(path.join(dir, `${name}.features.f16`), halves(features));
-  await writeFile(path.join(dir, `${name}.amounts.f16`), halves(amounts));
+  await writeFile(path.join(dir, `${name}.features.f16`), halfBytes(features));
+  await writeFile(path.join(dir, `${name}.amounts.f16`), halfBytes(amounts));
   await writeFile(path.join(dir, `${name}.labels.i8`), Buffer.from(labels.buffer));
 }
 
-/** Every reference at all 25 classes, then 4 whole-level doubles per reference (seed 1), as classifier-ensemble.ts. */
+/**
+ * Every reference at all 25 classes, then 4 whole-level doubles per reference (seed 1): the draws
+ * classifier-ensemble.ts makes, so both score the same examples.
+ */
 function scoringSet(refs: ReferenceSet): Labelled[] {
-  const examples = new Examples(refs, 'statistics');
-  const rng = createRng(1);
-  const singles: Labelled[] = [];
-  const doubles: Labelled[] = [];
-  refs.frames.forEach((_, frame) => {
-    for (let label = 0; label < NUM_CLASSES; label++) {
-      const d = detuneOfClass(label);
-      singles.push(examples.make(frame, d ? [d] : [], label, false));
-    }
-    for (let k = 0; k < 4; k++) {
-      const pair = randomCombination(rng, { min: 2, max: 2 }).map((d) => ({
-        ...d,
-        amount: Math.ceil(d.amount),
-      }));
-      doubles.push(examples.make(frame, pair, -1, false));
-    }
-  });
+  const { singles, doubles } = validationSet(refs, new Examples(refs, 'statistics'), 1, Infinity);
   return [...singles, ...doubles];
 }
 

@@ -9,7 +9,7 @@ Validation picks each configuration's best epoch by 1 - exact + 1 - doubles diag
 split and the held-out frames are only reported.
 
     python3 research/train_statistics.py --examples DIR --out DIR \
-        --configs 256x2,512x3 [--epochs 40] [--seeds 1] [--budget-seconds 420]
+        --configs 256x2,512x3 [--epochs 40] [--seeds 1] [--budget-seconds 420] [--stop-epoch N]
 
 Writes, in --out, for each configuration and seed, `NAME.weights.bin` (float32, little-endian, in
 the order of `NAME.json`'s `weights`) and `NAME.json` (shapes, the standardisation's place in the
@@ -231,7 +231,7 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
         if best is None or val["loss"] < best["validation"]["loss"]:
             best = {"epoch": epoch + 1, "step": step, "validation": val,
                     "params": [p.copy() for p in network.params]}
-        if time.time() - started > args.budget_seconds:
+        if time.time() - started > args.budget_seconds or epoch + 1 == args.stop_epoch:
             break
     final = Network.__new__(Network)
     final.params, final.depth = best["params"], depth
@@ -299,6 +299,8 @@ def main():
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--budget-seconds", type=float, default=1e9, help="per model")
+    parser.add_argument("--stop-epoch", type=int, default=0,
+                        help="stop after this epoch, the rate's schedule still spanning --epochs")
     parser.add_argument("--limit", type=int, default=0, help="use only this many training examples")
     parser.add_argument("--check-gradients", action="store_true")
     args = parser.parse_args()

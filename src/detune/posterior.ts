@@ -41,7 +41,7 @@ export const POSTERIOR_DEFAULTS: PosteriorSettings = {
   threshold: 0.5,
   strength: 1,
   mix: 0.5,
-  confidenceMin: 0.35,
+  confidenceMin: 0.45,
 };
 
 const NUM_CLASSES = 1 + 3 * FAMILIES.length;
