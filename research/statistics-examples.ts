@@ -10,6 +10,7 @@
  *
  * Writes, in --out:
  *   train-SEED.features.f16   count x 131 statistics (IEEE half precision, little-endian)
+ *                             (with --sources N [--source-seed S]: from N random training sources)
  *   train-SEED.labels.i8      the class (0-24), or -1 for a combination (amount head only)
  *   train-SEED.amounts.f16    count x 8 family amounts
  * and with --sets, for choosing and reporting, every reference frame of the validation and test
@@ -24,6 +25,7 @@ import { STATISTICS_LENGTH } from '../src/models/classifier/statistics.js';
 import { FAMILIES } from '../src/detune/families.js';
 import { createRng } from '../src/detune/random.js';
 import { listSources } from '../src/dataset/build.js';
+import { readManifest } from '../src/manifest/manifest.js';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
 import { argValue } from '../bench/args.js';
 import { halfBytes } from '../src/models/half.js';
@@ -51,6 +53,33 @@ async function writeSet(dir: string, name: string, items: readonly Labelled[]): 
 function scoringSet(refs: ReferenceSet): Labelled[] {
   const { singles, doubles } = validationSet(refs, new Examples(refs, 'statistics'), 1, Infinity);
   return [...singles, ...doubles];
+}
+
+/**
+ * `--sources N`: a random subset of N training sources (the train split's and the extra ones,
+ * shuffled with `--source-seed`), for a learning curve; none given: every source.
+ */
+async function sourceSubset(
+  data: string,
+  extra: { videos: readonly string[]; photos: readonly string[] },
+  count: number,
+  seed: number,
+): Promise<Set<string> | undefined> {
+  if (count <= 0) return undefined;
+  const own = [
+    ...new Set((await readManifest(data)).filter((e) => e.split === 'train').map((e) => e.source)),
+  ];
+  const all = [...own, ...extra.videos, ...extra.photos];
+  const rng = createRng(seed);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  const chosen = new Set(all.slice(0, count));
+  process.stderr.write(
+    `sources: ${chosen.size} of ${all.length} (${own.filter((s) => chosen.has(s)).length} of the data set's ${own.length})\n`,
+  );
+  return chosen;
 }
 
 function extraPaths(): string[] {
@@ -84,13 +113,21 @@ async function main(): Promise<void> {
   }
   if (count > 0) {
     const binaries = await resolveBinaries();
+    const extra = await listSources(extraPaths());
+    const onlySources = await sourceSubset(
+      data,
+      extra,
+      Number(arg('sources', '0')),
+      Number(arg('source-seed', '1')),
+    );
     const train = await loadReferences(data, 'train', {
       frames: 'trainable',
+      ...(onlySources && { onlySources }),
       canvases: {
         ffmpeg: binaries.ffmpeg,
         ffprobe: binaries.ffprobe,
         framesPerVideo: Number(arg('frames-per-video', '40')),
-        extra: await listSources(extraPaths()),
+        extra,
         onSkip: (source, reason) => process.stderr.write(`skipped ${source}: ${reason}\n`),
       },
     });

@@ -84,6 +84,8 @@ export interface ReferenceOptions {
   readonly limit?: number;
   /** Which frames of the split (default all; training reads `trainable`, see heldOut.ts). */
   readonly frames?: FrameSelection;
+  /** Only these sources (the split's and the extra ones, as named): a learning curve's subsets. */
+  readonly onlySources?: ReadonlySet<string>;
   /** Also load the sources' canvases (more frames of each video, photographs at two scales). */
   readonly canvases?: CanvasOptions & {
     /** More clean sources for training only (videos and photographs), beside the split's own. */
@@ -99,7 +101,10 @@ export async function loadReferences(
 ): Promise<ReferenceSet> {
   const limit = opts.limit ?? Infinity;
   const canvases = opts.canvases;
-  const inSplit = (await readManifest(dataDir)).filter((e) => e.split === split);
+  const only = opts.onlySources;
+  const inSplit = (await readManifest(dataDir)).filter(
+    (e) => e.split === split && (!only || only.has(e.source)),
+  );
   const entries = selectFrames(inSplit, opts.frames ?? 'all');
   if (entries.length === 0) {
     const which =
@@ -138,8 +143,8 @@ export async function loadReferences(
   if (!canvases) return { width, height, frames, runs };
   const loaded: Canvas[] = [];
   const sources = [...new Map(entries.map((e) => [e.source, e.kind])).entries()];
-  for (const v of canvases.extra?.videos ?? []) sources.push([v, 'frame']);
-  for (const p of canvases.extra?.photos ?? []) sources.push([p, 'photo']);
+  for (const v of canvases.extra?.videos ?? []) if (!only || only.has(v)) sources.push([v, 'frame']);
+  for (const p of canvases.extra?.photos ?? []) if (!only || only.has(p)) sources.push([p, 'photo']);
   for (const [source, kind] of sources) {
     try {
       loaded.push(...(await loadCanvases(source, kind === 'photo', width, height, canvases)));
