@@ -66,7 +66,7 @@ function halfTable(): Float32Array {
   return table;
 }
 
-/** Little-endian binary16 bytes as float32 values (a table lookup each: several times faster than tfjs's decoder). */
+/** Little-endian binary16 bytes as float32 values (the same values as tfjs's decoder, several times faster). */
 export function fromHalfBytes(bytes: Uint8Array): Float32Array {
   const t = halfTable();
   const n = bytes.length >> 1;
