@@ -108,8 +108,6 @@ export async function saveModel<C>(
   opts: { readonly float16?: boolean } = {},
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const named: tf.NamedTensorMap = {};
-  for (const [name, v] of params) named[name] = v;
   let bytes: Uint8Array;
   let specs: io.WeightsManifestEntry[];
   if (opts.float16) {
@@ -123,6 +121,8 @@ export async function saveModel<C>(
     }
     bytes = Buffer.concat(parts);
   } else {
+    const named: tf.NamedTensorMap = {};
+    for (const [name, v] of params) named[name] = v;
     const encoded = await tf.io.encodeWeights(named);
     bytes = new Uint8Array(encoded.data);
     specs = encoded.specs;
