@@ -10,9 +10,11 @@
  *   outside   the references with each kind of error outside the 24 (ffmpeg's filters)
  * A setting is admissible when clean frames move by at most `--clean-max` on average and the
  * outside kinds are no worse than the input; of those, the lowest detuned error wins.
+ * `--second-read` adds, for each setting, a second reading: the proxy graded once is classified
+ * again and what that reading finds is undone too (docs/correction-under-uncertainty.md).
  *
  *   npm run build && node dist/research/tune-invert.js --data DS --split validation \
- *     --classifier models/classifier [--json out.json]
+ *     --classifier models/classifier [--only REGEX] [--second-read] [--json out.json]
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -137,12 +139,50 @@ async function loadSamples(
   return samples;
 }
 
-function grade(sample: Sample, setting: Setting): Uint8Array {
-  const detunes = posteriorDetunes(sample.probs!, sample.amounts!, setting);
-  if (detunes.length === 0) return sample.inputSub;
+function correction(probs: Float32Array, amounts: Float32Array, setting: Setting) {
+  const detunes = posteriorDetunes(probs, amounts, setting);
+  if (detunes.length === 0) return undefined;
   const inverse = inverseDetuneTransform(detunes);
-  const transform = setting.knees ? withKnees(inverse) : inverse;
+  return setting.knees ? withKnees(inverse) : inverse;
+}
+
+function grade(sample: Sample, setting: Setting): Uint8Array {
+  const transform = correction(sample.probs!, sample.amounts!, setting);
+  if (!transform) return sample.inputSub;
   return mapPixels(transform, sample.inputSub, new Uint8Array(sample.inputSub.length));
+}
+
+/**
+ * `--second-read`: the frame graded once (at full proxy size) is classified again and what that
+ * second reading finds is undone too, by the same setting. The measured pixels go through both.
+ */
+function secondReads(
+  model: ClassifierModel,
+  samples: readonly Sample[],
+  setting: Setting,
+  again: Setting,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < samples.length; i += 16) {
+    const part = samples.slice(i, i + 16);
+    const firsts = part.map((s) => correction(s.probs!, s.amounts!, setting));
+    const graded = part.map((s, k) =>
+      firsts[k] ? mapPixels(firsts[k], s.input, new Uint8Array(s.input.length)) : s.input,
+    );
+    const { probs, amounts } = model.predict(graded);
+    part.forEach((s, k) => {
+      const second = correction(
+        probs.slice(k * 25, (k + 1) * 25),
+        amounts.slice(k * FAMILIES.length, (k + 1) * FAMILIES.length),
+        again,
+      );
+      let sub = s.inputSub;
+      if (firsts[k]) sub = mapPixels(firsts[k], sub, new Uint8Array(sub.length));
+      if (second) sub = mapPixels(second, sub, new Uint8Array(sub.length));
+      out.push(sub);
+    });
+  }
+  return out;
 }
 
 function settingsGrid(): Setting[] {
@@ -187,7 +227,6 @@ async function main(): Promise<void> {
       s.amounts = amounts.slice(k * FAMILIES.length, (k + 1) * FAMILIES.length);
     });
   }
-  model.dispose();
   const groups = ['detuned', 'clean', 'outside'] as const;
   const inputByKind = new Map<string, { sum: number; n: number }>();
   for (const x of samples) {
@@ -205,12 +244,27 @@ async function main(): Promise<void> {
   process.stderr.write(
     `${samples.length} samples (${groups.map((g) => `${g} ${samples.filter((s) => s.group === g).length}`).join(', ')}); input error ${JSON.stringify(inputError)}\n`,
   );
-  const rows = settingsGrid().map((setting) => {
+  // --second-read: each setting also with a second reading, by a few settings of its own.
+  const plans: { setting: Setting; again?: Setting }[] = settingsGrid().flatMap((setting) =>
+    !process.argv.includes('--second-read') || setting.name === 'before'
+      ? [{ setting }]
+      : [
+          { setting },
+          ...[0.45, 0.55, 0.65].flatMap((confidenceMin) =>
+            [0.5, 1].map((strength) => ({
+              setting: { ...setting, name: `${setting.name} + again conf ${confidenceMin} str ${strength}` },
+              again: { ...setting, confidenceMin, strength },
+            })),
+          ),
+        ],
+  );
+  const rows = plans.map(({ setting, again }) => {
     const sum = { detuned: 0, clean: 0, outside: 0 };
     let cleanWorst = 0;
     const byKind = new Map<string, { sum: number; n: number }>();
-    for (const s of samples) {
-      const e = meanDeltaE2000(grade(s, setting), s.referenceSub);
+    const twice = again ? secondReads(model, samples, setting, again) : undefined;
+    for (const [i, s] of samples.entries()) {
+      const e = meanDeltaE2000(twice ? twice[i]! : grade(s, setting), s.referenceSub);
       sum[s.group] += e;
       if (s.group === 'clean') cleanWorst = Math.max(cleanWorst, e);
       const k = byKind.get(s.kind) ?? { sum: 0, n: 0 };
@@ -228,6 +282,7 @@ async function main(): Promise<void> {
       byKind: Object.fromEntries([...byKind].map(([k, v]) => [k, v.sum / v.n])),
     };
   });
+  model.dispose();
   const admissible = rows.filter((r) => r.clean <= cleanMax && r.outside <= inputError.outside);
   const best = [...(admissible.length ? admissible : rows)].sort((a, b) => a.detuned - b.detuned);
   const line = (r: (typeof rows)[number]) =>
