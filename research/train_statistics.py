@@ -102,7 +102,8 @@ class Network:
         sig = 1 / (1 + xp.exp(-(h @ wa + ba)))
         return logits, MAX_AMOUNT * sig, (cache, h, sig)
 
-    def loss_and_gradients(self, x, labels, amounts, weight_decay, dropout=0.0):
+    def loss_and_gradients(self, x, labels, amounts, weight_decay, dropout=0.0,
+                           amount_weight=AMOUNT_WEIGHT):
         n = x.shape[0]
         logits, predicted, (cache, h, sig) = self.forward(x, dropout)
         single = labels >= 0
@@ -116,12 +117,12 @@ class Network:
         mse = ((predicted - amounts) ** 2).mean()
         weights = [self.params[2 * k] for k in range(self.depth + 2)]
         penalty = sum((w * w).sum() for w in weights)
-        loss = ce + AMOUNT_WEIGHT * mse + weight_decay * penalty
+        loss = ce + amount_weight * mse + weight_decay * penalty
 
         dlogits = probs.copy()
         dlogits[rows, safe] -= 1
         dlogits *= single[:, None] / count
-        dpred = AMOUNT_WEIGHT * 2 * (predicted - amounts) / predicted.size
+        dpred = amount_weight * 2 * (predicted - amounts) / predicted.size
         du = dpred * MAX_AMOUNT * sig * (1 - sig)
         wc, _, wa, _ = self.params[2 * self.depth:]
         grads = [None] * len(self.params)
@@ -219,7 +220,8 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
             # Cosine decay to a tenth of the rate over the run.
             rate = args.rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / total)))
             loss, ce, mse, grads = network.loss_and_gradients(
-                x[idx], labels[idx], amounts[idx], args.weight_decay, args.dropout)
+                x[idx], labels[idx], amounts[idx], args.weight_decay, args.dropout,
+                args.amount_weight)
             optimiser.step(network.params, grads, rate)
             step += 1
         val = scores(network, *data["validation"])
@@ -240,7 +242,8 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
                    "bestStep": best["step"], "epochs": len(history), "scores": report, "history": history,
                    "seconds": round(time.time() - started, 1), "device": DEVICE,
                    "options": {"batch": args.batch, "rate": args.rate, "weightDecay": args.weight_decay,
-                               "dropout": args.dropout, "examples": int(n)}}
+                               "dropout": args.dropout, "amountWeight": args.amount_weight,
+                               "examples": int(n)}}
 
 
 def save(directory, network, info, mean, std):
@@ -298,6 +301,8 @@ def main():
     parser.add_argument("--rate", type=float, default=2e-3)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--amount-weight", type=float, default=AMOUNT_WEIGHT,
+                        help="weight of the amounts' MSE in the loss (vgrade train's: 0.5)")
     parser.add_argument("--budget-seconds", type=float, default=1e9, help="per model")
     parser.add_argument("--stop-epoch", type=int, default=0,
                         help="stop after this epoch, the rate's schedule still spanning --epochs")
@@ -326,7 +331,8 @@ def main():
     for config in args.configs.split(","):
         hidden, depth = (int(v) for v in config.split("x"))
         for seed in (int(s) for s in args.seeds.split(",")):
-            name = f"h{hidden}x{depth}-s{seed}" + (f"-d{args.dropout:g}" if args.dropout else "")
+            name = f"h{hidden}x{depth}-s{seed}" + (f"-d{args.dropout:g}" if args.dropout else "") \
+                + (f"-a{args.amount_weight:g}" if args.amount_weight != AMOUNT_WEIGHT else "")
             network, info = train_one(name, hidden, depth, seed, args, data, mean, std)
             # The standardisation is kept in the model, as the TensorFlow.js form keeps it.
             save(args.out, network, info, mean, std)
