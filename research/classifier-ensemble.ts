@@ -4,7 +4,7 @@
  * the mean of their outputs (probabilities and amounts), scored as `vgrade eval --classifier` does.
  *
  *   npm run build && node dist/research/classifier-ensemble.js --data DS --split validation \
- *     --models models/classifier,OTHER [--protocol frames] [--crops 0.7]
+ *     --models models/classifier,OTHER [--protocol frames] [--crops 0.7] [--thresholds]
  *
  * `--crops S` (test-time augmentation): each statistics model reads, besides the whole proxy, five
  * crops of S times its size (the four corners and the centre) and its outputs are averaged over

@@ -23,7 +23,7 @@ import { meanDeltaE2000 } from '../src/color/ciede2000.js';
 import type { ManifestEntry } from '../src/manifest/manifest.js';
 import { decodePng } from '../src/image/png.js';
 import type { Split } from '../src/manifest/split.js';
-import { inverseDetuneTransform, mapPixels, withKnees } from '../src/detune/inverse.js';
+import { inverseDetuneTransform, mapPixels, withKnees, type Transform } from '../src/detune/inverse.js';
 import { posteriorDetunes, type PosteriorSettings } from '../src/detune/posterior.js';
 import { FAMILIES } from '../src/detune/families.js';
 import { availableOutsideKinds, writeOutsideKind } from '../src/eval/outsideKinds.js';
@@ -139,7 +139,8 @@ async function loadSamples(
   return samples;
 }
 
-function correction(probs: Float32Array, amounts: Float32Array, setting: Setting) {
+/** The correction a setting makes of one reading (undefined: leave the frame alone). */
+function correction(probs: Float32Array, amounts: Float32Array, setting: Setting): Transform | undefined {
   const detunes = posteriorDetunes(probs, amounts, setting);
   if (detunes.length === 0) return undefined;
   const inverse = inverseDetuneTransform(detunes);
@@ -153,8 +154,8 @@ function grade(sample: Sample, setting: Setting): Uint8Array {
 }
 
 /**
- * `--second-read`: the frame graded once (at full proxy size) is classified again and what that
- * second reading finds is undone too, by the same setting. The measured pixels go through both.
+ * `--second-read`: the frame graded once by `setting` (at full proxy size) is classified again and
+ * what that second reading finds is undone too, by `again`. The measured pixels go through both.
  */
 function secondReads(
   model: ClassifierModel,
