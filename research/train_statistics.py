@@ -9,7 +9,12 @@ Validation picks each configuration's best epoch by 1 - exact + 1 - doubles diag
 split and the held-out frames are only reported.
 
     python3 research/train_statistics.py --examples DIR --out DIR \
-        --configs 256x2,512x3 [--epochs 40] [--seeds 1] [--budget-seconds 420] [--stop-epoch N]
+        --configs 256x2,512x3 [--epochs 40] [--seeds 1] [--budget-seconds 420] [--stop-epoch N] [--resume]
+
+After every epoch, each model's state (weights, Adam's moments, the shuffle's state, the best epoch
+so far) goes to `NAME.checkpoint.npz` in --out; `--resume` continues from it, with the same options.
+With dropout on a GPU the masks' generator is not restored, so a resumed run there is not bit-for-bit
+the run it continues.
 
 Writes, in --out, for each configuration and seed, `NAME.weights.bin` (float32, little-endian, in
 the order of `NAME.json`'s `weights`) and `NAME.json` (shapes, the standardisation's place in the
@@ -213,7 +218,12 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
     best = None
     history = []
     step = 0
-    for epoch in range(args.epochs):
+    first_epoch = 0
+    checkpoint = os.path.join(args.out, f"{name}.checkpoint.npz")
+    if args.resume and os.path.exists(checkpoint):
+        first_epoch, step, history, best = load_checkpoint(checkpoint, network, optimiser, rng)
+        print(json.dumps({"model": name, "resumedAfterEpoch": first_epoch}), flush=True)
+    for epoch in range(first_epoch, args.epochs):
         order = xp.asarray(rng.permutation(n))
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
@@ -233,6 +243,7 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
         if best is None or val["loss"] < best["validation"]["loss"]:
             best = {"epoch": epoch + 1, "step": step, "validation": val,
                     "params": [p.copy() for p in network.params]}
+        save_checkpoint(checkpoint, epoch + 1, step, history, best, network, optimiser, rng)
         if time.time() - started > args.budget_seconds or epoch + 1 == args.stop_epoch:
             break
     final = Network.__new__(Network)
@@ -244,6 +255,40 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
                    "options": {"batch": args.batch, "rate": args.rate, "weightDecay": args.weight_decay,
                                "dropout": args.dropout, "amountWeight": args.amount_weight,
                                "examples": int(n)}}
+
+
+def host(array):
+    return xp.asnumpy(array) if DEVICE == "gpu" else array
+
+
+def save_checkpoint(path, epoch, step, history, best, network, optimiser, rng):
+    """Everything the next epoch needs: weights, Adam's moments, the shuffle's state, the best so far.
+    Written to a temporary file and renamed, so a run killed while writing keeps the last one."""
+    arrays = {}
+    for i, p in enumerate(network.params):
+        arrays[f"param{i}"] = host(p)
+        arrays[f"m{i}"] = host(optimiser.m[i])
+        arrays[f"v{i}"] = host(optimiser.v[i])
+        arrays[f"best{i}"] = host(best["params"][i])
+    state = {"epoch": epoch, "step": step, "adamSteps": optimiser.t, "history": history,
+             "best": {k: v for k, v in best.items() if k != "params"}, "rng": rng.bit_generator.state}
+    arrays["state"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
+    temporary = path + ".tmp.npz"
+    np.savez(temporary, **arrays)
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path, network, optimiser, rng):
+    with np.load(path) as saved:
+        state = json.loads(saved["state"].tobytes().decode())
+        count = len(network.params)
+        network.params[:] = [xp.asarray(saved[f"param{i}"]) for i in range(count)]
+        optimiser.m = [xp.asarray(saved[f"m{i}"]) for i in range(count)]
+        optimiser.v = [xp.asarray(saved[f"v{i}"]) for i in range(count)]
+        best = {**state["best"], "params": [xp.asarray(saved[f"best{i}"]) for i in range(count)]}
+    optimiser.t = state["adamSteps"]
+    rng.bit_generator.state = state["rng"]
+    return state["epoch"], state["step"], state["history"], best
 
 
 def save(directory, network, info, mean, std):
@@ -307,6 +352,8 @@ def main():
     parser.add_argument("--stop-epoch", type=int, default=0,
                         help="stop after this epoch, the rate's schedule still spanning --epochs")
     parser.add_argument("--limit", type=int, default=0, help="use only this many training examples")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue each model from its checkpoint in --out, written after every epoch")
     parser.add_argument("--check-gradients", action="store_true")
     args = parser.parse_args()
     if args.check_gradients:
