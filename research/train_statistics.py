@@ -221,7 +221,8 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
     first_epoch = 0
     checkpoint = os.path.join(args.out, f"{name}.checkpoint.npz")
     if args.resume and os.path.exists(checkpoint):
-        first_epoch, step, history, best = load_checkpoint(checkpoint, network, optimiser, rng)
+        first_epoch, step, history, best = load_checkpoint(checkpoint, network, optimiser, rng,
+                                                           run_options(args, n))
         print(json.dumps({"model": name, "resumedAfterEpoch": first_epoch}), flush=True)
     for epoch in range(first_epoch, args.epochs):
         order = xp.asarray(rng.permutation(n))
@@ -243,7 +244,8 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
         if best is None or val["loss"] < best["validation"]["loss"]:
             best = {"epoch": epoch + 1, "step": step, "validation": val,
                     "params": [p.copy() for p in network.params]}
-        save_checkpoint(checkpoint, epoch + 1, step, history, best, network, optimiser, rng)
+        save_checkpoint(checkpoint, epoch + 1, step, history, best, network, optimiser, rng,
+                        run_options(args, n))
         if time.time() - started > args.budget_seconds or epoch + 1 == args.stop_epoch:
             break
     final = Network.__new__(Network)
@@ -261,7 +263,13 @@ def host(array):
     return xp.asnumpy(array) if DEVICE == "gpu" else array
 
 
-def save_checkpoint(path, epoch, step, history, best, network, optimiser, rng):
+def run_options(args, examples):
+    """What a resumed run must share with the run it continues."""
+    return {"epochs": args.epochs, "batch": args.batch, "rate": args.rate, "weightDecay": args.weight_decay,
+            "dropout": args.dropout, "amountWeight": args.amount_weight, "examples": int(examples)}
+
+
+def save_checkpoint(path, epoch, step, history, best, network, optimiser, rng, options):
     """Everything the next epoch needs: weights, Adam's moments, the shuffle's state, the best so far.
     Written to a temporary file and renamed, so a run killed while writing keeps the last one."""
     arrays = {}
@@ -271,16 +279,20 @@ def save_checkpoint(path, epoch, step, history, best, network, optimiser, rng):
         arrays[f"v{i}"] = host(optimiser.v[i])
         arrays[f"best{i}"] = host(best["params"][i])
     state = {"epoch": epoch, "step": step, "adamSteps": optimiser.t, "history": history,
-             "best": {k: v for k, v in best.items() if k != "params"}, "rng": rng.bit_generator.state}
+             "best": {k: v for k, v in best.items() if k != "params"}, "rng": rng.bit_generator.state,
+             "options": options}
     arrays["state"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
     temporary = path + ".tmp.npz"
     np.savez(temporary, **arrays)
     os.replace(temporary, path)
 
 
-def load_checkpoint(path, network, optimiser, rng):
+def load_checkpoint(path, network, optimiser, rng, options):
     with np.load(path) as saved:
         state = json.loads(saved["state"].tobytes().decode())
+        if state.get("options") != options:
+            sys.exit(f"{path} was written by a run with other options ({state.get('options')}, "
+                     f"this run: {options}); remove it, or resume with the same options")
         count = len(network.params)
         network.params[:] = [xp.asarray(saved[f"param{i}"]) for i in range(count)]
         optimiser.m = [xp.asarray(saved[f"m{i}"]) for i in range(count)]
