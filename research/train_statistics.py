@@ -309,13 +309,12 @@ def save(directory, network, info, mean, std):
         arrays += [(f"s/h{k + 1}/w", network.params[2 * k]), (f"s/h{k + 1}/b", network.params[2 * k + 1])]
     names = ["c/classes/w", "c/classes/b", "c/amounts/w", "c/amounts/b"]
     arrays += list(zip(names, network.params[2 * network.depth:]))
-    host = [(n, np.asarray(a.get() if DEVICE == "gpu" and not isinstance(a, np.ndarray) else a, dtype="<f4"))
-            for n, a in arrays]
+    on_host = [(n, np.asarray(host(a), dtype="<f4")) for n, a in arrays]
     with open(os.path.join(directory, f"{info['name']}.weights.bin"), "wb") as f:
-        for _, a in host:
+        for _, a in on_host:
             f.write(a.tobytes())
     info = {k: v for k, v in info.items() if k != "history"}
-    info["weights"] = [{"name": n, "shape": list(a.shape)} for n, a in host]
+    info["weights"] = [{"name": n, "shape": list(a.shape)} for n, a in on_host]
     with open(os.path.join(directory, f"{info['name']}.json"), "w") as f:
         json.dump(info, f, indent=1)
 
