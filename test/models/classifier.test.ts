@@ -232,6 +232,36 @@ describe('an ensemble of classifiers', () => {
     }
   });
 
+  it('takes one network out of an ensemble as DIR#K, reading frames as that network alone', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-ensemble-'));
+    try {
+      const grid = await save(path.join(dir, 'grid'), { base: 4, hidden: 16, histograms: true }, 1);
+      const stats = await save(path.join(dir, 'stats'), { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 }, 2);
+      const other = await save(path.join(dir, 'other'), { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 }, 3);
+      const both = path.join(dir, 'both');
+      await combineClassifiers([grid, stats], both);
+      await combineClassifiers([`${both}#1`, other], path.join(dir, 'swapped'));
+      const [s, o, swapped] = await Promise.all(
+        [stats, other, path.join(dir, 'swapped')].map((d) => ClassifierModel.load(d)),
+      );
+      const frames = syntheticReferences(2, 64, 36, 7, 1).frames;
+      const ps = s!.predict(frames);
+      const po = o!.predict(frames);
+      const p = swapped!.predict(frames);
+      p.probs.forEach((v, i) => expect(v).toBeCloseTo((ps.probs[i]! + po.probs[i]!) / 2, 6));
+      for (const m of [s, o, swapped]) m!.dispose();
+      await expect(combineClassifiers([both, other], path.join(dir, 'x'))).rejects.toThrow(
+        /already an ensemble of 2 networks; name one of them as .*both#0 to .*both#1/,
+      );
+      await expect(combineClassifiers([`${both}#2`, other], path.join(dir, 'x'))).rejects.toThrow(/#0 to/);
+      await expect(combineClassifiers([`${other}#0`, grid], path.join(dir, 'x'))).rejects.toThrow(
+        /one network, not an ensemble/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses members made for different proxies, or a single member', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vgrade-ensemble-'));
     try {

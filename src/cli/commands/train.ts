@@ -91,7 +91,6 @@ function describeSource(source: CganSource): Record<string, number> {
   };
 }
 
-/** `vgrade train cgan|classifier --data DIR --out DIR`. */
 /** `vgrade train ensemble --members A B --out DIR`: trained classifiers combined into one folder. */
 async function runEnsemble(cmd: TrainCommand): Promise<number> {
   if (cmd.members.length < 2) {
@@ -107,6 +106,7 @@ async function runEnsemble(cmd: TrainCommand): Promise<number> {
   return 0;
 }
 
+/** `vgrade train cgan|classifier --data DIR --out DIR`, or `vgrade train ensemble`. */
 export async function runTrain(cmd: TrainCommand): Promise<number> {
   if (cmd.network === 'ensemble') return runEnsemble(cmd);
   if (cmd.members.length > 0) throw new UsageError('E_USAGE', '--members is for vgrade train ensemble');
@@ -332,7 +332,8 @@ export const trainCommand = defineCommand({
           type: 'string',
           array: true,
           default: [] as string[],
-          describe: 'ensemble: trained classifier folders whose outputs are averaged',
+          describe:
+            'ensemble: trained classifier folders whose outputs are averaged (DIR#K: the K-th network of an ensemble, from 0)',
         },
         float16: {
           type: 'boolean',
