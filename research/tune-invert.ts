@@ -193,7 +193,7 @@ function settingsGrid(): Setting[] {
     { name: 'before', mix: 0, confidenceMin: 0, threshold: 0.5, strength: 1, knees: false },
   ];
   for (const mix of [0, 0.5, 1])
-    for (const confidenceMin of [0, 0.15, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55])
+    for (const confidenceMin of [0, 0.15, 0.25, 0.3, 0.35, 0.4, 0.425, 0.45, 0.475, 0.5, 0.55])
       for (const threshold of [0.5, 0.8])
         for (const strength of [0.75, 1, 1.25])
           for (const knees of [true, false])
