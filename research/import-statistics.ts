@@ -23,7 +23,15 @@ interface TrainedFile {
   readonly hidden: number;
   readonly depth: number;
   readonly weights: ReadonlyArray<{ readonly name: string; readonly shape: number[] }>;
-  readonly options: { batch: number; rate: number; weightDecay: number; dropout: number; examples: number };
+  readonly options: {
+    batch: number;
+    rate: number;
+    weightDecay: number;
+    dropout: number;
+    examples: number;
+    /** Absent from files written before `--amount-weight` existed (they used the default). */
+    amountWeight?: number;
+  };
   readonly [fact: string]: unknown;
 }
 
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
     learningRate: file.options.rate,
     batch: file.options.batch,
     weightDecay: file.options.weightDecay,
+    amountWeight: file.options.amountWeight ?? DEFAULT_CLASSIFIER_TRAIN.amountWeight,
     input: {
       width: Number(argValue(process.argv, 'width', '456')),
       height: Number(argValue(process.argv, 'height', '256')),
