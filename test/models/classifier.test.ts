@@ -257,6 +257,13 @@ describe('an ensemble of classifiers', () => {
       await expect(combineClassifiers([`${other}#0`, grid], path.join(dir, 'x'))).rejects.toThrow(
         /one network, not an ensemble/,
       );
+      // A folder whose own name ends in #K is a folder, not a pick.
+      const hashed = await save(
+        path.join(dir, 'stats#1'),
+        { ...DEFAULT_STATISTICS_CLASSIFIER, hidden: 16 },
+        2,
+      );
+      expect(await combineClassifiers([hashed, grid], path.join(dir, 'y'))).toMatchObject({ members: 2 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

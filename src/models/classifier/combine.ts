@@ -4,6 +4,8 @@
  * of its `config.members`), so that one member of a shipped ensemble can be kept while the others
  * are replaced.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { countParams, disposeParams, loadModel, saveModel, type Params } from '../params.js';
 import {
   ensembleFile,
@@ -47,7 +49,8 @@ interface LoadedMember {
 
 /** A member to combine: a classifier folder, or `DIR#K`, the K-th network of an ensemble folder. */
 async function loadMember(name: string): Promise<LoadedMember> {
-  const pick = /^(.*)#(\d+)$/.exec(name);
+  // A folder whose own name ends in #K is taken as it is.
+  const pick = (await isModelFolder(name)) ? null : /^(.*)#(\d+)$/.exec(name);
   const dir = pick ? pick[1]! : name;
   const { file, params } = await loadModel<ClassifierFolderConfig>(dir, CLASSIFIER_FORMAT);
   const config = file.config;
@@ -82,4 +85,11 @@ async function loadMember(name: string): Promise<LoadedMember> {
     },
     params: own,
   };
+}
+
+async function isModelFolder(dir: string): Promise<boolean> {
+  return stat(path.join(dir, 'model.json')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
