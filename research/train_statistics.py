@@ -108,7 +108,7 @@ class Network:
         return logits, MAX_AMOUNT * sig, (cache, h, sig)
 
     def loss_and_gradients(self, x, labels, amounts, weight_decay, dropout=0.0,
-                           amount_weight=AMOUNT_WEIGHT):
+                           amount_weight=AMOUNT_WEIGHT, none_weight=1.0):
         n = x.shape[0]
         logits, predicted, (cache, h, sig) = self.forward(x, dropout)
         single = labels >= 0
@@ -118,7 +118,9 @@ class Network:
         probs /= probs.sum(axis=1, keepdims=True)
         rows = xp.arange(n)
         safe = xp.where(single, labels, 0)
-        ce = -(xp.log(xp.maximum(probs[rows, safe], 1e-12)) * single).sum() / count
+        # none_weight scales the clean examples' cross-entropy (label 0), 1 as vgrade train.
+        weight = single * xp.where(labels == 0, none_weight, 1.0)
+        ce = -(xp.log(xp.maximum(probs[rows, safe], 1e-12)) * weight).sum() / count
         mse = ((predicted - amounts) ** 2).mean()
         weights = [self.params[2 * k] for k in range(self.depth + 2)]
         penalty = sum((w * w).sum() for w in weights)
@@ -126,7 +128,7 @@ class Network:
 
         dlogits = probs.copy()
         dlogits[rows, safe] -= 1
-        dlogits *= single[:, None] / count
+        dlogits *= weight[:, None] / count
         dpred = amount_weight * 2 * (predicted - amounts) / predicted.size
         du = dpred * MAX_AMOUNT * sig * (1 - sig)
         wc, _, wa, _ = self.params[2 * self.depth:]
@@ -232,7 +234,7 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
             rate = args.rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / total)))
             loss, ce, mse, grads = network.loss_and_gradients(
                 x[idx], labels[idx], amounts[idx], args.weight_decay, args.dropout,
-                args.amount_weight)
+                args.amount_weight, args.none_weight)
             optimiser.step(network.params, grads, rate)
             step += 1
         val = scores(network, *data["validation"])
@@ -254,9 +256,7 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
     return final, {"name": name, "hidden": hidden, "depth": depth, "seed": seed, "bestEpoch": best["epoch"],
                    "bestStep": best["step"], "epochs": len(history), "scores": report, "history": history,
                    "seconds": round(time.time() - started, 1), "device": DEVICE,
-                   "options": {"batch": args.batch, "rate": args.rate, "weightDecay": args.weight_decay,
-                               "dropout": args.dropout, "amountWeight": args.amount_weight,
-                               "examples": int(n)}}
+                   "options": {k: v for k, v in run_options(args, n).items() if k != "epochs"}}
 
 
 def host(array):
@@ -265,8 +265,12 @@ def host(array):
 
 def run_options(args, examples):
     """What a resumed run must share with the run it continues."""
-    return {"epochs": args.epochs, "batch": args.batch, "rate": args.rate, "weightDecay": args.weight_decay,
-            "dropout": args.dropout, "amountWeight": args.amount_weight, "examples": int(examples)}
+    options = {"epochs": args.epochs, "batch": args.batch, "rate": args.rate, "weightDecay": args.weight_decay,
+               "dropout": args.dropout, "amountWeight": args.amount_weight, "examples": int(examples)}
+    # Only when set, so that checkpoints written before the option existed still resume.
+    if args.none_weight != 1:
+        options["noneWeight"] = args.none_weight
+    return options
 
 
 def save_checkpoint(path, epoch, step, history, best, network, optimiser, rng, options):
@@ -329,16 +333,17 @@ def check_gradients():
     x = rng.normal(size=(12, 7))
     labels = np.array([3, -1, 0, 24, 5, -1, 7, 8, 9, -1, 1, 2])
     amounts = rng.uniform(0, 3, size=(12, NUM_FAMILIES))
-    _, _, _, grads = net.loss_and_gradients(x, labels, amounts, 1e-2)
+    none_weight = 3.0  # checks the clean examples' weighting too
+    _, _, _, grads = net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight)
     worst = 0.0
     for p, g in zip(net.params, grads):
         flat, gflat = p.reshape(-1), g.reshape(-1)
         for i in range(0, flat.size, max(1, flat.size // 7)):
             keep = flat[i]
             flat[i] = keep + 1e-6
-            up = net.loss_and_gradients(x, labels, amounts, 1e-2)[0]
+            up = net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight)[0]
             flat[i] = keep - 1e-6
-            down = net.loss_and_gradients(x, labels, amounts, 1e-2)[0]
+            down = net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight)[0]
             flat[i] = keep
             numeric = (up - down) / 2e-6
             worst = max(worst, abs(numeric - gflat[i]) / max(1e-6, abs(numeric) + abs(gflat[i])))
@@ -359,6 +364,8 @@ def main():
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--amount-weight", type=float, default=AMOUNT_WEIGHT,
                         help="weight of the amounts' MSE in the loss (vgrade train's: 0.5)")
+    parser.add_argument("--none-weight", type=float, default=1.0,
+                        help="weight of the clean examples' cross-entropy (label none; vgrade train's: 1)")
     parser.add_argument("--budget-seconds", type=float, default=1e9, help="per model")
     parser.add_argument("--stop-epoch", type=int, default=0,
                         help="stop after this epoch, the rate's schedule still spanning --epochs")
@@ -390,7 +397,8 @@ def main():
         hidden, depth = (int(v) for v in config.split("x"))
         for seed in (int(s) for s in args.seeds.split(",")):
             name = f"h{hidden}x{depth}-s{seed}" + (f"-d{args.dropout:g}" if args.dropout else "") \
-                + (f"-a{args.amount_weight:g}" if args.amount_weight != AMOUNT_WEIGHT else "")
+                + (f"-a{args.amount_weight:g}" if args.amount_weight != AMOUNT_WEIGHT else "") \
+                + (f"-n{args.none_weight:g}" if args.none_weight != 1 else "")
             network, info = train_one(name, hidden, depth, seed, args, data, mean, std)
             # The standardisation is kept in the model, as the TensorFlow.js form keeps it.
             save(args.out, network, info, mean, std)
