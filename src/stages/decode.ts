@@ -14,8 +14,8 @@
  * Live sources cannot wait, so `on_full` can drop instead of blocking: `drop-new` discards an
  * arriving frame when no pooled frame is free to take it; `drop-old` keeps the newest completed
  * frame back while the pool is dry and replaces it when a newer one completes, so what is emitted
- * is always the latest picture. Drops are counted (`droppedFrames`) and the next frame emitted
- * after a drop is marked as a discontinuity, so temporal stages restart there.
+ * is always the latest picture. Drops are counted (`droppedFrames`) and the first frame emitted
+ * after a dropped one is marked as a discontinuity, so temporal stages restart there.
  *
  * When the sink asks for full-resolution pictures (`RunContext.fullFrames`: `encode` grading an
  * 8-bit 4:2:0 source in Node), the same ffmpeg also writes each frame as decoded, in the source's
@@ -127,10 +127,12 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: FileRunCon
     const live = opts.on_full !== 'block';
     let skipping = false; // the arriving frame is being dropped (drop-new): its bytes are skipped
     let dropped = 0;
-    let afterDrop = false;
+    // The discontinuity is where the emitted indices skip a dropped one. Not "the next frame
+    // emitted after a drop": a frame can be dropped while the one before it still waits for its
+    // timestamp line, and that earlier frame is no discontinuity.
+    let lastEmittedIndex = -1;
     const drop = (frame: Frame | undefined, index: number): void => {
       dropped++;
-      afterDrop = true;
       ptsByIndex.delete(index);
       run.stats?.set('droppedFrames', dropped);
       logger.debug({ frame: index, dropped }, 'frame dropped: the pipeline is behind a live source');
@@ -194,10 +196,8 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: FileRunCon
         }
         return;
       }
-      if (afterDrop) {
-        frame.discontinuity = true;
-        afterDrop = false;
-      }
+      if (frame.index !== lastEmittedIndex + 1) frame.discontinuity = true;
+      lastEmittedIndex = frame.index;
       const stamp = ptsByIndex.get(frame.index);
       ptsByIndex.delete(frame.index);
       complete = undefined;
