@@ -3,21 +3,21 @@
  * `model.json` says about its input, read without loading TensorFlow.js so that a stage can refuse
  * a mismatched stream before any frame is read.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../util/packageRoot.js';
 import { UsageError } from '../util/errors.js';
 import { takesProxy } from './grid.js';
 
+/** Whether a folder holds a model (its `model.json`). */
+export function isModelFolder(dir: string): boolean {
+  return statSync(path.join(dir, 'model.json'), { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
 /** A model folder as the user wrote it: from the working folder if it is there, else the package's own. */
 export function resolveModelDir(value: string): string {
   if (path.isAbsolute(value)) return value;
-  try {
-    readFileSync(path.join(value, 'model.json'));
-    return path.resolve(value);
-  } catch {
-    return path.join(packageRoot(), value);
-  }
+  return isModelFolder(value) ? path.resolve(value) : path.join(packageRoot(), value);
 }
 
 /** The input size a model folder was trained on, read without loading TensorFlow.js. */

@@ -4,8 +4,6 @@
  * of its `config.members`), so that one member of a shipped ensemble can be kept while the others
  * are replaced.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { countParams, disposeParams, loadModel, saveModel, type Params } from '../params.js';
 import {
   ensembleFile,
@@ -14,6 +12,7 @@ import {
   splitMembers,
   type ClassifierFolderConfig,
 } from './ensemble.js';
+import { isModelFolder } from '../modelFolder.js';
 import { CLASSIFIER_FORMAT, type ClassifierTrainConfig } from './train.js';
 import { UsageError } from '../../util/errors.js';
 import type { ModelFile } from '../params.js';
@@ -50,7 +49,7 @@ interface LoadedMember {
 /** A member to combine: a classifier folder, or `DIR#K`, the K-th network of an ensemble folder. */
 async function loadMember(name: string): Promise<LoadedMember> {
   // A folder whose own name ends in #K is taken as it is.
-  const pick = (await isModelFolder(name)) ? null : /^(.*)#(\d+)$/.exec(name);
+  const pick = isModelFolder(name) ? null : /^(.*)#(\d+)$/.exec(name);
   const dir = pick ? pick[1]! : name;
   const { file, params } = await loadModel<ClassifierFolderConfig>(dir, CLASSIFIER_FORMAT);
   const config = file.config;
@@ -85,11 +84,4 @@ async function loadMember(name: string): Promise<LoadedMember> {
     },
     params: own,
   };
-}
-
-async function isModelFolder(dir: string): Promise<boolean> {
-  return stat(path.join(dir, 'model.json')).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }
