@@ -49,11 +49,11 @@ SLOPE = 0.2
 AMOUNT_WEIGHT = 0.5
 STD_FLOOR = 0.01
 THRESHOLD = 0.5
-LABELS = ["none"] + [
+LABELS = ["none"] + [  # the order of src/detune/families.ts (CLASS_LABELS)
     f"{family}-{level}"
     for family in [
-        "black-high", "black-low", "white-low", "contrast-high",
-        "saturation-low", "green", "blue", "orange",
+        "green", "blue", "orange", "black-high", "black-low", "white-low",
+        "contrast-high", "saturation-low",
     ]
     for level in (1, 2, 3)
 ]
@@ -73,6 +73,28 @@ def read_train(directory):
     if not parts:
         sys.exit(f"no train-*.labels.i8 in {directory}")
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
+def combination_targets(labels, amounts):
+    """`--soft-combinations`: a class target for each combination, which single examples alone never
+    give. Each family read at 0.5 or more (the amount head's threshold) gets an equal share, spread
+    over the two levels its amount lies between; a combination of amounts all below 0.5 is `none`.
+    Rows of single examples are zero (their one-hot label is taken as before)."""
+    n = labels.shape[0]
+    combination = labels < 0
+    present = (amounts >= THRESHOLD) & combination[:, None]
+    share = present / xp.maximum(1, present.sum(axis=1, keepdims=True))
+    clipped = xp.clip(amounts, 1.0, 3.0)
+    lower = xp.floor(clipped)
+    upper_part = clipped - lower  # 0 at a whole level
+    targets = xp.zeros((n, NUM_CLASSES), dtype=amounts.dtype)
+    for f in range(NUM_FAMILIES):
+        for level in (1, 2, 3):
+            at_lower = (lower[:, f] == level) * (1 - upper_part[:, f])
+            at_upper = (lower[:, f] == level - 1) * upper_part[:, f]
+            targets[:, 1 + 3 * f + level - 1] = share[:, f] * (at_lower + at_upper)
+    targets[:, 0] = combination & (present.sum(axis=1) == 0)
+    return targets
 
 
 class Network:
@@ -108,11 +130,14 @@ class Network:
         return logits, MAX_AMOUNT * sig, (cache, h, sig)
 
     def loss_and_gradients(self, x, labels, amounts, weight_decay, dropout=0.0,
-                           amount_weight=AMOUNT_WEIGHT, none_weight=1.0):
+                           amount_weight=AMOUNT_WEIGHT, none_weight=1.0, soft_combinations=False):
         n = x.shape[0]
         logits, predicted, (cache, h, sig) = self.forward(x, dropout)
         single = labels >= 0
         count = max(1, int(single.sum()))
+        targets = combination_targets(labels, amounts) if soft_combinations else None
+        if targets is not None:
+            count = n
         shifted = logits - logits.max(axis=1, keepdims=True)
         probs = xp.exp(shifted)
         probs /= probs.sum(axis=1, keepdims=True)
@@ -121,6 +146,8 @@ class Network:
         # none_weight scales the clean examples' cross-entropy (label 0), 1 as vgrade train.
         weight = single * xp.where(labels == 0, none_weight, 1.0)
         ce = -(xp.log(xp.maximum(probs[rows, safe], 1e-12)) * weight).sum() / count
+        if targets is not None:
+            ce = ce - (targets * xp.log(xp.maximum(probs, 1e-12))).sum() / count
         mse = ((predicted - amounts) ** 2).mean()
         weights = [self.params[2 * k] for k in range(self.depth + 2)]
         penalty = sum((w * w).sum() for w in weights)
@@ -129,6 +156,8 @@ class Network:
         dlogits = probs.copy()
         dlogits[rows, safe] -= 1
         dlogits *= weight[:, None] / count
+        if targets is not None:
+            dlogits += (probs * targets.sum(axis=1, keepdims=True) - targets) / count
         dpred = amount_weight * 2 * (predicted - amounts) / predicted.size
         du = dpred * MAX_AMOUNT * sig * (1 - sig)
         wc, _, wa, _ = self.params[2 * self.depth:]
@@ -234,7 +263,7 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
             rate = args.rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / total)))
             loss, ce, mse, grads = network.loss_and_gradients(
                 x[idx], labels[idx], amounts[idx], args.weight_decay, args.dropout,
-                args.amount_weight, args.none_weight)
+                args.amount_weight, args.none_weight, args.soft_combinations)
             optimiser.step(network.params, grads, rate)
             step += 1
         val = scores(network, *data["validation"])
@@ -270,6 +299,8 @@ def run_options(args, examples):
     # Only when set, so that checkpoints written before the option existed still resume.
     if args.none_weight != 1:
         options["noneWeight"] = args.none_weight
+    if args.soft_combinations:
+        options["softCombinations"] = True
     return options
 
 
@@ -334,19 +365,22 @@ def check_gradients():
     labels = np.array([3, -1, 0, 24, 5, -1, 7, 8, 9, -1, 1, 2])
     amounts = rng.uniform(0, 3, size=(12, NUM_FAMILIES))
     none_weight = 3.0  # checks the clean examples' weighting too
-    _, _, _, grads = net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight)
     worst = 0.0
-    for p, g in zip(net.params, grads):
-        flat, gflat = p.reshape(-1), g.reshape(-1)
-        for i in range(0, flat.size, max(1, flat.size // 7)):
-            keep = flat[i]
-            flat[i] = keep + 1e-6
-            up = net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight)[0]
-            flat[i] = keep - 1e-6
-            down = net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight)[0]
-            flat[i] = keep
-            numeric = (up - down) / 2e-6
-            worst = max(worst, abs(numeric - gflat[i]) / max(1e-6, abs(numeric) + abs(gflat[i])))
+    for soft in (False, True):  # and the combinations' soft class targets
+        loss = lambda: net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight,
+                                              soft_combinations=soft)
+        grads = loss()[3]
+        for p, g in zip(net.params, grads):
+            flat, gflat = p.reshape(-1), g.reshape(-1)
+            for i in range(0, flat.size, max(1, flat.size // 7)):
+                keep = flat[i]
+                flat[i] = keep + 1e-6
+                up = loss()[0]
+                flat[i] = keep - 1e-6
+                down = loss()[0]
+                flat[i] = keep
+                numeric = (up - down) / 2e-6
+                worst = max(worst, abs(numeric - gflat[i]) / max(1e-6, abs(numeric) + abs(gflat[i])))
     print(f"largest relative difference between analytic and numeric gradients: {worst:.2e}")
     return 0 if worst < 1e-5 else 1
 
@@ -366,6 +400,8 @@ def main():
                         help="weight of the amounts' MSE in the loss (vgrade train's: 0.5)")
     parser.add_argument("--none-weight", type=float, default=1.0,
                         help="weight of the clean examples' cross-entropy (label none; vgrade train's: 1)")
+    parser.add_argument("--soft-combinations", action="store_true",
+                        help="train the class head on combinations too, with soft targets over their families")
     parser.add_argument("--budget-seconds", type=float, default=1e9, help="per model")
     parser.add_argument("--stop-epoch", type=int, default=0,
                         help="stop after this epoch, the rate's schedule still spanning --epochs")
@@ -398,7 +434,8 @@ def main():
         for seed in (int(s) for s in args.seeds.split(",")):
             name = f"h{hidden}x{depth}-s{seed}" + (f"-d{args.dropout:g}" if args.dropout else "") \
                 + (f"-a{args.amount_weight:g}" if args.amount_weight != AMOUNT_WEIGHT else "") \
-                + (f"-n{args.none_weight:g}" if args.none_weight != 1 else "")
+                + (f"-n{args.none_weight:g}" if args.none_weight != 1 else "") \
+                + ("-soft" if args.soft_combinations else "")
             network, info = train_one(name, hidden, depth, seed, args, data, mean, std)
             # The standardisation is kept in the model, as the TensorFlow.js form keeps it.
             save(args.out, network, info, mean, std)
