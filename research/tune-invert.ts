@@ -12,9 +12,12 @@
  * outside kinds are no worse than the input; of those, the lowest detuned error wins.
  * `--second-read` adds, for each setting, a second reading: the proxy graded once is classified
  * again and what that reading finds is undone too (docs/correction-under-uncertainty.md).
+ * `--family-gate` gates on the confidence over the nine families instead of the 25 classes, and
+ * `--confidences A,B,...` replaces the grid's confidences.
  *
  *   npm run build && node dist/research/tune-invert.js --data DS --split validation \
- *     --classifier models/classifier [--only REGEX] [--second-read] [--json out.json]
+ *     --classifier models/classifier [--only REGEX] [--second-read] [--family-gate] \
+ *     [--confidences 0.3,0.4] [--json out.json]
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -139,9 +142,31 @@ async function loadSamples(
   return samples;
 }
 
+/**
+ * `--family-gate`: the confidence gate reads the nine families (the levels of each summed, and
+ * `none`) instead of the 25 classes, so that a reading split between two levels of one family
+ * counts as sure of the family.
+ */
+const familyGate = process.argv.includes('--family-gate');
+const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
+function familyConfidence(probs: Float32Array): number {
+  const groups = [probs[0]!];
+  for (let f = 0; f < FAMILIES.length; f++)
+    groups.push(probs[1 + 3 * f]! + probs[2 + 3 * f]! + probs[3 + 3 * f]!);
+  const h = groups.reduce((a, p) => (p > 1e-12 ? a - p * Math.log(p) : a), 0);
+  return Math.max(0, 1 - h / Math.log(groups.length));
+}
+
 /** The correction a setting makes of one reading (undefined: leave the frame alone). */
 function correction(probs: Float32Array, amounts: Float32Array, setting: Setting): Transform | undefined {
-  const detunes = posteriorDetunes(probs, amounts, setting);
+  const detunes =
+    familyGate && setting.confidenceMin > 0
+      ? posteriorDetunes(probs, amounts, {
+          ...setting,
+          confidenceMin: 0,
+          strength: setting.strength * smoothstep((familyConfidence(probs) - setting.confidenceMin) / 0.25),
+        })
+      : posteriorDetunes(probs, amounts, setting);
   if (detunes.length === 0) return undefined;
   const inverse = inverseDetuneTransform(detunes);
   return setting.knees ? withKnees(inverse) : inverse;
@@ -193,7 +218,9 @@ function settingsGrid(): Setting[] {
     { name: 'before', mix: 0, confidenceMin: 0, threshold: 0.5, strength: 1, knees: false },
   ];
   for (const mix of [0, 0.5, 1])
-    for (const confidenceMin of [0, 0.15, 0.25, 0.3, 0.35, 0.4, 0.425, 0.45, 0.475, 0.5, 0.55])
+    for (const confidenceMin of process.argv.includes('--confidences')
+      ? arg('confidences').split(',').map(Number)
+      : [0, 0.15, 0.25, 0.3, 0.35, 0.4, 0.425, 0.45, 0.475, 0.5, 0.55])
       for (const threshold of [0.5, 0.8])
         for (const strength of [0.75, 1, 1.25])
           for (const knees of [true, false])
