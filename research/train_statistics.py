@@ -75,24 +75,32 @@ def read_train(directory):
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
-def combination_targets(labels, amounts):
-    """`--soft-combinations`: a class target for each combination, which single examples alone never
-    give. Each family read at 0.5 or more (the amount head's threshold) gets an equal share, spread
-    over the two levels its amount lies between; a combination of amounts all below 0.5 is `none`.
-    Rows of single examples are zero (their one-hot label is taken as before)."""
+def combination_targets(labels, amounts, kind):
+    """`--combination-targets`: a class target for each combination, which single examples alone
+    never give. `soft`: each family read at 0.5 or more (the amount head's threshold) gets an equal
+    share, spread over the two levels its amount lies between. `dominant`: the family with the
+    largest amount alone, at its nearest level, so that the head names the worst problem and stays
+    as sure as on a single. Either way a combination of amounts all below 0.5 is `none`, and rows of
+    single examples are zero (their one-hot label is taken as before)."""
     n = labels.shape[0]
     combination = labels < 0
     present = (amounts >= THRESHOLD) & combination[:, None]
-    share = present / xp.maximum(1, present.sum(axis=1, keepdims=True))
-    clipped = xp.clip(amounts, 1.0, 3.0)
-    lower = xp.floor(clipped)
-    upper_part = clipped - lower  # 0 at a whole level
     targets = xp.zeros((n, NUM_CLASSES), dtype=amounts.dtype)
-    for f in range(NUM_FAMILIES):
-        for level in (1, 2, 3):
-            at_lower = (lower[:, f] == level) * (1 - upper_part[:, f])
-            at_upper = (lower[:, f] == level - 1) * upper_part[:, f]
-            targets[:, 1 + 3 * f + level - 1] = share[:, f] * (at_lower + at_upper)
+    if kind == "dominant":
+        rows = xp.arange(n)
+        top = amounts.argmax(axis=1)
+        level = xp.clip(xp.rint(amounts[rows, top]), 1, 3).astype(xp.int64)
+        targets[rows, 1 + 3 * top + level - 1] = present[rows, top]
+    else:
+        share = present / xp.maximum(1, present.sum(axis=1, keepdims=True))
+        clipped = xp.clip(amounts, 1.0, 3.0)
+        lower = xp.floor(clipped)
+        upper_part = clipped - lower  # 0 at a whole level
+        for f in range(NUM_FAMILIES):
+            for level in (1, 2, 3):
+                at_lower = (lower[:, f] == level) * (1 - upper_part[:, f])
+                at_upper = (lower[:, f] == level - 1) * upper_part[:, f]
+                targets[:, 1 + 3 * f + level - 1] = share[:, f] * (at_lower + at_upper)
     targets[:, 0] = combination & (present.sum(axis=1) == 0)
     return targets
 
@@ -130,12 +138,12 @@ class Network:
         return logits, MAX_AMOUNT * sig, (cache, h, sig)
 
     def loss_and_gradients(self, x, labels, amounts, weight_decay, dropout=0.0,
-                           amount_weight=AMOUNT_WEIGHT, none_weight=1.0, soft_combinations=False):
+                           amount_weight=AMOUNT_WEIGHT, none_weight=1.0, combinations="none"):
         n = x.shape[0]
         logits, predicted, (cache, h, sig) = self.forward(x, dropout)
         single = labels >= 0
         count = max(1, int(single.sum()))
-        targets = combination_targets(labels, amounts) if soft_combinations else None
+        targets = None if combinations == "none" else combination_targets(labels, amounts, combinations)
         if targets is not None:
             count = n
         shifted = logits - logits.max(axis=1, keepdims=True)
@@ -263,7 +271,7 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
             rate = args.rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / total)))
             loss, ce, mse, grads = network.loss_and_gradients(
                 x[idx], labels[idx], amounts[idx], args.weight_decay, args.dropout,
-                args.amount_weight, args.none_weight, args.soft_combinations)
+                args.amount_weight, args.none_weight, args.combination_targets)
             optimiser.step(network.params, grads, rate)
             step += 1
         val = scores(network, *data["validation"])
@@ -299,8 +307,8 @@ def run_options(args, examples):
     # Only when set, so that checkpoints written before the option existed still resume.
     if args.none_weight != 1:
         options["noneWeight"] = args.none_weight
-    if args.soft_combinations:
-        options["softCombinations"] = True
+    if args.combination_targets != "none":
+        options["combinationTargets"] = args.combination_targets
     return options
 
 
@@ -366,9 +374,9 @@ def check_gradients():
     amounts = rng.uniform(0, 3, size=(12, NUM_FAMILIES))
     none_weight = 3.0  # checks the clean examples' weighting too
     worst = 0.0
-    for soft in (False, True):  # and the combinations' soft class targets
+    for combinations in ("none", "soft", "dominant"):  # and the combinations' class targets
         loss = lambda: net.loss_and_gradients(x, labels, amounts, 1e-2, none_weight=none_weight,
-                                              soft_combinations=soft)
+                                              combinations=combinations)
         grads = loss()[3]
         for p, g in zip(net.params, grads):
             flat, gflat = p.reshape(-1), g.reshape(-1)
@@ -400,8 +408,9 @@ def main():
                         help="weight of the amounts' MSE in the loss (vgrade train's: 0.5)")
     parser.add_argument("--none-weight", type=float, default=1.0,
                         help="weight of the clean examples' cross-entropy (label none; vgrade train's: 1)")
-    parser.add_argument("--soft-combinations", action="store_true",
-                        help="train the class head on combinations too, with soft targets over their families")
+    parser.add_argument("--combination-targets", choices=("none", "soft", "dominant"), default="none",
+                        help="train the class head on combinations too: soft targets over their families, "
+                             "or the dominant family alone (none: singles only, as vgrade train)")
     parser.add_argument("--budget-seconds", type=float, default=1e9, help="per model")
     parser.add_argument("--stop-epoch", type=int, default=0,
                         help="stop after this epoch, the rate's schedule still spanning --epochs")
@@ -435,7 +444,7 @@ def main():
             name = f"h{hidden}x{depth}-s{seed}" + (f"-d{args.dropout:g}" if args.dropout else "") \
                 + (f"-a{args.amount_weight:g}" if args.amount_weight != AMOUNT_WEIGHT else "") \
                 + (f"-n{args.none_weight:g}" if args.none_weight != 1 else "") \
-                + ("-soft" if args.soft_combinations else "")
+                + (f"-{args.combination_targets}" if args.combination_targets != "none" else "")
             network, info = train_one(name, hidden, depth, seed, args, data, mean, std)
             # The standardisation is kept in the model, as the TensorFlow.js form keeps it.
             save(args.out, network, info, mean, std)
