@@ -3,8 +3,9 @@ research/statistics-examples.ts, on a GPU through CuPy where there is one, else 
 
 The network, loss and scores are those of `vgrade train classifier --inputs statistics`
 (src/models/classifier/network.ts, train.ts, metrics.ts): standardised statistics, hidden dense
-layers with leaky ReLU (0.2), a 25-way class head (cross-entropy over single examples only) and an
-8-way amount head (3 x sigmoid, MSE over all examples, weight 0.5), L2 on the weights, Adam.
+layers with leaky ReLU (0.2), a 25-way class head (cross-entropy over single examples only; with
+`--combination-targets soft|dominant` over the combinations too) and an 8-way amount head
+(3 x sigmoid, MSE over all examples, weight 0.5), L2 on the weights, Adam.
 Validation picks each configuration's best epoch by 1 - exact + 1 - doubles diagnosed; the test
 split and the held-out frames are only reported.
 
