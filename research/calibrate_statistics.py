@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_statistics import SLOPE, read_set  # noqa: E402
+from train_statistics import Network, host, read_set  # noqa: E402
 
 TEMPERATURES = np.exp(np.linspace(np.log(0.5), np.log(8.0), 200))
 
@@ -37,13 +37,14 @@ def read_model(path):
 
 
 def class_logits(arrays, features):
-    h = (features - arrays["s/norm/mean"]) / arrays["s/norm/std"]
-    k = 1
-    while f"s/h{k}/w" in arrays:
-        z = h @ arrays[f"s/h{k}/w"] + arrays[f"s/h{k}/b"]
-        h = np.where(z > 0, z, SLOPE * z)
-        k += 1
-    return h @ arrays["c/classes/w"] + arrays["c/classes/b"]
+    """The class head's logits, by the trainer's own forward pass."""
+    depth = sum(1 for name in arrays if name.startswith("s/h") and name.endswith("/w"))
+    network = Network.__new__(Network)
+    network.depth = depth
+    network.params = [arrays[f"s/h{k + 1}/{part}"] for k in range(depth) for part in ("w", "b")] + [
+        arrays[name] for name in ("c/classes/w", "c/classes/b", "c/amounts/w", "c/amounts/b")]
+    logits, _, _ = network.forward((features - arrays["s/norm/mean"]) / arrays["s/norm/std"])
+    return host(logits)
 
 
 def mean_nll(logits, labels, temperature):

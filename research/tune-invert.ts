@@ -27,7 +27,7 @@ import type { ManifestEntry } from '../src/manifest/manifest.js';
 import { decodePng } from '../src/image/png.js';
 import type { Split } from '../src/manifest/split.js';
 import { inverseDetuneTransform, mapPixels, withKnees, type Transform } from '../src/detune/inverse.js';
-import { posteriorDetunes, type PosteriorSettings } from '../src/detune/posterior.js';
+import { posteriorDetunes, smoothstep, type PosteriorSettings } from '../src/detune/posterior.js';
 import { FAMILIES } from '../src/detune/families.js';
 import { availableOutsideKinds, writeOutsideKind } from '../src/eval/outsideKinds.js';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
@@ -148,7 +148,6 @@ async function loadSamples(
  * counts as sure of the family.
  */
 const familyGate = process.argv.includes('--family-gate');
-const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
 function familyConfidence(probs: Float32Array): number {
   const groups = [probs[0]!];
   for (let f = 0; f < FAMILIES.length; f++)

@@ -56,7 +56,8 @@ export function confidenceOf(probs: ArrayLike<number>, offset = 0): number {
   return Math.max(0, 1 - h / Math.log(NUM_CLASSES));
 }
 
-const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
+/** 3t^2 - 2t^3 on [0, 1], 0 below and 1 above: how the gates fade in. */
+export const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
 
 /** The share of a correction the confidence allows: 0 below `confidenceMin`, whole 0.25 above it. */
 function confidenceGate(probs: ArrayLike<number>, confidenceMin: number): number {
