@@ -23,6 +23,7 @@ import {
 import { encodePng } from '../image/png.js';
 import { assignSplits, hashName, type Split } from '../manifest/split.js';
 import { MANIFEST_FILE, type ManifestEntry } from '../manifest/manifest.js';
+import { formatSplitList, SPLIT_LIST_FILE, splitListName } from '../manifest/splitList.js';
 import { UsageError } from '../util/errors.js';
 
 const VIDEO_EXT = new Set([
@@ -58,6 +59,11 @@ export interface DatasetOptions {
   readonly seed: number;
   /** Write the paper's side-by-side layout (input | reference, 2W x H) instead of two files. */
   readonly ab: boolean;
+  /**
+   * Splits fixed by file name (a split list, see splitList.ts): a source named here goes to its
+   * split; the others are split by the hash of their path, as without a list.
+   */
+  readonly splits?: ReadonlyMap<string, Split>;
 }
 
 export interface DatasetEnvironment {
@@ -91,6 +97,17 @@ export async function listSources(paths: readonly string[]): Promise<{ videos: s
   return { videos, photos };
 }
 
+/** Each source's split: the list's where it names the source, else the seeded hash's. */
+function splitSources(names: readonly string[], seed: number, listed?: ReadonlyMap<string, Split>) {
+  const isListed = (name: string): boolean => listed?.has(splitListName(name)) ?? false;
+  const out = assignSplits(
+    names.filter((name) => !isListed(name)),
+    seed,
+  );
+  for (const name of names.filter(isListed)) out.set(name, listed!.get(splitListName(name))!);
+  return out;
+}
+
 /** The detunes of one sampled single frame or photo variant: classes, continuous amounts, combinations. */
 function frameDetunes(rng: Rng): Detune[] {
   const u = rng();
@@ -116,17 +133,29 @@ function to8bit(frame: Frame): Uint8Array {
  * Builds a data set of (detuned, reference) pairs from real footage and photographs: frames are
  * cropped (or padded) to the proxy size without distortion by the decoder's ffmpeg, streamed with
  * the pipeline's bounded frame pool, and only the sampled ones are written, so memory does not
- * depend on the footage's length. Everything random comes from the seed.
+ * depend on the footage's length. Everything random comes from the seed and each source's path as
+ * given; a split list (`opts.splits`, and the one written beside the manifest) carries the splits
+ * to a data set built from the same sources elsewhere.
  */
 export async function buildDataset(
   opts: DatasetOptions,
   env: DatasetEnvironment,
-): Promise<{ entries: number; pairs: number; splits: Record<Split, string[]> }> {
+): Promise<{ entries: number; pairs: number; listed: number; splits: Record<Split, string[]> }> {
   const { videos, photos } = await listSources(opts.from);
   if (videos.length + photos.length === 0) {
     throw new UsageError('E_INPUT_MISSING', `No videos or photographs found in ${opts.from.join(', ')}`);
   }
-  const splitOf = new Map([...assignSplits(videos, opts.seed), ...assignSplits(photos, opts.seed)]);
+  const splitOf = new Map([
+    ...splitSources(videos, opts.seed, opts.splits),
+    ...splitSources(photos, opts.seed, opts.splits),
+  ]);
+  const listed = [...videos, ...photos].filter((s) => opts.splits?.has(splitListName(s))).length;
+  if (opts.splits && listed === 0) {
+    env.logger.warn(
+      { listed: opts.splits.size },
+      'The split list names none of these sources: every split comes from the hash of the path as given',
+    );
+  }
   await mkdir(opts.out, { recursive: true });
   const manifest = path.join(opts.out, MANIFEST_FILE);
   await rm(manifest, { force: true });
@@ -294,5 +323,6 @@ export async function buildDataset(
     entries += lines.length;
     env.onProgress?.({ sources: n + 1, totalSources: all.length, pairs, source });
   }
-  return { entries, pairs, splits };
+  await writeFile(path.join(opts.out, SPLIT_LIST_FILE), formatSplitList(splits));
+  return { entries, pairs, listed, splits };
 }

@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE } from '../helpers/cli.js';
 import { buildDataset } from '../../src/dataset/build.js';
 import type { ManifestEntry } from '../../src/manifest/manifest.js';
-import { assignSplits } from '../../src/manifest/split.js';
+import { assignSplits, type Split } from '../../src/manifest/split.js';
+import { readSplitList } from '../../src/manifest/splitList.js';
 import { encodePng } from '../../src/image/png.js';
 import { applyDetunes } from '../../src/detune/apply.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
@@ -79,12 +80,12 @@ describe('buildDataset', () => {
   });
   afterAll(() => cleanup());
 
-  async function build(out: string, seed: number) {
+  async function build(out: string, seed: number, splits?: ReadonlyMap<string, Split>, from = sources) {
     const binaries = await resolveBinaries();
     const caps = await getCapabilities(binaries.ffmpeg);
     const result = await buildDataset(
       {
-        from: [sources],
+        from: [from],
         out,
         width: 64,
         height: 36,
@@ -95,6 +96,7 @@ describe('buildDataset', () => {
         variants: 2,
         seed,
         ab: false,
+        ...(splits ? { splits } : {}),
       },
       { logger: silentLogger, binaries, caps, signal: new AbortController().signal },
     );
@@ -143,5 +145,22 @@ describe('buildDataset', () => {
       expect(run.frames).toEqual(run.frames.map((_, i) => run.frames[0]! + i));
       expect(run.detunes).toHaveLength(6);
     }
+  });
+
+  it('writes its split list beside the manifest; a data set built elsewhere with it keeps every split', async () => {
+    const first = await build(path.join(dir, 'ds-listed'), 5);
+    const list = await readSplitList(path.join(dir, 'ds-listed', 'splits.tsv'));
+    expect(list.size).toBe(4);
+    for (const e of first.entries) expect(list.get(path.basename(e.source))).toBe(e.split);
+
+    // The same files under another path: the list, not the path's hash, decides.
+    const elsewhere = path.join(dir, 'elsewhere', 'media');
+    await cp(sources, elsewhere, { recursive: true });
+    const pinned = new Map([...list.keys()].map((name) => [name, 'test' as const]));
+    const moved = await build(path.join(dir, 'ds-moved'), 5, pinned, elsewhere);
+    expect(moved.result.listed).toBe(4);
+    expect(new Set(moved.entries.map((e) => e.split))).toEqual(new Set(['test']));
+    const again = await build(path.join(dir, 'ds-again'), 5, list, elsewhere);
+    for (const e of again.entries) expect(e.split).toBe(list.get(path.basename(e.source)));
   });
 });

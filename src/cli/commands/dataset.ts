@@ -2,6 +2,7 @@ import { commandLogger, type LogFormat } from '../../util/logger.js';
 import { resolveBinaries } from '../../ffmpeg/binaries.js';
 import { getCapabilities } from '../../ffmpeg/capabilities.js';
 import { buildDataset } from '../../dataset/build.js';
+import { readSplitList } from '../../manifest/splitList.js';
 import { UsageError } from '../../util/errors.js';
 import { defineCommand, logging } from '../command.js';
 
@@ -17,6 +18,7 @@ export interface DatasetCommand {
   variants: number;
   seed: number;
   ab: boolean;
+  splits?: string;
   quiet: boolean;
   logLevel: string;
   logFormat: LogFormat;
@@ -40,6 +42,7 @@ export async function runDataset(cmd: DatasetCommand): Promise<number> {
       throw new UsageError('E_USAGE', `Expected integer >= ${min} for ${name} but received ${String(value)}`);
     }
   }
+  const splits = cmd.splits === undefined ? undefined : await readSplitList(cmd.splits);
   const logger = commandLogger(cmd);
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
@@ -62,6 +65,7 @@ export async function runDataset(cmd: DatasetCommand): Promise<number> {
         variants: cmd.variants,
         seed: cmd.seed,
         ab: cmd.ab,
+        ...(splits ? { splits } : {}),
       },
       {
         logger,
@@ -79,7 +83,7 @@ export async function runDataset(cmd: DatasetCommand): Promise<number> {
     if (abort.signal.aborted) return 130;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
-      `${JSON.stringify({ out: cmd.out, entries: result.entries, pairs: result.pairs, seconds: Number(seconds), sources: Object.fromEntries(Object.entries(result.splits).map(([k, v]) => [k, v.length])) })}\n`,
+      `${JSON.stringify({ out: cmd.out, entries: result.entries, pairs: result.pairs, listed: result.listed, seconds: Number(seconds), sources: Object.fromEntries(Object.entries(result.splits).map(([k, v]) => [k, v.length])) })}\n`,
     );
     return 0;
   } finally {
@@ -121,6 +125,11 @@ export const datasetCommand = defineCommand({
         default: false,
         describe: "The paper's side-by-side layout (input | reference)",
       },
+      splits: {
+        type: 'string',
+        describe:
+          "Split list (name<TAB>split per line, as each data set writes to splits.tsv): the listed sources keep these splits, wherever they are; models/splits.tsv is the shipped models'",
+      },
     }),
   handler: (args) =>
     runDataset({
@@ -135,6 +144,7 @@ export const datasetCommand = defineCommand({
       variants: args.variants,
       seed: args.seed,
       ab: args.ab,
+      ...(args.splits === undefined ? {} : { splits: args.splits }),
       ...logging(args),
     }),
 });

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { formatSplitList, parseSplitList, splitListName } from '../../src/manifest/splitList.js';
+
+describe('split lists (vgrade dataset --splits, and splits.tsv beside each manifest)', () => {
+  it('know a source by its file name, so a split holds wherever the media lives', () => {
+    expect(splitListName('/work/media/dev/video/a.mp4')).toBe('a.mp4');
+    expect(splitListName('media/dev/video/a.mp4')).toBe('a.mp4');
+  });
+
+  it('read back what they write, sorted by split and name', () => {
+    const text = formatSplitList({
+      train: ['media/b.jpg', '/x/a.mp4'],
+      validation: ['c.png'],
+      test: [],
+    });
+    expect(text.split('\n').slice(1)).toEqual(['a.mp4\ttrain', 'b.jpg\ttrain', 'c.png\tvalidation', '']);
+    expect([...parseSplitList(text, 'splits.tsv')]).toEqual([
+      ['a.mp4', 'train'],
+      ['b.jpg', 'train'],
+      ['c.png', 'validation'],
+    ]);
+  });
+
+  it('skip comments and blank lines', () => {
+    const list = parseSplitList('# made by hand\n\na.mp4\ttest  # the cat\r\n', 'l.tsv');
+    expect([...list]).toEqual([['a.mp4', 'test']]);
+  });
+
+  it('refuse a line they cannot read, naming the file and line', () => {
+    expect(() => parseSplitList('a.mp4\ttrain\nb.mp4 train\n', 'l.tsv')).toThrow(/at l\.tsv:2/);
+    expect(() => parseSplitList('a.mp4\ttraining\n', 'l.tsv')).toThrow(/train\|validation\|test/);
+    expect(() => parseSplitList('a.mp4\ttrain\tx\n', 'l.tsv')).toThrow(/l\.tsv:1/);
+  });
+
+  it('refuse a name listed twice rather than pick one', () => {
+    expect(() => parseSplitList('a.mp4\ttrain\na.mp4\ttest\n', 'l.tsv')).toThrow(
+      /l\.tsv:2 lists "a\.mp4" a second time/,
+    );
+  });
+});
