@@ -11,6 +11,7 @@ import type { ClassifierModel } from '../../models/classifier/model.js';
 import type { Split } from '../../manifest/split.js';
 import { backendOverrides, loadPipeline } from '../../pipeline/load.js';
 import { resolvePipelinePath } from '../../util/packageRoot.js';
+import { sourcesTrainedOn, trainedSourcesWarning } from '../../eval/trainedSources.js';
 import { defineCommand, logging } from '../command.js';
 import { BACKEND_OPTION, SET_OPTION } from '../options.js';
 
@@ -66,6 +67,8 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const binaries = await resolveBinaries();
   const caps = await getCapabilities(binaries.ffmpeg, logger);
   const env = { logger, binaries, caps, signal: new AbortController().signal };
+  const trainedOn = await sourcesTrainedOn(cmd.data, cmd.split);
+  if (trainedOn.length > 0) logger.warn({ sources: trainedOn }, trainedSourcesWarning(cmd.split, trainedOn));
   const models: Grader[] = [];
   let cgan: CganModel | undefined;
   let classifier: ClassifierModel | undefined;
@@ -118,7 +121,7 @@ export async function runEval(cmd: EvalCommand): Promise<number> {
   const { examples, ...json } = result;
   await writeFile(
     path.join(out, 'eval.json'),
-    `${JSON.stringify({ ...json, ffmpeg: binaries.ffmpeg, examples: examples.length, classifier: classifierResult }, null, 2)}\n`,
+    `${JSON.stringify({ ...json, ffmpeg: binaries.ffmpeg, examples: examples.length, classifier: classifierResult, shippedModelsTrainedOn: trainedOn }, null, 2)}\n`,
   );
   await writeFile(path.join(out, 'eval.md'), markdown);
   const sheet = contactSheet(result);
