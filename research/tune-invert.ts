@@ -13,11 +13,13 @@
  * `--second-read` adds, for each setting, a second reading: the proxy graded once is classified
  * again and what that reading finds is undone too (docs/correction-under-uncertainty.md).
  * `--family-gate` gates on the confidence over the nine families instead of the 25 classes, and
- * `--confidences A,B,...` replaces the grid's confidences.
+ * `--confidences A,B,...` replaces the grid's confidences. The grid's settings open the gate by the
+ * confidence alone; `--amount-open A,B,...` adds each with the amounts' way through it as well
+ * (`amountOpen`, which the product's default has).
  *
  *   npm run build && node dist/research/tune-invert.js --data DS --split validation \
  *     --classifier models/classifier [--only REGEX] [--second-read] [--family-gate] \
- *     [--confidences 0.3,0.4] [--json out.json]
+ *     [--confidences 0.3,0.4] [--amount-open 3 [--amount-ramp 1.5] [--open-by-max]] [--json out.json]
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,7 +29,14 @@ import type { ManifestEntry } from '../src/manifest/manifest.js';
 import { decodePng } from '../src/image/png.js';
 import type { Split } from '../src/manifest/split.js';
 import { inverseDetuneTransform, mapPixels, withKnees, type Transform } from '../src/detune/inverse.js';
-import { posteriorDetunes, smoothstep, type PosteriorSettings } from '../src/detune/posterior.js';
+import {
+  amountGate,
+  amountReading,
+  confidenceOf,
+  posteriorDetunes,
+  smoothstep,
+  type PosteriorSettings,
+} from '../src/detune/posterior.js';
 import { FAMILIES } from '../src/detune/families.js';
 import { availableOutsideKinds, writeOutsideKind } from '../src/eval/outsideKinds.js';
 import { resolveBinaries } from '../src/ffmpeg/binaries.js';
@@ -156,14 +165,35 @@ function familyConfidence(probs: Float32Array): number {
   return Math.max(0, 1 - h / Math.log(groups.length));
 }
 
+/**
+ * `--amount-open A,B,...`: each gated setting also with the product's second way through the gate
+ * (`amountOpen`, src/detune/posterior.ts: the amount head's readings added up). `--open-by-max`
+ * reads the largest amount instead of the sum (tried first: on validation it left the detuned
+ * error where it was).
+ */
+const openByMax = process.argv.includes('--open-by-max');
+/** `--amount-ramp R`: how far above the opening reading the amounts' gate is whole (the product's: 1.5). */
+const amountRamp = process.argv.includes('--amount-ramp') ? Number(arg('amount-ramp')) : undefined;
+function gateOf(probs: Float32Array, amounts: Float32Array, setting: Setting): number {
+  if (setting.confidenceMin === 0) return 1;
+  const confidence = familyGate ? familyConfidence(probs) : confidenceOf(probs);
+  const byConfidence = smoothstep((confidence - setting.confidenceMin) / 0.25);
+  const byAmounts =
+    openByMax && setting.amountOpen > 0
+      ? smoothstep((Math.max(...amounts) - setting.amountOpen) / (amountRamp ?? 0.5))
+      : amountGate(amounts, setting.amountOpen, amountRamp);
+  return Math.max(byConfidence, byAmounts);
+}
+
 /** The correction a setting makes of one reading (undefined: leave the frame alone). */
 function correction(probs: Float32Array, amounts: Float32Array, setting: Setting): Transform | undefined {
+  // The product's reading, unless a gate of this script's own is asked for.
   const detunes =
-    familyGate && setting.confidenceMin > 0
+    familyGate || openByMax || amountRamp !== undefined
       ? posteriorDetunes(probs, amounts, {
           ...setting,
           confidenceMin: 0,
-          strength: setting.strength * smoothstep((familyConfidence(probs) - setting.confidenceMin) / 0.25),
+          strength: setting.strength * gateOf(probs, amounts, setting),
         })
       : posteriorDetunes(probs, amounts, setting);
   if (detunes.length === 0) return undefined;
@@ -214,7 +244,7 @@ function settingsGrid(): Setting[] {
   const out: Setting[] = [
     // What shipped before: the amount head, faded in at 0.5, no gate, no knee (and a confidence
     // over the nine families instead of the 25 classes was tried too: the same trade-off on test).
-    { name: 'before', mix: 0, confidenceMin: 0, threshold: 0.5, strength: 1, knees: false },
+    { name: 'before', mix: 0, confidenceMin: 0, threshold: 0.5, strength: 1, knees: false, amountOpen: 0 },
   ];
   for (const mix of [0, 0.5, 1])
     for (const confidenceMin of process.argv.includes('--confidences')
@@ -230,7 +260,19 @@ function settingsGrid(): Setting[] {
               threshold,
               strength,
               knees,
+              amountOpen: 0,
             });
+  // --amount-open A,B,...: each gated setting also with the amount head's way through the gate.
+  if (process.argv.includes('--amount-open')) {
+    const opens = arg('amount-open').split(',').map(Number);
+    out.push(
+      ...out
+        .filter((s) => s.name !== 'before' && s.confidenceMin > 0)
+        .flatMap((s) =>
+          opens.map((amountOpen) => ({ ...s, name: `${s.name} open ${amountOpen}`, amountOpen })),
+        ),
+    );
+  }
   // --only REGEX: just the settings whose names match (and what shipped before).
   const only = process.argv.includes('--only') ? new RegExp(arg('only')) : undefined;
   return out.filter((s) => s.name === 'before' || !only || only.test(s.name));
@@ -268,6 +310,15 @@ async function main(): Promise<void> {
       return [g, s.reduce((a, x) => a + meanDeltaE2000(x.inputSub, x.referenceSub), 0) / s.length];
     }),
   ) as Record<(typeof groups)[number], number>;
+  // How far the amount head's summed reading goes on frames that are right: where `amountOpen`
+  // must stay above.
+  const cleanReadings = samples
+    .filter((x) => x.group === 'clean')
+    .map((x) => amountReading(x.amounts!))
+    .sort((a, b) => b - a);
+  process.stderr.write(
+    `amount readings added up, clean frames: largest ${cleanReadings[0]?.toFixed(2)}, median ${cleanReadings[Math.floor(cleanReadings.length / 2)]?.toFixed(2)}\n`,
+  );
   process.stderr.write(
     `${samples.length} samples (${groups.map((g) => `${g} ${samples.filter((s) => s.group === g).length}`).join(', ')}); input error ${JSON.stringify(inputError)}\n`,
   );

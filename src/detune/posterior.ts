@@ -12,8 +12,17 @@
  *   confidence = 1 - H(p) / ln 25          (0: every class equally likely, 1: one class certain)
  *   gate       = smoothstep((confidence - confidence_min) / 0.25)
  *
- * so a frame the classifier cannot read is left as it is. An amount also fades in around
- * `threshold`, so a diagnosis hovering there cannot switch on and off from one frame to the next.
+ * so a frame the classifier cannot read is left as it is. A second way through the gate: where the
+ * amount head's readings add up to more than `amountOpen` (whole 1.5 above it), the frame is
+ * corrected however spread the class posterior is,
+ *
+ *   gate = max(smoothstep((confidence - confidence_min) / 0.25),
+ *              smoothstep((sum_f a_f - amount_open) / 1.5))
+ *
+ * since a frame with two or three strong problems spreads a posterior trained on single detunes
+ * (and closed the gate on the data set's drifting runs), while its amounts stay large; no unseen
+ * clean frame of the data set reads above 3.14. An amount also fades in around `threshold`, so a
+ * diagnosis hovering there cannot switch on and off from one frame to the next.
  *
  * Tried and not kept: capping black-high and white-low by the frame's darkest and brightest
  * values (a frame with true blacks cannot have raised blacks). It changed nothing on the
@@ -30,6 +39,11 @@ export interface PosteriorSettings {
   readonly mix: number;
   /** Below this confidence a frame is left alone; the correction is whole 0.25 above it (0: no gate). */
   readonly confidenceMin: number;
+  /**
+   * The amount head's summed reading above which the gate opens whatever the confidence, whole 1.5
+   * above it (0: only the confidence opens it).
+   */
+  readonly amountOpen: number;
 }
 
 /**
@@ -42,6 +56,7 @@ export const POSTERIOR_DEFAULTS: PosteriorSettings = {
   strength: 1,
   mix: 0.5,
   confidenceMin: 0.45,
+  amountOpen: 3,
 };
 
 const NUM_CLASSES = 1 + 3 * FAMILIES.length;
@@ -59,9 +74,37 @@ export function confidenceOf(probs: ArrayLike<number>, offset = 0): number {
 /** 3t^2 - 2t^3 on [0, 1], 0 below and 1 above: how the gates fade in. */
 export const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t));
 
-/** The share of a correction the confidence allows: 0 below `confidenceMin`, whole 0.25 above it. */
-function confidenceGate(probs: ArrayLike<number>, confidenceMin: number): number {
-  return confidenceMin === 0 ? 1 : smoothstep((confidenceOf(probs) - confidenceMin) / 0.25);
+/**
+ * How far above `amountOpen` the amounts' gate is whole. A narrower ramp (0.5) opened and closed
+ * on the frames of one steady run, and the grade flickered (ratio 1.09 on validation's steady runs
+ * against 1.02 with this one; docs/correction-under-uncertainty.md).
+ */
+const AMOUNT_RAMP = 1.5;
+
+/** The amount head's readings added up (a negative reading counts as 0). */
+export function amountReading(amounts: ArrayLike<number>): number {
+  let sum = 0;
+  for (let f = 0; f < FAMILIES.length; f++) sum += Math.max(0, amounts[f]!);
+  return sum;
+}
+
+/** The share of a correction the amounts alone allow: 0 up to `amountOpen`, whole 1.5 above it. */
+export function amountGate(amounts: ArrayLike<number>, amountOpen: number, ramp = AMOUNT_RAMP): number {
+  return amountOpen === 0 ? 0 : smoothstep((amountReading(amounts) - amountOpen) / ramp);
+}
+
+/**
+ * The share of a correction the gate allows: the confidence's (0 below `confidenceMin`, whole 0.25
+ * above it) or the amounts', whichever is larger.
+ */
+function gate(
+  probs: ArrayLike<number>,
+  amounts: ArrayLike<number>,
+  settings: Pick<PosteriorSettings, 'confidenceMin' | 'amountOpen'>,
+): number {
+  if (settings.confidenceMin === 0) return 1;
+  const byConfidence = smoothstep((confidenceOf(probs) - settings.confidenceMin) / 0.25);
+  return Math.max(byConfidence, amountGate(amounts, settings.amountOpen));
 }
 
 /** Each family's expected amount: the class posterior's expectation mixed with the amount head. */
@@ -94,13 +137,13 @@ export function posteriorDetunes(
   amounts: ArrayLike<number>,
   settings: PosteriorSettings,
 ): Detune[] {
-  const gate = confidenceGate(probs, settings.confidenceMin);
-  if (gate === 0 || settings.strength === 0) return [];
+  const share = gate(probs, amounts, settings);
+  if (share === 0 || settings.strength === 0) return [];
   const expected = expectedAmounts(probs, amounts, settings.mix);
   const out: Detune[] = [];
   FAMILIES.forEach((family, f) => {
     const a = expected[f]!;
-    const amount = Math.min(MAX_AMOUNT, a * thresholdFade(a, settings.threshold) * gate * settings.strength);
+    const amount = Math.min(MAX_AMOUNT, a * thresholdFade(a, settings.threshold) * share * settings.strength);
     if (amount > 0) out.push({ family, amount });
   });
   return out;
@@ -117,8 +160,8 @@ export function correctionWeight(
   amounts: ArrayLike<number>,
   settings: Omit<PosteriorSettings, 'strength'>,
 ): number {
-  const gate = confidenceGate(probs, settings.confidenceMin);
-  if (gate === 0) return 0;
+  const share = gate(probs, amounts, settings);
+  if (share === 0) return 0;
   const largest = Math.max(...expectedAmounts(probs, amounts, settings.mix));
-  return gate * thresholdFade(Math.min(largest, MAX_AMOUNT), settings.threshold);
+  return share * thresholdFade(Math.min(largest, MAX_AMOUNT), settings.threshold);
 }

@@ -141,6 +141,9 @@ export const cgan = defineStage({
           confidenceMin: opts.confidence,
           threshold: opts.threshold,
           mix: POSTERIOR_DEFAULTS.mix,
+          // The amounts' way through the gate was chosen for invert; the cGAN's gate was not
+          // measured with it, so it stays with the confidence alone.
+          amountOpen: 0,
         };
         const outputsOf = outputsInShot();
         return source.pipe(

@@ -10,7 +10,8 @@
  *    head's reading;
  *  - shrunk towards identity as the classifier's confidence (1 - normalised entropy) falls below
  *    `confidence` + 0.25, and nothing at all below `confidence`: a frame the classifier cannot
- *    read is left as it is;
+ *    read is left as it is, unless the amount head's readings add up to more than `amount_open` (a
+ *    frame with several strong problems spreads the class posterior, not the amounts);
  *  - faded in around `threshold`, so a diagnosis hovering there cannot switch on and off;
  *  - scaled by `strength`.
  * With `knees`, clipped whites stay white and crushed blacks stay neutral through the inverse
@@ -65,6 +66,13 @@ const options = {
     max: 1,
     help: 'Frames the classifier reads with less confidence are left alone; whole correction 0.25 above it (0: every frame)',
   },
+  amount_open: {
+    type: 'number',
+    default: POSTERIOR_DEFAULTS.amountOpen,
+    min: 0,
+    max: 24,
+    help: "With confidence: the amount head's readings, added up, above which a frame is corrected however unsure the classifier is; whole 1.5 above it (0: confidence alone decides)",
+  },
   knees: {
     type: 'boolean',
     default: true,
@@ -90,6 +98,7 @@ export const invert = defineStage({
         strength: opts.strength,
         mix: opts.mix,
         confidenceMin: opts.confidence,
+        amountOpen: opts.amount_open,
       };
       const outputsOf = outputsInShot();
       return source.pipe(

@@ -8,7 +8,13 @@ import {
   type PosteriorSettings,
 } from '../../src/detune/posterior.js';
 
-const settings: PosteriorSettings = { threshold: 0.5, strength: 1, mix: 0.5, confidenceMin: 0.45 };
+const settings: PosteriorSettings = {
+  threshold: 0.5,
+  strength: 1,
+  mix: 0.5,
+  confidenceMin: 0.45,
+  amountOpen: 3,
+};
 
 /** Probabilities with `p` on one class and the rest spread evenly. */
 function peaked(label: string, p: number): Float32Array {
@@ -43,9 +49,22 @@ describe('the posterior correction', () => {
     expect(d[0]!.amount).toBeGreaterThan(2.9);
   });
 
-  it('leaves a frame the classifier cannot read as it is', () => {
+  it('leaves a frame the classifier cannot read as it is: a spread posterior, amounts that add up to little', () => {
     const unsure = new Float32Array(25).fill(1 / 25);
-    expect(posteriorDetunes(unsure, amounts({ green: 3, 'saturation-low': 2 }), settings)).toEqual([]);
+    expect(posteriorDetunes(unsure, amounts({ green: 1.5, 'saturation-low': 1 }), settings)).toEqual([]);
+  });
+
+  it('corrects a frame with several strong problems however spread its posterior, once the amounts add up past amountOpen', () => {
+    const unsure = new Float32Array(25).fill(1 / 25);
+    const read = amounts({ green: 2.5, 'saturation-low': 2 }); // 4.5: whole 1.5 above 3
+    expect(posteriorDetunes(unsure, read, settings)).toEqual([
+      { family: 'green', amount: expect.closeTo(0.5 * 0.24 + 0.5 * 2.5, 6) },
+      { family: 'saturation-low', amount: expect.closeTo(0.5 * 0.24 + 0.5 * 2, 6) },
+    ]);
+    const partly = posteriorDetunes(unsure, amounts({ green: 2, 'saturation-low': 1.75 }), settings);
+    expect(partly[0]!.amount).toBeGreaterThan(0);
+    expect(partly[0]!.amount).toBeLessThan(0.5 * 0.24 + 0.5 * 2);
+    expect(posteriorDetunes(unsure, read, { ...settings, amountOpen: 0 })).toEqual([]);
   });
 
   it('shrinks the correction as confidence falls between the gate and 0.25 above it', () => {
@@ -66,7 +85,7 @@ describe('the posterior correction', () => {
 });
 
 describe("the weight a regenerating grader's correction gets (cgan's gate)", () => {
-  const gate = { threshold: 0.5, mix: 0.5, confidenceMin: 0.35 };
+  const gate = { threshold: 0.5, mix: 0.5, confidenceMin: 0.35, amountOpen: 0 };
 
   it('lets the whole correction through where the classifier is sure something is wrong by a level or more', () => {
     expect(correctionWeight(peaked('green-2', 0.99), amounts({ green: 2 }), gate)).toBeCloseTo(1, 6);

@@ -28,7 +28,7 @@ const defaults = {
   strength: 1,
   mix: 0.5,
   confidence: 0.45,
-
+  amount_open: 3,
   knees: true,
 };
 
