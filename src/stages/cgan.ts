@@ -93,6 +93,13 @@ const options = {
     max: 3,
     help: 'With gate: a largest expected amount below about this leaves the frame alone (faded in between half and 1.5 times it)',
   },
+  amount_open: {
+    type: 'number',
+    default: POSTERIOR_DEFAULTS.amountOpen,
+    min: 0,
+    max: 24,
+    help: "With gate: the amount head's readings, added up, above which the network acts however unsure the classifier is; whole 1.5 above it (0: confidence alone decides)",
+  },
 } as const;
 
 /** The hop in frames: 0 means the window's length (consecutive windows). */
@@ -141,9 +148,7 @@ export const cgan = defineStage({
           confidenceMin: opts.confidence,
           threshold: opts.threshold,
           mix: POSTERIOR_DEFAULTS.mix,
-          // The amounts' way through the gate was chosen for invert; the cGAN's gate was not
-          // measured with it, so it stays with the confidence alone.
-          amountOpen: 0,
+          amountOpen: opts.amount_open,
         };
         const outputsOf = outputsInShot();
         return source.pipe(
