@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatSplitList, parseSplitList, splitListName } from '../../src/manifest/splitList.js';
+import {
+  formatSplitList,
+  parseSplitList,
+  readSplitList,
+  splitListName,
+} from '../../src/manifest/splitList.js';
 
 describe('split lists (vgrade dataset --splits, and splits.tsv beside each manifest)', () => {
   it('know a source by its file name, so a split holds wherever the media lives', () => {
@@ -35,6 +40,12 @@ describe('split lists (vgrade dataset --splits, and splits.tsv beside each manif
   it('refuse a name listed twice rather than pick one', () => {
     expect(() => parseSplitList('a.mp4\ttrain\na.mp4\ttest\n', 'l.tsv')).toThrow(
       /l\.tsv:2 lists "a\.mp4" a second time/,
+    );
+  });
+
+  it('say which file is missing when the list given is not there', async () => {
+    await expect(readSplitList('/nonexistent/splits.tsv')).rejects.toThrow(
+      'Split list not found: /nonexistent/splits.tsv',
     );
   });
 });
