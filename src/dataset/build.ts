@@ -23,7 +23,7 @@ import {
 import { encodePng } from '../image/png.js';
 import { assignSplits, hashName, type Split } from '../manifest/split.js';
 import { MANIFEST_FILE, type ManifestEntry } from '../manifest/manifest.js';
-import { formatSplitList, SPLIT_LIST_FILE, splitListName } from '../manifest/splitList.js';
+import { formatSplitList, SPLIT_LIST_FILE, sourceNames } from '../manifest/splitList.js';
 import { UsageError } from '../util/errors.js';
 
 const VIDEO_EXT = new Set([
@@ -98,13 +98,18 @@ export async function listSources(paths: readonly string[]): Promise<{ videos: s
 }
 
 /** Each source's split: the list's where it names the source, else the seeded hash's. */
-function splitSources(names: readonly string[], seed: number, listed?: ReadonlyMap<string, Split>) {
-  const isListed = (name: string): boolean => listed?.has(splitListName(name)) ?? false;
+function splitSources(
+  sources: readonly string[],
+  seed: number,
+  names: ReadonlyMap<string, string>,
+  listed?: ReadonlyMap<string, Split>,
+): Map<string, Split> {
+  const isListed = (source: string): boolean => listed?.has(names.get(source)!) ?? false;
   const out = assignSplits(
-    names.filter((name) => !isListed(name)),
+    sources.filter((source) => !isListed(source)),
     seed,
   );
-  for (const name of names.filter(isListed)) out.set(name, listed!.get(splitListName(name))!);
+  for (const source of sources.filter(isListed)) out.set(source, listed!.get(names.get(source)!)!);
   return out;
 }
 
@@ -145,11 +150,12 @@ export async function buildDataset(
   if (videos.length + photos.length === 0) {
     throw new UsageError('E_INPUT_MISSING', `No videos or photographs found in ${opts.from.join(', ')}`);
   }
+  const names = sourceNames([...videos, ...photos]);
   const splitOf = new Map([
-    ...splitSources(videos, opts.seed, opts.splits),
-    ...splitSources(photos, opts.seed, opts.splits),
+    ...splitSources(videos, opts.seed, names, opts.splits),
+    ...splitSources(photos, opts.seed, names, opts.splits),
   ]);
-  const listed = [...videos, ...photos].filter((s) => opts.splits?.has(splitListName(s))).length;
+  const listed = [...videos, ...photos].filter((s) => opts.splits?.has(names.get(s)!)).length;
   if (opts.splits && listed === 0) {
     env.logger.warn(
       { listed: opts.splits.size },
@@ -174,7 +180,7 @@ export async function buildDataset(
     const split = splitOf.get(source)!;
     splits[split].push(source);
     const rng = createRng(hashName(source, opts.seed));
-    const dir = path.join(split, slug(source));
+    const dir = path.join(split, slug(names.get(source)!));
     await mkdir(path.join(opts.out, dir), { recursive: true });
     const run = await prepareRun(
       pipeline,
@@ -323,6 +329,6 @@ export async function buildDataset(
     entries += lines.length;
     env.onProgress?.({ sources: n + 1, totalSources: all.length, pairs, source });
   }
-  await writeFile(path.join(opts.out, SPLIT_LIST_FILE), formatSplitList(splits));
+  await writeFile(path.join(opts.out, SPLIT_LIST_FILE), formatSplitList(splits, names));
   return { entries, pairs, listed, splits };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readManifest } from '../manifest/manifest.js';
 import type { Split } from '../manifest/split.js';
-import { readSplitList, SPLIT_LIST_FILE, splitListName } from '../manifest/splitList.js';
+import { readSplitList, SPLIT_LIST_FILE, sourceNames } from '../manifest/splitList.js';
 import { packageRoot } from '../util/packageRoot.js';
 
 /** The split list of the shipped models: the data set's sources as they were trained and measured. */
@@ -22,10 +22,10 @@ export async function sourcesTrainedOn(
 ): Promise<string[]> {
   if (split === 'train' || !existsSync(listFile)) return [];
   const list = await readSplitList(listFile);
-  const names = new Set(
-    (await readManifest(dataDir)).filter((e) => e.split === split).map((e) => splitListName(e.source)),
-  );
-  return [...names].filter((name) => list.get(name) === 'train').sort();
+  const entries = await readManifest(dataDir);
+  const names = sourceNames(entries.map((e) => e.source));
+  const inSplit = new Set(entries.filter((e) => e.split === split).map((e) => names.get(e.source)!));
+  return [...inSplit].filter((name) => list.get(name) === 'train').sort();
 }
 
 /** What `vgrade eval` says when the split holds such sources. */

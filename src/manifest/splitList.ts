@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../util/errors.js';
-import type { Split } from './split.js';
+import { hashName, type Split } from './split.js';
 
 /** The file `vgrade dataset` writes beside its manifest: which split each source went to. */
 export const SPLIT_LIST_FILE = 'splits.tsv';
@@ -9,12 +9,24 @@ export const SPLIT_LIST_FILE = 'splits.tsv';
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 
 /**
- * The name a split list knows a source by: its file name. The hash that assigns splits reads the
- * path as given (`media/dev/a.mp4` and `/work/media/dev/a.mp4` split differently), so a list keyed
- * by file name is what carries a split from one machine, or one folder, to another.
+ * The name a data set knows each source by, in its split list and its folders: the file name. The
+ * hash that assigns splits reads the path as given (`media/dev/a.mp4` and `/work/media/dev/a.mp4`
+ * split differently), so a list keyed by file name is what carries a split from one machine, or one
+ * folder, to another. Sources that share a file name (`cam1/C0001.MP4`, `cam2/C0001.MP4`) are told
+ * apart by a hash of the path after it (`C0001.MP4~1a2b3c4d`), so neither overwrites the other.
  */
-export function splitListName(source: string): string {
-  return path.basename(source);
+export function sourceNames(sources: readonly string[]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const source of new Set(sources)) {
+    count.set(path.basename(source), (count.get(path.basename(source)) ?? 0) + 1);
+  }
+  return new Map(
+    sources.map((source) => {
+      const name = path.basename(source);
+      if (count.get(name)! === 1) return [source, name];
+      return [source, `${name}~${hashName(source, 0).toString(16).padStart(8, '0')}`];
+    }),
+  );
 }
 
 /**
@@ -52,11 +64,17 @@ export async function readSplitList(file: string): Promise<Map<string, Split>> {
   return parseSplitList(text, file);
 }
 
-/** A split list of the sources of each split, sorted so that two lists of one split compare equal. */
-export function formatSplitList(splits: Readonly<Record<Split, readonly string[]>>): string {
+/**
+ * A split list of the sources of each split, by their names (`sourceNames`), sorted so that two
+ * lists of one split compare equal.
+ */
+export function formatSplitList(
+  splits: Readonly<Record<Split, readonly string[]>>,
+  names: ReadonlyMap<string, string>,
+): string {
   const lines = ['# source\tsplit (vgrade dataset --splits reads this back)'];
   for (const split of SPLITS) {
-    for (const name of splits[split].map(splitListName).sort()) lines.push(`${name}\t${split}`);
+    for (const name of splits[split].map((s) => names.get(s)!).sort()) lines.push(`${name}\t${split}`);
   }
   return lines.join('\n') + '\n';
 }

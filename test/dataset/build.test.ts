@@ -1,4 +1,4 @@
-import { cp, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, ffmpeg, tempDir } from '../helpers/media.js';
@@ -6,7 +6,7 @@ import { SAMPLE } from '../helpers/cli.js';
 import { buildDataset } from '../../src/dataset/build.js';
 import type { ManifestEntry } from '../../src/manifest/manifest.js';
 import { assignSplits, type Split } from '../../src/manifest/split.js';
-import { readSplitList } from '../../src/manifest/splitList.js';
+import { readSplitList, sourceNames } from '../../src/manifest/splitList.js';
 import { encodePng } from '../../src/image/png.js';
 import { applyDetunes } from '../../src/detune/apply.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
@@ -162,5 +162,34 @@ describe('buildDataset', () => {
     expect(new Set(moved.entries.map((e) => e.split))).toEqual(new Set(['test']));
     const again = await build(path.join(dir, 'ds-again'), 5, list, elsewhere);
     for (const e of again.entries) expect(e.split).toBe(list.get(path.basename(e.source)));
+  });
+
+  it('keeps two sources that share a file name apart, in one split, with nothing overwritten', async () => {
+    const twins = path.join(dir, 'twins');
+    const cam1 = path.join(twins, 'cam1', 'clip.mp4');
+    const cam2 = path.join(twins, 'cam2', 'clip.mp4');
+    await mkdir(path.dirname(cam1), { recursive: true });
+    await mkdir(path.dirname(cam2), { recursive: true });
+    await cp(path.join(sources, 'a.mp4'), cam1);
+    await cp(path.join(sources, 'b.mkv'), cam2); // other footage under the same name
+    const names = sourceNames([cam1, cam2]);
+    const bothTrain = new Map([...names.values()].map((name) => [name, 'train' as const]));
+    const out = path.join(dir, 'ds-twins');
+    const { entries } = await build(out, 5, bothTrain, twins);
+    const folders = new Set(entries.map((e) => path.dirname((e.files[0] as { input: string }).input)));
+    expect(folders.size).toBe(2);
+    for (const entry of entries) {
+      expect(entry.split).toBe('train');
+      for (const [k, file] of entry.files.entries()) {
+        if (!('input' in file)) throw new Error('expected separate files');
+        const [input] = await decodeRgb(path.join(out, file.input), 64, 36);
+        const [reference] = await decodeRgb(path.join(out, file.reference), 64, 36);
+        const expected = new Uint8Array(reference!.length);
+        applyDetunes(reference!, expected, entry.detunes[k]!);
+        expect(Buffer.compare(input!, Buffer.from(expected)), `${file.input}`).toBe(0);
+      }
+    }
+    const list = await readSplitList(path.join(out, 'splits.tsv'));
+    expect([...list.keys()].sort()).toEqual([...names.values()].sort());
   });
 });

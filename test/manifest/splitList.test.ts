@@ -1,23 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatSplitList,
-  parseSplitList,
-  readSplitList,
-  splitListName,
-} from '../../src/manifest/splitList.js';
+import { formatSplitList, parseSplitList, readSplitList, sourceNames } from '../../src/manifest/splitList.js';
 
 describe('split lists (vgrade dataset --splits, and splits.tsv beside each manifest)', () => {
   it('know a source by its file name, so a split holds wherever the media lives', () => {
-    expect(splitListName('/work/media/dev/video/a.mp4')).toBe('a.mp4');
-    expect(splitListName('media/dev/video/a.mp4')).toBe('a.mp4');
+    expect(sourceNames(['/work/media/dev/video/a.mp4']).get('/work/media/dev/video/a.mp4')).toBe('a.mp4');
+    expect(sourceNames(['media/dev/video/a.mp4']).get('media/dev/video/a.mp4')).toBe('a.mp4');
+  });
+
+  it('tell apart two sources that share a file name, by a hash of the path, the same every time', () => {
+    const sources = ['cam1/C0001.MP4', 'cam2/C0001.MP4', 'cam2/C0002.MP4'];
+    const names = sourceNames(sources);
+    expect(names.get('cam2/C0002.MP4')).toBe('C0002.MP4');
+    expect(names.get('cam1/C0001.MP4')).toMatch(/^C0001\.MP4~[0-9a-f]{8}$/);
+    expect(names.get('cam2/C0001.MP4')).toMatch(/^C0001\.MP4~[0-9a-f]{8}$/);
+    expect(names.get('cam1/C0001.MP4')).not.toBe(names.get('cam2/C0001.MP4'));
+    expect(sourceNames([...sources].reverse())).toEqual(names);
   });
 
   it('read back what they write, sorted by split and name', () => {
-    const text = formatSplitList({
-      train: ['media/b.jpg', '/x/a.mp4'],
-      validation: ['c.png'],
-      test: [],
-    });
+    const splits = { train: ['media/b.jpg', '/x/a.mp4'], validation: ['c.png'], test: [] };
+    const text = formatSplitList(splits, sourceNames([...splits.train, ...splits.validation]));
     expect(text.split('\n').slice(1)).toEqual(['a.mp4\ttrain', 'b.jpg\ttrain', 'c.png\tvalidation', '']);
     expect([...parseSplitList(text, 'splits.tsv')]).toEqual([
       ['a.mp4', 'train'],
