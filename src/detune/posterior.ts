@@ -97,7 +97,7 @@ export function amountGate(amounts: ArrayLike<number>, amountOpen: number, ramp 
  * The share of a correction the gate allows: the confidence's (0 below `confidenceMin`, whole 0.25
  * above it) or the amounts', whichever is larger.
  */
-function gate(
+export function gateShare(
   probs: ArrayLike<number>,
   amounts: ArrayLike<number>,
   settings: Pick<PosteriorSettings, 'confidenceMin' | 'amountOpen'>,
@@ -130,14 +130,16 @@ export function thresholdFade(amount: number, threshold: number): number {
 
 /**
  * The detunes to undo for one frame: expected amounts, gated by confidence, faded in around the
- * threshold, scaled by strength.
+ * threshold, scaled by strength. `share` is the gate's (by default this frame's own,
+ * `gateShare`); a shot's pooled share (`sharesInShot`) keeps a correction from switching on and
+ * off while the amounts follow the frame.
  */
 export function posteriorDetunes(
   probs: ArrayLike<number>,
   amounts: ArrayLike<number>,
   settings: PosteriorSettings,
+  share: number = gateShare(probs, amounts, settings),
 ): Detune[] {
-  const share = gate(probs, amounts, settings);
   if (share === 0 || settings.strength === 0) return [];
   const expected = expectedAmounts(probs, amounts, settings.mix);
   const out: Detune[] = [];
@@ -159,8 +161,8 @@ export function correctionWeight(
   probs: ArrayLike<number>,
   amounts: ArrayLike<number>,
   settings: Omit<PosteriorSettings, 'strength'>,
+  share: number = gateShare(probs, amounts, settings),
 ): number {
-  const share = gate(probs, amounts, settings);
   if (share === 0) return 0;
   const largest = Math.max(...expectedAmounts(probs, amounts, settings.mix));
   return share * thresholdFade(Math.min(largest, MAX_AMOUNT), settings.threshold);

@@ -35,8 +35,8 @@ import { giveBackModelClient, takeModelClient, warmModelClient } from '../models
 import { BACKEND_CHOICES } from '../models/choices.js';
 import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.js';
 import { NETWORKS } from '../models/networks.js';
-import { correctionWeight, POSTERIOR_DEFAULTS } from '../detune/posterior.js';
-import { outputsInShot } from './classify.js';
+import { correctionWeight, gateShare, POSTERIOR_DEFAULTS } from '../detune/posterior.js';
+import { GATE_MEMORY, gatedOutputsInShot } from './classify.js';
 
 const options = {
   model: {
@@ -100,6 +100,13 @@ const options = {
     max: 24,
     help: "With gate: the amount head's readings, added up, above which the network acts however unsure the classifier is; whole 1.5 above it (0: confidence alone decides)",
   },
+  memory: {
+    type: 'number',
+    default: GATE_MEMORY,
+    min: 0,
+    max: 100000,
+    help: "With gate: frames over which the gate's share is pooled through a shot, the older readings weighing less (exp(-age / memory)); 0: each reading gates alone",
+  },
 } as const;
 
 /** The hop in frames: 0 means the window's length (consecutive windows). */
@@ -150,7 +157,7 @@ export const cgan = defineStage({
           mix: POSTERIOR_DEFAULTS.mix,
           amountOpen: opts.amount_open,
         };
-        const outputsOf = outputsInShot();
+        const gatedOf = gatedOutputsInShot(opts.memory, (o) => gateShare(o.probs, o.amounts, gateSettings));
         return source.pipe(
           slidingWindowsAsync<Frame, Correction>({
             size: opts.window,
@@ -172,10 +179,11 @@ export const cgan = defineStage({
             },
             combine: (frame, parts) => {
               // Frames come here in order, so each takes its shot's latest findings.
-              const outputs = opts.gate ? outputsOf(frame) : undefined;
+              const gated = opts.gate ? gatedOf(frame) : undefined;
               const s = opts.gate
-                ? outputs
-                  ? opts.strength * correctionWeight(outputs.probs, outputs.amounts, gateSettings)
+                ? gated
+                  ? opts.strength *
+                    correctionWeight(gated.outputs.probs, gated.outputs.amounts, gateSettings, gated.share)
                   : 0
                 : opts.strength;
               // Affine maps average linearly: the weighted mean of the windows' corrections, then

@@ -96,6 +96,55 @@ export function outputsInShot(): (frame: Frame) => ClassifierOutputs | undefined
   };
 }
 
+/**
+ * How many frames the graders' gates remember through a shot (invert's and cgan's `memory`
+ * default; about 2 s at 25 fps): chosen on the validation split's clips and steady runs
+ * (docs/correction-under-uncertainty.md, "The gate remembers the shot").
+ */
+export const GATE_MEMORY = 48;
+
+/** A frame's classifier outputs and the share of a correction its shot's gate allows. */
+export interface GatedOutputs {
+  readonly outputs: ClassifierOutputs;
+  readonly share: number;
+}
+
+/**
+ * `outputsInShot`, with the gate's share (`shareOf` of each reading) pooled over the shot: the
+ * mean of its readings' shares so far, each weighted by exp(-age / memory), age in frames (0:
+ * each reading's own share). A diagnosis hovering at the gate's edge (confidence 0.43-0.55 through
+ * a steady 15-second shot, readings every other frame) otherwise switches its correction on and
+ * off over seconds, which the blend's +-6 frames cannot smooth. Only the share is pooled, so the
+ * amounts follow each frame; and nothing is held: only the past counts, so no frame waits.
+ */
+export function gatedOutputsInShot(
+  memory: number,
+  shareOf: (outputs: ClassifierOutputs) => number,
+): (frame: Frame) => GatedOutputs | undefined {
+  const outputsOf = outputsInShot();
+  let last: GatedOutputs | undefined;
+  let sum = 0;
+  let weight = 0;
+  let lastIndex = 0;
+  return (frame) => {
+    if (startsSegment(frame)) {
+      last = undefined;
+      weight = 0;
+    }
+    const outputs = outputsOf(frame);
+    if (!outputs) return undefined;
+    if (frame.notes.get(FINDINGS) || !last) {
+      const keep =
+        weight === 0 || memory === 0 ? 0 : Math.exp(-Math.max(0, frame.index - lastIndex) / memory);
+      sum = keep * sum + shareOf(outputs);
+      weight = keep * weight + 1;
+      lastIndex = frame.index;
+      last = { outputs, share: sum / weight };
+    }
+    return last;
+  };
+}
+
 function outputsOfRecord(record: FrameRecord): ClassifierOutputs {
   const probs = new Float32Array(CLASS_LABELS.length);
   for (const t of record.top) probs[CLASS_LABELS.indexOf(t.label as (typeof CLASS_LABELS)[number])] = t.p;

@@ -26,9 +26,14 @@ import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { Detune } from '../detune/families.js';
 import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
-import { POSTERIOR_DEFAULTS, posteriorDetunes, type PosteriorSettings } from '../detune/posterior.js';
+import {
+  POSTERIOR_DEFAULTS,
+  gateShare,
+  posteriorDetunes,
+  type PosteriorSettings,
+} from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
-import { outputsInShot } from './classify.js';
+import { GATE_MEMORY, gatedOutputsInShot } from './classify.js';
 
 const options = {
   graded_proxy: {
@@ -73,6 +78,13 @@ const options = {
     max: 24,
     help: "With confidence: the amount head's readings, added up, above which a frame is corrected however unsure the classifier is; whole 1.5 above it (0: confidence alone decides)",
   },
+  memory: {
+    type: 'number',
+    default: GATE_MEMORY,
+    min: 0,
+    max: 100000,
+    help: "Frames over which the gate's share is pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts stay each frame's own. 0: each reading gates alone",
+  },
   knees: {
     type: 'boolean',
     default: true,
@@ -100,12 +112,13 @@ export const invert = defineStage({
         confidenceMin: opts.confidence,
         amountOpen: opts.amount_open,
       };
-      const outputsOf = outputsInShot();
+      const gatedOf = gatedOutputsInShot(opts.memory, (o) => gateShare(o.probs, o.amounts, settings));
       return source.pipe(
         map((frame) => {
-          const last = outputsOf(frame);
-          if (!last) return frame;
-          const detunes: Detune[] = posteriorDetunes(last.probs, last.amounts, settings);
+          const gated = gatedOf(frame);
+          if (!gated) return frame;
+          const { outputs, share } = gated;
+          const detunes: Detune[] = posteriorDetunes(outputs.probs, outputs.amounts, settings, share);
           if (detunes.length === 0) {
             // Read and left alone: an explicit "no change", so blend averages across this frame
             // (a frame with no correction at all is a gap that cuts the blend, and a shot where

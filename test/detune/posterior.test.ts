@@ -4,6 +4,7 @@ import {
   confidenceOf,
   correctionWeight,
   expectedAmounts,
+  gateShare,
   posteriorDetunes,
   type PosteriorSettings,
 } from '../../src/detune/posterior.js';
@@ -72,6 +73,19 @@ describe('the posterior correction', () => {
     const weaker = posteriorDetunes(peaked('green-3', 0.75), amounts({ green: 3 }), settings)[0]?.amount ?? 0;
     expect(weaker).toBeGreaterThan(0);
     expect(weaker).toBeLessThan(strong);
+  });
+
+  it("takes the gate's share from the caller where given (a shot's pooled share), the amounts still the frame's own", () => {
+    const sure = peaked('green-3', 0.99);
+    const whole = posteriorDetunes(sure, amounts({ green: 3 }), settings)[0]!.amount;
+    expect(gateShare(sure, amounts({ green: 3 }), settings)).toBeCloseTo(1, 6);
+    expect(posteriorDetunes(sure, amounts({ green: 3 }), settings, 0.5)[0]!.amount).toBeCloseTo(whole / 2, 6);
+    expect(posteriorDetunes(sure, amounts({ green: 3 }), settings, 0)).toEqual([]);
+    const unsure = new Float32Array(25).fill(1 / 25);
+    expect(gateShare(unsure, amounts({ green: 1.5 }), settings)).toBe(0);
+    expect(posteriorDetunes(unsure, amounts({ green: 1.5 }), settings, 1)).toEqual([
+      { family: 'green', amount: expect.closeTo(0.5 * 0.24 + 0.5 * 1.5, 6) },
+    ]);
   });
 
   it('with no gate (confidence 0) and the head alone (mix 0), undoes what the head reads', () => {

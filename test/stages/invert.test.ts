@@ -1,7 +1,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
-import { invert } from '../../src/stages/invert.js';
+import { invert, UNDONE } from '../../src/stages/invert.js';
 import { CLASSIFIER_OUTPUTS, FINDINGS } from '../../src/stages/classify.js';
 import type { FrameRecord } from '../../src/stages/records.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
@@ -30,6 +30,7 @@ const defaults = {
   confidence: 0.45,
   amount_open: 3,
   knees: true,
+  memory: 0,
 };
 
 describe('invert', () => {
@@ -91,5 +92,32 @@ describe('invert', () => {
     expect(out!.correction).toBeDefined();
     expect(out!.hasGraded).toBe(false);
     out!.release();
+  });
+
+  it('with memory, pools the gate through the shot: a reading the classifier cannot make, after sure ones, is still partly corrected, and a cut starts afresh', async () => {
+    const pool = new FramePool(4, 4, 2, 8);
+    const unsure = {
+      probs: new Float32Array(CLASS_LABELS.length).fill(1 / CLASS_LABELS.length),
+      amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'green' ? 2 : 0)),
+    };
+    const frames = [0, 1, 2, 3].map((index) => {
+      const f = pool.tryAcquire()!;
+      f.index = index;
+      f.notes.set(FINDINGS, record({ green: 2 }, index, 'green-2'));
+      if (index >= 2) f.notes.set(CLASSIFIER_OUTPUTS, unsure);
+      return f;
+    });
+    frames[3]!.sceneCut = true;
+    const op = invert.create({ ...defaults, memory: 48 }, transformContext(frameGeometry(4, 2)));
+    const out = await lastValueFrom(from(frames).pipe(op, toArray()));
+    const undone = (k: number) => out[k]!.notes.get(UNDONE)?.[0]?.amount ?? 0;
+    expect(undone(0)).toBeGreaterThan(1.9);
+    // Two sure readings before it (gates 1, 1, then its own 0): about two thirds of the gate stays
+    // open, on the frame's own expected amount (0.5 x 0.24 from the flat posterior + 0.5 x 2).
+    const k = Math.exp(-1 / 48);
+    expect(undone(2)).toBeCloseTo(((k * k + k) / (k * k + k + 1)) * (0.5 * 0.24 + 0.5 * 2), 4);
+    // The same reading at the start of a shot: nothing undone.
+    expect(out[3]!.notes.get(UNDONE)).toBeUndefined();
+    out.forEach((f) => f.release());
   });
 });
