@@ -21,8 +21,14 @@
  *
  * since a frame with two or three strong problems spreads a posterior trained on single detunes
  * (and closed the gate on the data set's drifting runs), while its amounts stay large; no unseen
- * clean frame of the data set reads above 3.14. An amount also fades in around `threshold`, so a
- * diagnosis hovering there cannot switch on and off from one frame to the next.
+ * clean frame of the data set reads above 3.14. For the same reason, where the amounts beyond the
+ * largest add up to more than `severalAt` (several problems at once), the class posterior gives
+ * way to the amount head in the expectation, wholly 1.5 above it:
+ *
+ *   mix' = mix * (1 - smoothstep((sum_f a_f - max_f a_f - several_at) / 1.5))
+ *
+ * An amount also fades in around `threshold`, so a diagnosis hovering there cannot switch on and
+ * off from one frame to the next.
  *
  * Tried and not kept: capping black-high and white-low by the frame's darkest and brightest
  * values (a frame with true blacks cannot have raised blacks). It changed nothing on the
@@ -44,6 +50,12 @@ export interface PosteriorSettings {
    * above it (0: only the confidence opens it).
    */
   readonly amountOpen: number;
+  /**
+   * The amount head's readings beyond its largest, added up, above which the class posterior
+   * (trained on single detunes) gives way to the head in the expected amounts: `mix` falls to 0
+   * over 1.5 above it. Absent or 0: `mix` as set.
+   */
+  readonly severalAt?: number;
 }
 
 /**
@@ -57,6 +69,7 @@ export const POSTERIOR_DEFAULTS: PosteriorSettings = {
   mix: 0.5,
   confidenceMin: 0.45,
   amountOpen: 3,
+  severalAt: 1.5,
 };
 
 const NUM_CLASSES = 1 + 3 * FAMILIES.length;
@@ -80,6 +93,9 @@ export const smoothstep = (t: number): number => (t <= 0 ? 0 : t >= 1 ? 1 : t * 
  * against 1.02 with this one; docs/correction-under-uncertainty.md).
  */
 const AMOUNT_RAMP = 1.5;
+
+/** Over how much above `severalAt` the class posterior gives way wholly to the amount head. */
+const SEVERAL_RAMP = 1.5;
 
 /** The amount head's readings added up (a negative reading counts as 0). */
 export function amountReading(amounts: ArrayLike<number>): number {
@@ -122,6 +138,23 @@ export function expectedAmounts(
   return out;
 }
 
+/** The amounts beyond the largest, added up (negative readings count as 0): how much else is wrong. */
+export function amountsBeyondLargest(amounts: ArrayLike<number>): number {
+  let largest = 0;
+  for (let f = 0; f < FAMILIES.length; f++) largest = Math.max(largest, amounts[f]!);
+  return amountReading(amounts) - largest;
+}
+
+/** The posterior's weight in the expected amounts for a frame: `mix`, falling to 0 where several problems are read. */
+export function mixFor(
+  amounts: ArrayLike<number>,
+  settings: Pick<PosteriorSettings, 'mix' | 'severalAt'>,
+): number {
+  const at = settings.severalAt ?? 0;
+  if (at === 0) return settings.mix;
+  return settings.mix * (1 - smoothstep((amountsBeyondLargest(amounts) - at) / SEVERAL_RAMP));
+}
+
 /** The fade-in around the threshold: 0 below threshold/2, whole above 3 threshold/2. */
 export function thresholdFade(amount: number, threshold: number): number {
   if (threshold === 0) return 1;
@@ -131,7 +164,7 @@ export function thresholdFade(amount: number, threshold: number): number {
 /**
  * The detunes to undo for one frame: expected amounts, gated by confidence, faded in around the
  * threshold, scaled by strength. `share` is the gate's (by default this frame's own,
- * `gateShare`); a shot's pooled share (`sharesInShot`) keeps a correction from switching on and
+ * `gateShare`); a shot's pooled share (`gatedOutputsInShot`) keeps a correction from switching on and
  * off while the amounts follow the frame.
  */
 export function posteriorDetunes(
@@ -141,7 +174,7 @@ export function posteriorDetunes(
   share: number = gateShare(probs, amounts, settings),
 ): Detune[] {
   if (share === 0 || settings.strength === 0) return [];
-  const expected = expectedAmounts(probs, amounts, settings.mix);
+  const expected = expectedAmounts(probs, amounts, mixFor(amounts, settings));
   const out: Detune[] = [];
   FAMILIES.forEach((family, f) => {
     const a = expected[f]!;
@@ -164,6 +197,6 @@ export function correctionWeight(
   share: number = gateShare(probs, amounts, settings),
 ): number {
   if (share === 0) return 0;
-  const largest = Math.max(...expectedAmounts(probs, amounts, settings.mix));
+  const largest = Math.max(...expectedAmounts(probs, amounts, mixFor(amounts, settings)));
   return share * thresholdFade(Math.min(largest, MAX_AMOUNT), settings.threshold);
 }

@@ -155,6 +155,7 @@ export const cgan = defineStage({
           confidenceMin: opts.confidence,
           threshold: opts.threshold,
           mix: POSTERIOR_DEFAULTS.mix,
+          severalAt: POSTERIOR_DEFAULTS.severalAt,
           amountOpen: opts.amount_open,
         };
         const gatedOf = gatedOutputsInShot(opts.memory, (o) => gateShare(o.probs, o.amounts, gateSettings));

@@ -78,6 +78,13 @@ const options = {
     max: 24,
     help: "With confidence: the amount head's readings, added up, above which a frame is corrected however unsure the classifier is; whole 1.5 above it (0: confidence alone decides)",
   },
+  several_at: {
+    type: 'number',
+    default: POSTERIOR_DEFAULTS.severalAt ?? 0,
+    min: 0,
+    max: 24,
+    help: "The amount head's readings beyond its largest, added up, above which the amounts undone are the head's alone (the class posterior knows single detunes only); wholly 1.5 above it (0: mix throughout)",
+  },
   memory: {
     type: 'number',
     default: GATE_MEMORY,
@@ -111,6 +118,7 @@ export const invert = defineStage({
         mix: opts.mix,
         confidenceMin: opts.confidence,
         amountOpen: opts.amount_open,
+        severalAt: opts.several_at,
       };
       const gatedOf = gatedOutputsInShot(opts.memory, (o) => gateShare(o.probs, o.amounts, settings));
       return source.pipe(

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import {
+  amountsBeyondLargest,
   confidenceOf,
   correctionWeight,
   expectedAmounts,
   gateShare,
+  mixFor,
   posteriorDetunes,
   type PosteriorSettings,
 } from '../../src/detune/posterior.js';
@@ -15,6 +17,7 @@ const settings: PosteriorSettings = {
   mix: 0.5,
   confidenceMin: 0.45,
   amountOpen: 3,
+  severalAt: 1.5,
 };
 
 /** Probabilities with `p` on one class and the rest spread evenly. */
@@ -58,14 +61,16 @@ describe('the posterior correction', () => {
   it('corrects a frame with several strong problems however spread its posterior, once the amounts add up past amountOpen', () => {
     const unsure = new Float32Array(25).fill(1 / 25);
     const read = amounts({ green: 2.5, 'saturation-low': 2 }); // 4.5: whole 1.5 above 3
-    expect(posteriorDetunes(unsure, read, settings)).toEqual([
+    // The amounts as mixed with the posterior (severalAt, below, would give the head alone here).
+    const mixed = { ...settings, severalAt: 0 };
+    expect(posteriorDetunes(unsure, read, mixed)).toEqual([
       { family: 'green', amount: expect.closeTo(0.5 * 0.24 + 0.5 * 2.5, 6) },
       { family: 'saturation-low', amount: expect.closeTo(0.5 * 0.24 + 0.5 * 2, 6) },
     ]);
-    const partly = posteriorDetunes(unsure, amounts({ green: 2, 'saturation-low': 1.75 }), settings);
+    const partly = posteriorDetunes(unsure, amounts({ green: 2, 'saturation-low': 1.75 }), mixed);
     expect(partly[0]!.amount).toBeGreaterThan(0);
     expect(partly[0]!.amount).toBeLessThan(0.5 * 0.24 + 0.5 * 2);
-    expect(posteriorDetunes(unsure, read, { ...settings, amountOpen: 0 })).toEqual([]);
+    expect(posteriorDetunes(unsure, read, { ...mixed, amountOpen: 0 })).toEqual([]);
   });
 
   it('shrinks the correction as confidence falls between the gate and 0.25 above it', () => {
@@ -86,6 +91,24 @@ describe('the posterior correction', () => {
     expect(posteriorDetunes(unsure, amounts({ green: 1.5 }), settings, 1)).toEqual([
       { family: 'green', amount: expect.closeTo(0.5 * 0.24 + 0.5 * 1.5, 6) },
     ]);
+  });
+
+  it('reads several problems at once through the amount head: past severalAt beyond the largest amount, the class posterior (single detunes only) gives way', () => {
+    // A posterior sure of green-1 alone; the head reads green 3, saturation-low 2 and black-low 1.5.
+    const probs = peaked('green-1', 0.95);
+    const read = amounts({ green: 3, 'saturation-low': 2, 'black-low': 1.5 }); // 3.5 beyond the largest
+    expect(amountsBeyondLargest(read)).toBeCloseTo(3.5, 6);
+    expect(mixFor(read, settings)).toBe(0);
+    const d = posteriorDetunes(probs, read, settings);
+    expect(d.find((x) => x.family === 'green')!.amount).toBeCloseTo(3, 5);
+    expect(d.find((x) => x.family === 'saturation-low')!.amount).toBeCloseTo(2, 5);
+    // One strong problem and little else: the mix as set.
+    expect(mixFor(amounts({ 'white-low': 3, green: 0.4 }), settings)).toBe(0.5);
+    // Partly, between severalAt and 1.5 above it; and not at all with severalAt 0.
+    const partly = mixFor(amounts({ green: 3, blue: 2.25 }), settings);
+    expect(partly).toBeGreaterThan(0);
+    expect(partly).toBeLessThan(0.5);
+    expect(mixFor(read, { ...settings, severalAt: 0 })).toBe(0.5);
   });
 
   it('with no gate (confidence 0) and the head alone (mix 0), undoes what the head reads', () => {

@@ -29,6 +29,7 @@ const defaults = {
   mix: 0.5,
   confidence: 0.45,
   amount_open: 3,
+  several_at: 1.5,
   knees: true,
   memory: 0,
 };
