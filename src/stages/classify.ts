@@ -133,7 +133,8 @@ export function gatedOutputsInShot(
     }
     const outputs = outputsOf(frame);
     if (!outputs) return undefined;
-    if (frame.notes.get(FINDINGS) || !last) {
+    // A new reading (the frames between readings hold the last one's share, as their outputs).
+    if (frame.notes.get(FINDINGS)) {
       const keep =
         weight === 0 || memory === 0 ? 0 : Math.exp(-Math.max(0, frame.index - lastIndex) / memory);
       sum = keep * sum + shareOf(outputs);
