@@ -4,6 +4,7 @@
  * that no model trained on. For each clip and each detune:
  *
  *   vgrade detune CLIP -o detuned.mkv --codec ffv1 -d DETUNE
+ *     (or, for `--detune ffmpeg:FILTER`, a kind outside the 24: ffmpeg -vf FILTER on the clean clip)
  *   vgrade grade detuned.mkv -o graded.mkv --codec ffv1 [-p PIPELINE] [--set ...]
  *
  * and the clean clip graded as it is. Every frame of the clean, detuned and graded clips is then
@@ -158,7 +159,19 @@ for (const clip of clips) {
   for (const detune of ['none', ...detunes]) {
     const stem = detune.replace(/[^a-z0-9]+/gi, '_');
     const input = path.join(dir, `${stem}.mkv`);
-    if (!(await exists(input))) await vgrade(['detune', clip, '-o', input, '--codec', 'ffv1', '-d', detune]);
+    if (!(await exists(input))) {
+      if (detune.startsWith('ffmpeg:')) {
+        // A kind outside the 24, made by an ffmpeg filter from the clean clip (as `vgrade eval`'s
+        // outside kinds are): `--detune ffmpeg:colortemperature=temperature=4500`.
+        const base = path.join(dir, 'none.mkv');
+        await run(binaries.ffmpeg, [
+          ...['-v', 'error', '-i', base, '-map', '0:v:0', '-vf', detune.slice('ffmpeg:'.length)],
+          ...['-fps_mode', 'passthrough', '-c:v', 'ffv1', '-y', input],
+        ]);
+      } else {
+        await vgrade(['detune', clip, '-o', input, '--codec', 'ffv1', '-d', detune]);
+      }
+    }
     if (detune === 'none') clean = await frames(input);
     const graded = path.join(dir, `${stem}-${tag}.mkv`);
     await vgrade([

@@ -24,10 +24,9 @@ import { Examples, validationSet, type Labelled } from '../src/models/classifier
 import { STATISTICS_LENGTH } from '../src/models/classifier/statistics.js';
 import { FAMILIES } from '../src/detune/families.js';
 import { createRng } from '../src/detune/random.js';
-import { listSources } from '../src/dataset/build.js';
 import { readManifest } from '../src/manifest/manifest.js';
-import { resolveBinaries } from '../src/ffmpeg/binaries.js';
 import { argValue } from '../bench/args.js';
+import { drawExamples, exampleOptions, trainingReferences } from './training-references.js';
 import { halfBytes } from '../src/models/half.js';
 
 const arg = (name: string, fallback = ''): string => argValue(process.argv, name, fallback);
@@ -82,21 +81,8 @@ async function sourceSubset(
   return chosen;
 }
 
-function extraPaths(): string[] {
-  const i = process.argv.indexOf('--extra');
-  if (i < 0) return [];
-  const out: string[] = [];
-  for (let k = i + 1; k < process.argv.length && !process.argv[k]!.startsWith('--'); k++)
-    out.push(process.argv[k]!);
-  return out;
-}
-
 async function main(): Promise<void> {
-  const data = arg('data');
-  const out = arg('out');
-  if (!data || !out) throw new Error('--data and --out are required');
-  const count = Number(arg('count', '10000'));
-  const seed = Number(arg('seed', '1'));
+  const { data, out, count, seed } = exampleOptions(process.argv);
   const combinationShare = Number(arg('combination-share', '0.4'));
   await mkdir(out, { recursive: true });
   const started = Date.now();
@@ -112,37 +98,12 @@ async function main(): Promise<void> {
     }
   }
   if (count > 0) {
-    const binaries = await resolveBinaries();
-    const extra = await listSources(extraPaths());
-    const onlySources = await sourceSubset(
-      data,
-      extra,
-      Number(arg('sources', '0')),
-      Number(arg('source-seed', '1')),
-    );
-    const train = await loadReferences(data, 'train', {
-      frames: 'trainable',
-      ...(onlySources && { onlySources }),
-      canvases: {
-        ffmpeg: binaries.ffmpeg,
-        ffprobe: binaries.ffprobe,
-        framesPerVideo: Number(arg('frames-per-video', '40')),
-        extra,
-        onSkip: (source, reason) => process.stderr.write(`skipped ${source}: ${reason}\n`),
-      },
-    });
-    process.stderr.write(
-      `train: ${train.frames.length} frames, ${train.canvases?.length ?? 0} canvases, loaded in ${Math.round((Date.now() - started) / 1000)} s\n`,
+    const train = await trainingReferences(data, process.argv, started, (extra) =>
+      sourceSubset(data, extra, Number(arg('sources', '0')), Number(arg('source-seed', '1'))),
     );
     const examples = new Examples(train, 'statistics');
     const rng = createRng(seed);
-    const items: Labelled[] = [];
-    for (let i = 0; i < count; i++) {
-      items.push(examples.random(rng, combinationShare));
-      if ((i + 1) % 10000 === 0) {
-        process.stderr.write(`${i + 1}/${count} examples, ${Math.round((Date.now() - started) / 1000)} s\n`);
-      }
-    }
+    const items = drawExamples(count, started, () => examples.random(rng, combinationShare));
     await writeSet(out, `train-${seed}`, items);
   }
   process.stderr.write(`done in ${Math.round((Date.now() - started) / 1000)} s\n`);

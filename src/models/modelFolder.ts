@@ -20,6 +20,14 @@ export function resolveModelDir(value: string): string {
   return isModelFolder(value) ? path.resolve(value) : path.join(packageRoot(), value);
 }
 
+/** A model file as the user wrote it: from the working folder if it is there, else the package's own. */
+export function resolveModelFile(value: string): string {
+  if (path.isAbsolute(value)) return value;
+  return statSync(value, { throwIfNoEntry: false })?.isFile()
+    ? path.resolve(value)
+    : path.join(packageRoot(), value);
+}
+
 /** The input size a model folder was trained on, read without loading TensorFlow.js. */
 export function modelInput(dir: string, format: string): { width: number; height: number } {
   let json: { format?: string; config?: { input?: { width: number; height: number } } };

@@ -15,7 +15,10 @@
  *  - faded in around `threshold`, so a diagnosis hovering there cannot switch on and off;
  *  - scaled by `strength`.
  * With `knees`, clipped whites stay white and crushed blacks stay neutral through the inverse
- * (`withKnees`). The defaults were chosen on the data set's validation split and confirmed on its
+ * (`withKnees`). With `white_balance`, a white balance off (what no list of the eight families
+ * undoes: 4500 K scales R, G, B by 1, 0.85, 0.73) is then taken off as far as the white-balance
+ * reader reads it on the frame as the inverse leaves it, beyond `white_tolerance`
+ * (src/detune/whiteReader.ts). The defaults were chosen on the data set's validation split and confirmed on its
  * test split (research/tune-invert.ts; docs/results.md, "Graders"); `confidence` was chosen again for
  * the shipped ensemble classifier (docs/classifier.md).
  *
@@ -25,7 +28,7 @@
 import { defer, map } from '../util/rx.js';
 import { defineStage } from './stage.js';
 import type { Detune } from '../detune/families.js';
-import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
+import { IDENTITY, inverseDetuneTransform, mapPixels, withKnees, type Transform } from '../detune/inverse.js';
 import {
   POSTERIOR_DEFAULTS,
   gateShare,
@@ -33,7 +36,11 @@ import {
   type PosteriorSettings,
 } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
-import { GATE_MEMORY, gatedOutputsInShot } from './classify.js';
+import { GATE_MEMORY, gatedOutputsInShot, type GatedOutputs } from './classify.js';
+import { castGains, withGains } from '../detune/whiteBalance.js';
+import { loadWhiteReader, type WhiteReader } from '../models/whiteReader.js';
+import { resolveModelFile } from '../models/modelFolder.js';
+import type { RgbImage } from '../image/image.js';
 
 const options = {
   graded_proxy: {
@@ -92,6 +99,26 @@ const options = {
     max: 100000,
     help: "Frames over which the gate's share is pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts stay each frame's own. 0: each reading gates alone",
   },
+  // Chosen on the validation split (docs/correction-under-uncertainty.md, "White balance").
+  white_balance: {
+    type: 'number',
+    default: 1,
+    min: 0,
+    max: 1,
+    help: 'Share of the white balance off that is taken off, as the white-balance reader reads it after the inverse (0: none)',
+  },
+  white_tolerance: {
+    type: 'number',
+    default: 0.08,
+    min: 0,
+    max: 1,
+    help: "Length of the cast read (ln R/G, ln B/G) taken as the scene's own colour: only the excess is taken off",
+  },
+  white_model: {
+    type: 'string',
+    default: 'models/white-balance.json',
+    help: 'The white-balance reader (research/train_white.py)',
+  },
   knees: {
     type: 'boolean',
     default: true,
@@ -121,24 +148,23 @@ export const invert = defineStage({
         severalAt: opts.several_at,
       };
       const gatedOf = gatedOutputsInShot(opts.memory, (o) => gateShare(o.probs, o.amounts, settings));
+      const reader = opts.white_balance > 0 ? loadWhiteReader(resolveModelFile(opts.white_model)) : undefined;
+      const balance = reader && whiteBalancer(reader, opts.white_tolerance, opts.white_balance);
       return source.pipe(
         map((frame) => {
           const gated = gatedOf(frame);
           if (!gated) return frame;
           const { outputs, share } = gated;
           const detunes: Detune[] = posteriorDetunes(outputs.probs, outputs.amounts, settings, share);
-          if (detunes.length === 0) {
-            // Read and left alone: an explicit "no change", so blend averages across this frame
-            // (a frame with no correction at all is a gap that cuts the blend, and a shot where
-            // the gate opens and closes would flicker).
-            frame.correction = IDENTITY;
-            return frame;
-          }
-          const inverse = inverseDetuneTransform(detunes);
-          const transform = opts.knees ? withKnees(inverse) : inverse;
+          if (detunes.length > 0) frame.notes.set(UNDONE, detunes);
+          const inverse = detunes.length > 0 ? inverseDetuneTransform(detunes) : IDENTITY;
+          const kneed = opts.knees && detunes.length > 0 ? withKnees(inverse) : inverse;
+          const transform = balance ? balance(gated, kneed, frame.image) : kneed;
+          // Read and left alone: IDENTITY is an explicit "no change", so blend averages across this
+          // frame (a frame with no correction at all is a gap that cuts the blend, and a shot where
+          // the gate opens and closes would flicker).
           frame.correction = transform;
-          frame.notes.set(UNDONE, detunes);
-          if (!opts.graded_proxy) return frame;
+          if (!opts.graded_proxy || transform === IDENTITY) return frame;
           // The proxy graded the same way, for any stage after this one that looks at pixels.
           mapPixels(transform, frame.image.data, frame.graded.data);
           frame.hasGraded = true;
@@ -147,3 +173,33 @@ export const invert = defineStage({
       );
     }),
 });
+
+/**
+ * The white balance taken off after the inverse: the reader reads the proxy as the inverse leaves
+ * it, on each new classifier reading (the frames between take that reading's gains, as they take
+ * its detunes). Returns the inverse itself where nothing beyond the tolerance is read.
+ */
+function whiteBalancer(
+  reader: WhiteReader,
+  tolerance: number,
+  strength: number,
+): (gated: GatedOutputs, inverse: Transform, image: RgbImage) => Transform {
+  let readFor: GatedOutputs | undefined;
+  let gains: [number, number, number] = [1, 1, 1];
+  let scratch: Uint8Array | Uint16Array | undefined;
+  return (gated, inverse, image) => {
+    if (gated !== readFor) {
+      readFor = gated;
+      const data = image.data;
+      let graded = data;
+      if (inverse !== IDENTITY) {
+        if (scratch?.length !== data.length || scratch.constructor !== data.constructor) {
+          scratch = data instanceof Uint16Array ? new Uint16Array(data.length) : new Uint8Array(data.length);
+        }
+        graded = mapPixels(inverse, data, scratch);
+      }
+      gains = castGains(reader.read(graded, image.width), tolerance, strength);
+    }
+    return gains[0] === 1 && gains[1] === 1 && gains[2] === 1 ? inverse : withGains(inverse, gains);
+  };
+}

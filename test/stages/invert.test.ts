@@ -7,6 +7,8 @@ import type { FrameRecord } from '../../src/stages/records.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
 import { applyDetunes } from '../../src/detune/apply.js';
 import { frameGeometry, transformContext } from '../helpers/stageContext.js';
+import { blackBodyGains } from '../../src/detune/whiteBalance.js';
+import { decodeRgb } from '../helpers/media.js';
 
 /** A record as the classify stage writes it: the top class certain at `p`, and the amounts. */
 const record = (
@@ -32,6 +34,9 @@ const defaults = {
   several_at: 1.5,
   knees: true,
   memory: 0,
+  white_balance: 0,
+  white_tolerance: 0.1,
+  white_model: 'models/white-balance.json',
 };
 
 describe('invert', () => {
@@ -120,5 +125,62 @@ describe('invert', () => {
     // The same reading at the start of a shot: nothing undone.
     expect(out[3]!.notes.get(UNDONE)).toBeUndefined();
     out.forEach((f) => f.release());
+  });
+
+  describe('with the white balance (the shipped reader)', () => {
+    const unreadable = {
+      probs: new Float32Array(CLASS_LABELS.length).fill(1 / CLASS_LABELS.length),
+      amounts: new Float32Array(FAMILIES.length),
+    };
+    const white = {
+      ...defaults,
+      white_balance: 1,
+      white_tolerance: 0.1,
+      white_model: 'models/white-balance.json',
+    };
+
+    /** Frame 40 of the sample clip at the proxy size, each channel scaled by `gains`, graded alone. */
+    async function graded(gains: readonly number[]) {
+      const [clean] = await decodeRgb('samples/cockatoo.mp4', 456, 256, [
+        '-vf',
+        'select=eq(n\\,40),scale=456:256',
+        '-frames:v',
+        '1',
+      ]);
+      const pool = new FramePool(1, 456, 256, 8);
+      const f = pool.tryAcquire()!;
+      f.index = 0;
+      f.image.data.set(Uint8Array.from(clean!, (v, i) => Math.min(255, Math.round(v * gains[i % 3]!))));
+      f.notes.set(FINDINGS, record({}, 0, 'none', 0.04));
+      f.notes.set(CLASSIFIER_OUTPUTS, unreadable);
+      const op = invert.create(white, transformContext(frameGeometry(456, 256)));
+      const [out] = await lastValueFrom(from([f]).pipe(op, toArray()));
+      return out!;
+    }
+
+    it('takes a white balance off that no family undoes (4500 K), where the classifier cannot read the frame', async () => {
+      const gains = blackBodyGains(4500);
+      const out = await graded(gains);
+      // A grey lit at 4500 K (ln B/R = -0.31) comes back much nearer grey: the cast beyond the
+      // tolerance (0.1 of a read of length about 0.22) is taken off, raising blue and green only.
+      const px = new Float32Array(3);
+      out.correction!(0.5 * gains[0], 0.5 * gains[1], 0.5 * gains[2], px);
+      const before = Math.log(gains[2] / gains[0]);
+      const after = Math.log(px[2]! / px[0]!);
+      expect(before).toBeLessThan(-0.3);
+      expect(after).toBeLessThan(0);
+      expect(after).toBeGreaterThan(before / 2);
+      expect(px[0]).toBeCloseTo(0.5, 5);
+      expect(out.hasGraded).toBe(true);
+      out.release();
+    });
+
+    it('leaves the clean frame alone (its read is within the tolerance)', async () => {
+      const out = await graded([1, 1, 1]);
+      const px = new Float32Array(3);
+      out.correction!(0.2, 0.5, 0.9, px);
+      expect([...px]).toEqual([...Float32Array.from([0.2, 0.5, 0.9])]);
+      out.release();
+    });
   });
 });

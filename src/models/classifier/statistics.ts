@@ -83,7 +83,8 @@ function lumaBin(hist: Uint32Array, count: number, share: number, fromTop: boole
   return hist.length - 1;
 }
 
-function to8Bit(rgb: Uint16Array): Uint8Array {
+/** A rgb48 frame rounded to 8 bits, as the networks were trained on 8-bit proxies. */
+export function to8Bit(rgb: Uint16Array): Uint8Array {
   const out = new Uint8Array(rgb.length);
   for (let i = 0; i < rgb.length; i++) out[i] = Math.round(rgb[i]! / 257);
   return out;

@@ -1,0 +1,131 @@
+/*
+ * Examples for the white-balance reader: clean training frames with a white balance off (a black
+ * body's colour at a random temperature, as ffmpeg's `colortemperature` makes it, and a random
+ * green-magenta tint), read as the statistics the classifier reads (131 values). The target is the
+ * cast's chroma: ln(gain R / gain G) and ln(gain B / gain G).
+ *
+ *   npm run build && node dist/research/white-examples.js --data DS \
+ *     --extra media/extra media/more/photos --count 60000 --seed 1 --out white [--sets]
+ *
+ * Writes, in --out:
+ *   train-SEED.features.f32   count x 131 statistics (float32, little-endian)
+ *   train-SEED.targets.f32    count x 2 (ln R/G, ln B/G of the cast)
+ * and with --sets, every reference of the validation and test splits clean, at 4500 K and at
+ * 9000 K (targets as above): validation.*, test.*.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadReferences, randomReference, type ReferenceSet } from '../src/models/data.js';
+import { frameStatistics, STATISTICS_LENGTH } from '../src/models/classifier/statistics.js';
+import { compileDetunes } from '../src/detune/apply.js';
+import { createRng, type Rng } from '../src/detune/random.js';
+import { drawExamples, exampleOptions, trainingReferences } from './training-references.js';
+import { blackBodyGains } from '../src/detune/whiteBalance.js';
+import type { DetuneFamily } from '../src/detune/families.js';
+import { CUES_LENGTH, illuminantCues } from '../src/color/illuminantCues.js';
+
+interface Example {
+  readonly features: Float32Array;
+  readonly target: [number, number];
+}
+
+/** The frame with each channel scaled by its gain, rounded as an 8-bit render would be. */
+function withCast(frame: Uint8Array, gains: readonly number[], out: Uint8Array): Uint8Array {
+  const lut = gains.map((g) => Uint8Array.from({ length: 256 }, (_, v) => Math.min(255, Math.round(v * g))));
+  for (let i = 0; i < frame.length; i += 3) {
+    out[i] = lut[0]![frame[i]!]!;
+    out[i + 1] = lut[1]![frame[i + 1]!]!;
+    out[i + 2] = lut[2]![frame[i + 2]!]!;
+  }
+  return out;
+}
+
+// `--cues`: the classic colour-constancy cues after the statistics (src/detune/illuminantCues.ts).
+const withCues = process.argv.includes('--cues');
+const FEATURES = STATISTICS_LENGTH + (withCues ? CUES_LENGTH : 0);
+let width = 0;
+
+function example(frame: Uint8Array, gains: readonly number[], scratch: Uint8Array): Example {
+  const cast = withCast(frame, gains, scratch);
+  const features = new Float32Array(FEATURES);
+  features.set(frameStatistics(cast));
+  if (withCues) features.set(illuminantCues(cast, width), STATISTICS_LENGTH);
+  return { features, target: [Math.log(gains[0]! / gains[1]!), Math.log(gains[2]! / gains[1]!)] };
+}
+
+// Families that do not move chroma: a reader must not take their traces (what an inverse leaves
+// of them) for a cast.
+const TONE_FAMILIES: DetuneFamily[] = [
+  'black-high',
+  'black-low',
+  'white-low',
+  'contrast-high',
+  'saturation-low',
+];
+
+function randomExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, toned: Uint8Array): Example {
+  let frame = randomReference(refs, rng);
+  if (rng() < 0.3) {
+    const family = TONE_FAMILIES[Math.floor(rng() * TONE_FAMILIES.length)]!;
+    compileDetunes([{ family, amount: rng() }])(frame, toned);
+    frame = toned;
+  }
+  if (rng() < 0.3) return example(frame, [1, 1, 1], scratch);
+  // Temperatures spread evenly in mired (1e6 / K), 3000 K to 15000 K, as a camera's error is.
+  const mired = 1e6 / 15000 + rng() * (1e6 / 3000 - 1e6 / 15000);
+  const gains = blackBodyGains(1e6 / mired);
+  if (rng() < 0.5) gains[1] *= 0.93 + rng() * 0.14;
+  const top = Math.max(...gains);
+  return example(
+    frame,
+    gains.map((g) => g / top),
+    scratch,
+  );
+}
+
+async function writeSet(dir: string, name: string, items: readonly Example[]): Promise<void> {
+  const features = new Float32Array(items.length * FEATURES);
+  const targets = new Float32Array(items.length * 2);
+  items.forEach((item, i) => {
+    features.set(item.features, i * FEATURES);
+    targets.set(item.target, i * 2);
+  });
+  await writeFile(path.join(dir, `${name}.features.f32`), Buffer.from(features.buffer));
+  await writeFile(path.join(dir, `${name}.targets.f32`), Buffer.from(targets.buffer));
+}
+
+async function main(): Promise<void> {
+  const { data, out, count, seed } = exampleOptions(process.argv);
+  await mkdir(out, { recursive: true });
+  const started = Date.now();
+  if (process.argv.includes('--sets')) {
+    for (const split of ['validation', 'test'] as const) {
+      const refs = await loadReferences(data, split, { frames: 'all' });
+      width = refs.width;
+      const scratch = new Uint8Array(refs.width * refs.height * 3);
+      const items: Example[] = [];
+      for (const frame of refs.frames) {
+        for (const kelvin of [0, 4500, 9000]) {
+          items.push(example(frame, kelvin ? blackBodyGains(kelvin) : [1, 1, 1], scratch));
+        }
+      }
+      await writeSet(out, split, items);
+      process.stderr.write(`${split}: ${items.length} examples\n`);
+    }
+  }
+  if (count > 0) {
+    const train = await trainingReferences(data, process.argv, started);
+    width = train.width;
+    const rng = createRng(seed);
+    const scratch = new Uint8Array(train.width * train.height * 3);
+    const toned = new Uint8Array(train.width * train.height * 3);
+    const items = drawExamples(count, started, () => randomExample(train, rng, scratch, toned));
+    await writeSet(out, `train-${seed}`, items);
+  }
+  process.stderr.write(`done in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

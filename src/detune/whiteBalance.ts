@@ -1,0 +1,74 @@
+import type { Transform } from './inverse.js';
+
+/**
+ * A white balance off: the colour of a black body at a temperature, as per-channel gains (the
+ * brightest channel at 1). This is the curve fit (Tanner Helland's) that ffmpeg's
+ * `colortemperature` filter uses, so a cast made here is the one `vgrade eval`'s outside kinds make
+ * with ffmpeg; 6500 K is about neutral, lower is warmer (B and G fall), higher cooler (R and G fall).
+ */
+export function blackBodyGains(kelvin: number): [number, number, number] {
+  const t = kelvin / 100;
+  let r: number;
+  let g: number;
+  let b: number;
+  if (t <= 66) {
+    r = 1;
+    g = 0.3900815788 * Math.log(t) - 0.6318414438;
+  } else {
+    const above = Math.max(t - 60, 0);
+    r = 1.292936186 * Math.pow(above, -0.1332047592);
+    g = 1.129890861 * Math.pow(above, -0.0755148492);
+  }
+  if (t >= 66) b = 1;
+  else if (t <= 19) b = 0;
+  else b = 0.5432067891 * Math.log(t - 10) - 1.196254089;
+  const clip = (v: number): number => Math.min(1, Math.max(0, v));
+  return [clip(r), clip(g), clip(b)];
+}
+
+/**
+ * The gains that take a cast of chroma `read` off: the read shrunk towards none by `tolerance` (on
+ * its length, in ln units: a read within it is taken as the scene's own colour, and only the excess
+ * is taken off) and scaled by `strength`. Raised only, the smallest gain at 1, as a black body's
+ * colour lowers channels and leaves the brightest: whites that reach full scale stay white.
+ */
+export function castGains(
+  read: readonly [number, number],
+  tolerance: number,
+  strength: number,
+): [number, number, number] {
+  const length = Math.hypot(read[0], read[1]);
+  const keep = length > 0 ? (Math.max(0, length - tolerance) / length) * strength : 0;
+  const lr = -read[0] * keep;
+  const lb = -read[1] * keep;
+  const low = Math.min(lr, 0, lb);
+  return [Math.exp(lr - low), Math.exp(-low), Math.exp(lb - low)];
+}
+
+/** `transform` followed by per-channel gains, results clipped to 1 (and its lattice filled likewise). */
+export function withGains(transform: Transform, gains: readonly [number, number, number]): Transform {
+  const [gr, gg, gb] = gains;
+  const balanced: Transform & { fillLattice?: (size: number, data: Float32Array) => void } = (
+    r,
+    g,
+    b,
+    out,
+  ) => {
+    transform(r, g, b, out);
+    out[0] = Math.min(1, out[0]! * gr);
+    out[1] = Math.min(1, out[1]! * gg);
+    out[2] = Math.min(1, out[2]! * gb);
+  };
+  const inner = (transform as { fillLattice?: (size: number, data: Float32Array) => void }).fillLattice;
+  if (inner) {
+    balanced.fillLattice = (size, data) => {
+      inner(size, data);
+      for (let i = 0; i < data.length; i += 3) {
+        data[i] = Math.min(1, data[i]! * gr);
+        data[i + 1] = Math.min(1, data[i + 1]! * gg);
+        data[i + 2] = Math.min(1, data[i + 2]! * gb);
+      }
+    };
+  }
+  return balanced;
+}

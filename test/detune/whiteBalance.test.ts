@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { blackBodyGains } from '../../src/detune/whiteBalance.js';
+
+describe('blackBodyGains', () => {
+  it('is about neutral at 6500 K', () => {
+    for (const g of blackBodyGains(6500)) expect(g).toBeGreaterThan(0.97);
+  });
+
+  it('is warm below it: red whole, blue lowest (4500 K: about 1, 0.85, 0.73, as ffmpeg colortemperature)', () => {
+    const [r, g, b] = blackBodyGains(4500);
+    expect(r).toBe(1);
+    expect(g).toBeCloseTo(0.853, 2);
+    expect(b).toBeCloseTo(0.735, 2);
+  });
+
+  it('is cool above it: blue whole, red lowest', () => {
+    const [r, g, b] = blackBodyGains(9000);
+    expect(b).toBe(1);
+    expect(r).toBeLessThan(g);
+    expect(g).toBeLessThan(1);
+  });
+
+  it('warms steadily as the temperature falls', () => {
+    let last = Infinity;
+    for (let k = 15000; k >= 2500; k -= 500) {
+      const [r, , b] = blackBodyGains(k);
+      const warmth = Math.log(b / r);
+      expect(warmth).toBeLessThan(last);
+      last = warmth;
+    }
+  });
+});
