@@ -163,10 +163,20 @@ for (const clip of clips) {
       if (detune.startsWith('ffmpeg:')) {
         // A kind outside the 24, made by an ffmpeg filter from the clean clip (as `vgrade eval`'s
         // outside kinds are): `--detune ffmpeg:colortemperature=temperature=4500`.
+        // In the clean clip's pixel format: an RGB ffv1 takes vgrade's haldclut road, which
+        // repeats frames that share a timestamp (some of these clips end with several).
         const base = path.join(dir, 'none.mkv');
+        const pixFmt = (
+          await run(binaries.ffprobe, [
+            ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt'],
+            ...['-of', 'csv=p=0', base],
+          ])
+        )
+          .toString()
+          .trim();
         await run(binaries.ffmpeg, [
           ...['-v', 'error', '-i', base, '-map', '0:v:0', '-vf', detune.slice('ffmpeg:'.length)],
-          ...['-fps_mode', 'passthrough', '-c:v', 'ffv1', '-y', input],
+          ...['-fps_mode', 'passthrough', '-c:v', 'ffv1', '-pix_fmt', pixFmt, '-y', input],
         ]);
       } else {
         await vgrade(['detune', clip, '-o', input, '--codec', 'ffv1', '-d', detune]);

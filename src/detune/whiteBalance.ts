@@ -27,10 +27,12 @@ export function blackBodyGains(kelvin: number): [number, number, number] {
 }
 
 /**
- * The gains that take a cast of chroma `read` off: the read shrunk towards none by `tolerance` (on
- * its length, in ln units: a read within it is taken as the scene's own colour, and only the excess
- * is taken off) and scaled by `strength`. Raised only, the smallest gain at 1, as a black body's
- * colour lowers channels and leaves the brightest: whites that reach full scale stay white.
+ * The gains that take a cast of chroma `read` off, beyond what a scene's own colour may be: a read
+ * of length n is shrunk to n - t^2 / n (t = `tolerance`, in ln units): nothing up to t, and a
+ * residual that falls as the read grows (t / 2 at 2t, t / 3 at 3t), so a strong cast is taken
+ * off nearly whole and a read near t, which a clean frame of strong colour gives, hardly at all.
+ * Then scaled by `strength`. Raised only, the smallest gain at 1, as a black body's colour lowers
+ * channels and leaves the brightest: whites that reach full scale stay white.
  */
 export function castGains(
   read: readonly [number, number],
@@ -38,7 +40,7 @@ export function castGains(
   strength: number,
 ): [number, number, number] {
   const length = Math.hypot(read[0], read[1]);
-  const keep = length > 0 ? (Math.max(0, length - tolerance) / length) * strength : 0;
+  const keep = length > tolerance ? ((length - (tolerance * tolerance) / length) / length) * strength : 0;
   const lr = -read[0] * keep;
   const lb = -read[1] * keep;
   const low = Math.min(lr, 0, lb);
@@ -72,3 +74,4 @@ export function withGains(transform: Transform, gains: readonly [number, number,
   }
   return balanced;
 }
+

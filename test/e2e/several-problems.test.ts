@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, tempDir } from '../helpers/media.js';
-import { SAMPLE, vgrade } from '../helpers/cli.js';
-import { decodePng } from '../../src/image/png.js';
+import { vgrade } from '../helpers/cli.js';
+import { sampleStill, type SampleStill } from '../helpers/stills.js';
 import { meanDeltaE2000 } from '../../src/color/ciede2000.js';
 
 /**
@@ -12,26 +9,16 @@ import { meanDeltaE2000 } from '../../src/color/ciede2000.js';
  * past `invert.amount_open`, and the default grade corrects it (docs/correction-under-uncertainty.md).
  */
 describe('the default grade on a frame with three strong problems', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  const file = (name: string): string => path.join(dir, name);
-  const rgb = async (name: string) => (await decodePng(await readFile(file(name)))).rgb;
+  let still: SampleStill;
+  const file = (name: string): string => still.file(name);
+  const rgb = (name: string) => still.rgb(name);
 
   beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir());
-    await ffmpeg([
-      '-i',
-      SAMPLE,
-      '-vf',
-      'select=eq(n\\,40),scale=640:360',
-      '-frames:v',
-      '1',
-      file('clean.png'),
-    ]);
+    still = await sampleStill();
     const detune = ['detune', file('clean.png'), '-o', file('detuned.png')];
     expect((await vgrade([...detune, '--detune', 'blue-3,saturation-low-2,black-low-2'])).code).toBe(0);
   });
-  afterAll(() => cleanup());
+  afterAll(() => still.cleanup());
 
   it('brings it much closer to the clean frame, where the confidence gate alone leaves it as it came', async () => {
     const input = meanDeltaE2000(await rgb('detuned.png'), await rgb('clean.png'));

@@ -32,13 +32,23 @@ describe('castGains', () => {
     expect(castGains([0.05, -0.06], 0.1, 1)).toEqual([1, 1, 1]);
   });
 
-  it('takes off the excess beyond the tolerance, raising channels only (the smallest gain 1)', () => {
-    // A warm read of length 0.2: half of it is beyond a tolerance of 0.1.
+  it('takes a read of length n beyond the tolerance t off down to t^2 / n, raising channels only (the smallest gain 1)', () => {
+    // A warm read of length 0.2, a tolerance of 0.1: 0.15 of it is taken off, 0.05 left.
     const read: [number, number] = [0.12, -0.16];
     const [r, g, b] = castGains(read, 0.1, 1);
     expect(Math.min(r, g, b)).toBeCloseTo(1, 12);
-    expect(Math.log(r / g)).toBeCloseTo(-read[0] / 2, 12);
-    expect(Math.log(b / g)).toBeCloseTo(-read[1] / 2, 12);
+    expect(Math.log(r / g)).toBeCloseTo(-read[0] * 0.75, 12);
+    expect(Math.log(b / g)).toBeCloseTo(-read[1] * 0.75, 12);
+  });
+
+  it('leaves less of a cast the stronger it is read (a residual of t / 2 at 2t, t / 3 at 3t)', () => {
+    const left = (n: number) => {
+      const [r, g] = castGains([n, 0], 0.08, 1);
+      return n + Math.log(r / g);
+    };
+    expect(left(0.16)).toBeCloseTo(0.04, 12);
+    expect(left(0.24)).toBeCloseTo(0.08 / 3, 12);
+    expect(left(0.08)).toBeCloseTo(0.08, 12);
   });
 
   it('with no tolerance and whole strength, undoes a black body exactly', () => {
