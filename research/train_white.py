@@ -4,8 +4,11 @@ on a frame (ln R/G and ln B/G of the channels' gains), each from one of research
 folders: one made without --cues (the 131 colour statistics), one with (and the 10 colour-constancy
 cues). NumPy only; seconds.
 
-    python3 research/train_white.py --examples white white-cues --out models/white-balance.json
+    python3 research/train_white.py --examples white white-cues --exposure white-exposure \
+      --out models/white-balance.json
 
+--exposure adds the read of ln(the cast's largest gain) that tells a cast family from a white
+balance (examples from white-examples.ts --exposure), with its means on validation's two kinds.
 Each read's ridge penalty is chosen on the validation split's references (clean, at 4500 K and at
 9000 K); the test split's are reported. The reader (src/models/whiteReader.ts) gives the shorter of
 the reads. A network of two hidden layers of 128 on the statistics was tried first and read the
@@ -19,8 +22,8 @@ import numpy as np
 STATISTICS = 131
 KINDS = ['clean', '4500 K', '9000 K']
 
-def load(prefix):
-    y = np.fromfile(prefix + '.targets.f32', dtype='<f4').reshape(-1, 2)
+def load(prefix, targets=2):
+    y = np.fromfile(prefix + '.targets.f32', dtype='<f4').reshape(-1, targets)
     x = np.fromfile(prefix + '.features.f32', dtype='<f4').reshape(len(y), -1)
     return x.astype(np.float64), y.astype(np.float64)
 
@@ -55,12 +58,52 @@ def fit(folder, train, penalties):
     print(f"{folder} ({inputs}, {len(x)} examples): penalty {best[1]:g}")
     return inputs, best[1], len(x), best[2]
 
+def fit_exposure(folder, train, penalties):
+    """
+    A linear read of ln(the cast's largest gain): about 0.18 for a cast family at level 2, 0 for a
+    black body. Its means on the validation split's two kinds are kept: the reader scales a read
+    between them to a share (0: a white balance, 1: a family).
+    """
+    xs, ys = zip(*[load(f"{folder}/{t}", 1) for t in train])
+    x, y = np.concatenate(xs), np.concatenate(ys)[:, 0]
+    n = x.shape[1]
+    mean, std = x.mean(0), np.maximum(x.std(0), 0.01)
+    xa = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
+    gram, moment = xa.T @ xa, xa.T @ y
+    vx, vy = load(f"{folder}/validation", 1)
+    best = None
+    for lam in penalties:
+        reg = lam * np.eye(n + 1)
+        reg[n, n] = 0
+        wb = np.linalg.solve(gram + reg, moment)
+        p = ((vx - mean) / std) @ wb[:-1] + wb[-1]
+        e = ((p - vy[:, 0]) ** 2).mean()
+        if best is None or e < best[0]:
+            best = (e, lam, wb)
+    _, lam, wb = best
+    rnd = lambda v: [float(f"{t:.6g}") for t in v]
+    def read(split):
+        sx, sy = load(f"{folder}/{split}", 1)
+        return ((sx - mean) / std) @ wb[:-1] + wb[-1], sy[:, 0]
+    p, t = read('validation')
+    boost, cut = float(p[t > 0].mean()), float(p[t == 0].mean())
+    print(f"exposure ({len(x)} examples): penalty {lam:g}; validation reads families {boost:.3f}, white balances {cut:.3f}")
+    for split in ('validation', 'test'):
+        p, t = read(split)
+        mid = (boost + cut) / 2
+        print(f"  {split}: told apart {((p > mid) == (t > 0)).mean() * 100:.0f}% (families read as white balances "
+              f"{(p[t > 0] <= mid).mean() * 100:.0f}%, white balances as families {(p[t == 0] > mid).mean() * 100:.0f}%)")
+    return {'inputs': 'statistics+cues', 'penalty': lam, 'examples': len(x), 'mean': rnd(mean), 'std': rnd(std),
+            'weights': [[float(f"{v:.6g}")] for v in wb[:-1]], 'bias': rnd([wb[-1]]),
+            'family': float(f"{boost:.6g}"), 'whiteBalance': float(f"{cut:.6g}")}
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--examples', nargs='+', required=True)
     ap.add_argument('--train', nargs='+', default=['train-1'])
     ap.add_argument('--out', required=True)
     ap.add_argument('--penalties', default='0.1,1,10,100,1000,10000')
+    ap.add_argument('--exposure', help='a folder of white-examples.ts --exposure: the read that tells a cast family from a white balance')
     a = ap.parse_args()
     penalties = [float(v) for v in a.penalties.split(',')]
     readers, preds = [], {'validation': [], 'test': []}
@@ -81,7 +124,10 @@ def main():
             stack = np.stack([p for p, _ in ps])
             pick = np.argmin(np.hypot(stack[..., 0], stack[..., 1]), axis=0)
             describe(split, stack[pick, np.arange(stack.shape[1])], ps[0][1])
+    out = {'readers': readers}
+    if a.exposure:
+        out['exposure'] = fit_exposure(a.exposure, a.train, penalties)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    json.dump({'readers': readers}, open(a.out, 'w'))
+    json.dump(out, open(a.out, 'w'))
 
 main()

@@ -1,17 +1,20 @@
 /*
  * Examples for the white-balance reader: clean training frames with a white balance off (a black
  * body's colour at a random temperature, as ffmpeg's `colortemperature` makes it, and a random
- * green-magenta tint), read as the statistics the classifier reads (131 values). The target is the
- * cast's chroma: ln(gain R / gain G) and ln(gain B / gain G).
+ * green-magenta tint), read as the statistics the classifier reads (131 values; with --cues, and
+ * the 10 colour-constancy cues of src/color/illuminantCues.ts). The target is the cast's chroma:
+ * ln(gain R / gain G) and ln(gain B / gain G). With --exposure (which implies --cues), the examples
+ * are cast families and black bodies of the same hues, and the target is ln of the cast's largest
+ * gain (see `exposureExample`).
  *
  *   npm run build && node dist/research/white-examples.js --data DS \
- *     --extra media/extra media/more/photos --count 60000 --seed 1 --out white [--sets]
+ *     --extra media/extra media/more/photos --count 40000 --seed 1 --out white [--sets] [--cues | --exposure]
  *
  * Writes, in --out:
- *   train-SEED.features.f32   count x 131 statistics (float32, little-endian)
- *   train-SEED.targets.f32    count x 2 (ln R/G, ln B/G of the cast)
+ *   train-SEED.features.f32   count x 131 (141 with the cues) values (float32, little-endian)
+ *   train-SEED.targets.f32    count x 2 (ln R/G, ln B/G of the cast); count x 1 with --exposure
  * and with --sets, every reference of the validation and test splits clean, at 4500 K and at
- * 9000 K (targets as above): validation.*, test.*.
+ * 9000 K (with --exposure: at orange-2, blue-2, green-2, 4500 K and 9000 K): validation.*, test.*.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,12 +24,13 @@ import { compileDetunes } from '../src/detune/apply.js';
 import { createRng, type Rng } from '../src/detune/random.js';
 import { drawExamples, exampleOptions, trainingReferences } from './training-references.js';
 import { blackBodyGains } from '../src/detune/whiteBalance.js';
-import type { DetuneFamily } from '../src/detune/families.js';
+import type { Detune, DetuneFamily } from '../src/detune/families.js';
 import { CUES_LENGTH, illuminantCues } from '../src/color/illuminantCues.js';
 
 interface Example {
   readonly features: Float32Array;
-  readonly target: [number, number];
+  /** The cast's chroma (ln R/G, ln B/G); with --exposure, ln of its largest gain instead. */
+  readonly target: number[];
 }
 
 /** The frame with each channel scaled by its gain, rounded as an 8-bit render would be. */
@@ -41,15 +45,20 @@ function withCast(frame: Uint8Array, gains: readonly number[], out: Uint8Array):
 }
 
 // `--cues`: the classic colour-constancy cues after the statistics (src/detune/illuminantCues.ts).
-const withCues = process.argv.includes('--cues');
+const withCues = process.argv.includes('--cues') || process.argv.includes('--exposure');
+const exposure = process.argv.includes('--exposure');
 const FEATURES = STATISTICS_LENGTH + (withCues ? CUES_LENGTH : 0);
 let width = 0;
 
-function example(frame: Uint8Array, gains: readonly number[], scratch: Uint8Array): Example {
-  const cast = withCast(frame, gains, scratch);
+function readFeatures(frame: Uint8Array): Float32Array {
   const features = new Float32Array(FEATURES);
-  features.set(frameStatistics(cast));
-  if (withCues) features.set(illuminantCues(cast, width), STATISTICS_LENGTH);
+  features.set(frameStatistics(frame));
+  if (withCues) features.set(illuminantCues(frame, width), STATISTICS_LENGTH);
+  return features;
+}
+
+function example(frame: Uint8Array, gains: readonly number[], scratch: Uint8Array): Example {
+  const features = readFeatures(withCast(frame, gains, scratch));
   return { features, target: [Math.log(gains[0]! / gains[1]!), Math.log(gains[2]! / gains[1]!)] };
 }
 
@@ -83,12 +92,52 @@ function randomExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, toned:
   );
 }
 
+/**
+ * `--exposure`: what tells a cast family (green, blue, orange: channels raised, whites clipped) from
+ * a white balance off (channels lowered, the brightest left) with the same chroma. Half the
+ * examples carry a family at 0.5-3 (target ln of its largest gain, 1 + 0.1 x amount), half a black
+ * body of 3000-6000 K or 7500-15000 K (target 0); 30% of all also carry a tone family at up to 1.
+ */
+const CAST_FAMILIES: DetuneFamily[] = ['green', 'blue', 'orange'];
+
+function exposureExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, toned: Uint8Array): Example {
+  const frame = randomReference(refs, rng);
+  const tone: Detune[] =
+    rng() < 0.3 ? [{ family: TONE_FAMILIES[Math.floor(rng() * TONE_FAMILIES.length)]!, amount: rng() }] : [];
+  if (rng() < 0.5) {
+    const cast = {
+      family: CAST_FAMILIES[Math.floor(rng() * CAST_FAMILIES.length)]!,
+      amount: 0.5 + rng() * 2.5,
+    };
+    compileDetunes([cast, ...tone])(frame, scratch);
+    return { features: readFeatures(scratch), target: [Math.log(1 + 0.1 * cast.amount)] };
+  }
+  const kelvin = rng() < 0.5 ? 3000 + rng() * 3000 : 7500 + rng() * 7500;
+  withCast(frame, blackBodyGains(kelvin), toned);
+  if (tone.length) compileDetunes(tone)(toned, scratch);
+  return { features: readFeatures(tone.length ? scratch : toned), target: [0] };
+}
+
+/** A validation or test reference as --exposure's sets hold it: at orange-2, blue-2, green-2, 4500 K, 9000 K. */
+function exposureSet(frame: Uint8Array, scratch: Uint8Array): Example[] {
+  const items: Example[] = [];
+  for (const family of ['orange', 'blue', 'green'] as const) {
+    compileDetunes([{ family, amount: 2 }])(frame, scratch);
+    items.push({ features: readFeatures(scratch), target: [Math.log(1.2)] });
+  }
+  for (const kelvin of [4500, 9000]) {
+    items.push({ features: readFeatures(withCast(frame, blackBodyGains(kelvin), scratch)), target: [0] });
+  }
+  return items;
+}
+
 async function writeSet(dir: string, name: string, items: readonly Example[]): Promise<void> {
   const features = new Float32Array(items.length * FEATURES);
-  const targets = new Float32Array(items.length * 2);
+  const per = items[0]?.target.length ?? 2;
+  const targets = new Float32Array(items.length * per);
   items.forEach((item, i) => {
     features.set(item.features, i * FEATURES);
-    targets.set(item.target, i * 2);
+    targets.set(item.target, i * per);
   });
   await writeFile(path.join(dir, `${name}.features.f32`), Buffer.from(features.buffer));
   await writeFile(path.join(dir, `${name}.targets.f32`), Buffer.from(targets.buffer));
@@ -105,9 +154,11 @@ async function main(): Promise<void> {
       const scratch = new Uint8Array(refs.width * refs.height * 3);
       const items: Example[] = [];
       for (const frame of refs.frames) {
-        for (const kelvin of [0, 4500, 9000]) {
-          items.push(example(frame, kelvin ? blackBodyGains(kelvin) : [1, 1, 1], scratch));
-        }
+        if (exposure) items.push(...exposureSet(frame, scratch));
+        else
+          for (const kelvin of [0, 4500, 9000]) {
+            items.push(example(frame, kelvin ? blackBodyGains(kelvin) : [1, 1, 1], scratch));
+          }
       }
       await writeSet(out, split, items);
       process.stderr.write(`${split}: ${items.length} examples\n`);
@@ -119,7 +170,8 @@ async function main(): Promise<void> {
     const rng = createRng(seed);
     const scratch = new Uint8Array(train.width * train.height * 3);
     const toned = new Uint8Array(train.width * train.height * 3);
-    const items = drawExamples(count, started, () => randomExample(train, rng, scratch, toned));
+    const draw = exposure ? exposureExample : randomExample;
+    const items = drawExamples(count, started, () => draw(train, rng, scratch, toned));
     await writeSet(out, `train-${seed}`, items);
   }
   process.stderr.write(`done in ${Math.round((Date.now() - started) / 1000)} s\n`);

@@ -1,4 +1,5 @@
 import type { Transform } from './inverse.js';
+import type { Detune } from './families.js';
 
 /**
  * A white balance off: the colour of a black body at a temperature, as per-channel gains (the
@@ -75,3 +76,13 @@ export function withGains(transform: Transform, gains: readonly [number, number,
   return balanced;
 }
 
+/** The most a list's cast families (green, blue, orange) raise a channel by: what undoing them divides it by. */
+export function castDivisor(detunes: readonly Detune[]): number {
+  let most = 1;
+  for (const d of detunes) {
+    if (d.family === 'green' || d.family === 'blue' || d.family === 'orange') {
+      most = Math.max(most, 1 + 0.1 * d.amount);
+    }
+  }
+  return most;
+}

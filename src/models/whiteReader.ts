@@ -20,6 +20,11 @@ import { UsageError } from '../util/errors.js';
 export interface WhiteReader {
   /** The cast's chroma on an rgb24/rgb48 proxy frame `width` pixels wide: [ln R/G, ln B/G]. */
   read(frame: Uint8Array | Uint16Array, width: number): [number, number];
+  /**
+   * How far a cast on the (detuned) frame looks like a cast family, channels raised (1), rather
+   * than a white balance off, channels lowered (0); undefined where the file has no such read.
+   */
+  familyShare(frame: Uint8Array | Uint16Array, width: number): number | undefined;
 }
 
 /** What a linear read reads: the statistics, or the statistics and then the cues. */
@@ -34,8 +39,15 @@ interface LinearReadFile {
   readonly bias: number[];
 }
 
+interface ExposureReadFile extends LinearReadFile {
+  /** The read's mean on the validation split's cast families (level 2) and white balances. */
+  readonly family: number;
+  readonly whiteBalance: number;
+}
+
 interface ReaderFile {
   readonly readers: LinearReadFile[];
+  readonly exposure?: ExposureReadFile;
 }
 
 const LENGTHS: Record<Inputs, number> = {
@@ -59,44 +71,64 @@ export function loadWhiteReader(file: string): WhiteReader {
 
 export function whiteReaderFrom(json: ReaderFile): WhiteReader {
   if (!Array.isArray(json.readers) || json.readers.length === 0) throw new Error('it holds no reads');
-  const reads = json.readers.map((r) => {
-    const length = LENGTHS[r.inputs];
-    if (!length) throw new Error(`unknown inputs ${String(r.inputs)}`);
-    if (r.mean?.length !== length || r.std?.length !== length || r.weights?.length !== length) {
-      throw new Error(`a read of ${r.inputs} takes ${length} values`);
-    }
-    if (r.bias?.length !== 2 || r.weights.some((row) => row.length !== 2)) {
-      throw new Error('a read gives 2 values');
-    }
-    return {
-      inputs: r.inputs,
-      mean: Float64Array.from(r.mean),
-      scale: Float64Array.from(r.std, (s) => 1 / s),
-      weights: Float64Array.from(r.weights.flat()),
-      bias: Float64Array.from(r.bias),
-    };
-  });
-  const needsCues = reads.some((r) => r.inputs === 'statistics+cues');
+  const reads = json.readers.map((r) => linearRead(r, 2));
+  const exposure = json.exposure && { read: linearRead(json.exposure, 1), ...json.exposure };
+  if (exposure && !(exposure.family > exposure.whiteBalance)) {
+    throw new Error('its exposure read must read families above white balances');
+  }
   const values = new Float32Array(STATISTICS_LENGTH + CUES_LENGTH);
   const cues = new Float32Array(CUES_LENGTH);
+  const measure = (frame: Uint8Array | Uint16Array, width: number, needsCues: boolean): void => {
+    values.set(frameStatistics(frame));
+    if (needsCues) {
+      const rgb = frame instanceof Uint16Array ? to8Bit(frame) : frame;
+      values.set(illuminantCues(rgb, width, cues), STATISTICS_LENGTH);
+    }
+  };
+  const needsCues = reads.some((r) => r.inputs === 'statistics+cues');
   return {
     read(frame, width) {
-      values.set(frameStatistics(frame));
-      if (needsCues) {
-        const rgb = frame instanceof Uint16Array ? to8Bit(frame) : frame;
-        values.set(illuminantCues(rgb, width, cues), STATISTICS_LENGTH);
-      }
+      measure(frame, width, needsCues);
       let best: [number, number] | undefined;
       for (const r of reads) {
-        const out: [number, number] = [r.bias[0]!, r.bias[1]!];
-        for (let i = 0; i < r.mean.length; i++) {
-          const x = (values[i]! - r.mean[i]!) * r.scale[i]!;
-          out[0] += x * r.weights[2 * i]!;
-          out[1] += x * r.weights[2 * i + 1]!;
-        }
+        const out = r.apply(values) as [number, number];
         if (!best || Math.hypot(...out) < Math.hypot(...best)) best = out;
       }
       return best!;
+    },
+    familyShare(frame, width) {
+      if (!exposure) return undefined;
+      measure(frame, width, exposure.read.inputs === 'statistics+cues');
+      const e = exposure.read.apply(values)[0]!;
+      const t = (e - exposure.whiteBalance) / (exposure.family - exposure.whiteBalance);
+      return t <= 0 ? 0 : t >= 1 ? 1 : t;
+    },
+  };
+}
+
+/** A linear read from its file: checked, standardised, `outputs` values from the frame's values. */
+function linearRead(r: LinearReadFile, outputs: number) {
+  const length = LENGTHS[r.inputs];
+  if (!length) throw new Error(`unknown inputs ${String(r.inputs)}`);
+  if (r.mean?.length !== length || r.std?.length !== length || r.weights?.length !== length) {
+    throw new Error(`a read of ${r.inputs} takes ${length} values`);
+  }
+  if (r.bias?.length !== outputs || r.weights.some((row) => row.length !== outputs)) {
+    throw new Error(`a read gives ${outputs} values`);
+  }
+  const mean = Float64Array.from(r.mean);
+  const scale = Float64Array.from(r.std, (s) => 1 / s);
+  const weights = Float64Array.from(r.weights.flat());
+  const bias = Float64Array.from(r.bias);
+  return {
+    inputs: r.inputs,
+    apply(values: Float32Array): number[] {
+      const out = Array.from(bias);
+      for (let i = 0; i < length; i++) {
+        const x = (values[i]! - mean[i]!) * scale[i]!;
+        for (let o = 0; o < outputs; o++) out[o]! += x * weights[i * outputs + o]!;
+      }
+      return out;
     },
   };
 }

@@ -37,10 +37,10 @@ import {
 } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
 import { GATE_MEMORY, gatedOutputsInShot, type GatedOutputs } from './classify.js';
-import { castGains, withGains } from '../detune/whiteBalance.js';
+import { castDivisor, castGains, withGains } from '../detune/whiteBalance.js';
 import { loadWhiteReader, type WhiteReader } from '../models/whiteReader.js';
 import { resolveModelFile } from '../models/modelFolder.js';
-import type { RgbImage } from '../image/image.js';
+import { startsSegment, type Frame } from '../frame/frame.js';
 
 const options = {
   graded_proxy: {
@@ -97,7 +97,7 @@ const options = {
     default: GATE_MEMORY,
     min: 0,
     max: 100000,
-    help: "Frames over which the gate's share is pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts stay each frame's own. 0: each reading gates alone",
+    help: "Frames over which the gate's share and the white-balance reads are pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts stay each frame's own. 0: each reading alone",
   },
   // Chosen on the validation split (docs/correction-under-uncertainty.md, "White balance").
   white_balance: {
@@ -113,6 +113,11 @@ const options = {
     min: 0,
     max: 1,
     help: "Length of the cast read (ln R/G, ln B/G) taken as the scene's own colour: only the excess is taken off",
+  },
+  white_level: {
+    type: 'boolean',
+    default: false,
+    help: "Where a cast family undone (green, blue, orange divide channels) looks like a white balance off instead (channels lowered), give back the level the division took (the reader's exposure read)",
   },
   white_model: {
     type: 'string',
@@ -149,7 +154,9 @@ export const invert = defineStage({
       };
       const gatedOf = gatedOutputsInShot(opts.memory, (o) => gateShare(o.probs, o.amounts, settings));
       const reader = opts.white_balance > 0 ? loadWhiteReader(resolveModelFile(opts.white_model)) : undefined;
-      const balance = reader && whiteBalancer(reader, opts.white_tolerance, opts.white_balance);
+      const balance =
+        reader &&
+        whiteBalancer(reader, opts.white_tolerance, opts.white_balance, opts.memory, opts.white_level);
       return source.pipe(
         map((frame) => {
           const gated = gatedOf(frame);
@@ -159,7 +166,7 @@ export const invert = defineStage({
           if (detunes.length > 0) frame.notes.set(UNDONE, detunes);
           const inverse = detunes.length > 0 ? inverseDetuneTransform(detunes) : IDENTITY;
           const kneed = opts.knees && detunes.length > 0 ? withKnees(inverse) : inverse;
-          const transform = balance ? balance(gated, kneed, frame.image) : kneed;
+          const transform = balance ? balance(frame, gated, detunes, kneed) : kneed;
           // Read and left alone: IDENTITY is an explicit "no change", so blend averages across this
           // frame (a frame with no correction at all is a gap that cuts the blend, and a shot where
           // the gate opens and closes would flicker).
@@ -177,20 +184,30 @@ export const invert = defineStage({
 /**
  * The white balance taken off after the inverse: the reader reads the proxy as the inverse leaves
  * it, on each new classifier reading (the frames between take that reading's gains, as they take
- * its detunes). Returns the inverse itself where nothing beyond the tolerance is read.
+ * its detunes). A white balance is the shot's light, so the reads are pooled through the shot as
+ * the gate's share is (each weighted by exp(-age / memory), age in frames; a cut starts afresh):
+ * one frame's read wanders by a few hundredths, which the gains would show as flicker. Returns
+ * the inverse itself where nothing beyond the tolerance is read.
  */
 function whiteBalancer(
   reader: WhiteReader,
   tolerance: number,
   strength: number,
-): (gated: GatedOutputs, inverse: Transform, image: RgbImage) => Transform {
+  memory: number,
+  exposure: boolean,
+): (frame: Frame, gated: GatedOutputs, detunes: readonly Detune[], inverse: Transform) => Transform {
   let readFor: GatedOutputs | undefined;
   let gains: [number, number, number] = [1, 1, 1];
   let scratch: Uint8Array | Uint16Array | undefined;
-  return (gated, inverse, image) => {
+  // The pooled reads: ln R/G, ln B/G, and ln of the level a cast family's inverse took away.
+  const sum: [number, number, number] = [0, 0, 0];
+  let weight = 0;
+  let lastIndex = 0;
+  return (frame, gated, detunes, inverse) => {
+    if (startsSegment(frame)) weight = 0;
     if (gated !== readFor) {
       readFor = gated;
-      const data = image.data;
+      const data = frame.image.data;
       let graded = data;
       if (inverse !== IDENTITY) {
         if (scratch?.length !== data.length || scratch.constructor !== data.constructor) {
@@ -198,7 +215,22 @@ function whiteBalancer(
         }
         graded = mapPixels(inverse, data, scratch);
       }
-      gains = castGains(reader.read(graded, image.width), tolerance, strength);
+      const read = reader.read(graded, frame.image.width);
+      // A cast family undone divides channels; where the frame's cast looks like a white balance
+      // off instead (channels lowered), that division darkened it: the level is given back.
+      const divisor = exposure ? castDivisor(detunes) : 1;
+      const share = divisor > 1 ? reader.familyShare(data, frame.image.width) : undefined;
+      const level = share === undefined ? 0 : (1 - share) * Math.log(divisor);
+      const keep =
+        weight === 0 || memory === 0 ? 0 : Math.exp(-Math.max(0, frame.index - lastIndex) / memory);
+      sum[0] = keep * sum[0] + read[0];
+      sum[1] = keep * sum[1] + read[1];
+      sum[2] = keep * sum[2] + level;
+      weight = keep * weight + 1;
+      lastIndex = frame.index;
+      const k = Math.exp((sum[2] / weight) * strength);
+      const [r, g, b] = castGains([sum[0] / weight, sum[1] / weight], tolerance, strength);
+      gains = [r * k, g * k, b * k];
     }
     return gains[0] === 1 && gains[1] === 1 && gains[2] === 1 ? inverse : withGains(inverse, gains);
   };

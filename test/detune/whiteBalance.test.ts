@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blackBodyGains } from '../../src/detune/whiteBalance.js';
+import { blackBodyGains, castDivisor } from '../../src/detune/whiteBalance.js';
 
 describe('blackBodyGains', () => {
   it('is about neutral at 6500 K', () => {
@@ -28,5 +28,22 @@ describe('blackBodyGains', () => {
       expect(warmth).toBeLessThan(last);
       last = warmth;
     }
+  });
+});
+
+describe('castDivisor', () => {
+  it('is what undoing the list’s strongest cast family divides a channel by', () => {
+    expect(castDivisor([{ family: 'orange', amount: 2 }])).toBeCloseTo(1.2, 12);
+    expect(
+      castDivisor([
+        { family: 'green', amount: 1 },
+        { family: 'blue', amount: 3 },
+      ]),
+    ).toBeCloseTo(1.3, 12);
+  });
+
+  it('is 1 where no cast family is undone', () => {
+    expect(castDivisor([{ family: 'white-low', amount: 3 }])).toBe(1);
+    expect(castDivisor([])).toBe(1);
   });
 });

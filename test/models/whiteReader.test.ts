@@ -6,6 +6,7 @@ import { blackBodyGains, castGains, withGains } from '../../src/detune/whiteBala
 import { loadWhiteReader, whiteReaderFrom } from '../../src/models/whiteReader.js';
 import { STATISTICS_LENGTH } from '../../src/models/classifier/statistics.js';
 import { CUES_LENGTH } from '../../src/color/illuminantCues.js';
+import { compileDetunes } from '../../src/detune/apply.js';
 import { IDENTITY, inverseDetuneTransform } from '../../src/detune/inverse.js';
 import { allocLut, fillLut } from '../../src/correction/lut3d.js';
 import { resolveModelFile } from '../../src/models/modelFolder.js';
@@ -107,6 +108,34 @@ describe('whiteReaderFrom', () => {
     expect(reader.read(frame, 8)).toEqual([0.05, -0.1]);
   });
 
+  it('scales its exposure read between the means it keeps: 0 at a white balance’s, 1 at a family’s', () => {
+    const frame = new Uint8Array(8 * 4 * 3).fill(128);
+    const exposure = (read: number) => ({
+      ...constant('statistics', [0, 0]),
+      weights: Array.from({ length: STATISTICS_LENGTH }, () => [0]),
+      bias: [read],
+      family: 0.13,
+      whiteBalance: 0.05,
+    });
+    const share = (read: number) =>
+      whiteReaderFrom({ readers: [constant('statistics', [0, 0])], exposure: exposure(read) }).familyShare(
+        frame,
+        8,
+      );
+    expect(share(0.09)).toBeCloseTo(0.5, 12);
+    expect(share(0.01)).toBe(0);
+    expect(share(0.2)).toBe(1);
+    expect(
+      whiteReaderFrom({ readers: [constant('statistics', [0, 0])] }).familyShare(frame, 8),
+    ).toBeUndefined();
+    expect(() =>
+      whiteReaderFrom({
+        readers: [constant('statistics', [0, 0])],
+        exposure: { ...exposure(0), family: 0.05, whiteBalance: 0.13 },
+      }),
+    ).toThrow(/families above white balances/);
+  });
+
   it('reads a 16-bit frame as the same frame in 8 bits', async () => {
     const frame = await sampleFrame();
     const deep = Uint16Array.from(frame, (v) => v * 257);
@@ -133,6 +162,15 @@ describe('the shipped white-balance reader', () => {
       expect(Math.abs(read[1] - Math.log(gains[2] / gains[1]))).toBeLessThan(0.04);
     },
   );
+
+  it('tells a cast family on the sample frame (orange-2: R and G raised) from a white balance of the same hue (4500 K: G and B lowered)', async () => {
+    const reader = loadWhiteReader(SHIPPED);
+    const frame = await sampleFrame();
+    const orange = new Uint8Array(frame.length);
+    compileDetunes([{ family: 'orange', amount: 2 }])(frame, orange);
+    expect(reader.familyShare(orange, 456)).toBeGreaterThan(0.5);
+    expect(reader.familyShare(cast(frame, blackBodyGains(4500)), 456)).toBeLessThan(0.5);
+  });
 
   it('refuses a file that is not a reader, saying so', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'vgrade-white-'));

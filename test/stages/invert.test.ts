@@ -37,6 +37,7 @@ const defaults = {
   white_balance: 0,
   white_tolerance: 0.1,
   white_model: 'models/white-balance.json',
+  white_level: false,
 };
 
 describe('invert', () => {
@@ -140,7 +141,7 @@ describe('invert', () => {
     };
 
     /** Frame 40 of the sample clip at the proxy size, each channel scaled by `gains`, graded alone. */
-    async function graded(gains: readonly number[]) {
+    async function graded(gains: readonly number[], outputs = unreadable, options = white) {
       const [clean] = await decodeRgb('samples/cockatoo.mp4', 456, 256, [
         '-vf',
         'select=eq(n\\,40),scale=456:256',
@@ -152,8 +153,8 @@ describe('invert', () => {
       f.index = 0;
       f.image.data.set(Uint8Array.from(clean!, (v, i) => Math.min(255, Math.round(v * gains[i % 3]!))));
       f.notes.set(FINDINGS, record({}, 0, 'none', 0.04));
-      f.notes.set(CLASSIFIER_OUTPUTS, unreadable);
-      const op = invert.create(white, transformContext(frameGeometry(456, 256)));
+      f.notes.set(CLASSIFIER_OUTPUTS, outputs);
+      const op = invert.create(options, transformContext(frameGeometry(456, 256)));
       const [out] = await lastValueFrom(from([f]).pipe(op, toArray()));
       return out!;
     }
@@ -181,6 +182,60 @@ describe('invert', () => {
       out.correction!(0.2, 0.5, 0.9, px);
       expect([...px]).toEqual([...Float32Array.from([0.2, 0.5, 0.9])]);
       out.release();
+    });
+    it('with white_level, gives back the level that undoing a cast family took, where the frame looks like a white balance off', async () => {
+      // The classifier sure of orange-2 on a 4500 K frame: undoing it divides R by 1.2.
+      const sure = {
+        probs: Float32Array.from(CLASS_LABELS, (label) => (label === 'orange-2' ? 1 : 0)),
+        amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'orange' ? 2 : 0)),
+      };
+      const gains = blackBodyGains(4500);
+      const redOf = async (level: boolean) => {
+        const out = await graded(gains, sure, { ...white, white_level: level });
+        const px = new Float32Array(3);
+        out.correction!(0.5 * gains[0], 0.5 * gains[1], 0.5 * gains[2], px);
+        out.release();
+        return px[0]!;
+      };
+      expect(await redOf(false)).toBeLessThan(0.45);
+      expect(await redOf(true)).toBeGreaterThan(0.47);
+    });
+    it('pools the reads through the shot: a clean frame after a warm one keeps part of its correction, and a cut starts afresh', async () => {
+      const [clean] = await decodeRgb('samples/cockatoo.mp4', 456, 256, [
+        '-vf',
+        'select=eq(n\\,40),scale=456:256',
+        '-frames:v',
+        '1',
+      ]);
+      const warmGains = blackBodyGains(3500);
+      const pool = new FramePool(3, 456, 256, 8);
+      const frames = [0, 1, 2].map((index) => {
+        const f = pool.tryAcquire()!;
+        f.index = index;
+        const g = index === 0 ? warmGains : [1, 1, 1];
+        f.image.data.set(Uint8Array.from(clean!, (v, i) => Math.min(255, Math.round(v * g[i % 3]!))));
+        f.notes.set(FINDINGS, record({}, index, 'none', 0.04));
+        f.notes.set(CLASSIFIER_OUTPUTS, unreadable);
+        return f;
+      });
+      frames[2]!.sceneCut = true;
+      const run = async (memory: number) => {
+        const op = invert.create({ ...white, memory }, transformContext(frameGeometry(456, 256)));
+        const out = await lastValueFrom(from(frames).pipe(op, toArray()));
+        const px = new Float32Array(3);
+        return out.map((f) => {
+          f.correction!(0.5, 0.5, 0.5, px);
+          return Math.log(px[2]! / px[0]!);
+        });
+      };
+      const [warm, after, cut] = await run(48);
+      expect(warm).toBeGreaterThan(0.2); // the warm frame's blue raised a lot
+      expect(after).toBeGreaterThan(0.02); // the clean frame after it, in the same shot: part of it
+      expect(after).toBeLessThan(warm!);
+      expect(cut).toBe(0); // after a cut: its own read, within the tolerance
+      const [, alone] = await run(0);
+      expect(alone).toBe(0);
+      frames.forEach((f) => f.release());
     });
   });
 });
