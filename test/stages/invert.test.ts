@@ -209,7 +209,8 @@ describe('invert', () => {
       ]);
       const warmGains = blackBodyGains(3500);
       const pool = new FramePool(3, 456, 256, 8);
-      const frames = [0, 1, 2].map((index) => {
+      // Frames 8 apart: the stage reads the white balance at most every 8 frames in a shot.
+      const frames = [0, 8, 16].map((index) => {
         const f = pool.tryAcquire()!;
         f.index = index;
         const g = index === 0 ? warmGains : [1, 1, 1];
