@@ -246,26 +246,5 @@ export function mapPixels<T extends Uint8Array | Uint16Array>(transform: Transfo
   return out;
 }
 
-/** The transform that changes nothing (its lattice filled without a call per point). */
-export const IDENTITY: Transform = Object.assign(
-  (r: number, g: number, b: number, out: Float32Array): void => {
-    out[0] = r;
-    out[1] = g;
-    out[2] = b;
-  },
-  {
-    fillLattice: (size: number, data: Float32Array): void => {
-      const step = 1 / (size - 1);
-      let i = 0;
-      for (let b = 0; b < size; b++) {
-        for (let g = 0; g < size; g++) {
-          for (let r = 0; r < size; r++) {
-            data[i++] = r * step;
-            data[i++] = g * step;
-            data[i++] = b * step;
-          }
-        }
-      }
-    },
-  },
-);
+/** The transform that changes nothing: the inverse of no detune (its lattice filled without a call per point). */
+export const IDENTITY: Transform = inverseDetuneTransform([]);

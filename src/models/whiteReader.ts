@@ -78,12 +78,12 @@ export function whiteReaderFrom(json: ReaderFile): WhiteReader {
   }
   const values = new Float32Array(STATISTICS_LENGTH + CUES_LENGTH);
   const cues = new Float32Array(CUES_LENGTH);
+  const statistics = values.subarray(0, STATISTICS_LENGTH);
   const measure = (frame: Uint8Array | Uint16Array, width: number, needsCues: boolean): void => {
-    values.set(frameStatistics(frame));
-    if (needsCues) {
-      const rgb = frame instanceof Uint16Array ? to8Bit(frame) : frame;
-      values.set(illuminantCues(rgb, width, cues), STATISTICS_LENGTH);
-    }
+    // Both read 8-bit values: a 16-bit frame is rounded once.
+    const rgb = frame instanceof Uint16Array ? to8Bit(frame) : frame;
+    frameStatistics(rgb, statistics);
+    if (needsCues) values.set(illuminantCues(rgb, width, cues), STATISTICS_LENGTH);
   };
   const needsCues = reads.some((r) => r.inputs === 'statistics+cues');
   return {

@@ -18,7 +18,7 @@
  * (`withKnees`). With `white_balance`, a white balance off (what no list of the eight families
  * undoes: 4500 K scales R, G, B by 1, 0.85, 0.73) is then taken off as far as the white-balance
  * reader reads it on the frame as the inverse leaves it, beyond `white_tolerance`
- * (src/detune/whiteReader.ts). The defaults were chosen on the data set's validation split and confirmed on its
+ * (src/models/whiteReader.ts). The defaults were chosen on the data set's validation split and confirmed on its
  * test split (research/tune-invert.ts; docs/results.md, "Graders"); `confidence` was chosen again for
  * the shipped ensemble classifier (docs/classifier.md).
  *
