@@ -203,8 +203,11 @@ export function decodeFrames(opts: OptionValues<typeof options>, run: FileRunCon
       complete = undefined;
       if (stamp !== undefined) {
         frame.pts = stampSeconds(stamp);
-        // Floored, so the CLUT timestamp is never later than the frame it belongs to.
-        frame.ptsMicros = Math.max(stampMicros(stamp), lastMicros + 1);
+        // Floored, so the CLUT timestamp is never later than the frame it belongs to. Frames that
+        // share a timestamp keep it, as the encoder's ffmpeg reads them: a CLUT one microsecond
+        // later than its frame is, after the last frame, one more output frame from `haldclut`
+        // (a 455-frame clip ending on two frames at 15.182 s came out with 456).
+        frame.ptsMicros = Math.max(stampMicros(stamp), lastMicros);
       } else {
         frame.pts = undefined;
         frame.ptsMicros = lastMicros + 1;

@@ -175,6 +175,24 @@ describe('vgrade grade', () => {
     expect(graded).toEqual(source);
   });
 
+  it('gives one output frame per input frame where frames share a timestamp', async () => {
+    // An RGB clip (so the LUTs meet the picture in the encoder's haldclut) whose last two frames
+    // share a timestamp, as some edited clips end.
+    const shared = path.join(dir, 'shared-times.mkv');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=10', '-frames:v', '8'],
+      ...['-vf', "setpts='if(eq(N\\,7)\\,6\\,N)/(10*TB)'", '-vsync', 'passthrough'],
+      ...['-c:v', 'ffv1', '-pix_fmt', 'bgr0', shared],
+    ]);
+    const source = await frameTimes(shared);
+    expect(source).toHaveLength(8);
+    expect(source[7]).toBe(source[6]);
+    const out = path.join(dir, 'shared-times-graded.mkv');
+    const result = await vgrade(['grade', shared, '-o', out, '--codec', 'ffv1']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await frameTimes(out)).toEqual(source);
+  });
+
   it('grades a still at an odd size and keeps its size and format', async () => {
     const png = path.join(dir, 'odd.png');
     await makeClip(png, {
