@@ -5,7 +5,9 @@
  * the 10 colour-constancy cues of src/color/illuminantCues.ts). The target is the cast's chroma:
  * ln(gain R / gain G) and ln(gain B / gain G). With --exposure (which implies --cues), the examples
  * are cast families and black bodies of the same hues, and the target is ln of the cast's largest
- * gain (see `exposureExample`).
+ * gain (see `exposureExample`). With --gamma, the examples carry a tone curve off (a gamma on the
+ * luma code as ffmpeg's `eq` applies it, or on each channel as a wrong transfer function does), and
+ * the target is ln of the gamma (see `gammaExample`).
  *
  *   npm run build && node dist/research/white-examples.js --data DS \
  *     --extra media/extra media/more/photos --count 40000 --seed 1 --out white [--sets] [--cues | --exposure]
@@ -47,6 +49,7 @@ function withCast(frame: Uint8Array, gains: readonly number[], out: Uint8Array):
 // `--cues`: the classic colour-constancy cues after the statistics (src/detune/illuminantCues.ts).
 const withCues = process.argv.includes('--cues') || process.argv.includes('--exposure');
 const exposure = process.argv.includes('--exposure');
+const gammaMode = process.argv.includes('--gamma');
 const FEATURES = STATISTICS_LENGTH + (withCues ? CUES_LENGTH : 0);
 let width = 0;
 
@@ -118,6 +121,69 @@ function exposureExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, tone
   return { features: readFeatures(tone.length ? scratch : toned), target: [0] };
 }
 
+/**
+ * A gamma as ffmpeg's `eq` applies it to an RGB frame: to the luma code of the BT.601 limited-range
+ * Y'CbCr it converts to (so black, at code 16, moves too), chroma untouched; 1/gamma is the power.
+ */
+export function eqGamma(frame: Uint8Array, gamma: number, out: Uint8Array): Uint8Array {
+  const shift = Float32Array.from({ length: 256 }, (_, y) => y);
+  for (let y = 0; y < 256; y++) shift[y] = 255 * Math.pow(y / 255, 1 / gamma) - y;
+  for (let i = 0; i < frame.length; i += 3) {
+    const r = frame[i]!;
+    const g = frame[i + 1]!;
+    const b = frame[i + 2]!;
+    const y = Math.round(16 + (219 * (0.299 * r + 0.587 * g + 0.114 * b)) / 255);
+    const d = (shift[y]! * 255) / 219;
+    out[i] = Math.min(255, Math.max(0, Math.round(r + d)));
+    out[i + 1] = Math.min(255, Math.max(0, Math.round(g + d)));
+    out[i + 2] = Math.min(255, Math.max(0, Math.round(b + d)));
+  }
+  return out;
+}
+
+/** A gamma on each channel (1/gamma the power), as a wrong transfer function leaves a frame. */
+function channelGamma(frame: Uint8Array, gamma: number, out: Uint8Array): Uint8Array {
+  const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.round(255 * Math.pow(v / 255, 1 / gamma)));
+  for (let i = 0; i < frame.length; i++) out[i] = lut[frame[i]!]!;
+  return out;
+}
+
+/**
+ * `--gamma`: a clean frame, 30% through a tone family at up to 1, 30% through a black body of
+ * 3000-15000 K (what the reader sees after the inverse: traces of both), then 75% through a gamma
+ * of 0.6-1.65 (even in ln), half as `eq` applies it, half on each channel. Target: ln gamma.
+ */
+function gammaExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, toned: Uint8Array): Example {
+  let frame = randomReference(refs, rng);
+  if (rng() < 0.3) {
+    compileDetunes([{ family: TONE_FAMILIES[Math.floor(rng() * TONE_FAMILIES.length)]!, amount: rng() }])(
+      frame,
+      toned,
+    );
+    frame = toned;
+  }
+  if (rng() < 0.3) {
+    const mired = 1e6 / 15000 + rng() * (1e6 / 3000 - 1e6 / 15000);
+    frame = withCast(frame, blackBodyGains(1e6 / mired), frame === toned ? scratch : toned);
+  }
+  if (rng() < 0.25) return { features: readFeatures(frame), target: [0] };
+  const gamma = Math.exp(Math.log(0.6) + rng() * (Math.log(1.65) - Math.log(0.6)));
+  const out = frame === scratch ? toned : scratch;
+  (rng() < 0.5 ? eqGamma : channelGamma)(frame, gamma, out);
+  return { features: readFeatures(out), target: [Math.log(gamma)] };
+}
+
+/** A validation or test reference as --gamma's sets hold it: clean, `eq` at 0.75 and 1.35, each channel at 0.75 and 1.35. */
+function gammaSet(frame: Uint8Array, scratch: Uint8Array): Example[] {
+  const items: Example[] = [{ features: readFeatures(frame), target: [0] }];
+  for (const form of [eqGamma, channelGamma]) {
+    for (const gamma of [0.75, 1.35]) {
+      items.push({ features: readFeatures(form(frame, gamma, scratch)), target: [Math.log(gamma)] });
+    }
+  }
+  return items;
+}
+
 /** A validation or test reference as --exposure's sets hold it: at orange-2, blue-2, green-2, 4500 K, 9000 K. */
 function exposureSet(frame: Uint8Array, scratch: Uint8Array): Example[] {
   const items: Example[] = [];
@@ -154,7 +220,8 @@ async function main(): Promise<void> {
       const scratch = new Uint8Array(refs.width * refs.height * 3);
       const items: Example[] = [];
       for (const frame of refs.frames) {
-        if (exposure) items.push(...exposureSet(frame, scratch));
+        if (gammaMode) items.push(...gammaSet(frame, scratch));
+        else if (exposure) items.push(...exposureSet(frame, scratch));
         else
           for (const kelvin of [0, 4500, 9000]) {
             items.push(example(frame, kelvin ? blackBodyGains(kelvin) : [1, 1, 1], scratch));
@@ -170,7 +237,7 @@ async function main(): Promise<void> {
     const rng = createRng(seed);
     const scratch = new Uint8Array(train.width * train.height * 3);
     const toned = new Uint8Array(train.width * train.height * 3);
-    const draw = exposure ? exposureExample : randomExample;
+    const draw = gammaMode ? gammaExample : exposure ? exposureExample : randomExample;
     const items = drawExamples(count, started, () => draw(train, rng, scratch, toned));
     await writeSet(out, `train-${seed}`, items);
   }
