@@ -13,7 +13,10 @@
  *    read is left as it is, unless the amount head's readings add up to more than `amount_open` (a
  *    frame with several strong problems spreads the class posterior, not the amounts);
  *  - faded in around `threshold`, so a diagnosis hovering there cannot switch on and off;
- *  - scaled by `strength`.
+ *  - scaled by `strength`;
+ *  - pooled through the shot with the readings of the last `amount_memory` frames or so that read
+ *    about the same amount (within `amount_spread`), so a steady shot's jittering readings do not
+ *    flicker and a drifting detune is still followed.
  * With `knees`, clipped whites stay white and crushed blacks stay neutral through the inverse
  * (`withKnees`). With `white_balance`, a white balance off (what no list of the eight families
  * undoes: 4500 K scales R, G, B by 1, 0.85, 0.73) is then taken off as far as the white-balance
@@ -99,6 +102,22 @@ const options = {
     max: 100000,
     help: "Frames over which the gate's share and the white-balance reads are pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts stay each frame's own. 0: each reading alone",
   },
+  // Chosen on whole real clips and the validation split (docs/correction-under-uncertainty.md,
+  // "The amounts remember the shot").
+  amount_memory: {
+    type: 'number',
+    default: 8,
+    min: 0,
+    max: 100000,
+    help: 'Frames over which the amounts undone are pooled through a shot, as the gate is (exp(-age / amount_memory)); 0: each reading its own',
+  },
+  amount_spread: {
+    type: 'number',
+    default: 0.2,
+    min: 0,
+    max: 3,
+    help: "With amount_memory: an earlier reading's amount d away from the new one's weighs exp(-(d / amount_spread)^2) less, so a drifting detune is followed (0: no such weight)",
+  },
   // Chosen on the validation split (docs/correction-under-uncertainty.md, "White balance").
   white_balance: {
     type: 'number',
@@ -157,12 +176,14 @@ export const invert = defineStage({
       const balance =
         reader &&
         whiteBalancer(reader, opts.white_tolerance, opts.white_balance, opts.memory, opts.white_level);
+      const pooled = opts.amount_memory > 0 ? amountPool(opts.amount_memory, opts.amount_spread) : undefined;
       return source.pipe(
         map((frame) => {
           const gated = gatedOf(frame);
           if (!gated) return frame;
           const { outputs, share } = gated;
-          const detunes: Detune[] = posteriorDetunes(outputs.probs, outputs.amounts, settings, share);
+          const read: Detune[] = posteriorDetunes(outputs.probs, outputs.amounts, settings, share);
+          const detunes = pooled ? pooled(frame, gated, read) : read;
           if (detunes.length > 0) frame.notes.set(UNDONE, detunes);
           const inverse = detunes.length > 0 ? inverseDetuneTransform(detunes) : IDENTITY;
           const kneed = opts.knees && detunes.length > 0 ? withKnees(inverse) : inverse;
@@ -180,6 +201,50 @@ export const invert = defineStage({
       );
     }),
 });
+
+/**
+ * The amounts undone, pooled through the shot per family on each new reading: each earlier
+ * reading weighs exp(-age / memory), times exp(-(d / spread)^2) where d is how far its amount lies
+ * from the new reading's (spread 0: no such weight), so readings that jitter around one amount
+ * are averaged while a detune that drifts is followed.
+ */
+function amountPool(
+  memory: number,
+  spread: number,
+): (frame: Frame, gated: GatedOutputs, read: readonly Detune[]) => Detune[] {
+  interface Reading {
+    readonly index: number;
+    readonly amounts: Map<Detune['family'], number>;
+  }
+  let history: Reading[] = [];
+  let readFor: GatedOutputs | undefined;
+  let pooled: Detune[] = [];
+  return (frame, gated, read) => {
+    if (startsSegment(frame)) history = [];
+    if (gated === readFor && history.length > 0) return pooled;
+    readFor = gated;
+    const now: Reading = { index: frame.index, amounts: new Map(read.map((d) => [d.family, d.amount])) };
+    // Readings older than 5 memories weigh under 1%.
+    history = history.filter((h) => frame.index - h.index < 5 * memory);
+    history.push(now);
+    const families = new Set(history.flatMap((h) => [...h.amounts.keys()]));
+    pooled = [];
+    for (const family of families) {
+      const mine = now.amounts.get(family) ?? 0;
+      let sum = 0;
+      let weight = 0;
+      for (const h of history) {
+        const a = h.amounts.get(family) ?? 0;
+        const d = spread > 0 ? (a - mine) / spread : 0;
+        const w = Math.exp(-(frame.index - h.index) / memory - d * d);
+        sum += w * a;
+        weight += w;
+      }
+      if (sum / weight > 1e-3) pooled.push({ family, amount: sum / weight });
+    }
+    return pooled;
+  };
+}
 
 /**
  * Frames between two white-balance reads in a shot: a read (the proxy through the inverse, then

@@ -34,6 +34,8 @@ const defaults = {
   several_at: 1.5,
   knees: true,
   memory: 0,
+  amount_memory: 0,
+  amount_spread: 0,
   white_balance: 0,
   white_tolerance: 0.1,
   white_model: 'models/white-balance.json',
@@ -126,6 +128,68 @@ describe('invert', () => {
     // The same reading at the start of a shot: nothing undone.
     expect(out[3]!.notes.get(UNDONE)).toBeUndefined();
     out.forEach((f) => f.release());
+  });
+
+  it('with amount_memory, pools the amounts undone through the shot on each new reading, and a cut starts afresh', async () => {
+    const pool = new FramePool(6, 4, 2, 8);
+    const readings = [2, 2, 3, 3, 1];
+    const frames = readings.map((green, index) => {
+      const f = pool.tryAcquire()!;
+      f.index = index;
+      // Frame 3 is skipped by the classifier: it holds frame 2's reading and the pooled amount.
+      if (index !== 3) f.notes.set(FINDINGS, record({ green }, index, `green-${green}`));
+      return f;
+    });
+    frames[4]!.sceneCut = true;
+    const op = invert.create({ ...defaults, amount_memory: 12 }, transformContext(frameGeometry(4, 2)));
+    const out = await lastValueFrom(from(frames).pipe(op, toArray()));
+    const undone = (k: number) => out[k]!.notes.get(UNDONE)?.find((d) => d.family === 'green')?.amount ?? 0;
+    const own = [0, 1, 2, 4].map((k) => undone(k));
+    const alone = invert.create(defaults, transformContext(frameGeometry(4, 2)));
+    const f = pool.tryAcquire()!;
+    f.notes.set(FINDINGS, record({ green: 3 }, 0, 'green-3'));
+    const [single] = await lastValueFrom(from([f]).pipe(alone, toArray()));
+    const three = single!.notes.get(UNDONE)![0]!.amount;
+    expect(own[0]).toBeCloseTo(undone(1), 6);
+    // Frame 2: its own amount pooled with the two before it, weighted exp(-age / 12).
+    const k = Math.exp(-1 / 12);
+    expect(undone(2)).toBeCloseTo((k * k * own[0]! + k * own[0]! + three) / (k * k + k + 1), 4);
+    expect(undone(2)).toBeLessThan(three);
+    expect(undone(3)).toBe(undone(2));
+    // After the cut, frame 4's own reading alone.
+    expect(undone(4)).toBeLessThan(own[0]!);
+    out.forEach((fr) => fr.release());
+    single!.release();
+  });
+
+  it('with amount_spread, follows a reading far from the earlier ones (a drift) and averages those near it (a jitter)', async () => {
+    const run = async (readings: Partial<Record<string, number>>[]) => {
+      const pool = new FramePool(readings.length, 4, 2, 8);
+      const frames = readings.map((amounts, index) => {
+        const f = pool.tryAcquire()!;
+        f.index = index;
+        f.notes.set(FINDINGS, record(amounts, index, 'green-2'));
+        return f;
+      });
+      const op = invert.create(
+        { ...defaults, amount_memory: 8, amount_spread: 0.2 },
+        transformContext(frameGeometry(4, 2)),
+      );
+      const out = await lastValueFrom(from(frames).pipe(op, toArray()));
+      const last = out
+        .at(-1)!
+        .notes.get(UNDONE)!
+        .find((d) => d.family === 'green')!.amount;
+      out.forEach((f) => f.release());
+      return last;
+    };
+    const alone = await run([{ green: 3 }]);
+    // Two readings of 2 before it: a reading of 3 is a level away (half a level undone), so it is followed.
+    expect(await run([{ green: 2 }, { green: 2 }, { green: 3 }])).toBeCloseTo(alone, 2);
+    // Readings of 2.9 and 3.1 before it: all three pooled, about 3 again but not its own alone.
+    const jitter = await run([{ green: 2.9 }, { green: 3.1 }, { green: 3 }]);
+    expect(jitter).not.toBeCloseTo(alone, 6);
+    expect(Math.abs(jitter - alone)).toBeLessThan(0.05);
   });
 
   describe('with the white balance (the shipped reader)', () => {
