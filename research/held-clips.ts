@@ -210,8 +210,9 @@ for (const clip of clips) {
         row.frames,
         f2(row.input),
         f2(row.graded),
-        f2(row.inputFlicker),
-        f2(row.gradedFlicker),
+        // Three places: the bound (1.05) is applied to the exact ratio, which two places can hide.
+        row.inputFlicker.toFixed(3),
+        row.gradedFlicker.toFixed(3),
       ].join('\t'),
     );
   }
