@@ -209,6 +209,16 @@ export function planEncoder(
     if (crf !== undefined) videoArgs.push('-crf', String(crf));
     if (preset) videoArgs.push('-preset', preset);
   }
+  // An interlaced source stays interlaced: its field order is written, and x264 codes fields
+  // (without the flags it codes the woven frames as progressive pictures, and players do not
+  // deinterlace them).
+  if (c?.fieldOrder) {
+    if (codec === 'libx264' || codec === 'mpeg2video') videoArgs.push('-flags', '+ilme+ildct');
+    // x264 takes the order the fields are shown in from its own setting, not the frames'.
+    const topFirst = c.fieldOrder === 'tt' || c.fieldOrder === 'bt';
+    if (codec === 'libx264') videoArgs.push('-x264-params', topFirst ? 'tff=1' : 'bff=1');
+    videoArgs.push('-field_order', c.fieldOrder);
+  }
   // The range tag says what the written data is; an RGB source's matrix (gbr) means nothing for YUV.
   const rangeTag = pix.startsWith('yuvj') ? 'pc' : rgbSource ? undefined : fullRange ? 'tv' : c?.colorRange;
   for (const [flag, value] of [

@@ -50,6 +50,11 @@ export interface VideoStreamInfo {
   colorTransfer?: string;
   /** Pixel aspect ratio as ffprobe writes it (`64:45`), when stated and not square. */
   sampleAspectRatio?: string;
+  /**
+   * An interlaced source's field order as ffprobe writes it (`tt`, `bb`, `tb`, `bt`: the field
+   * coded first, then the one displayed first); absent for progressive or unstated.
+   */
+  fieldOrder?: 'tt' | 'bb' | 'tb' | 'bt';
   /** A single picture (PNG, JPEG, TIFF... or a one-frame stream of an image codec). */
   isStill: boolean;
   hasAlpha: boolean;
@@ -261,6 +266,7 @@ export interface ProbeStream {
   color_primaries?: string;
   color_transfer?: string;
   sample_aspect_ratio?: string;
+  field_order?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string | undefined>;
   side_data_list?: { side_data_type?: string; rotation?: number }[];
@@ -322,9 +328,14 @@ function toVideoInfo(
     colorPrimaries: stated(s.color_primaries),
     colorTransfer: stated(s.color_transfer),
     ...(nonSquare(s.sample_aspect_ratio) && { sampleAspectRatio: s.sample_aspect_ratio }),
+    ...(isFieldOrder(s.field_order) && { fieldOrder: s.field_order }),
     isStill,
     hasAlpha: pixFmtHasAlpha(pixFmt),
   };
+}
+
+function isFieldOrder(order: string | undefined): order is NonNullable<VideoStreamInfo['fieldOrder']> {
+  return order === 'tt' || order === 'bb' || order === 'tb' || order === 'bt';
 }
 
 function nonSquare(sar: string | undefined): sar is string {

@@ -14,8 +14,9 @@
  * The per-frame LUTs travel to it as a stream of 16-bit Hald CLUT images in Matroska on pipe:3
  * (see `ffmpeg/mkvWriter.ts`), each stamped with its frame's timestamp, so `haldclut` pairs every source
  * frame with its own LUT even at a variable frame rate. Audio, subtitles, chapters, metadata,
- * rotation (`-noautorotate` keeps the pixels and the display matrix as they are), colour tags and
- * timestamps (frame-rate passthrough) are carried over from the input.
+ * rotation (`-noautorotate` keeps the pixels and the display matrix as they are), colour tags,
+ * interlacing (the field order, and x264 coding fields) and timestamps (frame-rate passthrough)
+ * are carried over from the input.
  *
  * Backpressure: each frame stays checked out of the pool until pipe:3 has taken its LUT; when the
  * pipe is full the stage waits for 'drain' (`writeWithBackpressure`), the pool runs dry, and the
@@ -116,7 +117,15 @@ export function encoderArgs(
     const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
     graph = `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
-  if (toOutput) graph += `;[graded]${toOutput}[out]`;
+  // The frames leave the graph marked with the source's field order (display order: tt and bt
+  // show the top field first), whichever road made them, so the encoder codes the right fields.
+  const fieldOrder = media?.video?.fieldOrder;
+  const setField = fieldOrder
+    ? `setfield=${fieldOrder === 'tt' || fieldOrder === 'bt' ? 'tff' : 'bff'}`
+    : undefined;
+  if (toOutput || setField) {
+    graph += `;[graded]${[toOutput, setField].filter(Boolean).join(',')}[out]`;
+  }
   return (
     new FfmpegArgs()
       .global('-hide_banner', '-nostdin', '-loglevel', 'level+error', '-y')
@@ -134,7 +143,7 @@ export function encoderArgs(
         format: run.output.format,
         options: [
           '-map',
-          toOutput ? '[out]' : '[graded]',
+          toOutput || setField ? '[out]' : '[graded]',
           ...plan.streamArgs,
           ...run.caps.passthroughArgs,
           ...plan.videoArgs,

@@ -193,6 +193,36 @@ describe('vgrade grade', () => {
     expect(await frameTimes(out)).toEqual(source);
   });
 
+  it('keeps an interlaced source interlaced, in its field order, on both roads', async () => {
+    const fields = async (file: string) => {
+      const info = await probe(file, [
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'frame=interlaced_frame,top_field_first',
+      ]);
+      const frame = (info.frames as any[])[0];
+      return [info.streams[0].field_order, frame.interlaced_frame, frame.top_field_first];
+    };
+    for (const [order, x264] of [
+      ['tt', 'tff=1'],
+      ['bb', 'bff=1'],
+    ] as const) {
+      const source = path.join(dir, `interlaced-${order}.mp4`);
+      await ffmpeg([
+        ...['-f', 'lavfi', '-i', 'testsrc2=size=160x96:rate=25', '-frames:v', '6', '-pix_fmt', 'yuv420p'],
+        ...['-c:v', 'libx264', '-flags', '+ilme+ildct', '-x264-params', x264, source],
+      ]);
+      expect((await fields(source))[0]).toBe(order);
+      for (const apply of ['node', 'encoder']) {
+        const out = path.join(dir, `interlaced-${order}-${apply}.mp4`);
+        const result = await vgrade(['grade', source, '-o', out, '--set', `encode.apply=${apply}`]);
+        expect(result.code, result.stderr).toBe(0);
+        expect(await fields(out)).toEqual([order, 1, order === 'tt' ? 1 : 0]);
+      }
+    }
+  });
+
   it('grades a still at an odd size and keeps its size and format', async () => {
     const png = path.join(dir, 'odd.png');
     await makeClip(png, {

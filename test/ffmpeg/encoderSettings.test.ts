@@ -175,6 +175,19 @@ describe('planEncoder: video files', () => {
     expect(pix({ width: 386, height: 288 })).toBe('yuv420p');
   });
 
+  it('an interlaced source stays interlaced: its field order written, and x264 coding fields in the order they are shown', () => {
+    const tt = plan(fileOutput('out.mp4'), media({ fieldOrder: 'tt' })).videoArgs;
+    expect(tt.slice(-6)).toEqual(['-flags', '+ilme+ildct', '-x264-params', 'tff=1', '-field_order', 'tt']);
+    const bb = plan(fileOutput('out.mp4'), media({ fieldOrder: 'bb' })).videoArgs;
+    expect(bb.slice(-4)).toEqual(['-x264-params', 'bff=1', '-field_order', 'bb']);
+    // Coded top first, shown bottom first: x264 is told the order they are shown in.
+    expect(plan(fileOutput('out.mp4'), media({ fieldOrder: 'tb' })).videoArgs).toContain('bff=1');
+    const ffv1 = plan(fileOutput('out.mkv'), media({ fieldOrder: 'tt' }), { codec: 'ffv1' }).videoArgs;
+    expect(ffv1).not.toContain('-flags');
+    expect(ffv1.slice(-2)).toEqual(['-field_order', 'tt']);
+    expect(plan(fileOutput('out.mp4'), media()).videoArgs).not.toContain('-field_order');
+  });
+
   it('no media information (a pipe): 8-bit 4:2:0', () => {
     expect(plan(fileOutput('o.mp4'), undefined).videoArgs).toEqual([
       '-c:v',
