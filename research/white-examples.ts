@@ -125,7 +125,7 @@ function exposureExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, tone
  * A gamma as ffmpeg's `eq` applies it to an RGB frame: to the luma code of the BT.601 limited-range
  * Y'CbCr it converts to (so black, at code 16, moves too), chroma untouched; 1/gamma is the power.
  */
-export function eqGamma(frame: Uint8Array, gamma: number, out: Uint8Array): Uint8Array {
+function eqGamma(frame: Uint8Array, gamma: number, out: Uint8Array): Uint8Array {
   const shift = Float32Array.from({ length: 256 }, (_, y) => y);
   for (let y = 0; y < 256; y++) shift[y] = 255 * Math.pow(y / 255, 1 / gamma) - y;
   for (let i = 0; i < frame.length; i += 3) {

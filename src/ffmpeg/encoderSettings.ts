@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
-import type { MediaInfo } from './probe.js';
+import { topFieldFirst, type MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
 import { UsageError } from '../util/errors.js';
 
@@ -215,8 +215,7 @@ export function planEncoder(
   if (c?.fieldOrder) {
     if (codec === 'libx264' || codec === 'mpeg2video') videoArgs.push('-flags', '+ilme+ildct');
     // x264 takes the order the fields are shown in from its own setting, not the frames'.
-    const topFirst = c.fieldOrder === 'tt' || c.fieldOrder === 'bt';
-    if (codec === 'libx264') videoArgs.push('-x264-params', topFirst ? 'tff=1' : 'bff=1');
+    if (codec === 'libx264') videoArgs.push('-x264-params', topFieldFirst(c.fieldOrder) ? 'tff=1' : 'bff=1');
     videoArgs.push('-field_order', c.fieldOrder);
   }
   // The range tag says what the written data is; an RGB source's matrix (gbr) means nothing for YUV.

@@ -334,6 +334,11 @@ function toVideoInfo(
   };
 }
 
+/** Whether a field order shows the top field first (`tt`, `bt`), as against the bottom one. */
+export function topFieldFirst(order: NonNullable<VideoStreamInfo['fieldOrder']>): boolean {
+  return order === 'tt' || order === 'bt';
+}
+
 function isFieldOrder(order: string | undefined): order is NonNullable<VideoStreamInfo['fieldOrder']> {
   return order === 'tt' || order === 'bb' || order === 'tb' || order === 'bt';
 }

@@ -48,6 +48,7 @@ import { yuv420Frame } from '../lut/yuv420.js';
 import { codingOfTags } from '../lut/coding.js';
 import { planEncoder } from '../ffmpeg/encoderSettings.js';
 import { rotationPlan } from '../ffmpeg/rotation.js';
+import { topFieldFirst } from '../ffmpeg/probe.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { markStdoutClosed } from '../util/stdout.js';
 
@@ -117,12 +118,10 @@ export function encoderArgs(
     const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
     graph = `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
-  // The frames leave the graph marked with the source's field order (display order: tt and bt
-  // show the top field first), whichever road made them, so the encoder codes the right fields.
+  // The frames leave the graph marked with the source's field order, whichever road made them,
+  // so the encoder codes the right fields.
   const fieldOrder = media?.video?.fieldOrder;
-  const setField = fieldOrder
-    ? `setfield=${fieldOrder === 'tt' || fieldOrder === 'bt' ? 'tff' : 'bff'}`
-    : undefined;
+  const setField = fieldOrder ? `setfield=${topFieldFirst(fieldOrder) ? 'tff' : 'bff'}` : undefined;
   if (toOutput || setField) {
     graph += `;[graded]${[toOutput, setField].filter(Boolean).join(',')}[out]`;
   }

@@ -100,7 +100,7 @@ const options = {
     default: GATE_MEMORY,
     min: 0,
     max: 100000,
-    help: "Frames over which the gate's share and the white-balance reads are pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts stay each frame's own. 0: each reading alone",
+    help: "Frames over which the gate's share and the white-balance reads are pooled through a shot, the older readings weighing less (exp(-age / memory)); the amounts have their own (amount_memory). 0: each reading alone",
   },
   // Chosen on whole real clips and the validation split (docs/correction-under-uncertainty.md,
   // "The amounts remember the shot").
