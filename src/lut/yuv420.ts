@@ -14,11 +14,22 @@
  *
  * Sites at the right or bottom edge of an odd-sized frame hold two or one luma samples; 'average'
  * averages those.
+ *
+ * An interlaced frame's two fields are two pictures woven line by line, and 4:2:0 codes each
+ * field's chroma on its own: chroma rows alternate between the fields as luma rows do, and a site
+ * of chroma row 2m + f (field f) covers luma rows 4m + f and 4m + f + 2. Graded as progressive, a
+ * site would pair a line of each field, so where the fields differ (anything that moves) each
+ * field's luma would be looked up with the other's chroma and the chroma written back would mix
+ * the two. `fields: 'interlaced'` grades each field's sites on their own lines; it needs a height
+ * that is a multiple of 4 (whole sites in both fields), as interlaced formats have.
  */
 import { YUV_LUT_FRACTION_BITS, tetraTable, type YuvLut } from './yuvLut.js';
 
 export type ChromaRule = 'average' | 'mean-luma';
 export const CHROMA_RULES: readonly ChromaRule[] = ['average', 'mean-luma'];
+
+/** How a frame's lines make its picture: one picture, or two fields woven line by line. */
+export type FieldLayout = 'progressive' | 'interlaced';
 
 /** A yuv420p frame: three planes, each packed (stride = plane width). */
 export interface Yuv420Frame {
@@ -87,17 +98,40 @@ export function checkChroma(chroma: string): asserts chroma is ChromaRule {
   }
 }
 
+export function checkFields(fields: FieldLayout, height: number): void {
+  if (fields !== 'progressive' && fields !== 'interlaced') {
+    throw new RangeError(`Expected progressive or interlaced for fields but received ${String(fields)}`);
+  }
+  if (fields === 'interlaced' && height % 4 !== 0) {
+    throw new RangeError(
+      `An interlaced 4:2:0 frame needs a height that is a multiple of 4 but received ${height}`,
+    );
+  }
+}
+
+/**
+ * The first luma row of chroma row `cy`'s sites, and the step to its second: rows 2cy and 2cy + 1
+ * of a progressive frame, rows 4m + f and 4m + f + 2 of an interlaced one (cy = 2m + f).
+ */
+export function siteRows(cy: number, fields: FieldLayout): { first: number; step: number } {
+  return fields === 'interlaced'
+    ? { first: ((cy >> 1) << 2) + (cy & 1), step: 2 }
+    : { first: 2 * cy, step: 1 };
+}
+
 /** Grades `src` into `dst` (same size; may be the same frame). */
 export function applyYuvLut420(
   lut: YuvLut,
   src: Yuv420Frame,
   dst: Yuv420Frame,
   chroma: ChromaRule = 'average',
+  fields: FieldLayout = 'progressive',
 ): void {
   checkFrames(src, dst);
   checkChroma(chroma);
+  checkFields(fields, src.height);
   const c = chromaSize(src.width, src.height);
-  gradeSites(lut, src, dst, chroma, 0, c.width, 0, c.height);
+  gradeSites(lut, src, dst, chroma, 0, c.width, 0, c.height, fields);
 }
 
 /**
@@ -113,6 +147,7 @@ export function gradeSites(
   cx1: number,
   cy0: number,
   cy1: number,
+  fields: FieldLayout = 'progressive',
 ): void {
   const { shift, points, data } = lut;
   const { offA, offB, off111, weights } = tetraTable(lut.step);
@@ -144,8 +179,8 @@ export function gradeSites(
     acc2 = w0 * data[o + 2]! + wA * data[a + 2]! + wB * data[b + 2]! + wC * data[e + 2]!;
   };
   for (let cy = cy0; cy < cy1; cy++) {
-    const y0 = 2 * cy;
-    const rows = y0 + 1 < height ? 2 : 1;
+    const { first: y0, step } = siteRows(cy, fields);
+    const rows = y0 + step < height ? 2 : 1;
     for (let cx = cx0; cx < cx1; cx++) {
       const x0 = 2 * cx;
       const cols = x0 + 1 < width ? 2 : 1;
@@ -156,7 +191,7 @@ export function gradeSites(
       let sumCr = 0;
       let sumY = 0;
       for (let j = 0; j < rows; j++) {
-        let i = (y0 + j) * width + x0;
+        let i = (y0 + j * step) * width + x0;
         for (let k = 0; k < cols; k++, i++) {
           const y = sy[i]!;
           sumY += y;

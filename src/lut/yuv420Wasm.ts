@@ -30,13 +30,14 @@ import { codingMaps } from './coding.js';
 import {
   CHROMA_RULES,
   checkChroma,
+  checkFields,
   checkFrames,
   chromaSize,
   gradeSites,
   yuv420Bytes,
   yuv420Frame,
 } from './yuv420.js';
-import type { ChromaRule, Yuv420Frame } from './yuv420.js';
+import type { ChromaRule, FieldLayout, Yuv420Frame } from './yuv420.js';
 import { YUV_LUT_FRACTION_BITS, YUV_LUT_STEPS, tetraTable } from './yuvLut.js';
 import type { ComposeOptions, YuvLut, YuvLutStep } from './yuvLut.js';
 
@@ -901,20 +902,27 @@ export class WasmYuv420Lut {
    * Grades `src` into `dst` (by default the kernel's own `input` and `output`). Frames whose planes
    * all lie in the kernel's memory (`input`, `output`, `takePicture`'s buffers) are graded where
    * they are, with no copy: `dst` may be `src` itself (in place), but must not otherwise overlap
-   * it. Other frames are copied in and out.
+   * it. Other frames are copied in and out. An interlaced frame (`fields`) is graded field by
+   * field (see `yuv420.ts`).
    */
-  apply(chroma: ChromaRule = 'average', src: Yuv420Frame = this.input, dst: Yuv420Frame = this.output): void {
+  apply(
+    chroma: ChromaRule = 'average',
+    src: Yuv420Frame = this.input,
+    dst: Yuv420Frame = this.output,
+    fields: FieldLayout = 'progressive',
+  ): void {
     const lut = this.table;
     if (!lut) throw new Error('No Y\u2032CbCr LUT loaded: call load() or compose() first');
     checkChroma(chroma);
     checkFrames(src, dst);
+    checkFields(fields, src.height);
     if (src.width !== this.width || src.height !== this.height) {
       throw new RangeError(
         `Frame size (${src.width}x${src.height}) does not match the kernel's (${this.width}x${this.height})`,
       );
     }
     if (this.inMemory(src) && this.inMemory(dst)) {
-      this.grade(lut, chroma, src, dst);
+      this.grade(lut, chroma, src, dst, fields);
       return;
     }
     const input = this.input;
@@ -923,7 +931,7 @@ export class WasmYuv420Lut {
       input.cb.set(src.cb.subarray(0, input.cb.length));
       input.cr.set(src.cr.subarray(0, input.cr.length));
     }
-    this.grade(lut, chroma, input, this.output);
+    this.grade(lut, chroma, input, this.output, fields);
     if (dst !== this.output) {
       dst.y.set(this.output.y);
       dst.cb.set(this.output.cb);
@@ -938,35 +946,51 @@ export class WasmYuv420Lut {
 
   /**
    * The kernel over frames in the kernel's memory. A site's samples are all read before any is
-   * written, so `dst` may be `src`.
+   * written, so `dst` may be `src`. An interlaced frame is graded as its two fields, each a 4:2:0
+   * picture on every other line of every plane: the kernel's strides step over the other field.
    */
-  private grade(lut: YuvLut, chroma: ChromaRule, src: Yuv420Frame, dst: Yuv420Frame): void {
+  private grade(
+    lut: YuvLut,
+    chroma: ChromaRule,
+    src: Yuv420Frame,
+    dst: Yuv420Frame,
+    fields: FieldLayout,
+  ): void {
     const { width, height } = this;
     const c = chromaSize(width, height);
     const sitesX = width >> 1;
-    const sitesY = height >> 1;
-    const at = (plane: Uint8Array): number => plane.byteOffset;
     const kernel = this.exports[`apply420_${lut.step}_${chroma === 'mean-luma' ? 'meanLuma' : 'average'}`];
     if (!kernel) throw new Error(`No kernel for step ${lut.step} and chroma ${chroma}`);
-    if (sitesX > 0 && sitesY > 0) {
+    const run = (field: number, sitesY: number, lines: number): void => {
+      if (sitesX === 0 || sitesY === 0) return;
+      const y = field * width;
+      const uv = field * c.width;
       kernel(
         this.lutAt,
         this.keysAt,
-        at(src.y),
-        at(src.cb),
-        at(src.cr),
-        at(dst.y),
-        at(dst.cb),
-        at(dst.cr),
+        src.y.byteOffset + y,
+        src.cb.byteOffset + uv,
+        src.cr.byteOffset + uv,
+        dst.y.byteOffset + y,
+        dst.cb.byteOffset + uv,
+        dst.cr.byteOffset + uv,
         sitesX,
         sitesY,
-        width,
-        c.width,
+        lines * width,
+        lines * c.width,
       );
+    };
+    if (fields === 'interlaced') {
+      // checkFields: the height is a multiple of 4, so each field's sites are whole.
+      run(0, height >> 2, 2);
+      run(1, height >> 2, 2);
+    } else {
+      run(0, height >> 1, 1);
     }
+    const sitesY = fields === 'interlaced' ? c.height : height >> 1;
     // The last column and row of an odd-sized frame: sites with fewer than four luma samples.
-    if (sitesX < c.width) gradeSites(lut, src, dst, chroma, sitesX, c.width, 0, c.height);
-    if (sitesY < c.height) gradeSites(lut, src, dst, chroma, 0, sitesX, sitesY, c.height);
+    if (sitesX < c.width) gradeSites(lut, src, dst, chroma, sitesX, c.width, 0, c.height, fields);
+    if (sitesY < c.height) gradeSites(lut, src, dst, chroma, 0, sitesX, sitesY, c.height, fields);
   }
 
   /** The table region viewed as a `YuvLut` of `step`, with the weight table for that step. */

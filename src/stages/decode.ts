@@ -57,10 +57,18 @@ const options = {
 
 /** The decoder's ffmpeg arguments. */
 export function decoderArgs(
-  run: Pick<FileRunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry' | 'fullFrames'>,
+  run: Pick<FileRunContext, 'input' | 'caps' | 'decoderFilters' | 'geometry' | 'fullFrames' | 'media'>,
 ): string[] {
   const pixFmt = rawPixelFormat(run.geometry.depth);
-  const filters = [...run.decoderFilters, `format=${pixFmt}`, 'showinfo'].join(',');
+  // Full-resolution frames of an interlaced source are converted to RGB field by field, as each
+  // field's 4:2:0 chroma is its own (a proxy is a resize, which blends the fields anyway).
+  const fieldByField = run.media?.video?.fieldOrder !== undefined && run.decoderFilters.length === 0;
+  const filters = [
+    ...(fieldByField ? ['scale=interl=1'] : []),
+    ...run.decoderFilters,
+    `format=${pixFmt}`,
+    'showinfo',
+  ].join(',');
   const args = new FfmpegArgs()
     .global('-hide_banner', '-nostdin', '-loglevel', 'level+info')
     .input(run.input.ffmpegInput, { format: run.input.format, options: run.input.inputOptions ?? [] });

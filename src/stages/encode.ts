@@ -102,8 +102,13 @@ export function encoderArgs(
   const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
   const frames = opts.pixels === 'frames';
   const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
+  const fieldOrder = media?.video?.fieldOrder;
+  // An interlaced source's Y'CbCr is converted to RGB and back field by field: each field's 4:2:0
+  // chroma is its own, and converting the woven frame would mix the two fields' chroma.
+  const interlaced = fieldOrder !== undefined;
+  const toRgb = interlaced ? 'scale=interl=1,' : '';
   let graph: string;
-  let toOutput = outputConversion(plan.videoArgs);
+  let toOutput = outputConversion(plan.videoArgs, interlaced);
   if (run.fullFrames) {
     // The graded pictures arrive in the output's own layout and coding: nothing to convert. The
     // pixel aspect ratio, which the Matroska stream does not carry, comes from the source.
@@ -113,14 +118,13 @@ export function encoderArgs(
   } else if (frames) {
     // Planar RGB, which `blend` takes at 8 and 16 bits; packed RGB to planar is lossless.
     const format = run.geometry.depth === 16 ? 'gbrp16le' : 'gbrp';
-    graph = `[0:v:0]format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`;
+    graph = `[0:v:0]${toRgb}format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`;
   } else {
     const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
-    graph = `[0:v:0]format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
+    graph = `[0:v:0]${toRgb}format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
   // The frames leave the graph marked with the source's field order, whichever road made them,
   // so the encoder codes the right fields.
-  const fieldOrder = media?.video?.fieldOrder;
   const setField = fieldOrder ? `setfield=${topFieldFirst(fieldOrder) ? 'tff' : 'bff'}` : undefined;
   if (toOutput || setField) {
     graph += `;[graded]${[toOutput, setField].filter(Boolean).join(',')}[out]`;
@@ -166,21 +170,27 @@ const SWS_MATRIX: Readonly<Record<string, string>> = {
 
 /**
  * The conversion of the graded RGB to the output's Y'CbCr, with the matrix and range the output
- * is tagged with, or undefined where ffmpeg's own choice is right (RGB output, no matrix tag).
- * Needed because ffmpeg 5.1 converts to RGB with the source's matrix but back with BT.601
- * whatever the tags say: an identity grade of a BT.709 clip moved a saturated red from Y'CbCr
- * (98, 103, 209) to (111, 94, 209). (ffmpeg 4.1 used the tags both ways.)
+ * is tagged with, or undefined where ffmpeg's own choice is right (RGB output, no matrix tag, a
+ * progressive picture). Needed because ffmpeg 5.1 converts to RGB with the source's matrix but
+ * back with BT.601 whatever the tags say: an identity grade of a BT.709 clip moved a saturated
+ * red from Y'CbCr (98, 103, 209) to (111, 94, 209). (ffmpeg 4.1 used the tags both ways.) An
+ * interlaced picture is converted field by field (`interl=1`), whatever the output.
  */
-export function outputConversion(videoArgs: readonly string[]): string | undefined {
+export function outputConversion(videoArgs: readonly string[], interlaced = false): string | undefined {
   const value = (flag: string): string | undefined => {
     const i = videoArgs.indexOf(flag);
     return i >= 0 ? videoArgs[i + 1] : undefined;
   };
   const pix = value('-pix_fmt') ?? '';
   const matrix = SWS_MATRIX[value('-colorspace') ?? ''];
-  if (!/^(yuv|nv|p0|p2)/.test(pix) || matrix === undefined) return undefined;
-  const range = value('-color_range');
-  return `scale=out_color_matrix=${matrix}${range === 'tv' || range === 'pc' ? `:out_range=${range}` : ''}`;
+  const options: string[] = [];
+  if (/^(yuv|nv|p0|p2)/.test(pix) && matrix !== undefined) {
+    const range = value('-color_range');
+    options.push(`out_color_matrix=${matrix}`);
+    if (range === 'tv' || range === 'pc') options.push(`out_range=${range}`);
+  }
+  if (interlaced) options.push('interl=1');
+  return options.length > 0 ? `scale=${options.join(':')}` : undefined;
 }
 
 /** What pipe:3 carries: a Matroska header, then one picture per frame. */
@@ -263,7 +273,7 @@ function yuvPictures(
   run: FileRunContext,
   full: NonNullable<FileRunContext['fullFrames']>,
 ): FramePictures {
-  const { width, height, pixFmt, coding } = full.format;
+  const { width, height, pixFmt, coding, fields } = full.format;
   // The decoder's ring keeps its pictures in the kernel's memory: each is graded in place there
   // and written to the pipe from there, never copied in and out (two copies of the picture a frame).
   const kernel = new WasmYuv420Lut(width, height, { pictures: full.ring.capacity });
@@ -302,7 +312,7 @@ function yuvPictures(
         if (!isIdentity(lut)) {
           kernel.compose(lut, { coding, outOfGamut: 'extend' }, YUV_LUT_STEP);
           const planes = yuv420Frame(width, height, picture.bytes);
-          kernel.apply('average', planes, planes);
+          kernel.apply('average', planes, planes, fields);
         }
       }
       return picture.bytes;
@@ -518,5 +528,8 @@ export function nodeApplyFormat(
   const out = plan.videoArgs[plan.videoArgs.indexOf('-pix_fmt') + 1];
   if (!plan.videoArgs.includes('-pix_fmt') || out !== pixFmt)
     return `the output is written as ${out ?? 'the encoder default'}, not the input's ${pixFmt}`;
-  return { width: video.width, height: video.height, pixFmt, coding };
+  const fields = video.fieldOrder ? 'interlaced' : 'progressive';
+  if (fields === 'interlaced' && video.height % 4 !== 0)
+    return `the input is interlaced and its height (${video.height}) is not a multiple of 4, which field-by-field 4:2:0 needs`;
+  return { width: video.width, height: video.height, pixFmt, coding, fields };
 }

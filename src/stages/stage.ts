@@ -7,6 +7,7 @@ import type { OptionsTable, OptionValues } from './options.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { MediaInfo } from '../ffmpeg/probe.js';
+import type { FieldLayout } from '../lut/yuv420.js';
 import type { InputSource } from '../ffmpeg/input.js';
 import type { OutputTarget } from '../ffmpeg/output.js';
 import type { RunRecord } from './records.js';
@@ -77,6 +78,8 @@ export interface FullFrameFormat {
   readonly pixFmt: 'yuv420p' | 'yuvj420p';
   /** How the codes become R'G'B': the source's matrix and range. */
   readonly coding: YcbcrCoding;
+  /** Whether the picture is two fields (graded each on its own lines) or one. */
+  readonly fields: FieldLayout;
 }
 
 /**

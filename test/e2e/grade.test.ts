@@ -223,6 +223,58 @@ describe('vgrade grade', () => {
     }
   });
 
+  it("grades an interlaced source's colours field by field on both roads: its fields' chroma is not mixed", async () => {
+    // Fields of unlike colour, as anything that moves between fields has: the top field's lines
+    // orange, the bottom field's blue, each field coded in 4:2:0 on its own.
+    const source = path.join(dir, 'fields.mp4');
+    const rgb = "geq=r='if(mod(Y,2),40,200)':g='90':b='if(mod(Y,2),210,30)'";
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'color=size=160x96:rate=25', '-frames:v', '4'],
+      ...['-vf', `format=rgb24,${rgb},scale=interl=1,format=yuv420p,setfield=tff`],
+      ...['-c:v', 'libx264', '-qp', '0', '-flags', '+ilme+ildct', '-x264-params', 'tff=1', source],
+    ]);
+    // Each field's mean colour, decoded field by field.
+    const fieldColours = async (file: string) => {
+      const frames = await decodeRgb(file, 160, 96, ['-vf', 'scale=interl=1']);
+      const rows = (parity: number) =>
+        frames.map((f) =>
+          Buffer.concat(
+            Array.from({ length: 48 }, (_, r) =>
+              f.subarray((2 * r + parity) * 480, (2 * r + parity + 1) * 480),
+            ),
+          ),
+        );
+      return [channelMeans(rows(0)), channelMeans(rows(1))] as const;
+    };
+    const [top, bottom] = await fieldColours(source);
+    expect(distance(top, [200, 90, 30])).toBeLessThan(4);
+    expect(distance(bottom, [40, 90, 210])).toBeLessThan(4);
+    const graded = [];
+    for (const apply of ['node', 'encoder']) {
+      const out = path.join(dir, `fields-${apply}.mp4`);
+      const result = await vgrade([
+        'grade',
+        source,
+        '-o',
+        out,
+        '--crf',
+        '0',
+        '--set',
+        `encode.apply=${apply}`,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const colours = await fieldColours(out);
+      // Converted as one picture, the chroma of the two fields is averaged: they came out 114 apart
+      // on the encoder's road, where they are 242 apart in the source.
+      expect(distance(colours[0], colours[1])).toBeGreaterThan(0.8 * distance(top, bottom));
+      graded.push(colours);
+    }
+    // A correction was applied, and the two roads applied it alike.
+    expect(distance(graded[0]![0], top) + distance(graded[0]![1], bottom)).toBeGreaterThan(5);
+    expect(distance(graded[0]![0], graded[1]![0])).toBeLessThan(2);
+    expect(distance(graded[0]![1], graded[1]![1])).toBeLessThan(2);
+  });
+
   it('grades a still at an odd size and keeps its size and format', async () => {
     const png = path.join(dir, 'odd.png');
     await makeClip(png, {

@@ -6,6 +6,7 @@ import { referenceYuvLut420 } from '../../src/lut/reference.js';
 import {
   applyYuvLut420,
   CHROMA_RULES,
+  chromaSize,
   yuv420Bytes,
   yuv420Frame,
   type Yuv420Frame,
@@ -307,6 +308,94 @@ describe('applyYuvLut420 (JavaScript) and WasmYuv420Lut (WebAssembly SIMD)', () 
     );
     expect(() => kernel.compose(allocLut(66), extend(), 8)).toThrow(
       'Expected an RGB LUT of at most 65^3 but received 66^3',
+    );
+  });
+});
+
+/** Field `f` (0: the top lines) of an interlaced frame, as a frame of its own: every other line of each plane. */
+function fieldOf(frame: Yuv420Frame, f: number): Yuv420Frame {
+  const { width, height } = frame;
+  const cw = chromaSize(width, height).width;
+  const field = yuv420Frame(width, height / 2);
+  for (let row = 0; row < height / 2; row++) {
+    field.y.set(frame.y.subarray((2 * row + f) * width, (2 * row + f + 1) * width), row * width);
+  }
+  for (let row = 0; row < height / 4; row++) {
+    for (const p of ['cb', 'cr'] as const) {
+      field[p].set(frame[p].subarray((2 * row + f) * cw, (2 * row + f + 1) * cw), row * cw);
+    }
+  }
+  return field;
+}
+
+/** The frame whose fields are `top` and `bottom`. */
+function weave(top: Yuv420Frame, bottom: Yuv420Frame): Yuv420Frame {
+  const { width } = top;
+  const height = 2 * top.height;
+  const cw = chromaSize(width, height).width;
+  const frame = yuv420Frame(width, height);
+  for (const [f, field] of [top, bottom].entries()) {
+    for (let row = 0; row < height / 2; row++) {
+      frame.y.set(field.y.subarray(row * width, (row + 1) * width), (2 * row + f) * width);
+    }
+    for (let row = 0; row < height / 4; row++) {
+      for (const p of ['cb', 'cr'] as const) {
+        frame[p].set(field[p].subarray(row * cw, (row + 1) * cw), (2 * row + f) * cw);
+      }
+    }
+  }
+  return frame;
+}
+
+describe('interlaced 4:2:0 frames', () => {
+  // Two unlike fields woven together, as a frame with motion between its fields is: at an odd
+  // width, so that the last column of sites (graded outside the SIMD kernel) is covered too.
+  const width = 385;
+  const height = 288;
+  const bottom = naturalFrame(width, height / 2, 12);
+  bottom.cb.forEach((v, i) => (bottom.cb[i] = v - 40));
+  bottom.cr.forEach((v, i) => (bottom.cr[i] = v + 30));
+  const frame = weave(naturalFrame(width, height / 2, 11), bottom);
+  const lut = composeYuvLut(saturate(), extend(), allocYuvLut(8));
+
+  it.each(CHROMA_RULES)(
+    'are graded field by field: each field exactly as it is graded alone (%s chroma, JavaScript and WebAssembly)',
+    (chroma) => {
+      const fields = [0, 1].map((f) => {
+        const graded = yuv420Frame(width, height / 2);
+        applyYuvLut420(lut, fieldOf(frame, f), graded, chroma);
+        return graded;
+      });
+      const expected = weave(fields[0]!, fields[1]!);
+      const js = yuv420Frame(width, height);
+      applyYuvLut420(lut, frame, js, chroma, 'interlaced');
+      expect(maxDifference(js, expected)).toBe(0);
+      const kernel = new WasmYuv420Lut(width, height);
+      kernel.load(lut);
+      const wasm = yuv420Frame(width, height);
+      kernel.apply(chroma, frame, wasm, 'interlaced');
+      expect(maxDifference(wasm, expected)).toBe(0);
+      // In place in the kernel's memory, as encode's apply: node grades its pictures.
+      kernel.input.y.set(frame.y);
+      kernel.input.cb.set(frame.cb);
+      kernel.input.cr.set(frame.cr);
+      kernel.apply(chroma, kernel.input, kernel.input, 'interlaced');
+      expect(maxDifference(kernel.input, expected)).toBe(0);
+      // Graded as one picture, the fields' chroma is mixed.
+      const progressive = yuv420Frame(width, height);
+      applyYuvLut420(lut, frame, progressive, chroma);
+      expect(maxDifference(progressive, expected)).toBeGreaterThan(8);
+    },
+  );
+
+  it('need a height that is a multiple of 4, so that both fields hold whole sites', () => {
+    expect(() => applyYuvLut420(lut, yuv420Frame(8, 6), yuv420Frame(8, 6), 'average', 'interlaced')).toThrow(
+      'An interlaced 4:2:0 frame needs a height that is a multiple of 4 but received 6',
+    );
+    const kernel = new WasmYuv420Lut(8, 6);
+    kernel.load(lut);
+    expect(() => kernel.apply('average', kernel.input, kernel.output, 'interlaced')).toThrow(
+      'An interlaced 4:2:0 frame needs a height that is a multiple of 4 but received 6',
     );
   });
 });

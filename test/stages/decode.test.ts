@@ -11,7 +11,9 @@ import { compilePipeline } from '../../src/pipeline/compile.js';
 import { prepareRun } from '../../src/run/grade.js';
 import { fileInput } from '../../src/ffmpeg/input.js';
 import { fileOutput } from '../../src/ffmpeg/output.js';
-import { decode } from '../../src/stages/decode.js';
+import { decode, decoderArgs } from '../../src/stages/decode.js';
+import type { FfmpegCapabilities } from '../../src/ffmpeg/capabilities.js';
+import type { MediaInfo } from '../../src/ffmpeg/probe.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { defaultOptions } from '../../src/stages/options.js';
 import type { Frame } from '../../src/frame/frame.js';
@@ -168,5 +170,31 @@ describe('decode: full-resolution pictures beside the proxy (encode apply node)'
     expect(run.fullFrames!.ring.inUse).toBe(0);
     expect(run.fullFrames!.ring.peakInUse).toBeLessThanOrEqual(run.fullFrames!.ring.capacity);
     expect(run.pool.inUse).toBe(0);
+  });
+});
+
+describe("decode's ffmpeg", () => {
+  const run = (fieldOrder: 'tt' | undefined, decoderFilters: string[]) => {
+    const video = { index: 0, codec: 'h264', width: 160, height: 96, pixFmt: 'yuv420p', bitsPerChannel: 8 };
+    const media = {
+      path: 'in.mp4',
+      video: { ...video, rotation: 0, isStill: false, hasAlpha: false, ...(fieldOrder && { fieldOrder }) },
+    } as MediaInfo;
+    return decoderArgs({
+      input: fileInput('in.mp4'),
+      caps: { passthroughArgs: ['-fps_mode', 'passthrough'] } as unknown as FfmpegCapabilities,
+      decoderFilters,
+      geometry: { width: 160, height: 96, depth: 8, active: { x: 0, y: 0, width: 160, height: 96 } },
+      media,
+    });
+  };
+  const filters = (args: string[]): string => args[args.indexOf('-vf') + 1]!;
+
+  it("converts an interlaced source's full-resolution frames to RGB field by field; a proxy's resize blends the fields anyway", () => {
+    expect(filters(run(undefined, []))).toBe('format=rgb24,showinfo');
+    expect(filters(run('tt', []))).toBe('scale=interl=1,format=rgb24,showinfo');
+    expect(filters(run('tt', ['scale=456:256:flags=area']))).toBe(
+      'scale=456:256:flags=area,format=rgb24,showinfo',
+    );
   });
 });

@@ -50,14 +50,20 @@ function media(rotation: number): MediaInfo {
   };
 }
 
-function args(pixels: 'lut' | 'frames', depth: Depth, rotation = 0): string[] {
+function args(
+  pixels: 'lut' | 'frames',
+  depth: Depth,
+  rotation = 0,
+  video: Partial<NonNullable<MediaInfo['video']>> = {},
+): string[] {
   const output = fileOutput('/tmp/out.mp4');
+  const m = media(rotation);
   return encoderArgs(
     { ...defaultOptions(encode.options), pixels },
     {
       input: fileInput('in.mp4'),
       output,
-      media: media(rotation),
+      media: { ...m, video: { ...m.video!, ...video } },
       caps,
       geometry: { width: 160, height: 96, depth, active: { x: 0, y: 0, width: 160, height: 96 } },
     },
@@ -85,6 +91,22 @@ describe('encode pixels: lut (the default) applies each LUT to the input itself'
     expect(defaultOptions(encode.options)).toMatchObject({ pixels: 'lut' });
     expect(graph(args('lut', 8))).toContain('haldclut=interp=tetrahedral');
     expect(args('lut', 8, 90)).toContain('-noautorotate');
+  });
+
+  it("converts an interlaced source to RGB and back field by field, as each field's 4:2:0 chroma is its own", () => {
+    const progressive = graph(args('lut', 8));
+    expect(progressive).not.toContain('interl');
+    expect(progressive).toContain('[0:v:0]format=gbrpf32le[main]');
+    const interlaced = graph(args('lut', 8, 0, { fieldOrder: 'tt' }));
+    expect(interlaced).toContain('[0:v:0]scale=interl=1,format=gbrpf32le[main]');
+    expect(interlaced).toMatch(/\[graded\]scale=interl=1,setfield=tff\[out\]$/);
+    const tagged = graph(args('lut', 8, 0, { fieldOrder: 'bb', colorSpace: 'bt709' }));
+    expect(tagged).toMatch(
+      /\[graded\]scale=out_color_matrix=bt709(:out_range=tv)?:interl=1,setfield=bff\[out\]$/,
+    );
+    expect(graph(args('frames', 8, 0, { fieldOrder: 'tt' }))).toContain(
+      '[0:v:0]scale=interl=1,format=gbrp[main]',
+    );
   });
 });
 
@@ -169,6 +191,10 @@ describe('encode apply: where the LUT meets the full-resolution picture', () => 
       height: 96,
       pixFmt: 'yuv420p',
       coding: { matrix: 'bt601', range: 'limited' },
+      fields: 'progressive',
+    });
+    expect(nodeApplyFormat(options('auto'), run(source({ fieldOrder: 'bb' })))).toMatchObject({
+      fields: 'interlaced',
     });
     expect(nodeApplyFormat(options('auto'), run(source({ colorSpace: 'bt709' })))).toMatchObject({
       coding: { matrix: 'bt709', range: 'limited' },
@@ -194,6 +220,12 @@ describe('encode apply: where the LUT meets the full-resolution picture', () => 
       /yuvj420p/,
     ],
     ['an RGB output', {}, '/tmp/out.png', /rgb|not the input/],
+    [
+      'an interlaced source whose fields do not hold whole 4:2:0 sites',
+      { fieldOrder: 'tt' as const, height: 486 },
+      '/tmp/out.mp4',
+      /interlaced and its height \(486\) is not a multiple of 4/,
+    ],
   ])('leaves %s to the encoder (auto) and says why (node)', (_what, video, out, why) => {
     const format = nodeApplyFormat(options('auto'), run(source(video), out));
     expect(typeof format).toBe('string');
@@ -218,7 +250,13 @@ describe('encode apply: where the LUT meets the full-resolution picture', () => 
       caps,
       geometry: { width: 16, height: 16, depth: 8, active: { x: 0, y: 0, width: 16, height: 16 } },
       fullFrames: {
-        format: { width: 160, height: 96, pixFmt: 'yuv420p', coding: { matrix: 'bt601', range: 'limited' } },
+        format: {
+          width: 160,
+          height: 96,
+          pixFmt: 'yuv420p',
+          coding: { matrix: 'bt601', range: 'limited' },
+          fields: 'progressive',
+        },
         ring: new PictureRing(1, 160 * 96 * 1.5),
       },
     });
