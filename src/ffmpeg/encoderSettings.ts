@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
-import { topFieldFirst, type MediaInfo } from './probe.js';
+import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
 import { UsageError } from '../util/errors.js';
 
@@ -211,11 +211,15 @@ export function planEncoder(
   }
   // An interlaced source stays interlaced: its field order is written, and x264 codes fields
   // (without the flags it codes the woven frames as progressive pictures, and players do not
-  // deinterlace them).
+  // deinterlace them). x264 codes the fields of a height that is a multiple of 4 only (4:2:0
+  // sites whole in each field), as `convertsByField` says.
   if (c?.fieldOrder) {
-    if (codec === 'libx264' || codec === 'mpeg2video') videoArgs.push('-flags', '+ilme+ildct');
+    const fields = convertsByField(c);
+    if (fields && (codec === 'libx264' || codec === 'mpeg2video')) videoArgs.push('-flags', '+ilme+ildct');
     // x264 takes the order the fields are shown in from its own setting, not the frames'.
-    if (codec === 'libx264') videoArgs.push('-x264-params', topFieldFirst(c.fieldOrder) ? 'tff=1' : 'bff=1');
+    if (fields && codec === 'libx264') {
+      videoArgs.push('-x264-params', topFieldFirst(c.fieldOrder) ? 'tff=1' : 'bff=1');
+    }
     videoArgs.push('-field_order', c.fieldOrder);
   }
   // The range tag says what the written data is; an RGB source's matrix (gbr) means nothing for YUV.

@@ -339,6 +339,15 @@ export function topFieldFirst(order: NonNullable<VideoStreamInfo['fieldOrder']>)
   return order === 'tt' || order === 'bt';
 }
 
+/**
+ * Whether the picture's colours are converted field by field: an interlaced source whose fields
+ * hold whole 4:2:0 sites (a height that is a multiple of 4, as interlaced formats have). Others
+ * are converted as one picture: ffmpeg 5.1's `scale=interl=1` to 4:2:0 aborts on a 486-line frame.
+ */
+export function convertsByField(video: Pick<VideoStreamInfo, 'fieldOrder' | 'height'> | undefined): boolean {
+  return video?.fieldOrder !== undefined && video.height % 4 === 0;
+}
+
 function isFieldOrder(order: string | undefined): order is NonNullable<VideoStreamInfo['fieldOrder']> {
   return order === 'tt' || order === 'bb' || order === 'tb' || order === 'bt';
 }

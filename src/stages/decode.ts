@@ -39,6 +39,7 @@ import { frameBytes, imageBytes, rawPixelFormat } from '../image/image.js';
 import type { Frame, FullPicture } from '../frame/frame.js';
 import type { Readable } from 'node:stream';
 import { RuntimeFailure } from '../util/errors.js';
+import { convertsByField } from '../ffmpeg/probe.js';
 
 const options = {
   errors: {
@@ -62,7 +63,7 @@ export function decoderArgs(
   const pixFmt = rawPixelFormat(run.geometry.depth);
   // Full-resolution frames of an interlaced source are converted to RGB field by field, as each
   // field's 4:2:0 chroma is its own (a proxy is a resize, which blends the fields anyway).
-  const fieldByField = run.media?.video?.fieldOrder !== undefined && run.decoderFilters.length === 0;
+  const fieldByField = convertsByField(run.media?.video) && run.decoderFilters.length === 0;
   const filters = [
     ...(fieldByField ? ['scale=interl=1'] : []),
     ...run.decoderFilters,

@@ -48,7 +48,7 @@ import { yuv420Frame } from '../lut/yuv420.js';
 import { codingOfTags } from '../lut/coding.js';
 import { planEncoder } from '../ffmpeg/encoderSettings.js';
 import { rotationPlan } from '../ffmpeg/rotation.js';
-import { topFieldFirst } from '../ffmpeg/probe.js';
+import { convertsByField, topFieldFirst } from '../ffmpeg/probe.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { markStdoutClosed } from '../util/stdout.js';
 
@@ -105,7 +105,7 @@ export function encoderArgs(
   const fieldOrder = media?.video?.fieldOrder;
   // An interlaced source's Y'CbCr is converted to RGB and back field by field: each field's 4:2:0
   // chroma is its own, and converting the woven frame would mix the two fields' chroma.
-  const interlaced = fieldOrder !== undefined;
+  const interlaced = convertsByField(media?.video);
   const toRgb = interlaced ? 'scale=interl=1,' : '';
   let graph: string;
   let toOutput = outputConversion(plan.videoArgs, interlaced);
@@ -528,8 +528,6 @@ export function nodeApplyFormat(
   const out = plan.videoArgs[plan.videoArgs.indexOf('-pix_fmt') + 1];
   if (!plan.videoArgs.includes('-pix_fmt') || out !== pixFmt)
     return `the output is written as ${out ?? 'the encoder default'}, not the input's ${pixFmt}`;
-  const fields = video.fieldOrder ? 'interlaced' : 'progressive';
-  if (fields === 'interlaced' && video.height % 4 !== 0)
-    return `the input is interlaced and its height (${video.height}) is not a multiple of 4, which field-by-field 4:2:0 needs`;
+  const fields = convertsByField(video) ? 'interlaced' : 'progressive';
   return { width: video.width, height: video.height, pixFmt, coding, fields };
 }

@@ -186,6 +186,11 @@ describe('planEncoder: video files', () => {
     expect(ffv1).not.toContain('-flags');
     expect(ffv1.slice(-2)).toEqual(['-field_order', 'tt']);
     expect(plan(fileOutput('out.mp4'), media()).videoArgs).not.toContain('-field_order');
+    // x264 refuses to code the fields of a height that is not a multiple of 4: the order is still written.
+    const ntsc = plan(fileOutput('out.mkv'), media({ fieldOrder: 'bb', width: 720, height: 486 })).videoArgs;
+    expect(ntsc).not.toContain('+ilme+ildct');
+    expect(ntsc).not.toContain('-x264-params');
+    expect(ntsc.slice(-2)).toEqual(['-field_order', 'bb']);
   });
 
   it('no media information (a pipe): 8-bit 4:2:0', () => {
