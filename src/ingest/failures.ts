@@ -21,6 +21,7 @@ export const FAILURE_KINDS: Readonly<Record<ErrorCode, FailureKind>> = {
   E_INPUT_NO_VIDEO: 'permanent',
   E_INPUT_CORRUPT: 'permanent',
   E_INPUT_EMPTY: 'permanent',
+  E_INPUT_HDR: 'permanent', // PQ or HLG: vgrade grades SDR pictures
   // The pipeline and the file do not fit together (checked per file when it is built):
   E_USAGE: 'permanent',
   E_PIPELINE_SYNTAX: 'permanent',

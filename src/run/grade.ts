@@ -4,7 +4,7 @@ import type { Observable, OperatorFunction } from '../util/rx.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import { displaySize, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
+import { displaySize, hdrTransfer, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { compilePipeline, decoderGeometry, inSource, type CompiledPipeline } from '../pipeline/compile.js';
 import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
@@ -74,6 +74,15 @@ export async function prepareRun(
     throw new RuntimeFailure(
       'E_INPUT_NO_VIDEO',
       `${input.label}: the size of the video must be known before grading starts`,
+    );
+  }
+  const hdr = hdrTransfer(video.colorTransfer);
+  if (hdr) {
+    // Read as SDR, an HLG copy of the shipped sample was named white-low 1.6 and brightened: its
+    // mean moved by 12.6 codes in an SDR view (2.5 before grading), a tenth of it clipped white.
+    throw new RuntimeFailure(
+      'E_INPUT_HDR',
+      `${input.label} is HDR (${hdr}: color_transfer ${video.colorTransfer}) and vgrade grades SDR pictures only: read as SDR, an HDR signal looks dim and flat and would be brightened wrongly. Tone-map it to SDR first (the README's limits give an ffmpeg command)`,
     );
   }
   if (output.kind === 'image' && !video.isStill && (info.estimatedFrames ?? 2) > 1) {

@@ -6,7 +6,7 @@
  * `RuntimeFailure` (exit status 1) is for what went wrong
  * while working: ffmpeg died, an output could not be written, or an input that exists holds
  * nothing vgrade can grade (`E_INPUT_NOT_MEDIA`, `E_INPUT_NO_VIDEO`, `E_INPUT_CORRUPT`,
- * `E_INPUT_EMPTY`), whether that shows when it is probed or only while it is decoded: it is
+ * `E_INPUT_EMPTY`, `E_INPUT_HDR`), whether that shows when it is probed or only while it is decoded: it is
  * about the data, not about how the command was asked, as ffmpeg itself exits 1 for invalid data.
  */
 export type ErrorCode =
@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'E_INPUT_NO_VIDEO'
   | 'E_INPUT_CORRUPT'
   | 'E_INPUT_EMPTY'
+  | 'E_INPUT_HDR'
   | 'E_OUTPUT'
   | 'E_OUTPUT_EXISTS'
   | 'E_FFMPEG_MISSING'

@@ -10,6 +10,7 @@ describe('which failures of a job are worth another try', () => {
     'E_INPUT_NOT_MEDIA',
     'E_INPUT_NO_VIDEO',
     'E_INPUT_EMPTY',
+    'E_INPUT_HDR',
     'E_INPUT_MISSING',
   ])('%s is the file itself: permanent', (code) => {
     expect(FAILURE_KINDS[code]).toBe('permanent');
