@@ -334,14 +334,6 @@ function toVideoInfo(
   };
 }
 
-/**
- * The high-dynamic-range transfer a stream is tagged with (`color_transfer`): PQ (SMPTE ST 2084)
- * or HLG (ARIB STD-B67, BT.2100), or undefined for SDR and untagged streams.
- */
-export function hdrTransfer(colorTransfer: string | undefined): 'PQ' | 'HLG' | undefined {
-  return colorTransfer === 'smpte2084' ? 'PQ' : colorTransfer === 'arib-std-b67' ? 'HLG' : undefined;
-}
-
 /** Whether a field order shows the top field first (`tt`, `bt`), as against the bottom one. */
 export function topFieldFirst(order: NonNullable<VideoStreamInfo['fieldOrder']>): boolean {
   return order === 'tt' || order === 'bt';

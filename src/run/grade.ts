@@ -4,7 +4,8 @@ import type { Observable, OperatorFunction } from '../util/rx.js';
 import type { Logger } from '../util/logger.js';
 import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
-import { displaySize, hdrTransfer, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
+import { displaySize, probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
+import { hdrTransfer } from '../color/hdr.js';
 import { compilePipeline, decoderGeometry, inSource, type CompiledPipeline } from '../pipeline/compile.js';
 import type { PipelineSpec } from '../pipeline/load.js';
 import { FramePool } from '../frame/pool.js';
@@ -77,12 +78,12 @@ export async function prepareRun(
     );
   }
   const hdr = hdrTransfer(video.colorTransfer);
-  if (hdr) {
-    // Read as SDR, an HLG copy of the shipped sample was named white-low 1.6 and brightened: its
-    // mean moved by 12.6 codes in an SDR view (2.5 before grading), a tenth of it clipped white.
+  if (hdr && pipeline.encodesFrames) {
+    // The frames are the SDR view of the source: written as they are, they would be SDR pixels
+    // tagged as HDR. LUTs are carried back to the HDR signal; frames are not.
     throw new RuntimeFailure(
       'E_INPUT_HDR',
-      `${input.label} is HDR (${hdr}: color_transfer ${video.colorTransfer}) and vgrade grades SDR pictures only: read as SDR, an HDR signal looks dim and flat and would be brightened wrongly. Tone-map it to SDR first (the README's limits give an ffmpeg command)`,
+      `${input.label} is HDR (${hdr}: color_transfer ${video.colorTransfer}), and ${path.basename(pipeline.spec.file)} writes the frames it made (encode pixels: frames, as vgrade detune does), which it can for SDR sources only`,
     );
   }
   if (output.kind === 'image' && !video.isStill && (info.estimatedFrames ?? 2) > 1) {
@@ -118,6 +119,7 @@ export async function prepareRun(
     ...pipeline.format,
     label: input.label,
     frameRate: video.avgFrameRate ?? video.frameRate,
+    ...(hdr && { hdr }),
     ...(fullFrames && {
       // The pool's frames, plus the few the decoder may fill ahead of the proxy it pairs them with.
       fullFrames: {

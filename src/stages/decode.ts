@@ -24,11 +24,13 @@
  * ffmpeg may write a frame or two of one output before the other, so proxies are read ahead while
  * a picture is awaited, and both pipes pause when their ring is full, as stdout alone does.
  *
- * Sources with more than 8 bits per channel are decoded to rgb48le (16 bits), others to rgb24.
+ * Sources with more than 8 bits per channel are decoded to rgb48le (16 bits), others to rgb24. An
+ * HDR source's frames (`RunContext.hdr`: PQ or HLG) are handed on as their SDR view.
  * Any error line ffmpeg logs about the input (a corrupt or truncated file) fails the stream, so a
  * damaged file never yields a silently shortened output; a file with no frames fails too.
  */
-import { Observable } from '../util/rx.js';
+import { map, Observable } from '../util/rx.js';
+import { HdrView } from '../color/hdr.js';
 import { defineStage, endsOf, type FileRunContext } from './stage.js';
 import type { OptionValues } from './options.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
@@ -497,5 +499,18 @@ export const decode = defineStage({
   options,
   // Files only: a live source that drops frames would drop them from one output and not the other.
   servesFullFrames: (opts) => opts.on_full === 'block',
-  open: (opts, run) => decodeFrames(opts, endsOf(run, 'file', 'decode')),
+  open: (opts, run) => {
+    const file = endsOf(run, 'file', 'decode');
+    const frames = decodeFrames(opts, file);
+    if (!file.hdr) return frames;
+    // An HDR source: the stages see its SDR view (color/hdr.ts); the encoder carries their
+    // corrections back to the HDR signal.
+    const view = new HdrView(file.hdr);
+    return frames.pipe(
+      map((frame) => {
+        view.toSdrInPlace(frame.image.data);
+        return frame;
+      }),
+    );
+  },
 });

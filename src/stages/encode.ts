@@ -49,6 +49,7 @@ import { codingOfTags } from '../lut/coding.js';
 import { planEncoder } from '../ffmpeg/encoderSettings.js';
 import { rotationPlan } from '../ffmpeg/rotation.js';
 import { convertsByField, topFieldFirst } from '../ffmpeg/probe.js';
+import { HdrView, hdrTransfer } from '../color/hdr.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { markStdoutClosed } from '../util/stdout.js';
 
@@ -220,6 +221,14 @@ function haldPictures(opts: Options, run: FileRunContext): FramePictures {
   };
   const spare: Uint16Array[] = [];
   const inUse = new Map<Frame, Uint16Array>();
+  // An HDR source: the frames' LUTs correct its SDR view, and are carried back to its signal here.
+  const view = run.hdr ? new HdrView(run.hdr) : undefined;
+  let onSignal: Lut3d | undefined;
+  const toSignal = (lut: Lut3d): Lut3d => {
+    if (!view) return lut;
+    if (onSignal?.size !== lut.size) onSignal = allocLut(lut.size);
+    return view.composeLut(lut, onSignal);
+  };
   return {
     header: mkvHeader(side, side, 'rgb48le'),
     padStart: true,
@@ -228,12 +237,12 @@ function haldPictures(opts: Options, run: FileRunContext): FramePictures {
       inUse.set(frame, hald);
       // The frame's LUT is final here (after merge and blend): `strength` trims the whole
       // correction, whichever stages made it.
-      const lut = (frame.lut ?? identity) as Lut3d;
-      writeHald16(
-        strength === 1 || !frame.lut ? lut : scaleLut(lut, strength, scaled(lut.size)),
-        level,
-        hald,
-      );
+      if (frame.lut) {
+        const lut = frame.lut as Lut3d;
+        writeHald16(toSignal(strength === 1 ? lut : scaleLut(lut, strength, scaled(lut.size))), level, hald);
+      } else {
+        writeHald16(identity, level, hald);
+      }
       return new Uint8Array(hald.buffer, hald.byteOffset, hald.byteLength);
     },
     done: (frame) => {
@@ -520,6 +529,8 @@ export function nodeApplyFormat(
   if (pixFmt !== 'yuv420p' && pixFmt !== 'yuvj420p')
     return `it grades 8-bit 4:2:0 Y'CbCr (yuv420p, yuvj420p) and the input is ${pixFmt}`;
   if (video.rotation !== 0) return 'the input is rotated';
+  const hdr = hdrTransfer(video.colorTransfer);
+  if (hdr) return `the input is HDR (${hdr}): its corrections are carried to the HDR signal in the encoder`;
   if (video.isStill) return 'the input is a still image';
   const range = pixFmt === 'yuvj420p' || video.colorRange === 'pc' ? 'full' : 'limited';
   const coding = codingOfTags(video.colorSpace, range);

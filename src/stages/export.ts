@@ -7,7 +7,8 @@
  * `NAME.shot-NNN.cc`; at the end, every shot's CDL as `NAME.ccc` and as a CMX 3600 `NAME.edl` with
  * `*ASC_SOP`/`*ASC_SAT` per event (how DaVinci Resolve takes a CDL per shot). NAME is the input's
  * file name without its extension. Each CDL says in its description how far it stays from the LUT.
- * Frames pass through unchanged.
+ * An HDR source's files apply to its HDR signal (the correction of its SDR view carried back, as
+ * the encoder carries it). Frames pass through unchanged.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,8 @@ import {
   IDENTITY_CDL,
   type Cdl,
 } from '../correction/interchange.js';
-import { identityLut, type Lut3d } from '../correction/lut3d.js';
+import { allocLut, identityLut, type Lut3d } from '../correction/lut3d.js';
+import { HdrView } from '../color/hdr.js';
 
 const options = {
   dir: {
@@ -56,6 +58,7 @@ export const exportStage = defineStage({
       const name = path.basename(label, path.extname(label));
       mkdirSync(opts.dir, { recursive: true });
       const fps = run.frameRate ?? 25;
+      const view = run.hdr ? new HdrView(run.hdr) : undefined;
       const shots: Array<{ id: string; from: number; to: number; cdl: Cdl }> = [];
       let current: Shot | undefined;
       const close = (): void => {
@@ -68,6 +71,9 @@ export const exportStage = defineStage({
         } else {
           lut = identityLut(2);
         }
+        // An HDR source: the shot's correction of its SDR view, carried to its signal, which is
+        // what a colourist's tool applies the files to.
+        if (view) lut = view.composeLut(lut, allocLut(lut.size));
         const cdl = current.sum ? fitCdl(lut) : IDENTITY_CDL;
         const base = path.join(opts.dir, `${name}.${current.id}`);
         writeFileSync(`${base}.cube`, cubeFile(lut, opts.cube_size, `${name} ${current.id}`));

@@ -8,6 +8,7 @@ import type { ResolvedBinaries } from '../ffmpeg/binaries.js';
 import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import type { MediaInfo } from '../ffmpeg/probe.js';
 import type { FieldLayout } from '../lut/yuv420.js';
+import type { HdrTransfer } from '../color/hdr.js';
 import type { InputSource } from '../ffmpeg/input.js';
 import type { OutputTarget } from '../ffmpeg/output.js';
 import type { RunRecord } from './records.js';
@@ -92,6 +93,11 @@ export interface StreamInfo extends StreamFormat {
   readonly label: string;
   /** The input's frames per second, when it says (export's EDL timecodes). */
   readonly frameRate?: number;
+  /**
+   * The input's HDR transfer, when it has one: the frames are then its SDR view (`color/hdr.ts`),
+   * and each correction made on them is carried back to the HDR signal where it is applied.
+   */
+  readonly hdr?: HdrTransfer;
 }
 
 /** What the run lends every stage of one input. */

@@ -66,36 +66,6 @@ describe('vgrade grade with bad input', () => {
     );
   });
 
-  it('an HDR file (PQ or HLG): refused, as an HDR signal read as SDR would be brightened wrongly', async () => {
-    for (const [transfer, name] of [
-      ['arib-std-b67', 'HLG'],
-      ['smpte2084', 'PQ'],
-    ]) {
-      const hdr = path.join(dir, `${name}.mkv`);
-      await ffmpeg([
-        ...['-f', 'lavfi', '-i', 'testsrc2=size=160x96:rate=25', '-frames:v', '3', '-pix_fmt', 'yuv420p10le'],
-        ...[
-          '-color_trc',
-          transfer!,
-          '-color_primaries',
-          'bt2020',
-          '-colorspace',
-          'bt2020nc',
-          '-c:v',
-          'ffv1',
-          hdr,
-        ],
-      ]);
-      expect((await probe(hdr)).streams[0].color_transfer).toBe(transfer);
-      const out = path.join(dir, `${name}-out.mp4`);
-      const message = new RegExp(
-        `${name}\\.mkv is HDR \\(${name}: color_transfer ${transfer}\\) and vgrade grades SDR pictures only`,
-      );
-      await expectFailure(['grade', hdr, '-o', out], 1, message, out);
-      await expectFailure(['classify', hdr], 1, message);
-    }
-  });
-
   it('a file that is not video', async () => {
     const text = path.join(dir, 'notes.txt');
     await writeFile(text, 'these are not the frames you are looking for\n'.repeat(50));
