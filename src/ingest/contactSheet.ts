@@ -8,10 +8,12 @@
  * known, so the label is the frame's own time), tiled into a row, both rows stacked, as raw RGB on
  * stdout. The bands are drawn here with a built-in bitmap font ({@link drawText}) and the sheet is
  * written as PNG: ffmpeg's drawtext needs a font file, which a bare machine (a CI runner, a slim
- * container, the bundled static ffmpeg) may not have, and labels must not depend on it.
+ * container, the bundled static ffmpeg) may not have, and labels must not depend on it. An HDR
+ * clip's pictures are shown as their SDR view (`color/hdr.ts`): as codes, they look dim and flat.
  */
 import { writeFile } from 'node:fs/promises';
 import { encodePng } from '../image/png.js';
+import { HdrView, type HdrTransfer } from '../color/hdr.js';
 import { FfmpegArgs } from '../ffmpeg/args.js';
 import { spawnFfmpeg } from '../ffmpeg/spawn.js';
 import type { InputSource } from '../ffmpeg/input.js';
@@ -38,6 +40,8 @@ export interface ContactSheetClip {
   readonly displayAspect: number;
   /** Frames per second, when known: the chosen times are then frame times. */
   readonly frameRate?: number | undefined;
+  /** An HDR clip's transfer: its pictures are shown as their SDR view, as vgrade graded them. */
+  readonly hdr?: HdrTransfer | undefined;
 }
 
 /** Black between pictures and rows. */
@@ -190,6 +194,7 @@ export async function writeContactSheet(
 ): Promise<ContactSheetLayout> {
   const layout = contactSheetLayout(clip, opts);
   const pictures = await rowsOfPictures(ffmpeg, before, after, layout);
+  if (clip.hdr) new HdrView(clip.hdr).toSdrInPlace(pictures);
   const sheet = new Uint8Array(layout.width * layout.height * 3);
   const rowBytes = layout.width * layout.tileHeight * 3;
   let at = 0;

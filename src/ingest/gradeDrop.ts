@@ -17,6 +17,7 @@ import type { FfmpegCapabilities } from '../ffmpeg/capabilities.js';
 import { withExport, type PipelineSpec } from '../pipeline/load.js';
 import { compilePipeline } from '../pipeline/compile.js';
 import { displaySize, probeMedia } from '../ffmpeg/probe.js';
+import { hdrTransfer } from '../color/hdr.js';
 import { restrictedFileInput } from '../ffmpeg/input.js';
 import { fileOutput } from '../ffmpeg/output.js';
 import { gradeOne, type GradeProgress } from '../run/grade.js';
@@ -205,6 +206,7 @@ export async function gradeDrop(
     duration: media.duration ?? result.frames / (video.avgFrameRate ?? 25),
     displayAspect: aspect,
     frameRate: video.avgFrameRate,
+    hdr: hdrTransfer(video.colorTransfer),
   });
 
   const stem = await claimStem(ctx, job, ext);

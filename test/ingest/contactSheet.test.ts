@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HdrView } from '../../src/color/hdr.js';
 import { decodePng } from '../../src/image/png.js';
 import {
   contactSheetLayout,
@@ -134,6 +135,26 @@ describe('writeContactSheet', () => {
       for (const [k, t] of layout.times.entries()) {
         expect(frameShown(sheet, layout, row, k), `${name} at ${formatClipTime(t)}`).toBeCloseTo(t * 25, 0);
       }
+    }
+  });
+
+  it("shows an HDR clip's pictures as their SDR view, as vgrade graded them; the bands as they are", async () => {
+    const input = { path: before, label: before, format: undefined, ffmpegInput: before };
+    const clip = { duration: 2, displayAspect: 16 / 9, frameRate: 25 };
+    const plain = path.join(tmp.dir, 'plain.png');
+    const hdr = path.join(tmp.dir, 'hdr.png');
+    const layout = await writeContactSheet((await binaries()).ffmpeg, input, after, plain, clip);
+    await writeContactSheet((await binaries()).ffmpeg, input, after, hdr, { ...clip, hdr: 'HLG' });
+    const seen = decodePng(await readFile(hdr)).rgb;
+    const expected = decodePng(await readFile(plain)).rgb;
+    const rowBytes = layout.width * 3;
+    for (let row = 0; row < 2; row++) {
+      const top = row * (layout.bandHeight + layout.tileHeight + 4);
+      const band = [top * rowBytes, (top + layout.bandHeight) * rowBytes] as const;
+      expect(seen.subarray(...band)).toEqual(expected.subarray(...band));
+      const pictures = expected.slice(band[1], band[1] + layout.tileHeight * rowBytes);
+      new HdrView('HLG').toSdrInPlace(pictures);
+      expect(seen.subarray(band[1], band[1] + layout.tileHeight * rowBytes)).toEqual(pictures);
     }
   });
 });
