@@ -3,6 +3,12 @@ import { spawnFfmpeg, type FfmpegProcess } from '../ffmpeg/spawn.js';
 import { ShowinfoReader, stampSeconds } from '../ffmpeg/showinfo.js';
 import type { Logger } from '../util/logger.js';
 import type { LiveInput } from './liveInput.js';
+import { HdrView, hdrTransfer, type HdrTransfer } from '../color/hdr.js';
+import type { Lut3d } from '../correction/lut3d.js';
+import { applyLutRgb24 } from '../lut/rgb24Wasm.js';
+
+/** The SDR views of HDR transfers as LUTs, made once (a third of a second each). */
+const viewLuts = new Map<HdrTransfer, Lut3d>();
 
 /** One picture from the live source, at the preview's size, as rgb24. */
 export interface LiveFrame {
@@ -222,7 +228,12 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
     };
     let first = true;
     let lastLine = '';
+    // An HDR source (its stream line names PQ or HLG, before any frame's line): its frames are
+    // shown and graded as their SDR view, as files are (color/hdr.ts).
+    let hdrView: Lut3d | undefined;
+    let streamSeen = false;
     const emit = (data: Buffer, index: number): void => {
+      if (hdrView) applyLutRgb24(hdrView, data, data, data.length / 3);
       const pts = ptsBySeq.get(index);
       // This frame's line, and those of earlier frames whose pixels were replaced by newer ones.
       for (const seen of ptsBySeq.keys()) if (seen <= index) ptsBySeq.delete(seen);
@@ -248,6 +259,19 @@ export class LiveSource extends EventEmitter<{ frame: [LiveFrame]; status: [Sour
           flush();
         });
         if (timestamp) return;
+        if (!streamSeen && / Video: /.test(line)) {
+          // The input's stream, which ffmpeg describes first: "yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67)".
+          streamSeen = true;
+          const transfer = hdrTransfer(/\/(smpte2084|arib-std-b67)\b/.exec(line)?.[1]);
+          if (transfer) {
+            hdrView = viewLuts.get(transfer) ?? new HdrView(transfer).viewLut();
+            viewLuts.set(transfer, hdrView);
+            this.opts.logger?.info(
+              { source: this.input.label, transfer },
+              'HDR source: shown and graded as its SDR view',
+            );
+          }
+        }
         if (/\[(error|fatal)\]/.test(line))
           lastLine = line.replace(/^\[[^\]]*\]\s*/, '').replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '');
       },

@@ -7,6 +7,7 @@ import { parseLiveInput } from '../../src/preview/liveInput.js';
 import { resolveBinaries } from '../../src/ffmpeg/binaries.js';
 import { getCapabilities } from '../../src/ffmpeg/capabilities.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { HdrView } from '../../src/color/hdr.js';
 
 async function source(input: string, stallMs = 5000) {
   const binaries = await resolveBinaries();
@@ -64,6 +65,35 @@ describe('the live source', () => {
     for (const f of frames) {
       expect(f.enteredAt).toBeLessThanOrEqual(f.at);
       expect(f.at - f.enteredAt).toBeLessThan(5_000);
+    }
+  });
+
+  it('shows an HDR source (HLG, as its stream says) as its SDR view, as files are graded', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      // The same still picture, its transfer tagged HLG or BT.2020 SDR (the same matrix and
+      // primaries): any frame of one is any frame of the other.
+      const files = ['arib-std-b67', 'bt2020-10'].map((trc) => path.join(dir, `${trc}.mkv`));
+      for (const [i, file] of files.entries()) {
+        await ffmpeg([
+          ...['-f', 'lavfi', '-i', 'smptebars=size=64x36:rate=25', '-t', '1', '-pix_fmt', 'yuv420p'],
+          ...['-color_trc', i ? 'bt2020-10' : 'arib-std-b67', '-color_primaries', 'bt2020'],
+          ...['-colorspace', 'bt2020nc', '-c:v', 'ffv1', file],
+        ]);
+      }
+      const [hdr] = await collect(await source(files[0]!), 1);
+      const [sdr] = await collect(await source(files[1]!), 1);
+      const expected = Uint8Array.from(sdr!.data);
+      new HdrView('HLG').toSdrInPlace(expected);
+      let sum = 0;
+      for (let i = 0; i < expected.length; i++) sum += Math.abs(hdr!.data[i]! - expected[i]!);
+      expect(sum / expected.length).toBeLessThan(1);
+      // And not the codes as they came.
+      let moved = 0;
+      for (let i = 0; i < expected.length; i++) moved += Math.abs(hdr!.data[i]! - sdr!.data[i]!);
+      expect(moved / expected.length).toBeGreaterThan(5);
+    } finally {
+      await cleanup();
     }
   });
 
