@@ -20,6 +20,8 @@ export interface VideoStreamInfo {
   index: number;
   /** Decoder name: `h264`, `png`, `ffv1`. */
   codec: string;
+  /** The codec's profile as ffprobe names it (`HQ`, `High 4:2:2`...), when it states one. */
+  profile?: string;
   /** Coded width in pixels, before any rotation is applied. */
   width: number;
   /** Coded height in pixels, before any rotation is applied. */
@@ -254,6 +256,7 @@ export interface ProbeStream {
   index: number;
   codec_type?: string;
   codec_name?: string;
+  profile?: string;
   width?: number;
   height?: number;
   pix_fmt?: string;
@@ -314,6 +317,7 @@ function toVideoInfo(
   return {
     index: s.index,
     codec,
+    ...(s.profile && s.profile !== 'unknown' && { profile: s.profile }),
     width: s.width ?? 0,
     height: s.height ?? 0,
     pixFmt,

@@ -275,6 +275,24 @@ describe('vgrade grade', () => {
     expect(distance(graded[0]![1], graded[1]![1])).toBeLessThan(2);
   });
 
+  it('grades a ProRes master back into ProRes, in its profile, its fields kept', async () => {
+    const source = path.join(dir, 'master.mov');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x96:rate=25', '-frames:v', '4', '-vf', 'setfield=tff'],
+      ...['-c:v', 'prores_ks', '-profile:v', 'hq', '-flags', '+ildct', '-field_order', 'tt', source],
+    ]);
+    const out = path.join(dir, 'master-graded.mov');
+    const result = await vgrade(['grade', source, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const stream = (await probe(out)).streams[0];
+    expect([stream.codec_name, stream.profile, stream.pix_fmt, stream.field_order]).toEqual([
+      'prores',
+      'HQ',
+      'yuv422p10le',
+      'tt',
+    ]);
+  });
+
   it('grades a still at an odd size and keeps its size and format', async () => {
     const png = path.join(dir, 'odd.png');
     await makeClip(png, {

@@ -193,6 +193,33 @@ describe('planEncoder: video files', () => {
     expect(ntsc.slice(-2)).toEqual(['-field_order', 'bb']);
   });
 
+  it('a ProRes master stays ProRes in its own profile, in .mov and .mkv; H.264 elsewhere or when asked', () => {
+    const proresCaps = fakeCaps(['libx264', 'prores_ks', 'aac']);
+    const prores = (profile: string, video: Partial<VideoStreamInfo> = {}) =>
+      media({ codec: 'prores', profile, pixFmt: 'yuv422p10le', bitsPerChannel: 10, ...video });
+    const planFor = (out: string, m: MediaInfo, choices: Partial<EncodeChoices> = {}) =>
+      planEncoder(fileOutput(out), m, { ...AUTO, ...choices }, proresCaps, HD).videoArgs;
+    const hq = planFor('out.mov', prores('HQ'));
+    expect(hq.slice(0, 8)).toEqual([
+      ...['-c:v', 'prores_ks', '-pix_fmt', 'yuv422p10le'],
+      ...['-profile:v', 'hq', '-vendor', 'apl0'],
+    ]);
+    expect(hq).not.toContain('-crf');
+    expect(arg(planFor('out.mkv', prores('LT')), '-profile:v')).toBe('lt');
+    const full = planFor(
+      'out.mov',
+      prores('4444 XQ', { pixFmt: 'yuva444p12le', bitsPerChannel: 12, hasAlpha: true }),
+    );
+    expect([arg(full, '-profile:v'), arg(full, '-pix_fmt')]).toEqual(['4444xq', 'yuv444p10le']);
+    // ProRes codes interlaced pictures as two fields.
+    expect(planFor('out.mov', prores('HQ', { fieldOrder: 'tt' }))).toContain('+ildct');
+    expect(arg(planFor('out.mp4', prores('HQ')), '-c:v')).toBe('libx264');
+    expect(arg(planFor('out.mov', prores('HQ'), { codec: 'libx264' }), '-c:v')).toBe('libx264');
+    expect(arg(planFor('out.mov', media()), '-c:v')).toBe('libx264');
+    // An ffmpeg without prores_ks: H.264, as for any other source.
+    expect(arg(plan(fileOutput('out.mov'), prores('HQ')).videoArgs, '-c:v')).toBe('libx264');
+  });
+
   it('no media information (a pipe): 8-bit 4:2:0', () => {
     expect(plan(fileOutput('o.mp4'), undefined).videoArgs).toEqual([
       '-c:v',
