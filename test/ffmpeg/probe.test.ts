@@ -81,6 +81,8 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
       video: {
         index: 0,
         codec: 'h264',
+        // x264 codes 4:4:4 in its High 4:4:4 Predictive profile.
+        profile: 'High 4:4:4 Predictive',
         width: 385,
         height: 289,
         pixFmt: 'yuv444p',
