@@ -93,6 +93,12 @@ export function checkEncoderOptions(
   }
 }
 
+/** A still's RGB layout: 8 or 16 bits, with alpha or without, in the byte order its format takes. */
+function rgbOf(deep: boolean, alpha: boolean, order: 'be' | 'le'): string {
+  if (!deep) return alpha ? 'rgba' : 'rgb24';
+  return `${alpha ? 'rgba64' : 'rgb48'}${order}`;
+}
+
 function chroma(pixFmt: string | undefined): '420' | '422' | '444' {
   if (!pixFmt) return '420';
   if (/444|gbr|rgb|bgr/.test(pixFmt)) return '444';
@@ -116,6 +122,8 @@ export function planEncoder(
 ): EncoderPlan {
   const ext = output.path === '-' ? '' : path.extname(output.path).toLowerCase();
   const deep = (media?.video?.bitsPerChannel ?? 8) > 8;
+  // The encoder road passes a source's alpha on (haldclut grades the colour only).
+  const alpha = media?.video?.hasAlpha === true;
   const codecChoice = output.overrides.codec ?? choices.codec;
   if (codecChoice !== 'auto' && caps.encoders.size > 0 && !caps.encoders.has(codecChoice)) {
     throw new UsageError(
@@ -139,7 +147,7 @@ export function planEncoder(
     const single = output.kind === 'image' ? ['-update', '1'] : [];
     if (ext === '.png') {
       const codec = codecChoice === 'auto' ? want('png') : codecChoice;
-      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : deep ? 'rgb48be' : 'rgb24';
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : rgbOf(deep, alpha, 'be');
       return {
         videoArgs: ['-c:v', codec, '-pix_fmt', pix],
         streamArgs: [],
@@ -149,7 +157,7 @@ export function planEncoder(
     }
     if (ext === '.tif' || ext === '.tiff') {
       const codec = codecChoice === 'auto' ? want('tiff') : codecChoice;
-      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : deep ? 'rgb48le' : 'rgb24';
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : rgbOf(deep, alpha, 'le');
       return {
         videoArgs: ['-c:v', codec, '-pix_fmt', pix],
         streamArgs: [],
@@ -222,9 +230,9 @@ export function planEncoder(
   const proresProfile =
     codec === 'prores_ks' ? PRORES_PROFILES[c?.codec === 'prores' ? (c.profile ?? '') : ''] : undefined;
   if (pix === 'auto' && codec === 'prores_ks') {
-    // ProRes codes 4:2:2 or, in its 4444 profiles, 4:4:4, at 10 bits (no alpha: the grade is opaque).
+    // ProRes codes 4:2:2 or, in its 4444 profiles, 4:4:4 with its alpha, at 10 bits.
     const full = proresProfile?.startsWith('4444') ?? chroma(c?.pixFmt) === '444';
-    pix = full ? 'yuv444p10le' : 'yuv422p10le';
+    pix = full ? (alpha ? 'yuva444p10le' : 'yuv444p10le') : 'yuv422p10le';
   }
   if (pix === 'auto') {
     const layout = chroma(c?.pixFmt);

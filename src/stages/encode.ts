@@ -121,7 +121,19 @@ export function encoderArgs(
     const format = run.geometry.depth === 16 ? 'gbrp16le' : 'gbrp';
     graph = `[0:v:0]${toRgb}format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`;
   } else {
-    const mainFormat = run.caps.floatHaldclut ? 'gbrpf32le' : run.geometry.depth === 16 ? 'rgb48le' : 'rgb24';
+    // With alpha where the source has it: haldclut grades the colour and passes the alpha on.
+    const alpha = media?.video?.hasAlpha === true;
+    const mainFormat = run.caps.floatHaldclut
+      ? alpha
+        ? 'gbrapf32le'
+        : 'gbrpf32le'
+      : run.geometry.depth === 16
+        ? alpha
+          ? 'rgba64le'
+          : 'rgb48le'
+        : alpha
+          ? 'rgba'
+          : 'rgb24';
     graph = `[0:v:0]${toRgb}format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
   // The frames leave the graph marked with the source's field order, whichever road made them,

@@ -308,6 +308,35 @@ describe('vgrade grade', () => {
     expect([video.codec_name, video.width, video.height, video.pix_fmt]).toEqual(['png', 385, 289, 'rgb24']);
   });
 
+  it("keeps a still's alpha as it was, grading only its colour", async () => {
+    const png = path.join(dir, 'alpha.png');
+    // The sample's first frame with a blue cast, its left half transparent.
+    await ffmpeg([
+      ...['-i', SAMPLE, '-frames:v', '1', '-vf'],
+      "scale=160:90,colorchannelmixer=bb=1.3,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,80),0,255)'",
+      png,
+    ]);
+    const out = path.join(dir, 'alpha-graded.png');
+    const result = await vgrade(['grade', png, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await probe(out)).streams[0].pix_fmt).toBe('rgba');
+    const rgba = async (file: string) => {
+      const raw = `${file}.rgba`;
+      await ffmpeg(['-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgba', raw]);
+      return readFile(raw);
+    };
+    const [before, after] = [await rgba(png), await rgba(out)];
+    expect(after.length).toBe(160 * 90 * 4);
+    let alphaChanged = 0;
+    let colourMoved = 0;
+    for (let i = 0; i + 3 < Math.min(before.length, after.length); i += 4) {
+      if (before[i + 3] !== after[i + 3]) alphaChanged++;
+      colourMoved += Math.abs(before[i + 2]! - after[i + 2]!);
+    }
+    expect(alphaChanged).toBe(0);
+    expect(colourMoved / (before.length / 4)).toBeGreaterThan(2);
+  });
+
   it('writes a 16-bit still back at 16 bits', async () => {
     const png = path.join(dir, 'deep.png');
     await makeClip(png, { size: '64x48', frames: 1, pixelFormat: 'rgb48be' });

@@ -210,7 +210,9 @@ describe('planEncoder: video files', () => {
       'out.mov',
       prores('4444 XQ', { pixFmt: 'yuva444p12le', bitsPerChannel: 12, hasAlpha: true }),
     );
-    expect([arg(full, '-profile:v'), arg(full, '-pix_fmt')]).toEqual(['4444xq', 'yuv444p10le']);
+    expect([arg(full, '-profile:v'), arg(full, '-pix_fmt')]).toEqual(['4444xq', 'yuva444p10le']);
+    const opaque = planFor('out.mov', prores('4444', { pixFmt: 'yuv444p12le', bitsPerChannel: 12 }));
+    expect(arg(opaque, '-pix_fmt')).toBe('yuv444p10le');
     // ProRes codes interlaced pictures as two fields.
     expect(planFor('out.mov', prores('HQ', { fieldOrder: 'tt' }))).toContain('+ildct');
     expect(arg(planFor('out.mp4', prores('HQ')), '-c:v')).toBe('libx264');
@@ -302,6 +304,15 @@ describe('planEncoder: standard output', () => {
 });
 
 describe('planEncoder: stills and sequences', () => {
+  it("png and tiff keep a source's alpha: rgba, and rgba64 for deeper sources", () => {
+    const pix = (out: string, video: Partial<VideoStreamInfo>) =>
+      arg(plan(fileOutput(out), media({ hasAlpha: true, ...video })).videoArgs, '-pix_fmt');
+    expect(pix('out.png', { pixFmt: 'rgba' })).toBe('rgba');
+    expect(pix('out.png', { pixFmt: 'rgba64be', bitsPerChannel: 16 })).toBe('rgba64be');
+    expect(pix('out.tif', { pixFmt: 'rgba' })).toBe('rgba');
+    expect(pix('out.tif', { pixFmt: 'rgba64le', bitsPerChannel: 16 })).toBe('rgba64le');
+  });
+
   it('png: rgb24 for 8-bit sources, rgb48be for deeper ones; -update 1 for one image', () => {
     expect(plan(fileOutput('out.png'), media({ codec: 'png', pixFmt: 'rgb24' }))).toEqual({
       videoArgs: ['-c:v', 'png', '-pix_fmt', 'rgb24'],

@@ -93,6 +93,13 @@ describe('encode pixels: lut (the default) applies each LUT to the input itself'
     expect(args('lut', 8, 90)).toContain('-noautorotate');
   });
 
+  it("passes a source's alpha through haldclut, which grades the colour only", () => {
+    expect(graph(args('lut', 8, 0, { hasAlpha: true, pixFmt: 'rgba' }))).toContain(
+      '[0:v:0]format=gbrapf32le[main]',
+    );
+    expect(graph(args('lut', 8))).toContain('[0:v:0]format=gbrpf32le[main]');
+  });
+
   it("converts an interlaced source to RGB and back field by field, as each field's 4:2:0 chroma is its own", () => {
     const progressive = graph(args('lut', 8));
     expect(progressive).not.toContain('interl');
