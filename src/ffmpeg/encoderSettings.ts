@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
 import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
+import { mezzanineOf } from './mezzanine.js';
 import { UsageError } from '../util/errors.js';
 
 /** The encoder choices of the pipeline's `encode` stage ('auto' and -1 mean "pick for the output"). */
@@ -21,19 +22,6 @@ export interface EncoderPlan {
 }
 
 const MP4_LIKE = new Set(['.mp4', '.m4v', '.mov']);
-
-/** Containers a ProRes source is graded back into as ProRes (`codec: auto`); others get H.264. */
-const PRORES_CONTAINERS = new Set(['.mov', '.mkv']);
-
-/** prores_ks's profile for each profile ffprobe names. */
-const PRORES_PROFILES: Readonly<Record<string, string>> = {
-  Proxy: 'proxy',
-  LT: 'lt',
-  Standard: 'standard',
-  HQ: 'hq',
-  '4444': '4444',
-  '4444 XQ': '4444xq',
-};
 
 const X26X_PRESETS = [
   'ultrafast',
@@ -109,8 +97,8 @@ function chroma(pixFmt: string | undefined): '420' | '422' | '444' {
 /**
  * Picks encoder defaults per output type: H.264 (CRF 18, preset medium) for video files and
  * pipes, keeping the source's chroma layout and bit depth where the encoder can (10-bit H.264 for
- * deeper sources), except that a ProRes source written to .mov or .mkv stays ProRes in its own
- * profile (a master a post house or a broadcaster hands on); PNG/TIFF/JPEG for stills, 16-bit where the source is deeper than 8 bits.
+ * deeper sources), except that a master in a mastering codec stays in it, in its own profile
+ * (ProRes to .mov or .mkv, DNxHR to .mov, .mxf or .mkv: `mezzanineOf`); PNG/TIFF/JPEG for stills, 16-bit where the source is deeper than 8 bits.
  * Explicit choices (command line first, then the pipeline's `encode` stage) win.
  */
 export function planEncoder(
@@ -200,20 +188,19 @@ export function planEncoder(
     };
   }
   const isWebm = format === 'webm';
-  const keepProres =
-    codecChoice === 'auto' &&
-    media?.video?.codec === 'prores' &&
-    PRORES_CONTAINERS.has(ext) &&
-    !output.format &&
-    caps.encoders.has('prores_ks');
+  // A master in a mastering codec goes back in it, where ffmpeg has the encoder (else H.264).
+  const found = output.format ? undefined : mezzanineOf(media?.video, ext);
+  const mezzanine = found && caps.encoders.has(found.encoder) ? found : undefined;
   const codec =
     codecChoice !== 'auto'
       ? codecChoice
       : isWebm
         ? want('libvpx-vp9')
-        : keepProres
-          ? want('prores_ks')
+        : mezzanine
+          ? mezzanine.encoder
           : want('libx264');
+  // Its profile and layout, also when that encoder is asked for by name.
+  const kept = found?.encoder === codec ? found : undefined;
   checkEncoderOptions(codec, crf, preset, {
     crf: output.overrides.crf !== undefined ? '--crf' : 'encode.crf',
     preset: output.overrides.preset !== undefined ? '--preset' : 'encode.preset',
@@ -227,12 +214,10 @@ export function planEncoder(
   // Full-range YUV stays full range (yuvj*); 10-bit has no yuvj format, so it becomes limited.
   const fullRange = c?.colorRange === 'pc' && !rgbSource;
   let pix = choices.pix_fmt;
-  const proresProfile =
-    codec === 'prores_ks' ? PRORES_PROFILES[c?.codec === 'prores' ? (c.profile ?? '') : ''] : undefined;
+  if (pix === 'auto' && kept) pix = kept.pixFmt;
   if (pix === 'auto' && codec === 'prores_ks') {
-    // ProRes codes 4:2:2 or, in its 4444 profiles, 4:4:4 with its alpha, at 10 bits.
-    const full = proresProfile?.startsWith('4444') ?? chroma(c?.pixFmt) === '444';
-    pix = full ? (alpha ? 'yuva444p10le' : 'yuv444p10le') : 'yuv422p10le';
+    // ProRes codes 4:2:2 or 4:4:4, at 10 bits.
+    pix = chroma(c?.pixFmt) === '444' ? (alpha ? 'yuva444p10le' : 'yuv444p10le') : 'yuv422p10le';
   }
   if (pix === 'auto') {
     const layout = chroma(c?.pixFmt);
@@ -244,10 +229,8 @@ export function planEncoder(
   videoArgs.push('-pix_fmt', pix);
   if (codec === 'libx264' || codec === 'libx265') {
     videoArgs.push('-crf', String(crf ?? 18), '-preset', preset ?? 'medium');
-  } else if (codec === 'prores_ks') {
-    // A ProRes master stays one: the source's profile (its bit rate class), Apple's vendor code.
-    if (proresProfile) videoArgs.push('-profile:v', proresProfile);
-    videoArgs.push('-vendor', 'apl0');
+  } else if (kept) {
+    videoArgs.push('-profile:v', kept.profile, ...kept.options);
   } else if (codec === 'libvpx-vp9') {
     videoArgs.push('-crf', String(crf ?? 30), '-b:v', '0');
     if (preset) videoArgs.push('-deadline', preset);
@@ -262,7 +245,8 @@ export function planEncoder(
   if (c?.fieldOrder) {
     const fields = convertsByField(c);
     if (fields && (codec === 'libx264' || codec === 'mpeg2video')) videoArgs.push('-flags', '+ilme+ildct');
-    // ProRes codes a picture as two fields with interlaced DCT, in the order the frames are marked.
+    // ProRes codes a picture as two fields with interlaced DCT, in the order the frames are marked
+    // (ffmpeg's DNxHR encoder codes no fields: its frames are woven, the field order written).
     if (codec === 'prores_ks') videoArgs.push('-flags', '+ildct');
     // x264 takes the order the fields are shown in from its own setting, not the frames'.
     if (fields && codec === 'libx264') {

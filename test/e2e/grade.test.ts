@@ -308,6 +308,23 @@ describe('vgrade grade', () => {
     expect([video.codec_name, video.width, video.height, video.pix_fmt]).toEqual(['png', 385, 289, 'rgb24']);
   });
 
+  it('grades a DNxHR master in MXF back into DNxHR, in its profile', async () => {
+    const source = path.join(dir, 'avid.mxf');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-frames:v', '4', '-pix_fmt', 'yuv422p10le'],
+      ...['-c:v', 'dnxhd', '-profile:v', 'dnxhr_hqx', source],
+    ]);
+    const out = path.join(dir, 'avid-graded.mxf');
+    const result = await vgrade(['grade', source, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const stream = (await probe(out)).streams[0];
+    expect([stream.codec_name, stream.profile, stream.pix_fmt]).toEqual([
+      'dnxhd',
+      'DNXHR HQX',
+      'yuv422p10le',
+    ]);
+  });
+
   it("keeps a still's alpha as it was, grading only its colour", async () => {
     const png = path.join(dir, 'alpha.png');
     // The sample's first frame with a blue cast, its left half transparent.

@@ -222,6 +222,29 @@ describe('planEncoder: video files', () => {
     expect(arg(plan(fileOutput('out.mov'), prores('HQ')).videoArgs, '-c:v')).toBe('libx264');
   });
 
+  it('a DNxHR master stays DNxHR in its profile, in .mxf, .mov and .mkv; DNxHD and other containers get H.264', () => {
+    const dnxCaps = fakeCaps(['libx264', 'dnxhd', 'aac']);
+    const dnx = (profile: string, video: Partial<VideoStreamInfo> = {}) =>
+      media({ codec: 'dnxhd', profile, pixFmt: 'yuv422p', ...video });
+    const planFor = (out: string, m: MediaInfo) =>
+      planEncoder(fileOutput(out), m, AUTO, dnxCaps, HD).videoArgs;
+    expect(planFor('out.mxf', dnx('DNXHR HQ')).slice(0, 6)).toEqual([
+      ...['-c:v', 'dnxhd', '-pix_fmt', 'yuv422p'],
+      ...['-profile:v', 'dnxhr_hq'],
+    ]);
+    const hqx = planFor('out.mov', dnx('DNXHR HQX', { pixFmt: 'yuv422p10le', bitsPerChannel: 10 }));
+    expect([arg(hqx, '-profile:v'), arg(hqx, '-pix_fmt')]).toEqual(['dnxhr_hqx', 'yuv422p10le']);
+    expect(arg(planFor('out.mkv', dnx('DNXHR 444', { pixFmt: 'yuv444p10le' })), '-pix_fmt')).toBe(
+      'yuv444p10le',
+    );
+    // ffmpeg's DNxHR encoder codes no fields: the order is written, the frames coded whole.
+    const interlaced = planFor('out.mxf', dnx('DNXHR HQ', { fieldOrder: 'tt' }));
+    expect(interlaced).not.toContain('+ildct');
+    expect(arg(interlaced, '-field_order')).toBe('tt');
+    expect(arg(planFor('out.mxf', dnx('DNXHD')), '-c:v')).toBe('libx264');
+    expect(arg(planFor('out.mp4', dnx('DNXHR HQ')), '-c:v')).toBe('libx264');
+  });
+
   it('no media information (a pipe): 8-bit 4:2:0', () => {
     expect(plan(fileOutput('o.mp4'), undefined).videoArgs).toEqual([
       '-c:v',
