@@ -12,7 +12,7 @@
  *   clipped in the view.
  *
  * An HLG copy of an SDR clip made by ffmpeg's zscale (npl=203) comes back through this view
- * within 1.7 codes of the SDR original on average.
+ * within 1.8 codes of the SDR original on average (640x360, the shipped sample).
  *
  * A correction (a LUT on the SDR view) is carried to the HDR signal by composing it with the view
  * and its inverse, lattice point by lattice point. The part of a colour the view clipped is put
