@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
 import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
-import { mezzanineOf } from './mezzanine.js';
+import { mezzanineOf, proresPixFmt } from './mezzanine.js';
 import { UsageError } from '../util/errors.js';
 
 /** The encoder choices of the pipeline's `encode` stage ('auto' and -1 mean "pick for the output"). */
@@ -81,8 +81,8 @@ export function checkEncoderOptions(
   }
 }
 
-/** A still's RGB layout: 8 or 16 bits, with alpha or without, in the byte order its format takes. */
-function rgbOf(deep: boolean, alpha: boolean, order: 'be' | 'le'): string {
+/** Packed RGB of 8 or 16 bits, with alpha or without, in the byte order a format takes. */
+export function rgbPixFmt(deep: boolean, alpha: boolean, order: 'be' | 'le'): string {
   if (!deep) return alpha ? 'rgba' : 'rgb24';
   return `${alpha ? 'rgba64' : 'rgb48'}${order}`;
 }
@@ -98,7 +98,8 @@ function chroma(pixFmt: string | undefined): '420' | '422' | '444' {
  * Picks encoder defaults per output type: H.264 (CRF 18, preset medium) for video files and
  * pipes, keeping the source's chroma layout and bit depth where the encoder can (10-bit H.264 for
  * deeper sources), except that a master in a mastering codec stays in it, in its own profile
- * (ProRes to .mov or .mkv, DNxHR to .mov, .mxf or .mkv: `mezzanineOf`); PNG/TIFF/JPEG for stills, 16-bit where the source is deeper than 8 bits.
+ * (ProRes to .mov or .mkv, DNxHR to .mov, .mxf or .mkv: `mezzanineOf`); PNG/TIFF/JPEG for
+ * stills, 16-bit where the source is deeper than 8 bits.
  * Explicit choices (command line first, then the pipeline's `encode` stage) win.
  */
 export function planEncoder(
@@ -135,7 +136,7 @@ export function planEncoder(
     const single = output.kind === 'image' ? ['-update', '1'] : [];
     if (ext === '.png') {
       const codec = codecChoice === 'auto' ? want('png') : codecChoice;
-      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : rgbOf(deep, alpha, 'be');
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : rgbPixFmt(deep, alpha, 'be');
       return {
         videoArgs: ['-c:v', codec, '-pix_fmt', pix],
         streamArgs: [],
@@ -145,7 +146,7 @@ export function planEncoder(
     }
     if (ext === '.tif' || ext === '.tiff') {
       const codec = codecChoice === 'auto' ? want('tiff') : codecChoice;
-      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : rgbOf(deep, alpha, 'le');
+      const pix = choices.pix_fmt !== 'auto' ? choices.pix_fmt : rgbPixFmt(deep, alpha, 'le');
       return {
         videoArgs: ['-c:v', codec, '-pix_fmt', pix],
         streamArgs: [],
@@ -215,10 +216,7 @@ export function planEncoder(
   const fullRange = c?.colorRange === 'pc' && !rgbSource;
   let pix = choices.pix_fmt;
   if (pix === 'auto' && kept) pix = kept.pixFmt;
-  if (pix === 'auto' && codec === 'prores_ks') {
-    // ProRes codes 4:2:2 or 4:4:4, at 10 bits.
-    pix = chroma(c?.pixFmt) === '444' ? (alpha ? 'yuva444p10le' : 'yuv444p10le') : 'yuv422p10le';
-  }
+  if (pix === 'auto' && codec === 'prores_ks') pix = proresPixFmt(chroma(c?.pixFmt) === '444', alpha);
   if (pix === 'auto') {
     const layout = chroma(c?.pixFmt);
     const odd = frameSize.width % 2 === 1 || frameSize.height % 2 === 1;

@@ -35,6 +35,12 @@ const DNXHR_PROFILES: Readonly<Record<string, { profile: string; pixFmt: string 
   'DNXHR 444': { profile: 'dnxhr_444', pixFmt: 'yuv444p10le' },
 };
 
+/** What ProRes codes: 4:2:2, or 4:4:4 with the source's alpha in its 4444 profiles; 10 bits. */
+export function proresPixFmt(full: boolean, alpha: boolean): string {
+  if (!full) return 'yuv422p10le';
+  return alpha ? 'yuva444p10le' : 'yuv444p10le';
+}
+
 /** Containers each codec's masters are written back into as that codec. */
 const CONTAINERS: Readonly<Record<string, ReadonlySet<string>>> = {
   prores: new Set(['.mov', '.mkv']),
@@ -56,11 +62,7 @@ export function mezzanineOf(
   if (video.codec === 'prores') {
     const profile = PRORES_PROFILES[named];
     if (!profile) return undefined;
-    const pixFmt = profile.startsWith('4444')
-      ? video.hasAlpha
-        ? 'yuva444p10le'
-        : 'yuv444p10le'
-      : 'yuv422p10le';
+    const pixFmt = proresPixFmt(profile.startsWith('4444'), video.hasAlpha);
     return { encoder: 'prores_ks', profile, pixFmt, options: ['-vendor', 'apl0'] };
   }
   const dnxhr = DNXHR_PROFILES[named];

@@ -46,7 +46,7 @@ import { mkvAnchor, mkvFramePrefix, mkvHeader } from '../ffmpeg/mkvWriter.js';
 import { WasmYuv420Lut } from '../lut/yuv420Wasm.js';
 import { yuv420Frame } from '../lut/yuv420.js';
 import { codingOfTags } from '../lut/coding.js';
-import { planEncoder } from '../ffmpeg/encoderSettings.js';
+import { planEncoder, rgbPixFmt } from '../ffmpeg/encoderSettings.js';
 import { rotationPlan } from '../ffmpeg/rotation.js';
 import { convertsByField, topFieldFirst } from '../ffmpeg/probe.js';
 import { HdrView, hdrTransfer } from '../color/hdr.js';
@@ -124,16 +124,8 @@ export function encoderArgs(
     // With alpha where the source has it: haldclut grades the colour and passes the alpha on.
     const alpha = media?.video?.hasAlpha === true;
     const mainFormat = run.caps.floatHaldclut
-      ? alpha
-        ? 'gbrapf32le'
-        : 'gbrpf32le'
-      : run.geometry.depth === 16
-        ? alpha
-          ? 'rgba64le'
-          : 'rgb48le'
-        : alpha
-          ? 'rgba'
-          : 'rgb24';
+      ? `gbr${alpha ? 'a' : ''}pf32le`
+      : rgbPixFmt(run.geometry.depth === 16, alpha, 'le');
     graph = `[0:v:0]${toRgb}format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
   }
   // The frames leave the graph marked with the source's field order, whichever road made them,
