@@ -86,3 +86,29 @@ export function castDivisor(detunes: readonly Detune[]): number {
   }
   return most;
 }
+
+const LEVEL_BINS = 1024;
+
+/**
+ * The frame's white level: the 99.5th percentile of each pixel's brightest channel, after
+ * `gains` (0 to 1). Interleaved RGB, 8 or 16 bits.
+ */
+export function whiteLevel(
+  data: Uint8Array | Uint16Array,
+  gains: readonly [number, number, number] = [1, 1, 1],
+): number {
+  const full = data instanceof Uint16Array ? 65535 : 255;
+  const hist = new Uint32Array(LEVEL_BINS);
+  const [gr, gg, gb] = gains;
+  for (let i = 0; i < data.length; i += 3) {
+    const v = Math.min(1, Math.max(data[i]! * gr, data[i + 1]! * gg, data[i + 2]! * gb) / full);
+    hist[Math.min(LEVEL_BINS - 1, Math.floor(v * LEVEL_BINS))]!++;
+  }
+  const rank = (data.length / 3) * 0.995;
+  let seen = 0;
+  for (let bin = 0; bin < LEVEL_BINS; bin++) {
+    seen += hist[bin]!;
+    if (seen >= rank) return (bin + 0.5) / LEVEL_BINS;
+  }
+  return 1;
+}

@@ -40,7 +40,7 @@ import {
 } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
 import { GATE_MEMORY, gatedOutputsInShot, type GatedOutputs } from './classify.js';
-import { castDivisor, castGains, withGains } from '../detune/whiteBalance.js';
+import { castDivisor, castGains, whiteLevel, withGains } from '../detune/whiteBalance.js';
 import { loadWhiteReader, type WhiteReader } from '../models/whiteReader.js';
 import { resolveModelFile } from '../models/modelFolder.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
@@ -133,10 +133,11 @@ const options = {
     max: 1,
     help: "Length of the cast read (ln R/G, ln B/G) taken as the scene's own colour: only the excess is taken off",
   },
+  // Chosen on the validation split (docs/correction-under-uncertainty.md, "The white level given back").
   white_level: {
     type: 'boolean',
-    default: false,
-    help: "Where a cast family undone (green, blue, orange divide channels) looks like a white balance off instead (channels lowered), give back the level the division took (the reader's exposure read)",
+    default: true,
+    help: "Where a cast family undone (green, blue, orange divide channels) looks like a white balance off instead (channels lowered), give back the level the division took (the reader's exposure read), never above the input's white level",
   },
   white_model: {
     type: 'string',
@@ -295,7 +296,15 @@ function whiteBalancer(
       // off instead (channels lowered), that division darkened it: the level is given back.
       const divisor = exposure ? castDivisor(detunes) : 1;
       const share = divisor > 1 ? reader.familyShare(data, frame.image.width) : undefined;
-      const level = share === undefined ? 0 : (1 - share) * Math.log(divisor);
+      let level = share === undefined ? 0 : (1 - share) * Math.log(divisor);
+      // A white balance lowered the frame's channels: raising it back never takes its white level
+      // above the input's (a cast family read as a white balance would brighten the frame).
+      if (level > 0) {
+        const room = Math.log(
+          whiteLevel(data) / Math.max(1e-3, whiteLevel(graded, castGains(read, tolerance, strength))),
+        );
+        level = Math.min(level, Math.max(0, room));
+      }
       const keep =
         weight === 0 || memory === 0 ? 0 : Math.exp(-Math.max(0, frame.index - lastIndex) / memory);
       sum[0] = keep * sum[0] + read[0];

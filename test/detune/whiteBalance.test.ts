@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blackBodyGains, castDivisor } from '../../src/detune/whiteBalance.js';
+import { blackBodyGains, castDivisor, whiteLevel } from '../../src/detune/whiteBalance.js';
 
 describe('blackBodyGains', () => {
   it('is about neutral at 6500 K', () => {
@@ -45,5 +45,18 @@ describe('castDivisor', () => {
   it('is 1 where no cast family is undone', () => {
     expect(castDivisor([{ family: 'white-low', amount: 3 }])).toBe(1);
     expect(castDivisor([])).toBe(1);
+  });
+});
+
+describe('whiteLevel', () => {
+  it("is the 99.5th percentile of each pixel's brightest channel, after the gains", () => {
+    // 1000 pixels: 990 dark grey, 10 of them bright red (1%, above the 99.5th percentile's rank).
+    const frame = new Uint8Array(3000).fill(51);
+    for (let i = 0; i < 10; i++) frame[i * 3] = 255;
+    expect(whiteLevel(frame)).toBeCloseTo(1, 2);
+    // The red halved and green doubled: the brightest channel is green at 102 on the grey, red at
+    // 127.5 on the bright pixels.
+    expect(whiteLevel(frame, [0.5, 2, 1])).toBeCloseTo(0.5, 2);
+    expect(whiteLevel(new Uint16Array(30).fill(65535 / 4))).toBeCloseTo(0.25, 2);
   });
 });

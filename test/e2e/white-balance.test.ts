@@ -12,8 +12,8 @@ import { blackBodyGains } from '../../src/detune/whiteBalance.js';
  * `colortemperature` uses) is no list of the eight families, and the classifier, unsure, names
  * none; the default grade takes it off through the white-balance reader after the inverse
  * (docs/correction-under-uncertainty.md, "The white balance"). Nearer 6500 K the classifier names
- * such a cast as a family (orange at 5000 K) and undoes that instead: a limit that document
- * measures.
+ * such a cast as a family (orange at 5000 K) and undoes that, which darkens the frame; the
+ * reader's exposure read tells it was a white balance, and the level is given back.
  */
 describe('the default grade on a frame with a white balance off', () => {
   let still: SampleStill;
@@ -24,33 +24,48 @@ describe('the default grade on a frame with a white balance off', () => {
     still = await sampleStill();
     // The cast in Node, from the same curve as ffmpeg's filter (whichever ffmpeg is found).
     const clean = await decodePng(await readFile(file('clean.png')));
-    const gains = blackBodyGains(3500);
-    const warm = Uint8Array.from(clean.rgb, (v, i) => Math.min(255, Math.round(v * gains[i % 3]!)));
-    await writeFile(file('warm.rgb'), warm);
-    await ffmpeg([
-      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${clean.width}x${clean.height}`],
-      ...['-i', file('warm.rgb'), file('warm.png')],
-    ]);
+    for (const [name, kelvin] of [
+      ['warm', 3500],
+      ['warm5000', 5000],
+    ] as const) {
+      const gains = blackBodyGains(kelvin);
+      const cast = Uint8Array.from(clean.rgb, (v, i) => Math.min(255, Math.round(v * gains[i % 3]!)));
+      await writeFile(file(`${name}.rgb`), cast);
+      await ffmpeg([
+        ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${clean.width}x${clean.height}`],
+        ...['-i', file(`${name}.rgb`), file(`${name}.png`)],
+      ]);
+    }
   });
   afterAll(() => still.cleanup());
 
+  /** Mean CIEDE2000 from the clean frame of `name`.png as it is, or graded with `sets`. */
+  const errorOf = async (name: string): Promise<number> =>
+    meanDeltaE2000(await rgb(`${name}.png`), await rgb('clean.png'));
+  const gradedError = async (name: string, out: string, sets: string[] = []): Promise<number> => {
+    const run = await vgrade(['grade', file(`${name}.png`), '-o', file(`${out}.png`), ...sets]);
+    expect(run.code, run.stderr).toBe(0);
+    return errorOf(out);
+  };
+
   it('takes most of it off, where the grade without the white balance leaves it about as it came', async () => {
-    const input = meanDeltaE2000(await rgb('warm.png'), await rgb('clean.png'));
+    const input = await errorOf('warm');
     expect(input).toBeGreaterThan(10);
+    expect(await gradedError('warm', 'graded')).toBeLessThan(0.25 * input);
+    const without = await gradedError('warm', 'off', ['--set', 'invert.white_balance=0']);
+    expect(without).toBeGreaterThan(0.8 * input);
+  });
 
-    const graded = await vgrade(['grade', file('warm.png'), '-o', file('graded.png')]);
-    expect(graded.code, graded.stderr).toBe(0);
-    expect(meanDeltaE2000(await rgb('graded.png'), await rgb('clean.png'))).toBeLessThan(0.25 * input);
-
-    const without = ['--set', 'invert.white_balance=0'];
-    const off = await vgrade(['grade', file('warm.png'), '-o', file('off.png'), ...without]);
-    expect(off.code, off.stderr).toBe(0);
-    expect(meanDeltaE2000(await rgb('off.png'), await rgb('clean.png'))).toBeGreaterThan(0.8 * input);
+  it('at 5000 K, which the classifier reads as orange, gives back the level that undoing orange took (the exposure read says white balance)', async () => {
+    const input = await errorOf('warm5000');
+    expect(input).toBeGreaterThan(5);
+    expect(await gradedError('warm5000', 'graded5000')).toBeLessThan(0.3 * input);
+    // Without it, orange undone leaves the frame darker than it came, the cast gone.
+    const without = await gradedError('warm5000', 'off5000', ['--set', 'invert.white_level=false']);
+    expect(without).toBeGreaterThan(0.8 * input);
   });
 
   it('leaves the clean frame about as it is', async () => {
-    const graded = await vgrade(['grade', file('clean.png'), '-o', file('clean-graded.png')]);
-    expect(graded.code, graded.stderr).toBe(0);
-    expect(meanDeltaE2000(await rgb('clean-graded.png'), await rgb('clean.png'))).toBeLessThan(1);
+    expect(await gradedError('clean', 'clean-graded')).toBeLessThan(1);
   });
 });

@@ -9,6 +9,10 @@ import { applyDetunes } from '../../src/detune/apply.js';
 import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 import { blackBodyGains } from '../../src/detune/whiteBalance.js';
 import { decodeRgb } from '../helpers/media.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { STATISTICS_LENGTH } from '../../src/models/classifier/statistics.js';
 
 /** A record as the classify stage writes it: the top class certain at `p`, and the amounts. */
 const record = (
@@ -263,6 +267,40 @@ describe('invert', () => {
       };
       expect(await redOf(false)).toBeLessThan(0.45);
       expect(await redOf(true)).toBeGreaterThan(0.47);
+    });
+    it("with white_level, never raises a frame above the input's white level, however sure the exposure read is of a white balance", async () => {
+      // A real blue-3 (B x 1.3) that an exposure read takes for a white balance: giving back the
+      // level the division took would brighten the whole frame by 1.3. The sample frame's whites
+      // reach full scale, so there is no room above them: nothing is given back.
+      const dir = await mkdtemp(path.join(tmpdir(), 'vgrade-level-'));
+      const n = STATISTICS_LENGTH;
+      const read = (outputs: number, bias: number[]) => ({
+        inputs: 'statistics',
+        mean: new Array<number>(n).fill(0),
+        std: new Array<number>(n).fill(1),
+        weights: Array.from({ length: n }, () => new Array<number>(outputs).fill(0)),
+        bias,
+      });
+      const model = path.join(dir, 'reader.json');
+      // Reads no cast left, and an exposure read at a white balance's mean (a family share of 0).
+      await writeFile(
+        model,
+        JSON.stringify({
+          readers: [read(2, [0, 0])],
+          exposure: { ...read(1, [0]), family: 0.18, whiteBalance: 0 },
+        }),
+      );
+      const sure = {
+        probs: Float32Array.from(CLASS_LABELS, (label) => (label === 'blue-3' ? 1 : 0)),
+        amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'blue' ? 3 : 0)),
+      };
+      const out = await graded([1, 1, 1.3], sure, { ...white, white_model: model, white_level: true });
+      const px = new Float32Array(3);
+      out.correction!(0.4, 0.5, 0.6 * 1.3, px);
+      out.release();
+      expect(px[0]).toBeCloseTo(0.4, 3);
+      expect(px[1]).toBeCloseTo(0.5, 3);
+      expect(px[2]).toBeCloseTo(0.6, 3);
     });
     it('pools the reads through the shot: a clean frame after a warm one keeps part of its correction, and a cut starts afresh', async () => {
       const [clean] = await decodeRgb('samples/cockatoo.mp4', 456, 256, [
