@@ -28,6 +28,35 @@ export function blackBodyGains(kelvin: number): [number, number, number] {
 }
 
 /**
+ * How long a read cast (ln R/G, ln B/G of its gains) may be before it is taken as a white balance
+ * off rather than the scene's own colour: invert's `white_tolerance` default, chosen on the
+ * validation split (docs/correction-under-uncertainty.md, "The white balance").
+ */
+export const WHITE_TOLERANCE = 0.08;
+
+/** The chroma of a black body's gains: ln R/G, ln B/G. */
+function blackBodyChroma(kelvin: number): [number, number] {
+  const [r, g, b] = blackBodyGains(kelvin);
+  return [Math.log(r / g), Math.log(b / g)];
+}
+
+/**
+ * The colour temperature whose light gives a cast nearest `read` (ln R/G, ln B/G of the gains),
+ * between 2000 K and 20000 K, to 1%: a frame lit at that temperature and balanced for 6500 K
+ * looks so (warm below 6500 K, cool above), as ffmpeg's `colortemperature` makes it. `off` is the
+ * read's distance from the curve (a green or magenta tint it cannot express), in the same units.
+ */
+export function kelvinOf(read: readonly [number, number]): { kelvin: number; off: number } {
+  let best = { kelvin: 6500, off: Infinity };
+  for (let k = Math.log(2000); k <= Math.log(20000); k += 0.005) {
+    const [rg, bg] = blackBodyChroma(Math.exp(k));
+    const off = Math.hypot(rg - read[0], bg - read[1]);
+    if (off < best.off) best = { kelvin: Math.exp(k), off };
+  }
+  return best;
+}
+
+/**
  * The gains that take a cast of chroma `read` off, beyond what a scene's own colour may be: a read
  * of length n is shrunk to n - t^2 / n (t = `tolerance`, in ln units): nothing up to t, and a
  * residual that falls as the read grows (t / 2 at 2t, t / 3 at 3t), so a strong cast is taken

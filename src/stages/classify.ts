@@ -15,7 +15,12 @@
  * shot's analysed frames (`share`), with its mean amount over those frames: what persists, not
  * one frame's noise, and what a grade acts on (a frame the classifier cannot read names nothing).
  * `suspected` lists, the same way, families the amount head alone reads at 0.5 or more where the
- * classifier is too unsure for the grade to act: a lead for a human, not a finding.
+ * classifier is too unsure for the grade to act: a lead for a human, not a finding. With
+ * `white_balance` (on in pipelines/classify.yaml), each summary also has `white`: the white
+ * balance off that the default grade would take off, read as `invert` reads it (on the frame as
+ * the inverse leaves it, at most every 8 frames in a shot), where it lies beyond the tolerance on
+ * at least half the reads: {"kelvin": 3600, "cast": [0.32, -0.41], "share": 1} (the cast's ln R/G
+ * and ln B/G, and the colour temperature of a light that casts it), or null.
  *
  * Inference runs in a worker thread. At most 4 requests are in flight; a fifth waits (holding the
  * stream back through the frame pool), so nothing queues without bound. With `wait`, an analysed
@@ -35,6 +40,10 @@ import { checkModelAgainstStream, resolveModelDir } from '../models/modelFolder.
 import { NETWORKS } from '../models/networks.js';
 import { openLineReport } from '../util/lineReport.js';
 import type { FrameRecord, ShotRecord } from './records.js';
+import { loadWhiteReader, WHITE_READ_EVERY, type WhiteReader } from '../models/whiteReader.js';
+import { resolveModelFile } from '../models/modelFolder.js';
+import { kelvinOf, WHITE_TOLERANCE } from '../detune/whiteBalance.js';
+import { inverseDetuneTransform, mapPixels, withKnees } from '../detune/inverse.js';
 
 const options = {
   model: {
@@ -60,6 +69,16 @@ const options = {
     type: 'boolean',
     default: false,
     help: 'Hold each analysed frame until its record is ready (for a grader that reads it, e.g. invert)',
+  },
+  white_balance: {
+    type: 'boolean',
+    default: false,
+    help: "Also read the white balance off that the default grade would take off (on the frame as the grade's inverse leaves it, at most every 8 frames in a shot), summarised per shot",
+  },
+  white_model: {
+    type: 'string',
+    default: 'models/white-balance.json',
+    help: 'The white-balance reader (with white_balance)',
   },
 } as const;
 
@@ -188,12 +207,39 @@ export class ShotTally {
   /** The same for the amount head's reading alone (`suspected`). */
   private readonly read = new Tally();
 
+  /** White-balance reads, those beyond the tolerance, and the sum of those. */
+  private whiteReads = 0;
+  private whiteOver = 0;
+  private readonly whiteSum: [number, number] = [0, 0];
+
   add(outputs: ClassifierOutputs): void {
     this.analysed++;
     for (const { family, amount } of posteriorDetunes(outputs.probs, outputs.amounts, POSTERIOR_DEFAULTS)) {
       this.undone.add(FAMILIES.indexOf(family), amount);
     }
     outputs.amounts.forEach((amount, k) => this.read.add(k, amount));
+  }
+
+  /** A white-balance read (ln R/G, ln B/G of the cast) of an analysed frame as the grade's inverse leaves it. */
+  addWhite(read: readonly [number, number]): void {
+    this.whiteReads++;
+    if (Math.hypot(read[0], read[1]) <= WHITE_TOLERANCE) return;
+    this.whiteOver++;
+    this.whiteSum[0] += read[0];
+    this.whiteSum[1] += read[1];
+  }
+
+  /** The white balance off read beyond the tolerance on at least half the reads; null if none; absent unread. */
+  private white(): ShotRecord['white'] {
+    if (this.whiteReads === 0) return undefined;
+    const share = this.whiteOver / this.whiteReads;
+    if (share < 0.5) return null;
+    const cast: [number, number] = [this.whiteSum[0] / this.whiteOver, this.whiteSum[1] / this.whiteOver];
+    return {
+      kelvin: Math.round(kelvinOf(cast).kelvin / 10) * 10,
+      cast: [round(cast[0], 3), round(cast[1], 3)],
+      share: round(share, 3),
+    };
   }
 
   /** What persisted: families undone by 0.5 or more on at least half the analysed frames, strongest first. */
@@ -206,7 +252,9 @@ export class ShotTally {
     const problems = this.undone.persistent(this.analysed);
     const named = new Set(problems.map((p) => p.family));
     const suspected = this.read.persistent(this.analysed).filter((p) => !named.has(p.family));
-    return { input, shot, from: start, to: end, analysed: this.analysed, problems, suspected };
+    const white = this.white();
+    const record = { input, shot, from: start, to: end, analysed: this.analysed, problems, suspected };
+    return white === undefined ? record : { ...record, white };
   }
 }
 
@@ -231,6 +279,22 @@ class Tally {
       .filter((p) => p.share >= 0.5)
       .sort((a, b) => b.amount - a.amount);
   }
+}
+
+/**
+ * The white-balance read of a proxy frame as the default grade's inverse leaves it (each frame's
+ * own reading, its expected amounts after the confidence gate, the knees on), as `invert` reads it.
+ */
+function readAfterInverse(
+  reader: WhiteReader,
+  pixels: Uint8Array | Uint16Array,
+  width: number,
+  outputs: ClassifierOutputs,
+): [number, number] {
+  const detunes = posteriorDetunes(outputs.probs, outputs.amounts, POSTERIOR_DEFAULTS);
+  if (detunes.length === 0) return reader.read(pixels, width);
+  const inverse = withKnees(inverseDetuneTransform(detunes));
+  return reader.read(mapPixels(inverse, pixels, pixels.slice()), width);
 }
 
 /** What persisted through a shot of analysed frames' outputs (see {@link ShotTally}). */
@@ -266,6 +330,8 @@ export const classify = defineStage({
           (c) => run.logger.debug({ backend: c.info.backend }, 'classifier model loaded'),
           () => {}, // reported by the first analysed frame
         );
+        const reader = opts.white_balance ? loadWhiteReader(resolveModelFile(opts.white_model)) : undefined;
+        let whiteAt = -Infinity;
         const report = openLineReport(opts.report);
         const pending: Array<Promise<void>> = [];
         let shot = 0;
@@ -293,11 +359,17 @@ export const classify = defineStage({
           }
           shotStart ??= here;
           last = here;
+          if (startsSegment(frame)) whiteAt = -Infinity;
           // The first frame of a shot too, so that a grade that follows never starts a shot blind.
           if (frame.index % opts.every === 0 || startsSegment(frame)) {
             while (pending.length >= IN_FLIGHT) await pending.shift();
             const client = await starting;
             const request = client.run({ frames: [frame.image.data], size: frame.image });
+            // The pixels the white balance is read on, copied: without `wait` the frame moves on.
+            const pixels =
+              reader && here.frame - whiteAt >= WHITE_READ_EVERY ? frame.image.data.slice() : undefined;
+            if (pixels) whiteAt = here.frame;
+            const width = frame.image.width;
             const previous = written;
             const done = (async () => {
               const res = await request;
@@ -314,6 +386,7 @@ export const classify = defineStage({
                 amounts: Float32Array.from(res.amounts),
               };
               tally.add(outputs);
+              if (reader && pixels) tally.addWhite(readAfterInverse(reader, pixels, width, outputs));
               frame.notes.set(FINDINGS, record);
               frame.notes.set(CLASSIFIER_OUTPUTS, outputs);
               report.write(`${JSON.stringify(record)}\n`);

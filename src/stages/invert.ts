@@ -40,8 +40,8 @@ import {
 } from '../detune/posterior.js';
 import { noteKey } from '../frame/notes.js';
 import { GATE_MEMORY, gatedOutputsInShot, type GatedOutputs } from './classify.js';
-import { castDivisor, castGains, whiteLevel, withGains } from '../detune/whiteBalance.js';
-import { loadWhiteReader, type WhiteReader } from '../models/whiteReader.js';
+import { castDivisor, castGains, WHITE_TOLERANCE, whiteLevel, withGains } from '../detune/whiteBalance.js';
+import { loadWhiteReader, WHITE_READ_EVERY, type WhiteReader } from '../models/whiteReader.js';
 import { resolveModelFile } from '../models/modelFolder.js';
 import { startsSegment, type Frame } from '../frame/frame.js';
 
@@ -128,7 +128,7 @@ const options = {
   },
   white_tolerance: {
     type: 'number',
-    default: 0.08,
+    default: WHITE_TOLERANCE,
     min: 0,
     max: 1,
     help: "Length of the cast read (ln R/G, ln B/G) taken as the scene's own colour: only the excess is taken off",
@@ -246,13 +246,6 @@ function amountPool(
     return pooled;
   };
 }
-
-/**
- * Frames between two white-balance reads in a shot: a read (the proxy through the inverse, then
- * its statistics and cues) costs about 12 ms here, and on every classifier reading (every other
- * frame) it slowed a 720p grade by 17%; the reads are pooled over 48 frames anyway.
- */
-const WHITE_READ_EVERY = 8;
 
 /**
  * The white balance taken off after the inverse: the reader reads the proxy as the inverse leaves

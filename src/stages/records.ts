@@ -27,6 +27,13 @@ export interface ShotRecord {
   readonly analysed: number;
   readonly problems: Array<{ family: string; amount: number; share: number }>;
   readonly suspected: Array<{ family: string; amount: number; share: number }>;
+  /**
+   * With classify's `white_balance`: the white balance off that the default grade would take off
+   * (the white-balance reader's read on the frame as the inverse leaves it, beyond the tolerance)
+   * on at least half the frames read: the mean cast (ln R/G, ln B/G of its gains), the colour
+   * temperature of a light that casts it, and the share of the reads; null where none persists.
+   */
+  readonly white?: { kelvin: number; cast: [number, number]; share: number } | null;
 }
 
 /** A record and the stage that made it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blackBodyGains, castDivisor, whiteLevel } from '../../src/detune/whiteBalance.js';
+import { blackBodyGains, castDivisor, kelvinOf, whiteLevel } from '../../src/detune/whiteBalance.js';
 
 describe('blackBodyGains', () => {
   it('is about neutral at 6500 K', () => {
@@ -58,5 +58,20 @@ describe('whiteLevel', () => {
     // 127.5 on the bright pixels.
     expect(whiteLevel(frame, [0.5, 2, 1])).toBeCloseTo(0.5, 2);
     expect(whiteLevel(new Uint16Array(30).fill(65535 / 4))).toBeCloseTo(0.25, 2);
+  });
+});
+
+describe('kelvinOf', () => {
+  it("finds the colour temperature of a black body's cast again, to 1%, on the curve", () => {
+    for (const kelvin of [2500, 3500, 4500, 5500, 7500, 9000, 15000]) {
+      const [r, g, b] = blackBodyGains(kelvin);
+      const found = kelvinOf([Math.log(r / g), Math.log(b / g)]);
+      expect(Math.abs(found.kelvin / kelvin - 1)).toBeLessThan(0.01);
+      expect(found.off).toBeLessThan(0.01);
+    }
+  });
+
+  it('says how far off the curve a green or magenta cast lies', () => {
+    expect(kelvinOf([-0.2, -0.2]).off).toBeGreaterThan(0.1); // green: R and B both below G
   });
 });

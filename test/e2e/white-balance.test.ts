@@ -65,6 +65,30 @@ describe('the default grade on a frame with a white balance off', () => {
     expect(without).toBeGreaterThan(0.8 * input);
   });
 
+  it('is named by vgrade classify as the grade reads it: a warm white balance off, and its colour temperature; none on the clean frame', async () => {
+    const text = await vgrade(['classify', file('warm.png')]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.toString()).toMatch(
+      /white balance off: warm, as under light of about \d+ K \(100% of frames\)/,
+    );
+
+    const shotOf = async (name: string) => {
+      const run = await vgrade(['classify', file(name), '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const records = run.stdout
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      return records.find((r) => 'shot' in r)!;
+    };
+    const warm = (await shotOf('warm.png')).white as { kelvin: number; share: number };
+    expect(warm.kelvin).toBeGreaterThan(3000);
+    expect(warm.kelvin).toBeLessThan(4200);
+    expect(warm.share).toBe(1);
+    expect((await shotOf('clean.png')).white).toBeNull();
+  });
+
   it('leaves the clean frame about as it is', async () => {
     expect(await gradedError('clean', 'clean-graded')).toBeLessThan(1);
   });

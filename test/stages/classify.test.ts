@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/media.js';
 import { SAMPLE, vgrade } from '../helpers/cli.js';
 import { CLASS_LABELS, FAMILIES } from '../../src/detune/families.js';
-import { frameRecord, shotRecord } from '../../src/stages/classify.js';
+import { frameRecord, shotRecord, ShotTally } from '../../src/stages/classify.js';
+import { blackBodyGains } from '../../src/detune/whiteBalance.js';
 
 describe('classify records', () => {
   it("lists the top classes by probability and every family's amount", () => {
@@ -67,6 +68,29 @@ describe('classify records', () => {
     expect(s.problems).toEqual([]);
     // ... but says what the amount head alone reads there, as a lead for a human.
     expect(s.suspected).toEqual([{ family: 'saturation-low', amount: 1.5, share: 1 }]);
+  });
+
+  it('summarises a white balance off read beyond the tolerance on at least half the reads, as the cast and a colour temperature', () => {
+    const [r, g, b] = blackBodyGains(4000);
+    const warm: [number, number] = [Math.log(r / g), Math.log(b / g)];
+    const tally = new ShotTally();
+    tally.add(reading('clean', {}));
+    tally.addWhite(warm);
+    tally.addWhite(warm);
+    tally.addWhite([0.05, -0.05]); // within the tolerance: the scene's own colour
+    const white = tally.summary('a.mp4', 0, { frame: 24, pts: 1 }, { frame: 0, pts: 0 }).white;
+    expect(white?.share).toBeCloseTo(2 / 3, 3);
+    expect(white?.kelvin).toBeGreaterThan(3950);
+    expect(white?.kelvin).toBeLessThan(4050);
+    expect(white?.cast[0]).toBeCloseTo(warm[0], 3);
+
+    // Only one read in three beyond it: none persists (null); a shot not read for it has no entry.
+    const mild = new ShotTally();
+    for (const read of [warm, [0.02, 0], [0, 0.03]] as const) mild.addWhite(read);
+    expect(mild.summary('a.mp4', 0, { frame: 24, pts: 1 }, { frame: 0, pts: 0 }).white).toBeNull();
+    expect(
+      shotRecord('a.mp4', 0, [reading('clean', {})], { frame: 0, pts: 0 }, { frame: 0, pts: 0 }),
+    ).not.toHaveProperty('white');
   });
 });
 

@@ -39,6 +39,13 @@ const NO_OUTPUT: OutputTarget = {
   overrides: {},
 };
 
+/** A shot's white balance off in words: "warm, as under light of about 3500 K (100% of frames)". */
+function whiteBalance(white: NonNullable<ShotRecord['white']>): string {
+  const kind = white.kelvin < 6500 ? 'warm' : 'cool';
+  const kelvin = Math.round(white.kelvin / 100) * 100;
+  return `${kind}, as under light of about ${kelvin} K (${Math.round(white.share * 100)}% of frames)`;
+}
+
 function summary(input: string, frames: number, shots: readonly ShotRecord[]): string {
   const lines = [`${input}: ${countOf(frames, 'frame')} analysed, ${countOf(shots.length, 'shot')}`];
   for (const s of shots) {
@@ -50,7 +57,8 @@ function summary(input: string, frames: number, shots: readonly ShotRecord[]): s
         .join(', ');
     const problems = s.problems.length ? list(s.problems) : 'nothing persistent';
     const suspected = s.suspected.length ? `; unsure (the amount head alone): ${list(s.suspected)}` : '';
-    lines.push(`  shot ${s.shot} (${when(s.from)} - ${when(s.to)}): ${problems}${suspected}`);
+    const white = s.white ? `; white balance off: ${whiteBalance(s.white)}` : '';
+    lines.push(`  shot ${s.shot} (${when(s.from)} - ${when(s.to)}): ${problems}${white}${suspected}`);
   }
   return `${lines.join('\n')}\n`;
 }
