@@ -133,10 +133,11 @@ const options = {
     max: 1,
     help: "Length of the cast read (ln R/G, ln B/G) taken as the scene's own colour: only the excess is taken off",
   },
-  // Chosen on the validation split (docs/correction-under-uncertainty.md, "The white level given back").
+  // Not the default: on whole clips of a washed-out test source it raised real casts
+  // (docs/correction-under-uncertainty.md, "The white level given back").
   white_level: {
     type: 'boolean',
-    default: true,
+    default: false,
     help: "Where a cast family undone (green, blue, orange divide channels) looks like a white balance off instead (channels lowered), give back the level the division took (the reader's exposure read), never above the input's white level",
   },
   white_model: {

@@ -12,8 +12,9 @@ import { blackBodyGains } from '../../src/detune/whiteBalance.js';
  * `colortemperature` uses) is no list of the eight families, and the classifier, unsure, names
  * none; the default grade takes it off through the white-balance reader after the inverse
  * (docs/correction-under-uncertainty.md, "The white balance"). Nearer 6500 K the classifier names
- * such a cast as a family (orange at 5000 K) and undoes that, which darkens the frame; the
- * reader's exposure read tells it was a white balance, and the level is given back.
+ * such a cast as a family (orange at 5000 K) and undoes that, which darkens the frame; with
+ * `invert.white_level`, the reader's exposure read tells it was a white balance, and the level is
+ * given back.
  */
 describe('the default grade on a frame with a white balance off', () => {
   let still: SampleStill;
@@ -56,13 +57,13 @@ describe('the default grade on a frame with a white balance off', () => {
     expect(without).toBeGreaterThan(0.8 * input);
   });
 
-  it('at 5000 K, which the classifier reads as orange, gives back the level that undoing orange took (the exposure read says white balance)', async () => {
+  it('at 5000 K, which the classifier reads as orange, with white_level gives back the level that undoing orange took (the exposure read says white balance)', async () => {
     const input = await errorOf('warm5000');
     expect(input).toBeGreaterThan(5);
-    expect(await gradedError('warm5000', 'graded5000')).toBeLessThan(0.3 * input);
-    // Without it, orange undone leaves the frame darker than it came, the cast gone.
-    const without = await gradedError('warm5000', 'off5000', ['--set', 'invert.white_level=false']);
-    expect(without).toBeGreaterThan(0.8 * input);
+    const level = ['--set', 'invert.white_level=true'];
+    expect(await gradedError('warm5000', 'graded5000', level)).toBeLessThan(0.3 * input);
+    // Without it (the default), orange undone leaves the frame darker than it came, the cast gone.
+    expect(await gradedError('warm5000', 'off5000')).toBeGreaterThan(0.8 * input);
   });
 
   it('is named by vgrade classify as the grade reads it: a warm white balance off, and its colour temperature; none on the clean frame', async () => {
