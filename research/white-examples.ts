@@ -10,7 +10,8 @@
  * the target is ln of the gamma (see `gammaExample`).
  *
  *   npm run build && node dist/research/white-examples.js --data DS \
- *     --extra media/extra media/more/photos --count 40000 --seed 1 --out white [--sets] [--cues | --exposure]
+ *     --extra media/extra media/more/photos --count 40000 --seed 1 --out white [--sets] \
+ *     [--cues | --exposure [--tone-max A]]
  *
  * Writes, in --out:
  *   train-SEED.features.f32   count x 131 (141 with the cues) values (float32, little-endian)
@@ -50,6 +51,10 @@ function withCast(frame: Uint8Array, gains: readonly number[], out: Uint8Array):
 const withCues = process.argv.includes('--cues') || process.argv.includes('--exposure');
 const exposure = process.argv.includes('--exposure');
 const gammaMode = process.argv.includes('--gamma');
+// `--tone-max A` (with --exposure): the tone family some examples carry goes up to level A (1).
+const toneAt = process.argv.indexOf('--tone-max');
+const TONE_MAX = toneAt > 0 ? Number(process.argv[toneAt + 1]) : 1;
+if (!(TONE_MAX > 0 && TONE_MAX <= 3)) throw new Error('--tone-max takes a level above 0, at most 3');
 const FEATURES = STATISTICS_LENGTH + (withCues ? CUES_LENGTH : 0);
 let width = 0;
 
@@ -99,14 +104,17 @@ function randomExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, toned:
  * `--exposure`: what tells a cast family (green, blue, orange: channels raised, whites clipped) from
  * a white balance off (channels lowered, the brightest left) with the same chroma. Half the
  * examples carry a family at 0.5-3 (target ln of its largest gain, 1 + 0.1 x amount), half a black
- * body of 3000-6000 K or 7500-15000 K (target 0); 30% of all also carry a tone family at up to 1.
+ * body of 3000-6000 K or 7500-15000 K (target 0); 30% of all also carry a tone family at up to 1
+ * (`--tone-max A`: up to A).
  */
 const CAST_FAMILIES: DetuneFamily[] = ['green', 'blue', 'orange'];
 
 function exposureExample(refs: ReferenceSet, rng: Rng, scratch: Uint8Array, toned: Uint8Array): Example {
   const frame = randomReference(refs, rng);
   const tone: Detune[] =
-    rng() < 0.3 ? [{ family: TONE_FAMILIES[Math.floor(rng() * TONE_FAMILIES.length)]!, amount: rng() }] : [];
+    rng() < 0.3
+      ? [{ family: TONE_FAMILIES[Math.floor(rng() * TONE_FAMILIES.length)]!, amount: rng() * TONE_MAX }]
+      : [];
   if (rng() < 0.5) {
     const cast = {
       family: CAST_FAMILIES[Math.floor(rng() * CAST_FAMILIES.length)]!,

@@ -44,6 +44,7 @@ const defaults = {
   white_tolerance: 0.1,
   white_model: 'models/white-balance.json',
   white_level: false,
+  white_level_below: 1,
 };
 
 describe('invert', () => {
@@ -268,10 +269,8 @@ describe('invert', () => {
       expect(await redOf(false)).toBeLessThan(0.45);
       expect(await redOf(true)).toBeGreaterThan(0.47);
     });
-    it("with white_level, never raises a frame above the input's white level, however sure the exposure read is of a white balance", async () => {
-      // A real blue-3 (B x 1.3) that an exposure read takes for a white balance: giving back the
-      // level the division took would brighten the whole frame by 1.3. The sample frame's whites
-      // reach full scale, so there is no room above them: nothing is given back.
+    /** A reader that reads no cast left, and an exposure read of a family share of `share`. */
+    async function readerWithShare(share: number): Promise<string> {
       const dir = await mkdtemp(path.join(tmpdir(), 'vgrade-level-'));
       const n = STATISTICS_LENGTH;
       const read = (outputs: number, bias: number[]) => ({
@@ -282,25 +281,42 @@ describe('invert', () => {
         bias,
       });
       const model = path.join(dir, 'reader.json');
-      // Reads no cast left, and an exposure read at a white balance's mean (a family share of 0).
-      await writeFile(
-        model,
-        JSON.stringify({
-          readers: [read(2, [0, 0])],
-          exposure: { ...read(1, [0]), family: 0.18, whiteBalance: 0 },
-        }),
-      );
-      const sure = {
-        probs: Float32Array.from(CLASS_LABELS, (label) => (label === 'blue-3' ? 1 : 0)),
-        amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'blue' ? 3 : 0)),
-      };
-      const out = await graded([1, 1, 1.3], sure, { ...white, white_model: model, white_level: true });
+      const exposure = { ...read(1, [0.18 * share]), family: 0.18, whiteBalance: 0 };
+      await writeFile(model, JSON.stringify({ readers: [read(2, [0, 0])], exposure }));
+      return model;
+    }
+    const sureBlue3 = {
+      probs: Float32Array.from(CLASS_LABELS, (label) => (label === 'blue-3' ? 1 : 0)),
+      amounts: Float32Array.from(FAMILIES, (fam) => (fam === 'blue' ? 3 : 0)),
+    };
+    /** What the grade makes of a pixel (0.4, 0.5, 0.6 x 1.3) of the frame scaled by `gains`. */
+    async function levelOf(gains: readonly number[], share: number, below = 1): Promise<number[]> {
+      const model = await readerWithShare(share);
+      const options = { ...white, white_model: model, white_level: true, white_level_below: below };
+      const out = await graded(gains, sureBlue3, options);
       const px = new Float32Array(3);
       out.correction!(0.4, 0.5, 0.6 * 1.3, px);
       out.release();
+      return [...px];
+    }
+
+    it("with white_level, never raises a frame above the input's white level, however sure the exposure read is of a white balance", async () => {
+      // A real blue-3 (B x 1.3) that an exposure read takes for a white balance: giving back the
+      // level the division took would brighten the whole frame by 1.3. The sample frame's whites
+      // reach full scale, so there is no room above them: nothing is given back.
+      const px = await levelOf([1, 1, 1.3], 0);
       expect(px[0]).toBeCloseTo(0.4, 3);
       expect(px[1]).toBeCloseTo(0.5, 3);
       expect(px[2]).toBeCloseTo(0.6, 3);
+    });
+
+    it('with white_level, gives back the level only as far as the exposure read is clear: nothing at a family share of white_level_below or more', async () => {
+      // The frame dimmed to 0.7 first, so that its white level leaves room for the level given back.
+      const dim = [0.7, 0.7, 0.7 * 1.3];
+      const red = async (share: number, below: number) => (await levelOf(dim, share, below))[0]!;
+      expect(await red(0, 0.3)).toBeCloseTo(0.4 * 1.3, 2); // clear: all of it
+      expect(await red(0.5, 1)).toBeCloseTo(0.4 * Math.pow(1.3, 0.5), 2); // (1 - share) of it
+      expect(await red(0.5, 0.3)).toBeCloseTo(0.4, 3); // unclear: none
     });
     it('pools the reads through the shot: a clean frame after a warm one keeps part of its correction, and a cut starts afresh', async () => {
       const [clean] = await decodeRgb('samples/cockatoo.mp4', 456, 256, [
