@@ -293,8 +293,8 @@ function readAfterInverse(
 ): [number, number] {
   const detunes = posteriorDetunes(outputs.probs, outputs.amounts, POSTERIOR_DEFAULTS);
   if (detunes.length === 0) return reader.read(pixels, width);
-  const inverse = withKnees(inverseDetuneTransform(detunes));
-  return reader.read(mapPixels(inverse, pixels, pixels.slice()), width);
+  // `pixels` is this stage's own copy: graded in place.
+  return reader.read(mapPixels(withKnees(inverseDetuneTransform(detunes)), pixels, pixels), width);
 }
 
 /** What persisted through a shot of analysed frames' outputs (see {@link ShotTally}). */

@@ -276,6 +276,7 @@ function whiteBalancer(
   tolerance: number,
   strength: number,
   memory: number,
+  /** `white_level_below` where `white_level` is on, 0 where it is off: no level is given back. */
   exposureBelow: number,
 ): (frame: Frame, gated: GatedOutputs, detunes: readonly Detune[], inverse: Transform) => Transform {
   let readFor: GatedOutputs | undefined;
