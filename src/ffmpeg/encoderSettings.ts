@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
 import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
-import { mezzanineOf, proresPixFmt } from './mezzanine.js';
+import { mezzanineOf, proresPixFmt, xdcamHd422 } from './mezzanine.js';
 import { UsageError } from '../util/errors.js';
 
 /** The encoder choices of the pipeline's `encode` stage ('auto' and -1 mean "pick for the output"). */
@@ -98,8 +98,8 @@ function chroma(pixFmt: string | undefined): '420' | '422' | '444' {
  * Picks encoder defaults per output type: H.264 (CRF 18, preset medium) for video files and
  * pipes, keeping the source's chroma layout and bit depth where the encoder can (10-bit H.264 for
  * deeper sources), except that a master in a mastering codec stays in it, in its own profile
- * (ProRes to .mov or .mkv, DNxHR to .mov, .mxf or .mkv: `mezzanineOf`); PNG/TIFF/JPEG for
- * stills, 16-bit where the source is deeper than 8 bits.
+ * (ProRes to .mov or .mkv, DNxHR to .mov, .mxf or .mkv, XDCAM and IMX MPEG-2 to .mxf:
+ * `mezzanineOf`); PNG/TIFF/JPEG for stills, 16-bit where the source is deeper than 8 bits.
  * Explicit choices (command line first, then the pipeline's `encode` stage) win.
  */
 export function planEncoder(
@@ -190,7 +190,7 @@ export function planEncoder(
   }
   const isWebm = format === 'webm';
   // A master in a mastering codec goes back in it, where ffmpeg has the encoder (else H.264).
-  const found = output.format ? undefined : mezzanineOf(media?.video, ext);
+  const found = output.format ? undefined : mezzanineOf(media?.video, ext, media?.bitRate);
   const mezzanine = found && caps.encoders.has(found.encoder) ? found : undefined;
   const codec =
     codecChoice !== 'auto'
@@ -200,8 +200,14 @@ export function planEncoder(
         : mezzanine
           ? mezzanine.encoder
           : want('libx264');
-  // Its profile and layout, also when that encoder is asked for by name.
-  const kept = found?.encoder === codec ? found : undefined;
+  // Its profile and layout, also when that encoder is asked for by name (MPEG-2 for another
+  // source: XDCAM HD422's).
+  const kept =
+    found?.encoder === codec
+      ? found
+      : codec === 'mpeg2video'
+        ? xdcamHd422(frameSize, media?.video?.avgFrameRate ?? media?.video?.frameRate)
+        : undefined;
   checkEncoderOptions(codec, crf, preset, {
     crf: output.overrides.crf !== undefined ? '--crf' : 'encode.crf',
     preset: output.overrides.preset !== undefined ? '--preset' : 'encode.preset',
@@ -227,6 +233,9 @@ export function planEncoder(
   videoArgs.push('-pix_fmt', pix);
   if (codec === 'libx264' || codec === 'libx265') {
     videoArgs.push('-crf', String(crf ?? 18), '-preset', preset ?? 'medium');
+    // ffmpeg's MXF muxer stores no reordering for H.264 (every packet's pts is its dts): with
+    // B-pictures the file would show them in coded order, scrambled.
+    if (/^mxf/.test(format)) videoArgs.push('-bf', '0');
   } else if (kept) {
     videoArgs.push('-profile:v', kept.profile, ...kept.options);
   } else if (codec === 'libvpx-vp9') {

@@ -44,6 +44,13 @@ export interface VideoStreamInfo {
    * clockwise) converted. 0 when the file says nothing.
    */
   rotation: number;
+  /** The stream's bits per second, when stated (MPEG-2 states it in every sequence header). */
+  bitRate?: number;
+  /**
+   * MPEG-2 only: pictures from one keyframe to the next in the first packets (1: intra pictures
+   * only); absent where fewer than two keyframes came in them or the read failed.
+   */
+  gop?: number;
   /** `tv` (limited) or `pc` (full), when stated. */
   colorRange?: string;
   /** Matrix: `bt709`, `bt470bg`, `bt2020nc`... when stated. */
@@ -169,6 +176,7 @@ export async function probeMedia(
   if (opts.inputOptions) args.push(...opts.inputOptions);
   if (opts.format !== undefined) args.push('-f', opts.format);
   args.push(...inputArgs(input));
+  const inputPart = args.slice(args.indexOf('-show_chapters') + 1);
 
   let stdout: string;
   try {
@@ -195,7 +203,43 @@ export async function probeMedia(
   if (info.video === undefined && opts.requireVideo !== false) {
     throw new RuntimeFailure('E_INPUT_NO_VIDEO', `${input} has no video stream`);
   }
+  if (info.video?.codec === 'mpeg2video') {
+    const gop = await readGop(ffprobePath, info.video.index, inputPart, opts.logger);
+    if (gop !== undefined) info.video.gop = gop;
+  }
   return info;
+}
+
+/** Packets read for a GOP's length: more than the longest broadcast GOP (15) thrice. */
+const GOP_PACKETS = 48;
+
+/**
+ * The longest run from one keyframe to the next in a stream's first packets (their flags only,
+ * nothing decoded: tens of milliseconds), or undefined where fewer than two keyframes came or
+ * ffprobe failed. The first run of an open GOP is shorter in coded order, hence the longest.
+ */
+async function readGop(
+  ffprobePath: string,
+  streamIndex: number,
+  inputPart: readonly string[],
+  logger: Logger | undefined,
+): Promise<number | undefined> {
+  const args = ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals'];
+  args.push(`%+#${GOP_PACKETS}`, '-show_entries', 'packet=flags', '-of', 'csv=p=0', ...inputPart);
+  try {
+    const { stdout } = await runFfmpeg(ffprobePath, args, { label: 'probe GOP', logger });
+    return gopOf(stdout.split('\n').filter((line) => line.trim() !== ''));
+  } catch (err) {
+    logger?.debug({ err }, 'could not read the GOP');
+    return undefined;
+  }
+}
+
+/** The longest keyframe-to-keyframe run in packets' ffprobe flags (`K_`, `__`...), if two keyframes came. */
+export function gopOf(flags: readonly string[]): number | undefined {
+  const keys = flags.flatMap((f, i) => (f.startsWith('K') ? [i] : []));
+  if (keys.length < 2) return undefined;
+  return Math.max(...keys.slice(1).map((k, i) => k - keys[i]!));
 }
 
 /** A name ffmpeg opens as a local file: no `scheme:` prefix (`rtsp:`, `pipe:`), or `file:`. */
@@ -270,6 +314,7 @@ export interface ProbeStream {
   color_transfer?: string;
   sample_aspect_ratio?: string;
   field_order?: string;
+  bit_rate?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string | undefined>;
   side_data_list?: { side_data_type?: string; rotation?: number }[];
@@ -327,6 +372,7 @@ function toVideoInfo(
     nbFrames,
     duration,
     rotation: rotationOf(s),
+    ...(toNumber(s.bit_rate) !== undefined && { bitRate: toNumber(s.bit_rate) }),
     colorRange: stated(s.color_range),
     colorSpace: stated(s.color_space),
     colorPrimaries: stated(s.color_primaries),

@@ -19,6 +19,7 @@ import { compilePipeline } from '../pipeline/compile.js';
 import { displaySize, probeMedia } from '../ffmpeg/probe.js';
 import { hdrTransfer } from '../color/hdr.js';
 import { restrictedFileInput } from '../ffmpeg/input.js';
+import { mezzanineOf } from '../ffmpeg/mezzanine.js';
 import { fileOutput } from '../ffmpeg/output.js';
 import { gradeOne, type GradeProgress } from '../run/grade.js';
 import { isShotRecord, type RunRecord, type ShotRecord } from '../stages/records.js';
@@ -153,7 +154,6 @@ export async function gradeDrop(
   onProgress: (progress: GradeProgress) => void = () => {},
 ): Promise<JobOutcome> {
   const logger = ctx.logger.child({ job: job.id, file: job.name });
-  const ext = outputExtension(job.name);
   const source = path.join(ctx.watchDir, job.name);
   if (!(await exists(source))) {
     // A crash after the source was moved to done but before the job was marked: finished already.
@@ -161,11 +161,12 @@ export async function gradeDrop(
     for (const s of [stem, `${stem}-${job.id.slice(0, 8)}`]) {
       if ((await reportJob(path.join(ctx.outDir, `${s}.report.json`))) === job.id) {
         const report = JSON.parse(await readFile(path.join(ctx.outDir, `${s}.report.json`), 'utf8')) as {
+          output: string;
           frames: number;
           seconds: number;
         };
         return {
-          output: path.join(ctx.outDir, `${s}${ext}`),
+          output: path.join(ctx.outDir, report.output),
           frames: report.frames,
           seconds: report.seconds,
         };
@@ -174,6 +175,12 @@ export async function gradeDrop(
     throw new UsageError('E_INPUT_MISSING', `${job.name} is no longer in the watch folder`);
   }
   const input = restrictedFileInput(await sourcePath(ctx, job.name));
+  const sourceMedia = await probeMedia(ctx.binaries.ffprobe, input.ffmpegInput, {
+    inputOptions: input.inputOptions,
+    logger,
+  });
+  const kept = mezzanineOf(sourceMedia.video, '.mxf', sourceMedia.bitRate);
+  const ext = outputExtension(job.name, kept !== undefined && ctx.caps.encoders.has(kept.encoder));
   const work = workDirFor(ctx, job.id);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -189,14 +196,20 @@ export async function gradeDrop(
   };
   if (makesCorrection) spec = withExport(spec, path.join(work, 'luts'));
   const graded = path.join(work, `graded${ext}`);
-  const result = await gradeOne(compilePipeline(spec), input, fileOutput(graded), {
-    logger,
-    binaries: ctx.binaries,
-    caps: ctx.caps,
-    signal,
-    onProgress,
-    onRecord,
-  });
+  const result = await gradeOne(
+    compilePipeline(spec),
+    input,
+    fileOutput(graded),
+    {
+      logger,
+      binaries: ctx.binaries,
+      caps: ctx.caps,
+      signal,
+      onProgress,
+      onRecord,
+    },
+    sourceMedia,
+  );
 
   const media = await probeMedia(ctx.binaries.ffprobe, graded, { logger });
   const video = media.video!;

@@ -28,8 +28,14 @@ export function outputStem(sourceName: string): string {
 /** Containers we write a graded master in; any other source gets Matroska, which takes anything. */
 const KEPT_EXTENSIONS = new Set(['.mp4', '.mov', '.mkv', '.m4v']);
 
-export function outputExtension(sourceName: string): string {
+/**
+ * The graded master's extension: the source's where it is one of {@link KEPT_EXTENSIONS}, `.mxf`
+ * for an MXF source whose video goes back into MXF in its own codec (`mxfWrittenBack`: XDCAM's and
+ * IMX's MPEG-2, DNxHR; a playout server takes what it was given), else `.mkv`.
+ */
+export function outputExtension(sourceName: string, mxfWrittenBack = false): string {
   const ext = path.extname(sourceName).toLowerCase();
+  if (ext === '.mxf' && mxfWrittenBack) return ext;
   return KEPT_EXTENSIONS.has(ext) ? ext : '.mkv';
 }
 

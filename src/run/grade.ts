@@ -230,9 +230,10 @@ export async function gradeOne(
   input: InputSource,
   output: OutputTarget,
   env: GradeEnvironment,
+  media?: MediaInfo,
 ): Promise<GradeResult> {
   const pipeline = 'poolSize' in spec ? spec : compilePipeline(spec);
-  const run = await prepareRun(pipeline, input, output, env);
+  const run = await prepareRun(pipeline, input, output, env, media);
   await checkWritable(output);
   const started = process.hrtime.bigint();
   const total = run.media?.estimatedFrames;

@@ -325,6 +325,72 @@ describe('vgrade grade', () => {
     ]);
   });
 
+  it('grades an XDCAM HD422 master in MXF back into XDCAM HD422: profile, rate, GOP, fields, audio tracks, timecode', async () => {
+    const source = path.join(dir, 'xdcam.mxf');
+    // XDCAM HD422 at a small size, interlaced (top field first), two mono PCM tracks, a start
+    // timecode. The sources end themselves: with -frames:v and audio, ffmpeg 5.1's MXF muxer drops
+    // the last pictures.
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=1.44,colorchannelmixer=bb=1.2'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1.44'],
+      ...['-map', '0:v', '-map', '1:a', '-map', '1:a'],
+      ...['-c:v', 'mpeg2video', '-pix_fmt', 'yuv422p', '-profile:v', '0', '-b:v', '50M', '-minrate', '50M'],
+      ...['-maxrate', '50M', '-bufsize', '17825792', '-g', '12', '-bf', '2', '-flags', '+ilme+ildct'],
+      ...[
+        '-field_order',
+        'tt',
+        '-top',
+        '1',
+        '-c:a',
+        'pcm_s24le',
+        '-ac',
+        '1',
+        '-timecode',
+        '10:00:00:00',
+        source,
+      ],
+    ]);
+    const out = path.join(dir, 'xdcam-graded.mxf');
+    const result = await vgrade(['grade', source, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const graded = await probe(out);
+    const video = graded.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+    expect([video.codec_name, video.profile, video.pix_fmt, video.field_order, video.bit_rate]).toEqual([
+      'mpeg2video',
+      '4:2:2',
+      'yuv422p',
+      'tt',
+      '50000000',
+    ]);
+    const audio = graded.streams.filter((s: { codec_type: string }) => s.codec_type === 'audio');
+    expect(audio.map((s: { codec_name: string; channels: number }) => [s.codec_name, s.channels])).toEqual([
+      ['pcm_s24le', 1],
+      ['pcm_s24le', 1],
+    ]);
+    expect(graded.format.tags.timecode).toBe('10:00:00:00');
+    // The GOP as the source's: a keyframe every 12 pictures (10 in the first, open GOP's coded order).
+    const packets = await probe(out, ['-select_streams', 'v:0', '-show_entries', 'packet=flags']);
+    const keys = packets.packets.flatMap((p: { flags: string }, i: number) =>
+      p.flags.startsWith('K') ? [i] : [],
+    );
+    expect(keys.slice(1, 3).map((k: number, i: number) => k - keys[i])).toEqual([10, 12]);
+    expect(packets.packets).toHaveLength(36);
+  });
+
+  it('grades an H.264 clip into MXF with its pictures shown in order', async () => {
+    const source = path.join(dir, 'moving.mp4');
+    await makeClip(source, { size: '160x90', fps: 25, duration: 0.8, pixelFormat: 'yuv420p' });
+    const out = path.join(dir, 'moving.mxf');
+    const result = await vgrade(['grade', source, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    // With B-pictures, ffmpeg's MXF muxer gives each picture its coded position as its time
+    // (0, 0.08, 0.12, 0.04...): a player shows them out of order.
+    const frames = (await probe(out, ['-select_streams', 'v:0', '-show_entries', 'frame=pts_time'])).frames;
+    const times = frames.map((f: { pts_time: string }) => Number(f.pts_time));
+    expect(times).toHaveLength(20);
+    expect(times.slice(1).every((t: number, i: number) => t > times[i])).toBe(true);
+  });
+
   it("keeps a still's alpha as it was, grading only its colour", async () => {
     const png = path.join(dir, 'alpha.png');
     // The sample's first frame with a blue cast, its left half transparent.

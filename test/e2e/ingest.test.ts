@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, vgrade } from '../helpers/cli.js';
 import { makeClip } from '../helpers/clips.js';
-import { probe, tempDir } from '../helpers/media.js';
+import { ffmpeg, probe, tempDir } from '../helpers/media.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 
 /** A short clip with a colour cast for the grader to find. */
@@ -230,6 +230,35 @@ describe('vgrade ingest (embedded queue)', () => {
     ]);
     const status = await vgrade(['ingest', 'status', '--out', out]);
     expect(status.stdout.toString()).toContain(path.join(out, other[0]!));
+  });
+
+  it('delivers an XDCAM master in MXF as MXF in its own codec, and an MXF of another codec as Matroska', async () => {
+    const watch = path.join(tmp.dir, 'x-in');
+    const out = path.join(tmp.dir, 'x-out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    const lavfi = [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x180:rate=25:duration=0.96,colorchannelmixer=bb=1.2',
+    ];
+    // XDCAM HD422's coding (MPEG-2 4:2:2 profile, 50 Mb/s, GOP 12), and H.264 in MXF.
+    await ffmpeg([
+      ...lavfi,
+      ...['-c:v', 'mpeg2video', '-pix_fmt', 'yuv422p', '-profile:v', '0', '-b:v', '50M', '-minrate', '50M'],
+      ...['-maxrate', '50M', '-bufsize', '17825792', '-g', '12', '-bf', '2', path.join(watch, 'news.mxf')],
+    ]);
+    await ffmpeg([...lavfi, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(watch, 'avc.mxf')]);
+    const run = await vgrade(['ingest', '--watch', watch, '--out', out, '--once', ...FAST]);
+    expect(run.code, run.stderr).toBe(0);
+    const news = (await probe(path.join(out, 'news.mxf'))).streams[0];
+    expect([news.codec_name, news.profile, news.bit_rate]).toEqual(['mpeg2video', '4:2:2', '50000000']);
+    expect(await frameCount(path.join(out, 'news.mxf'))).toBe(24);
+    expect((await probe(path.join(out, 'avc.mkv'))).streams[0].codec_name).toBe('h264');
+    for (const stem of ['news', 'avc']) {
+      const report = JSON.parse(await readFile(path.join(out, `${stem}.report.json`), 'utf8'));
+      expect(report.output).toBe(stem === 'news' ? 'news.mxf' : 'avc.mkv');
+    }
   });
 
   it('does not pick up a file while it is still being written, even when its writer pauses', async () => {

@@ -245,6 +245,78 @@ describe('planEncoder: video files', () => {
     expect(arg(planFor('out.mp4', dnx('DNXHR HQ')), '-c:v')).toBe('libx264');
   });
 
+  it('an XDCAM or IMX master in MXF stays MPEG-2 in its profile, rate and GOP; other containers get H.264', () => {
+    const mpeg2Caps = fakeCaps(['libx264', 'mpeg2video', 'aac']);
+    const mpeg2 = (video: Partial<VideoStreamInfo> = {}) =>
+      media({ codec: 'mpeg2video', profile: '4:2:2', pixFmt: 'yuv422p', bitRate: 50e6, gop: 12, ...video });
+    const planFor = (out: string, m: MediaInfo) =>
+      planEncoder(fileOutput(out), m, AUTO, mpeg2Caps, HD).videoArgs;
+    // XDCAM HD422: constant 50 Mb/s with its 17,825,792-bit buffer, GOP 12 with two B-pictures,
+    // no extra I-picture at a cut.
+    const hd422 = planFor('out.mxf', mpeg2({ fieldOrder: 'tt' }));
+    expect(hd422.slice(0, 6)).toEqual(['-c:v', 'mpeg2video', '-pix_fmt', 'yuv422p', '-profile:v', '0']);
+    expect([arg(hd422, '-b:v'), arg(hd422, '-minrate'), arg(hd422, '-maxrate')]).toEqual([
+      '50000000',
+      '50000000',
+      '50000000',
+    ]);
+    expect([arg(hd422, '-bufsize'), arg(hd422, '-g'), arg(hd422, '-bf')]).toEqual(['17825792', '12', '2']);
+    expect(arg(hd422, '-sc_threshold')).toBe('1000000000');
+    expect(hd422).not.toContain('-crf');
+    // Fields coded as fields, in the source's order.
+    expect([arg(hd422, '-flags'), arg(hd422, '-field_order')]).toEqual(['+ilme+ildct', 'tt']);
+    // IMX: intra pictures only.
+    expect(arg(planFor('out.mxf', mpeg2({ gop: 1, width: 720, height: 608 })), '-g')).toBe('1');
+    // XDCAM HD at 29.97 Hz whose GOP the probe did not read: 15, as XDCAM's.
+    const hd = planFor(
+      'out.mxf',
+      mpeg2({ profile: 'Main', pixFmt: 'yuv420p', width: 1440, gop: undefined, avgFrameRate: 30000 / 1001 }),
+    );
+    expect([arg(hd, '-profile:v'), arg(hd, '-pix_fmt'), arg(hd, '-g'), arg(hd, '-minrate')]).toEqual([
+      '4',
+      'yuv420p',
+      '15',
+      undefined,
+    ]);
+    // A variable rate that the stream does not state: the container's as the mean, the level's
+    // limits (main profile, high-1440 level) for the peaks.
+    const vbr = planEncoder(
+      fileOutput('out.mxf'),
+      { ...mpeg2({ profile: 'Main', pixFmt: 'yuv420p', width: 1440, bitRate: undefined }), bitRate: 35e6 },
+      AUTO,
+      mpeg2Caps,
+      HD,
+    ).videoArgs;
+    expect([arg(vbr, '-b:v'), arg(vbr, '-maxrate'), arg(vbr, '-bufsize')]).toEqual([
+      '35000000',
+      '60000000',
+      '7340032',
+    ]);
+    expect(arg(planFor('out.mp4', mpeg2()), '-c:v')).toBe('libx264');
+    expect(arg(planFor('out.mxf', mpeg2({ profile: 'High' })), '-c:v')).toBe('libx264');
+    // MPEG-2 asked for by name for another source: XDCAM HD422's coding, not ffmpeg's 200 kb/s.
+    const asked = planEncoder(
+      fileOutput('out.mxf'),
+      media(),
+      { ...AUTO, codec: 'mpeg2video' },
+      mpeg2Caps,
+      HD,
+    );
+    expect([
+      arg(asked.videoArgs, '-pix_fmt'),
+      arg(asked.videoArgs, '-b:v'),
+      arg(asked.videoArgs, '-g'),
+    ]).toEqual(['yuv422p', '50000000', '12']);
+    // An ffmpeg without the MPEG-2 encoder: H.264, as for any other source.
+    expect(arg(plan(fileOutput('out.mxf'), mpeg2()).videoArgs, '-c:v')).toBe('libx264');
+  });
+
+  it('H.264 in MXF has no B-pictures: the muxer would store them in coded order', () => {
+    const mxf = plan(fileOutput('out.mxf'), media()).videoArgs;
+    expect([arg(mxf, '-c:v'), arg(mxf, '-bf')]).toEqual(['libx264', '0']);
+    expect(plan(fileOutput('out.mkv'), media()).videoArgs).not.toContain('-bf');
+  });
+
   it('no media information (a pipe): 8-bit 4:2:0', () => {
     expect(plan(fileOutput('o.mp4'), undefined).videoArgs).toEqual([
       '-c:v',

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displaySize, probeMedia, type MediaInfo } from '../../src/ffmpeg/probe.js';
+import { displaySize, gopOf, probeMedia, type MediaInfo } from '../../src/ffmpeg/probe.js';
 import { RuntimeFailure } from '../../src/util/errors.js';
 import { builds, bundled, ffmpeg, scratch } from './helpers.js';
 
@@ -47,6 +47,21 @@ beforeAll(async () => {
     ]),
     make([...sine, '-c:a', 'aac', f('audio.m4a')]),
     make(['-f', 'lavfi', '-i', corner, ...w('-frames:v 1 -c:v libx264 -pix_fmt yuv420p'), f('corner.mp4')]),
+    // MPEG-2 as XDCAM HD422 codes it (at a small size): 4:2:2 profile, 50 Mb/s, GOP 12; and intra only, as IMX.
+    make([
+      ...w(
+        '-f lavfi -i testsrc2=size=320x180:rate=25 -frames:v 30 -c:v mpeg2video -pix_fmt yuv422p -profile:v 0',
+      ),
+      ...w('-b:v 50M -minrate 50M -maxrate 50M -bufsize 17825792 -g 12 -bf 2'),
+      f('xdcam.mxf'),
+    ]),
+    make([
+      ...w(
+        '-f lavfi -i testsrc2=size=320x180:rate=25 -frames:v 10 -c:v mpeg2video -pix_fmt yuv422p -profile:v 0',
+      ),
+      ...w('-b:v 50M -minrate 50M -maxrate 50M -bufsize 17825792 -g 1'),
+      f('imx.mxf'),
+    ]),
   ]);
   await Promise.all([
     // Cover art from a finished file: with an endless lavfi picture source ffmpeg 4.1's mp3 muxer never ends.
@@ -92,6 +107,7 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
         nbFrames: 10,
         duration: 0.4,
         rotation: 0,
+        bitRate: expect.any(Number),
         colorRange: 'tv',
         colorSpace: 'bt709',
         colorPrimaries: 'bt709',
@@ -105,6 +121,14 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
       chapters: 0,
       estimatedFrames: 10,
     });
+  });
+
+  it("reads an MPEG-2 stream's bit rate and GOP: pictures from one keyframe to the next", async () => {
+    const xdcam = (await probeMedia(ffprobe, tmp.file('xdcam.mxf'))).video;
+    expect(xdcam).toMatchObject({ codec: 'mpeg2video', profile: '4:2:2', bitRate: 50_000_000, gop: 12 });
+    expect((await probeMedia(ffprobe, tmp.file('imx.mxf'))).video?.gop).toBe(1);
+    // Other codecs are not read for it.
+    expect((await probeMedia(ffprobe, tmp.file('clip.mp4'))).video?.gop).toBeUndefined();
   });
 
   it('reads rotation from the display matrix, in degrees counterclockwise', async () => {
@@ -295,6 +319,18 @@ describe('probeMedia on other sources', () => {
     });
     expect(info.formatName).toBe('lavfi');
     expect(info.video).toMatchObject({ width: 64, height: 48, frameRate: 30000 / 1001 });
+  });
+});
+
+describe('gopOf', () => {
+  it('takes the longest run between keyframes: the first run of an open GOP is shorter in coded order', () => {
+    expect(gopOf(['K_', '__', '__', 'K_', '__', '__', '__', 'K_', '__'])).toBe(4);
+    expect(gopOf(['K_', 'K_', 'K_'])).toBe(1);
+  });
+
+  it('knows nothing from fewer than two keyframes', () => {
+    expect(gopOf(['K_', '__', '__'])).toBeUndefined();
+    expect(gopOf([])).toBeUndefined();
   });
 });
 

@@ -46,11 +46,13 @@ describe('output names', () => {
     expect(outputStem(`${'x'.repeat(300)}.mp4`)).toHaveLength(100);
   });
 
-  it('keep mp4, mov and mkv containers and put anything else in Matroska', () => {
+  it('keep mp4, mov and mkv containers, and MXF where its codec goes back into it; anything else goes in Matroska', () => {
     expect(outputExtension('a.MOV')).toBe('.mov');
     expect(outputExtension('a.mp4')).toBe('.mp4');
     expect(outputExtension('a.mxf')).toBe('.mkv');
+    expect(outputExtension('a.MXF', true)).toBe('.mxf');
     expect(outputExtension('a.ts')).toBe('.mkv');
+    expect(outputExtension('a.ts', true)).toBe('.mkv');
   });
 });
 
