@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
-import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
+import { convertsByField, topFieldFirst, type AudioTrackInfo, type MediaInfo } from './probe.js';
 import type { OutputTarget } from './output.js';
 import { mezzanineOf, proresPixFmt, xdcamHd422 } from './mezzanine.js';
 import { UsageError } from '../util/errors.js';
@@ -79,6 +79,56 @@ export function checkEncoderOptions(
       `Expected one of ${limits.presets.join(', ')} for ${source.preset} with ${codec} but received ${preset}`,
     );
   }
+}
+
+/** What MPEG program streams (.mpg, .vob) carry: MPEG audio, AC-3, DTS, PCM. */
+const MPEG_PS_AUDIO: ReadonlySet<string> = new Set([
+  'mp1',
+  'mp2',
+  'mp3',
+  'ac3',
+  'dts',
+  'pcm_dvd',
+  'pcm_s16be',
+]);
+const OGG_AUDIO: ReadonlySet<string> = new Set(['vorbis', 'opus', 'flac', 'speex']);
+const MP2 = ['-c:a', 'mp2', '-b:a', '384k'];
+const VORBIS = ['-c:a', 'libvorbis', '-q:a', '6'];
+
+/**
+ * Containers that take only some audio codecs: those they take as they are, and how other audio
+ * is encoded for them. Audio is otherwise copied. (WebM takes Opus and Vorbis, but a WebM is
+ * written with Opus whatever the source had, as before.)
+ */
+const CONTAINER_AUDIO: Readonly<
+  Record<string, { takes: ReadonlySet<string>; rate?: number; encode: readonly string[] }>
+> = {
+  // MXF: PCM at 48 kHz, as broadcast MXF carries it (ffmpeg's muxer takes no other rate).
+  mxf: {
+    takes: new Set(['pcm_s16le', 'pcm_s24le']),
+    rate: 48000,
+    encode: ['-c:a', 'pcm_s24le', '-ar', '48000'],
+  },
+  mpeg: { takes: MPEG_PS_AUDIO, encode: MP2 },
+  mpg: { takes: MPEG_PS_AUDIO, encode: MP2 },
+  // DVD's audio.
+  vob: { takes: MPEG_PS_AUDIO, encode: ['-c:a', 'ac3', '-b:a', '448k'] },
+  ogg: { takes: OGG_AUDIO, encode: VORBIS },
+  ogv: { takes: OGG_AUDIO, encode: VORBIS },
+};
+
+/**
+ * The audio arguments for `format`: Opus for WebM; for a container that takes only some codecs
+ * (`CONTAINER_AUDIO`), a copy where it takes every stream as it is, else each stream encoded for
+ * it; a copy everywhere else. Without the source's streams described (a pipe), a copy.
+ */
+export function audioArgs(format: string, tracks: readonly AudioTrackInfo[] | undefined): string[] {
+  if (format === 'webm') return ['-c:a', 'libopus'];
+  const rule = CONTAINER_AUDIO[format];
+  const taken = (t: AudioTrackInfo): boolean =>
+    rule !== undefined && rule.takes.has(t.codec) && (rule.rate === undefined || t.sampleRate === rule.rate);
+  if (!rule || !tracks || tracks.every(taken)) return ['-c:a', 'copy'];
+  return [...rule.encode];
 }
 
 /** Packed RGB of 8 or 16 bits, with alpha or without, in the byte order a format takes. */
@@ -181,14 +231,16 @@ export function planEncoder(
         : chroma(media?.video?.pixFmt) === '444'
           ? 'yuv444p'
           : 'yuv420p';
+    // ffmpeg's yuv4mpegpipe muxer takes decoded frames as they are (wrapped_avframe), not rawvideo.
     return {
-      videoArgs: ['-c:v', 'rawvideo', '-pix_fmt', pix],
+      videoArgs: ['-c:v', 'wrapped_avframe', '-pix_fmt', pix],
       streamArgs: ['-an', '-sn'],
       muxerArgs: [],
       description: `y4m ${pix}`,
     };
   }
   const isWebm = format === 'webm';
+  const isOgg = format === 'ogg' || format === 'ogv';
   // A master in a mastering codec goes back in it, where ffmpeg has the encoder (else H.264).
   const found = output.format ? undefined : mezzanineOf(media?.video, ext, media?.bitRate);
   const mezzanine = found && caps.encoders.has(found.encoder) ? found : undefined;
@@ -197,9 +249,11 @@ export function planEncoder(
       ? codecChoice
       : isWebm
         ? want('libvpx-vp9')
-        : mezzanine
-          ? mezzanine.encoder
-          : want('libx264');
+        : isOgg
+          ? want('libtheora')
+          : mezzanine
+            ? mezzanine.encoder
+            : want('libx264');
   // Its profile and layout, also when that encoder is asked for by name (MPEG-2 for another
   // source: XDCAM HD422's).
   const kept =
@@ -238,6 +292,9 @@ export function planEncoder(
     if (/^mxf/.test(format)) videoArgs.push('-bf', '0');
   } else if (kept) {
     videoArgs.push('-profile:v', kept.profile, ...kept.options);
+  } else if (codec === 'libtheora') {
+    // Theora has no CRF; its quality scale runs 0-10.
+    videoArgs.push('-q:v', '8');
   } else if (codec === 'libvpx-vp9') {
     videoArgs.push('-crf', String(crf ?? 30), '-b:v', '0');
     if (preset) videoArgs.push('-deadline', preset);
@@ -272,8 +329,7 @@ export function planEncoder(
     if (value && value !== 'unknown' && value !== 'reserved') videoArgs.push(flag, value);
   }
   const streamArgs = ['-map', '0:a?', '-map_metadata', '0', '-map_chapters', '0'];
-  if (isWebm) streamArgs.push('-c:a', 'libopus');
-  else streamArgs.push('-c:a', 'copy');
+  streamArgs.push(...audioArgs(format, media?.audioTracks));
   if (MP4_LIKE.has(ext)) streamArgs.push('-map', '0:s?', '-c:s', 'mov_text');
   else if (format === 'matroska' || ext === '.mkv' || format === 'nut')
     streamArgs.push('-map', '0:s?', '-c:s', 'copy');

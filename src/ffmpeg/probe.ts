@@ -83,6 +83,14 @@ export function displaySize(video: Pick<VideoStreamInfo, 'width' | 'height' | 'r
     : { width: video.width, height: video.height };
 }
 
+/** An audio stream, as far as choosing how to write it goes. */
+export interface AudioTrackInfo {
+  /** ffprobe's name: `aac`, `pcm_s24le`... */
+  readonly codec: string;
+  /** Samples per second, when stated. */
+  readonly sampleRate?: number;
+}
+
 /** What {@link probeMedia} found. */
 export interface MediaInfo {
   /** The input as given. */
@@ -98,6 +106,8 @@ export interface MediaInfo {
   /** Absent only when probing with `requireVideo: false` a file that has none. */
   video?: VideoStreamInfo;
   audioStreams: number;
+  /** Each audio stream's codec and sampling rate, in stream order. */
+  audioTracks?: readonly AudioTrackInfo[];
   subtitleStreams: number;
   /** Data and attachment streams (timecode tracks, fonts...). */
   dataStreams: number;
@@ -315,6 +325,7 @@ export interface ProbeStream {
   sample_aspect_ratio?: string;
   field_order?: string;
   bit_rate?: string;
+  sample_rate?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string | undefined>;
   side_data_list?: { side_data_type?: string; rotation?: number }[];
@@ -338,6 +349,9 @@ export function toMediaInfo(path: string, json: ProbeJson): MediaInfo {
     bitRate: toNumber(format.bit_rate),
     video,
     audioStreams: count('audio'),
+    audioTracks: streams
+      .filter((s) => s.codec_type === 'audio')
+      .map((s) => ({ codec: s.codec_name ?? 'unknown', sampleRate: toNumber(s.sample_rate) })),
     subtitleStreams: count('subtitle'),
     dataStreams: count('data') + count('attachment'),
     chapters: json.chapters?.length ?? 0,

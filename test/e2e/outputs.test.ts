@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:f
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/media.js';
+import { probe, tempDir } from '../helpers/media.js';
 import { vgrade } from '../helpers/cli.js';
 import { makeClip } from '../helpers/clips.js';
 
@@ -206,6 +206,41 @@ describe('vgrade grade outputs', () => {
       expect(preview.stderr).toBe('vgrade: kept.mkv already exists; -y overwrites it\n');
       await expectUntouched('kept.png');
       await expectUntouched('kept.mkv');
+    });
+  });
+
+  describe("a container that does not take the source's audio gets audio it takes; every picture arrives", () => {
+    beforeAll(async () => {
+      // H.264 with AAC at 44.1 kHz, as phones and cameras write it.
+      await makeClip(path.join(dir, 'phone.mp4'), {
+        size: '96x64',
+        fps: 25,
+        duration: 0.8,
+        pixelFormat: 'yuv420p',
+        audio: { sampleRate: 44100 },
+      });
+    });
+
+    it.each([
+      ['phone.mxf', ['h264', 'pcm_s24le'], '48000'],
+      ['phone.mpg', ['h264', 'mp2'], '44100'],
+      ['phone.vob', ['h264', 'ac3'], '44100'],
+      ['phone.ogv', ['theora', 'vorbis'], '44100'],
+    ])('%s: %j', async (name, codecs, rate) => {
+      const result = await grade(['phone.mp4', '-o', name]);
+      expect(result.code, result.stderr).toBe(0);
+      const info = await probe(path.join(dir, name), ['-count_frames']);
+      expect(info.streams.map((s: { codec_name: string }) => s.codec_name)).toEqual(codecs);
+      expect(info.streams[0].nb_read_frames).toBe('20');
+      expect(info.streams[1].sample_rate).toBe(rate);
+    });
+
+    it('y4m: the pictures as they are', async () => {
+      const result = await grade(['phone.mp4', '-o', 'phone.y4m']);
+      expect(result.code, result.stderr).toBe(0);
+      const info = await probe(path.join(dir, 'phone.y4m'), ['-count_frames']);
+      expect(info.streams.map((s: { codec_name: string }) => s.codec_name)).toEqual(['rawvideo']);
+      expect(info.streams[0].nb_read_frames).toBe('20');
     });
   });
 

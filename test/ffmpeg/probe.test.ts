@@ -116,6 +116,7 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
         hasAlpha: false,
       },
       audioStreams: 1,
+      audioTracks: [{ codec: 'aac', sampleRate: 48000 }],
       subtitleStreams: 0,
       dataStreams: 0,
       chapters: 0,
@@ -178,6 +179,7 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
         hasAlpha: false,
       },
       audioStreams: 0,
+      audioTracks: [],
       subtitleStreams: 0,
       dataStreams: 0,
       chapters: 0,
@@ -231,6 +233,7 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
         hasAlpha: false,
       },
       audioStreams: 0,
+      audioTracks: [],
       subtitleStreams: 1,
       dataStreams: 0,
       chapters: 2,
@@ -260,6 +263,7 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
       formatName: 'mp3',
       video: undefined,
       audioStreams: 1,
+      audioTracks: [{ codec: 'mp3', sampleRate: 48000 }],
       estimatedFrames: undefined,
     });
   });
