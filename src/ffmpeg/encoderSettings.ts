@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
-import { convertsByField, topFieldFirst, type AudioTrackInfo, type MediaInfo } from './probe.js';
+import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
+import { audioArgs } from './containerAudio.js';
 import type { OutputTarget } from './output.js';
 import { mezzanineOf, proresPixFmt, xdcamHd422 } from './mezzanine.js';
 import { UsageError } from '../util/errors.js';
@@ -79,56 +80,6 @@ export function checkEncoderOptions(
       `Expected one of ${limits.presets.join(', ')} for ${source.preset} with ${codec} but received ${preset}`,
     );
   }
-}
-
-/** What MPEG program streams (.mpg, .vob) carry: MPEG audio, AC-3, DTS, PCM. */
-const MPEG_PS_AUDIO: ReadonlySet<string> = new Set([
-  'mp1',
-  'mp2',
-  'mp3',
-  'ac3',
-  'dts',
-  'pcm_dvd',
-  'pcm_s16be',
-]);
-const OGG_AUDIO: ReadonlySet<string> = new Set(['vorbis', 'opus', 'flac', 'speex']);
-const MP2 = ['-c:a', 'mp2', '-b:a', '384k'];
-const VORBIS = ['-c:a', 'libvorbis', '-q:a', '6'];
-
-/**
- * Containers that take only some audio codecs: those they take as they are, and how other audio
- * is encoded for them. Audio is otherwise copied. (WebM takes Opus and Vorbis, but a WebM is
- * written with Opus whatever the source had, as before.)
- */
-const CONTAINER_AUDIO: Readonly<
-  Record<string, { takes: ReadonlySet<string>; rate?: number; encode: readonly string[] }>
-> = {
-  // MXF: PCM at 48 kHz, as broadcast MXF carries it (ffmpeg's muxer takes no other rate).
-  mxf: {
-    takes: new Set(['pcm_s16le', 'pcm_s24le']),
-    rate: 48000,
-    encode: ['-c:a', 'pcm_s24le', '-ar', '48000'],
-  },
-  mpeg: { takes: MPEG_PS_AUDIO, encode: MP2 },
-  mpg: { takes: MPEG_PS_AUDIO, encode: MP2 },
-  // DVD's audio.
-  vob: { takes: MPEG_PS_AUDIO, encode: ['-c:a', 'ac3', '-b:a', '448k'] },
-  ogg: { takes: OGG_AUDIO, encode: VORBIS },
-  ogv: { takes: OGG_AUDIO, encode: VORBIS },
-};
-
-/**
- * The audio arguments for `format`: Opus for WebM; for a container that takes only some codecs
- * (`CONTAINER_AUDIO`), a copy where it takes every stream as it is, else each stream encoded for
- * it; a copy everywhere else. Without the source's streams described (a pipe), a copy.
- */
-export function audioArgs(format: string, tracks: readonly AudioTrackInfo[] | undefined): string[] {
-  if (format === 'webm') return ['-c:a', 'libopus'];
-  const rule = CONTAINER_AUDIO[format];
-  const taken = (t: AudioTrackInfo): boolean =>
-    rule !== undefined && rule.takes.has(t.codec) && (rule.rate === undefined || t.sampleRate === rule.rate);
-  if (!rule || !tracks || tracks.every(taken)) return ['-c:a', 'copy'];
-  return [...rule.encode];
 }
 
 /** Packed RGB of 8 or 16 bits, with alpha or without, in the byte order a format takes. */

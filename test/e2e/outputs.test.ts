@@ -219,15 +219,26 @@ describe('vgrade grade outputs', () => {
         pixelFormat: 'yuv420p',
         audio: { sampleRate: 44100 },
       });
+      // A master with 24-bit PCM at 48 kHz.
+      await makeClip(path.join(dir, 'master.mov'), {
+        size: '96x64',
+        fps: 25,
+        duration: 0.8,
+        pixelFormat: 'yuv420p',
+        audio: { sampleRate: 48000 },
+        audioCodec: 'pcm_s24le',
+      });
     });
 
     it.each([
-      ['phone.mxf', ['h264', 'pcm_s24le'], '48000'],
-      ['phone.mpg', ['h264', 'mp2'], '44100'],
-      ['phone.vob', ['h264', 'ac3'], '44100'],
-      ['phone.ogv', ['theora', 'vorbis'], '44100'],
-    ])('%s: %j', async (name, codecs, rate) => {
-      const result = await grade(['phone.mp4', '-o', name]);
+      ['phone.mp4', 'phone.mxf', ['h264', 'pcm_s24le'], '48000'],
+      ['phone.mp4', 'phone.mpg', ['h264', 'mp2'], '44100'],
+      ['phone.mp4', 'phone.vob', ['h264', 'ac3'], '44100'],
+      ['phone.mp4', 'phone.ogv', ['theora', 'vorbis'], '44100'],
+      ['master.mov', 'master.mp4', ['h264', 'aac'], '48000'],
+      ['master.mov', 'master.ts', ['h264', 'aac'], '48000'],
+    ])('%s -> %s: %j', async (source, name, codecs, rate) => {
+      const result = await grade([source, '-o', name]);
       expect(result.code, result.stderr).toBe(0);
       const info = await probe(path.join(dir, name), ['-count_frames']);
       expect(info.streams.map((s: { codec_name: string }) => s.codec_name)).toEqual(codecs);

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  audioArgs,
-  planEncoder,
-  type EncodeChoices,
-  type EncoderPlan,
-} from '../../src/ffmpeg/encoderSettings.js';
+import { planEncoder, type EncodeChoices, type EncoderPlan } from '../../src/ffmpeg/encoderSettings.js';
 import { fileOutput, stdoutOutput, type OutputTarget } from '../../src/ffmpeg/output.js';
 import type { FfmpegCapabilities } from '../../src/ffmpeg/capabilities.js';
 import type { MediaInfo, VideoStreamInfo } from '../../src/ffmpeg/probe.js';
@@ -365,36 +360,6 @@ describe('planEncoder: video files', () => {
       description: 'y4m yuv444p',
     });
     expect(plan(stdoutOutput('y4m')).videoArgs).toEqual(['-c:v', 'wrapped_avframe', '-pix_fmt', 'yuv420p']);
-  });
-});
-
-describe('audioArgs: audio a container takes', () => {
-  const aac = { codec: 'aac', sampleRate: 44100 };
-  const pcm48 = { codec: 'pcm_s24le', sampleRate: 48000 };
-
-  it('copied where the container takes every stream as it is', () => {
-    expect(audioArgs('mp4', [aac])).toEqual(['-c:a', 'copy']);
-    expect(audioArgs('mxf', [pcm48, { codec: 'pcm_s16le', sampleRate: 48000 }])).toEqual(['-c:a', 'copy']);
-    expect(audioArgs('mpg', [{ codec: 'mp2', sampleRate: 48000 }])).toEqual(['-c:a', 'copy']);
-  });
-
-  it("encoded for the container where it does not: MXF's 48 kHz PCM, MPEG's MP2, DVD's AC-3, Ogg's Vorbis", () => {
-    expect(audioArgs('mxf', [pcm48, aac])).toEqual(['-c:a', 'pcm_s24le', '-ar', '48000']);
-    // ffmpeg's MXF muxer takes PCM at 48 kHz only.
-    expect(audioArgs('mxf', [{ codec: 'pcm_s16le', sampleRate: 44100 }])).toEqual([
-      '-c:a',
-      'pcm_s24le',
-      '-ar',
-      '48000',
-    ]);
-    expect(audioArgs('mpg', [aac])[1]).toBe('mp2');
-    expect(audioArgs('vob', [aac])[1]).toBe('ac3');
-    expect(audioArgs('ogv', [aac])[1]).toBe('libvorbis');
-    expect(audioArgs('webm', [{ codec: 'opus', sampleRate: 48000 }])).toEqual(['-c:a', 'libopus']);
-  });
-
-  it('copied where the source is not described (a pipe)', () => {
-    expect(audioArgs('mxf', undefined)).toEqual(['-c:a', 'copy']);
   });
 });
 
