@@ -117,16 +117,21 @@ export function encoderArgs(
     graph = `[1:v:0]${sar ? `setsar=${sar.replace(':', '/')}` : 'null'}[graded]`;
     toOutput = undefined;
   } else if (frames) {
-    // Planar RGB, which `blend` takes at 8 and 16 bits; packed RGB to planar is lossless.
-    const format = run.geometry.depth === 16 ? 'gbrp16le' : 'gbrp';
-    graph = `[0:v:0]${toRgb}format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:all_opacity=0[graded]`;
+    graph = framesGraph(run.geometry.depth, media?.video?.hasAlpha === true, toRgb);
   } else {
-    // With alpha where the source has it: haldclut grades the colour and passes the alpha on.
+    // With alpha where the source has it: haldclut grades the colour and passes deep alpha on
+    // (its conversion is exact); 8-bit alpha is copied around the LUT (alphaextract, alphamerge),
+    // as ffmpeg 5.1's conversion of RGBA to planar GBRA moved it by a code.
     const alpha = media?.video?.hasAlpha === true;
+    const copiesAlpha = alpha && run.geometry.depth === 8;
+    const lutAlpha = alpha && !copiesAlpha;
     const mainFormat = run.caps.floatHaldclut
-      ? `gbr${alpha ? 'a' : ''}pf32le`
-      : rgbPixFmt(run.geometry.depth === 16, alpha, 'le');
-    graph = `[0:v:0]${toRgb}format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral[graded]`;
+      ? `gbr${lutAlpha ? 'a' : ''}pf32le`
+      : rgbPixFmt(run.geometry.depth === 16, lutAlpha, 'le');
+    const lut = `${toRgb}format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral`;
+    graph = copiesAlpha
+      ? `[0:v:0]split[source][alpha];[source]${lut}[rgb];[alpha]alphaextract[plane];[rgb][plane]alphamerge[graded]`
+      : `[0:v:0]${lut}[graded]`;
   }
   // The frames leave the graph marked with the source's field order, whichever road made them,
   // so the encoder codes the right fields.
@@ -160,6 +165,24 @@ export function encoderArgs(
       })
       .toArray()
   );
+}
+
+/**
+ * `pixels: frames`: the frames from Node (input 1) on the source's clock (input 0), in planar RGB,
+ * which `blend` takes at 8 and 16 bits (packed RGB to planar is lossless): blend's normal mode at
+ * opacity 0 takes the second input's plane, at 1 the first's. The frames come without alpha, so a
+ * source's alpha plane is put back as it was: at 16 bits through blend (RGBA64 to planar GBRA is
+ * exact); at 8 bits copied with alphaextract and alphamerge, since ffmpeg 5.1's conversion of
+ * RGBA to planar GBRA moved alpha by a code (and alphamerge takes no 16-bit formats).
+ */
+export function framesGraph(depth: 8 | 16, alpha: boolean, toRgb: string): string {
+  const blend = (format: string, opacity: string): string =>
+    `format=${format}[main];[1:v:0]format=${format}[frames];[main][frames]blend=all_mode=normal:${opacity}`;
+  if (!alpha) return `[0:v:0]${toRgb}${blend(depth === 16 ? 'gbrp16le' : 'gbrp', 'all_opacity=0')}[graded]`;
+  if (depth === 16) {
+    return `[0:v:0]${toRgb}${blend('gbrap16le', 'c0_opacity=0:c1_opacity=0:c2_opacity=0:c3_opacity=1')}[graded]`;
+  }
+  return `[0:v:0]split[source][alpha];[source]${toRgb}${blend('gbrp', 'all_opacity=0')}[rgb];[alpha]alphaextract[plane];[rgb][plane]alphamerge[graded]`;
 }
 
 /** swscale's names of the Y'CbCr matrices ffprobe reports (`color_space`). */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, decodeRgb48, ffmpeg, frameTimes, probe, tempDir } from '../helpers/media.js';
@@ -87,6 +88,61 @@ describe('vgrade detune', () => {
       expect(compare(detuned!, source!, list)).toEqual({ worst: 0, differing: 0 });
     });
   }
+
+  it("keeps an RGBA still's alpha as it was and detunes its colour exactly, at 8 and 16 bits", async () => {
+    for (const [depth, alphaMax, pixFmt] of [
+      [8, 255, 'rgba'],
+      [16, 65535, 'rgba64be'],
+    ] as const) {
+      const source = path.join(dir, `alpha${depth}.png`);
+      // The photograph with its left third transparent and a ramp of alpha across the rest.
+      await ffmpeg([
+        ...['-i', still, '-frames:v', '1', '-vf'],
+        `format=${depth === 8 ? 'rgba' : 'rgba64le'},geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,${W / 3}),0,${alphaMax}*X/${W})'`,
+        ...['-pix_fmt', pixFmt, source],
+      ]);
+      const out = path.join(dir, `alpha${depth}-green.png`);
+      const result = await vgrade(['detune', source, '-o', out, '--detune', 'green-3']);
+      expect(result.code, result.stderr).toBe(0);
+      expect((await probe(out)).streams[0].pix_fmt).toBe(pixFmt);
+      const raw = async (file: string): Promise<Buffer> => {
+        await ffmpeg([
+          '-i',
+          file,
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          depth === 8 ? 'rgba' : 'rgba64le',
+          `${file}.raw`,
+        ]);
+        return readFile(`${file}.raw`);
+      };
+      const [before, after] = [await raw(source), await raw(out)];
+      const channels = (buffer: Buffer, alpha: boolean): Uint8Array | Uint16Array => {
+        const values =
+          depth === 8
+            ? new Uint8Array(buffer)
+            : new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length / 2);
+        const pixels = values.length / 4;
+        const kept =
+          depth === 8 ? new Uint8Array(pixels * (alpha ? 1 : 3)) : new Uint16Array(pixels * (alpha ? 1 : 3));
+        for (let p = 0; p < pixels; p++) {
+          if (alpha) kept[p] = values[p * 4 + 3]!;
+          else for (let c = 0; c < 3; c++) kept[p * 3 + c] = values[p * 4 + c]!;
+        }
+        return kept;
+      };
+      const [alphaBefore, alphaAfter] = [channels(before, true), channels(after, true)];
+      expect(
+        alphaAfter.filter((a, i) => a !== alphaBefore[i]).length,
+        `${depth}-bit alpha values changed`,
+      ).toBe(0);
+      expect(compare(channels(after, false), channels(before, false), 'green-3')).toEqual({
+        worst: 0,
+        differing: 0,
+      });
+    }
+  });
 
   /** testsrc2 (it moves every frame) at a variable frame rate, starting at 0.5 s, in lossless RGB. */
   async function vfrClip(depth: 8 | 16): Promise<string> {

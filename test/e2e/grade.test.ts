@@ -393,10 +393,11 @@ describe('vgrade grade', () => {
 
   it("keeps a still's alpha as it was, grading only its colour", async () => {
     const png = path.join(dir, 'alpha.png');
-    // The sample's first frame with a blue cast, its left half transparent.
+    // The sample's first frame with a blue cast, its left half transparent, then alpha rising
+    // across the right half (every level of a soft matte's edge).
     await ffmpeg([
       ...['-i', SAMPLE, '-frames:v', '1', '-vf'],
-      "scale=160:90,colorchannelmixer=bb=1.3,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,80),0,255)'",
+      "scale=160:90,colorchannelmixer=bb=1.3,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,80),0,(X-80)*255/79)'",
       png,
     ]);
     const out = path.join(dir, 'alpha-graded.png');

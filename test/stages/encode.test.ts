@@ -93,8 +93,12 @@ describe('encode pixels: lut (the default) applies each LUT to the input itself'
     expect(args('lut', 8, 90)).toContain('-noautorotate');
   });
 
-  it("passes a source's alpha through haldclut, which grades the colour only", () => {
-    expect(graph(args('lut', 8, 0, { hasAlpha: true, pixFmt: 'rgba' }))).toContain(
+  it("keeps a source's alpha: copied around haldclut at 8 bits, through it deeper; haldclut grades the colour only", () => {
+    // ffmpeg 5.1's conversion of 8-bit RGBA to planar GBRA moves alpha by a code: it is copied.
+    expect(graph(args('lut', 8, 0, { hasAlpha: true, pixFmt: 'rgba' }))).toMatch(
+      /^\[0:v:0\]split\[source\]\[alpha\];\[source\]format=gbrpf32le\[main\].*\[alpha\]alphaextract\[plane\];\[rgb\]\[plane\]alphamerge\[graded\]$/,
+    );
+    expect(graph(args('lut', 16, 0, { hasAlpha: true, pixFmt: 'rgba64be' }))).toContain(
       '[0:v:0]format=gbrapf32le[main]',
     );
     expect(graph(args('lut', 8))).toContain('[0:v:0]format=gbrpf32le[main]');
