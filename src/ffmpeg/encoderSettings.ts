@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FfmpegCapabilities } from './capabilities.js';
 import { convertsByField, topFieldFirst, type MediaInfo } from './probe.js';
 import { audioArgs } from './containerAudio.js';
+import { subtitleArgs } from './containerSubtitles.js';
 import type { OutputTarget } from './output.js';
 import { mezzanineOf, proresPixFmt, xdcamHd422 } from './mezzanine.js';
 import { UsageError } from '../util/errors.js';
@@ -20,6 +21,8 @@ export interface EncoderPlan {
   readonly streamArgs: string[];
   readonly muxerArgs: string[];
   readonly description: string;
+  /** The source's subtitle streams the output's container cannot hold (`#N codec`): left out. */
+  readonly subtitlesLeftOut?: readonly string[];
 }
 
 const MP4_LIKE = new Set(['.mp4', '.m4v', '.mov']);
@@ -281,9 +284,8 @@ export function planEncoder(
   }
   const streamArgs = ['-map', '0:a?', '-map_metadata', '0', '-map_chapters', '0'];
   streamArgs.push(...audioArgs(format, media?.audioTracks));
-  if (MP4_LIKE.has(ext)) streamArgs.push('-map', '0:s?', '-c:s', 'mov_text');
-  else if (format === 'matroska' || ext === '.mkv' || format === 'nut')
-    streamArgs.push('-map', '0:s?', '-c:s', 'copy');
+  const subtitles = subtitleArgs(format, media?.subtitleCodecs);
+  streamArgs.push(...subtitles.args);
   const muxerArgs = ['-max_muxing_queue_size', '4096'];
   if (MP4_LIKE.has(ext) && output.path !== '-') muxerArgs.push('-movflags', '+faststart');
   // MP4 on a pipe cannot seek back to write its index: fragment it instead.
@@ -295,5 +297,6 @@ export function planEncoder(
     streamArgs,
     muxerArgs,
     description: `${codec} ${pix}${crf !== undefined || codec === 'libx264' ? ` crf ${crf ?? 18}` : ''}`,
+    ...(subtitles.leftOut.length > 0 && { subtitlesLeftOut: subtitles.leftOut }),
   };
 }

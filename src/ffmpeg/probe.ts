@@ -109,6 +109,8 @@ export interface MediaInfo {
   /** Each audio stream's codec and sampling rate, in stream order. */
   audioTracks?: readonly AudioTrackInfo[];
   subtitleStreams: number;
+  /** Each subtitle stream's codec as ffprobe names it (`subrip`, `hdmv_pgs_subtitle`...), in order. */
+  subtitleCodecs?: readonly string[];
   /** Data and attachment streams (timecode tracks, fonts...). */
   dataStreams: number;
   chapters: number;
@@ -353,6 +355,7 @@ export function toMediaInfo(path: string, json: ProbeJson): MediaInfo {
       .filter((s) => s.codec_type === 'audio')
       .map((s) => ({ codec: s.codec_name ?? 'unknown', sampleRate: toNumber(s.sample_rate) })),
     subtitleStreams: count('subtitle'),
+    subtitleCodecs: streams.filter((s) => s.codec_type === 'subtitle').map((s) => s.codec_name ?? 'unknown'),
     dataStreams: count('data') + count('attachment'),
     chapters: json.chapters?.length ?? 0,
     estimatedFrames: video && estimateFrames(video, duration),

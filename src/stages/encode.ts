@@ -30,6 +30,7 @@
  * encoder is not initialised yet, so the graded output, waiting for its first LUT (which needs
  * the stages' lookahead of proxy frames), starves the proxy output: a deadlock at frame one.
  */
+import type { Logger } from '../util/logger.js';
 import { Observable, type OperatorFunction } from '../util/rx.js';
 import type { Writable } from 'node:stream';
 import { defineStage, endsOf, type FileRunContext, type FullFrameFormat } from './stage.js';
@@ -93,7 +94,9 @@ type Options = OptionValues<typeof options>;
 /** The encoder's ffmpeg arguments. */
 export function encoderArgs(
   opts: Options,
-  run: Pick<FileRunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry' | 'fullFrames'>,
+  run: Pick<FileRunContext, 'input' | 'output' | 'media' | 'caps' | 'geometry' | 'fullFrames'> & {
+    readonly logger?: Logger;
+  },
 ): string[] {
   const media = run.media;
   const fullSize = {
@@ -101,6 +104,12 @@ export function encoderArgs(
     height: media?.video?.height ?? run.geometry.height,
   };
   const plan = planEncoder(run.output, media, opts, run.caps, fullSize);
+  if (plan.subtitlesLeftOut) {
+    run.logger?.warn(
+      { output: run.output.label, streams: plan.subtitlesLeftOut },
+      "subtitles the output's container cannot hold are left out (Matroska, .mkv, holds any)",
+    );
+  }
   const frames = opts.pixels === 'frames';
   const target = run.output.path === '-' ? '-' : (run.output.tmpPath ?? run.output.path);
   const fieldOrder = media?.video?.fieldOrder;

@@ -2,7 +2,8 @@ import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:f
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe, tempDir } from '../helpers/media.js';
+import { ffmpeg, probe, tempDir } from '../helpers/media.js';
+import { writePgs } from '../helpers/pgs.js';
 import { vgrade } from '../helpers/cli.js';
 import { makeClip } from '../helpers/clips.js';
 
@@ -209,7 +210,7 @@ describe('vgrade grade outputs', () => {
     });
   });
 
-  describe("a container that does not take the source's audio gets audio it takes; every picture arrives", () => {
+  describe('what a container cannot hold as it is: audio encoded for it, subtitles converted or left out by name; every picture arrives', () => {
     beforeAll(async () => {
       // H.264 with AAC at 44.1 kHz, as phones and cameras write it.
       await makeClip(path.join(dir, 'phone.mp4'), {
@@ -244,6 +245,28 @@ describe('vgrade grade outputs', () => {
       expect(info.streams.map((s: { codec_name: string }) => s.codec_name)).toEqual(codecs);
       expect(info.streams[0].nb_read_frames).toBe('20');
       expect(info.streams[1].sample_rate).toBe(rate);
+    });
+
+    it("MP4 takes a film's text subtitles and leaves its Blu-ray (bitmap) ones out, saying so; Matroska keeps both", async () => {
+      await writePgs(path.join(dir, 'captions.sup'), 96, 64);
+      await writeFile(path.join(dir, 'captions.srt'), '1\n00:00:00,100 --> 00:00:00,600\nHello\n');
+      const film = path.join(dir, 'film.mkv');
+      await ffmpeg([
+        ...['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25:duration=0.8'],
+        ...['-i', path.join(dir, 'captions.sup'), '-i', path.join(dir, 'captions.srt')],
+        ...['-map', '0', '-map', '1', '-map', '2', '-c:v', 'libx264', '-c:s', 'copy', film],
+      ]);
+      const mp4 = await grade(['film.mkv', '-o', 'film.mp4']);
+      expect(mp4.code, mp4.stderr).toBe(0);
+      expect(mp4.stderr).toMatch(
+        /subtitles the output's container cannot hold are left out.*#0 hdmv_pgs_subtitle/,
+      );
+      const codecs = async (name: string) =>
+        (await probe(path.join(dir, name))).streams.map((s: { codec_name: string }) => s.codec_name);
+      expect(await codecs('film.mp4')).toEqual(['h264', 'mov_text']);
+      const mkv = await grade(['film.mkv', '-o', 'film-graded.mkv']);
+      expect(mkv.code, mkv.stderr).toBe(0);
+      expect(await codecs('film-graded.mkv')).toEqual(['h264', 'hdmv_pgs_subtitle', 'subrip']);
     });
 
     it('y4m: the pictures as they are', async () => {
