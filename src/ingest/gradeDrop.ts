@@ -38,6 +38,8 @@ export interface IngestContext {
   readonly binaries: ResolvedBinaries;
   readonly caps: FfmpegCapabilities;
   readonly logger: Logger;
+  /** Every master's extension (`.mxf`...), whatever the source's; absent: `outputExtension`. */
+  readonly container?: string;
 }
 
 /** Scratch space of one job, inside the output folder so every final move is a rename. */
@@ -180,7 +182,8 @@ export async function gradeDrop(
     logger,
   });
   const kept = mezzanineOf(sourceMedia.video, '.mxf', sourceMedia.bitRate);
-  const ext = outputExtension(job.name, kept !== undefined && ctx.caps.encoders.has(kept.encoder));
+  const ext =
+    ctx.container ?? outputExtension(job.name, kept !== undefined && ctx.caps.encoders.has(kept.encoder));
   const work = workDirFor(ctx, job.id);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });

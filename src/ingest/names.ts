@@ -25,6 +25,9 @@ export function outputStem(sourceName: string): string {
   return safe || 'untitled';
 }
 
+/** Containers `vgrade ingest --container` delivers every master in. */
+export const MASTER_CONTAINERS = ['mxf', 'mov', 'mp4', 'mkv'] as const;
+
 /** Containers we write a graded master in; any other source gets Matroska, which takes anything. */
 const KEPT_EXTENSIONS = new Set(['.mp4', '.mov', '.mkv', '.m4v']);
 

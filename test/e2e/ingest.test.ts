@@ -261,6 +261,23 @@ describe('vgrade ingest (embedded queue)', () => {
     }
   });
 
+  it('--container delivers every master in the house container: an MP4 drop as XDCAM HD422 coding in MXF', async () => {
+    const watch = path.join(tmp.dir, 'h-in');
+    const out = path.join(tmp.dir, 'h-out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(watch));
+    await copyFile(source, path.join(watch, 'promo.mp4'));
+    const run = await vgrade([
+      ...['ingest', '--watch', watch, '--out', out, '--once', ...FAST],
+      ...['--container', 'mxf', '--set', 'encode.codec=mpeg2video'],
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const master = (await probe(path.join(out, 'promo.mxf'))).streams[0];
+    expect([master.codec_name, master.profile, master.pix_fmt]).toEqual(['mpeg2video', '4:2:2', 'yuv422p']);
+    expect(await frameCount(path.join(out, 'promo.mxf'))).toBe(25);
+    const report = JSON.parse(await readFile(path.join(out, 'promo.report.json'), 'utf8'));
+    expect(report.output).toBe('promo.mxf');
+  });
+
   it('does not pick up a file while it is still being written, even when its writer pauses', async () => {
     const watch = path.join(tmp.dir, 'c-in');
     const out = path.join(tmp.dir, 'c-out');

@@ -10,6 +10,7 @@ import { UsageError } from '../../util/errors.js';
 import { etaSeconds, type IngestQueue, type JobProgress, type JobRecord } from '../../ingest/jobs.js';
 import { formatDuration } from '../progress.js';
 import { defineCommand, logging } from '../command.js';
+import { MASTER_CONTAINERS } from '../../ingest/names.js';
 import { BACKEND_OPTION, SET_OPTION, STRENGTH_OPTION, strengthSets } from '../options.js';
 import { absoluteReference, checkReference, parseReference } from '../../ffmpeg/reference.js';
 
@@ -34,6 +35,8 @@ export interface IngestCommand extends QueueChoice {
   pipeline: string | undefined;
   /** A house look: every file is matched to it (a pipeline with a match stage). */
   reference: string | undefined;
+  /** Every master in this container (`mxf`, `mov`...); the source's own, where kept, when absent. */
+  container: string | undefined;
   sets: string[];
   /** TensorFlow.js backend of the pipeline's networks; the pipeline's own when absent. */
   backend: string | undefined;
@@ -139,6 +142,7 @@ export async function runIngestCommand(cmd: IngestCommand): Promise<number> {
     binaries,
     caps,
     logger,
+    ...(cmd.container !== undefined && { container: `.${cmd.container}` }),
   };
   // Loaded here, not with the command's module: prom-client and the service's machinery are
   // for the ingest alone.
@@ -381,6 +385,12 @@ export const ingestCommand = defineCommand({
           default: 9464,
           describe: 'Port for /metrics and /healthz (0: any free)',
         },
+        container: {
+          type: 'string',
+          choices: MASTER_CONTAINERS,
+          describe:
+            "Every master in this container, e.g. mxf with --set encode.codec=mpeg2video for XDCAM HD422 (default: the source's where kept, else mkv)",
+        },
         backend: BACKEND_OPTION,
         strength: STRENGTH_OPTION,
         json: { type: 'boolean', default: false, describe: 'status: print JSON Lines' },
@@ -406,6 +416,7 @@ export const ingestCommand = defineCommand({
       quarantine: args.quarantine,
       pipeline: args.pipeline,
       reference: args.reference,
+      container: args.container,
       sets: [...args.set, ...strengthSets(args.strength)],
       backend: args.backend,
       concurrency: args.concurrency,
