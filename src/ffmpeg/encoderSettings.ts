@@ -230,7 +230,10 @@ export function planEncoder(
   const fullRange = c?.colorRange === 'pc' && !rgbSource;
   let pix = choices.pix_fmt;
   if (pix === 'auto' && kept) pix = kept.pixFmt;
-  if (pix === 'auto' && codec === 'prores_ks') pix = proresPixFmt(chroma(c?.pixFmt) === '444', alpha);
+  if (pix === 'auto' && codec === 'prores_ks')
+    pix = proresPixFmt(chroma(c?.pixFmt) === '444' || alpha, alpha);
+  // VP8 and VP9 carry 8-bit 4:2:0 alpha (WebM's alpha_mode).
+  if (pix === 'auto' && alpha && !deep && (codec === 'libvpx-vp9' || codec === 'libvpx')) pix = 'yuva420p';
   if (pix === 'auto') {
     const layout = chroma(c?.pixFmt);
     const odd = frameSize.width % 2 === 1 || frameSize.height % 2 === 1;

@@ -22,6 +22,11 @@ export interface VideoStreamInfo {
   codec: string;
   /** The codec's profile as ffprobe names it (`HQ`, `High 4:2:2`...), when it states one. */
   profile?: string;
+  /**
+   * The decoder to open the stream with (`-c:v` before the input) where ffmpeg's default would
+   * lose something: libvpx's for VP8 and VP9 with alpha.
+   */
+  decoder?: string;
   /** Coded width in pixels, before any rotation is applied. */
   width: number;
   /** Coded height in pixels, before any rotation is applied. */
@@ -362,13 +367,23 @@ export function toMediaInfo(path: string, json: ProbeJson): MediaInfo {
   };
 }
 
+/**
+ * VP8 and VP9 carry alpha beside the picture (WebM's `alpha_mode` tag), which only libvpx's
+ * decoders read: ffmpeg's own, which ffprobe reports with, give the picture without it.
+ */
+const ALPHA_DECODERS: Readonly<Record<string, { decoder: string; pixFmt: string }>> = {
+  vp8: { decoder: 'libvpx', pixFmt: 'yuva420p' },
+  vp9: { decoder: 'libvpx-vp9', pixFmt: 'yuva420p' },
+};
+
 function toVideoInfo(
   s: ProbeStream,
   formatName: string,
   formatDuration: number | undefined,
 ): VideoStreamInfo {
-  const pixFmt = s.pix_fmt ?? 'unknown';
   const codec = s.codec_name ?? 'unknown';
+  const alphaDecoder = s.tags?.alpha_mode === '1' ? ALPHA_DECODERS[codec] : undefined;
+  const pixFmt = alphaDecoder?.pixFmt ?? s.pix_fmt ?? 'unknown';
   const nbFrames = toNumber(s.nb_frames);
   const avgFrameRate = toRate(s.avg_frame_rate);
   const duration = toNumber(s.duration) ?? toTimecode(s.tags?.DURATION);
@@ -380,6 +395,7 @@ function toVideoInfo(
     index: s.index,
     codec,
     ...(s.profile && s.profile !== 'unknown' && { profile: s.profile }),
+    ...(alphaDecoder && { decoder: alphaDecoder.decoder }),
     width: s.width ?? 0,
     height: s.height ?? 0,
     pixFmt,
@@ -399,6 +415,11 @@ function toVideoInfo(
     isStill,
     hasAlpha: pixFmtHasAlpha(pixFmt),
   };
+}
+
+/** `-c:v DECODER` for an input whose video needs a decoder of its own (`VideoStreamInfo.decoder`), else nothing. */
+export function videoDecoderOptions(video: Pick<VideoStreamInfo, 'decoder'> | undefined): string[] {
+  return video?.decoder ? ['-c:v', video.decoder] : [];
 }
 
 /** Whether a field order shows the top field first (`tt`, `bt`), as against the bottom one. */

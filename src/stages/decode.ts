@@ -41,7 +41,7 @@ import { frameBytes, imageBytes, rawPixelFormat } from '../image/image.js';
 import type { Frame, FullPicture } from '../frame/frame.js';
 import type { Readable } from 'node:stream';
 import { RuntimeFailure } from '../util/errors.js';
-import { convertsByField } from '../ffmpeg/probe.js';
+import { convertsByField, videoDecoderOptions } from '../ffmpeg/probe.js';
 
 const options = {
   errors: {
@@ -74,7 +74,10 @@ export function decoderArgs(
   ].join(',');
   const args = new FfmpegArgs()
     .global('-hide_banner', '-nostdin', '-loglevel', 'level+info')
-    .input(run.input.ffmpegInput, { format: run.input.format, options: run.input.inputOptions ?? [] });
+    .input(run.input.ffmpegInput, {
+      format: run.input.format,
+      options: [...(run.input.inputOptions ?? []), ...videoDecoderOptions(run.media?.video)],
+    });
   const proxyOptions = ['-an', '-sn', '-dn', ...run.caps.passthroughArgs];
   const full = run.fullFrames?.format;
   if (!full) {

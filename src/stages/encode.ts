@@ -49,7 +49,7 @@ import { yuv420Frame } from '../lut/yuv420.js';
 import { codingOfTags } from '../lut/coding.js';
 import { planEncoder, rgbPixFmt } from '../ffmpeg/encoderSettings.js';
 import { rotationPlan } from '../ffmpeg/rotation.js';
-import { convertsByField, topFieldFirst } from '../ffmpeg/probe.js';
+import { convertsByField, topFieldFirst, videoDecoderOptions } from '../ffmpeg/probe.js';
 import { HdrView, hdrTransfer } from '../color/hdr.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 import { markStdoutClosed } from '../util/stdout.js';
@@ -157,6 +157,7 @@ export function encoderArgs(
         format: run.input.format,
         options: [
           ...(run.input.inputOptions ?? []),
+          ...videoDecoderOptions(run.media?.video),
           ...(rotationPlan(run.media, run.output, frames) === 'rotate-pixels' ? [] : ['-noautorotate']),
         ],
       })

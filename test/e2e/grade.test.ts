@@ -421,6 +421,49 @@ describe('vgrade grade', () => {
     expect(colourMoved / (before.length / 4)).toBeGreaterThan(2);
   });
 
+  it("keeps a VP9 WebM's alpha (read with libvpx's decoder, which alone reads it)", async () => {
+    const source = path.join(dir, 'overlay.webm');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i'],
+      "testsrc2=size=160x90:rate=25:duration=0.4,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,80),0,255)'",
+      ...['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuva420p', source],
+    ]);
+    const out = path.join(dir, 'overlay-graded.webm');
+    const result = await vgrade(['grade', source, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const raw = `${out}.alpha`;
+    await ffmpeg([
+      '-c:v',
+      'libvpx-vp9',
+      '-i',
+      out,
+      '-vf',
+      'alphaextract',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      raw,
+    ]);
+    const alpha = await readFile(raw);
+    expect(alpha.length).toBe(10 * 160 * 90);
+    const mean = (from: number, to: number): number => {
+      let sum = 0;
+      let n = 0;
+      for (let i = 0; i < alpha.length; i++) {
+        const x = i % 160;
+        if (x >= from && x < to) {
+          sum += alpha[i]!;
+          n++;
+        }
+      }
+      return sum / n;
+    };
+    // Transparent on the left, opaque on the right, as the source (VP9 codes alpha lossily).
+    expect(mean(0, 70)).toBeLessThan(3);
+    expect(mean(90, 160)).toBeGreaterThan(252);
+  });
+
   it('writes a 16-bit still back at 16 bits', async () => {
     const png = path.join(dir, 'deep.png');
     await makeClip(png, { size: '64x48', frames: 1, pixelFormat: 'rgb48be' });

@@ -317,6 +317,19 @@ describe('planEncoder: video files', () => {
     expect(plan(fileOutput('out.mkv'), media()).videoArgs).not.toContain('-bf');
   });
 
+  it("keeps a source's alpha in VP9 (4:2:0 with alpha) and in ProRes asked for by name (4444)", () => {
+    const withAlpha = media({ codec: 'vp9', pixFmt: 'yuva420p', hasAlpha: true });
+    const caps = fakeCaps(['libx264', 'libvpx-vp9', 'prores_ks', 'libopus']);
+    expect(arg(planEncoder(fileOutput('out.webm'), withAlpha, AUTO, caps, HD).videoArgs, '-pix_fmt')).toBe(
+      'yuva420p',
+    );
+    const prores = planEncoder(fileOutput('out.mov'), withAlpha, { ...AUTO, codec: 'prores_ks' }, caps, HD);
+    expect(arg(prores.videoArgs, '-pix_fmt')).toBe('yuva444p10le');
+    expect(arg(planEncoder(fileOutput('out.webm'), media(), AUTO, caps, HD).videoArgs, '-pix_fmt')).toBe(
+      'yuv420p',
+    );
+  });
+
   it('no media information (a pipe): 8-bit 4:2:0', () => {
     expect(plan(fileOutput('o.mp4'), undefined).videoArgs).toEqual([
       '-c:v',

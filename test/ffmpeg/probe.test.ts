@@ -47,6 +47,8 @@ beforeAll(async () => {
     ]),
     make([...sine, '-c:a', 'aac', f('audio.m4a')]),
     make(['-f', 'lavfi', '-i', corner, ...w('-frames:v 1 -c:v libx264 -pix_fmt yuv420p'), f('corner.mp4')]),
+    // VP9 with alpha, which WebM carries beside the picture.
+    make([...src('rgba'), ...w('-frames:v 3 -c:v libvpx-vp9 -pix_fmt yuva420p'), f('alpha.webm')]),
     // MPEG-2 as XDCAM HD422 codes it (at a small size): 4:2:2 profile, 50 Mb/s, GOP 12; and intra only, as IMX.
     make([
       ...w(
@@ -123,6 +125,12 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
       chapters: 0,
       estimatedFrames: 10,
     });
+  });
+
+  it("sees a VP9 stream's alpha, which only libvpx's decoder reads, and names that decoder", async () => {
+    const video = (await probeMedia(ffprobe, tmp.file('alpha.webm'))).video;
+    expect(video).toMatchObject({ codec: 'vp9', decoder: 'libvpx-vp9', pixFmt: 'yuva420p', hasAlpha: true });
+    expect((await probeMedia(ffprobe, tmp.file('clip.mp4'))).video?.decoder).toBeUndefined();
   });
 
   it("reads an MPEG-2 stream's bit rate and GOP: pictures from one keyframe to the next", async () => {
