@@ -569,6 +569,8 @@ export function nodeApplyFormat(
   const hdr = hdrTransfer(video.colorTransfer);
   if (hdr) return `the input is HDR (${hdr}): its corrections are carried to the HDR signal in the encoder`;
   if (video.isStill) return 'the input is a still image';
+  // The decoder hands Node pictures alone; the encoder's own decode keeps each frame's captions.
+  if (video.closedCaptions) return 'the input carries closed captions in its video stream';
   const range = pixFmt === 'yuvj420p' || video.colorRange === 'pc' ? 'full' : 'limited';
   const coding = codingOfTags(video.colorSpace, range);
   if (!coding) return `the input's colour matrix (${video.colorSpace ?? 'untagged'}) is not one it models`;

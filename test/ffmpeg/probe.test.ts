@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displaySize, gopOf, probeMedia, type MediaInfo } from '../../src/ffmpeg/probe.js';
 import { RuntimeFailure } from '../../src/util/errors.js';
 import { builds, bundled, ffmpeg, scratch } from './helpers.js';
+import { withClosedCaptions } from '../helpers/captions.js';
 
 /**
  * Tiny files made on the fly with the bundled ffmpeg (4.1), at the odd size 385x289. Note that
@@ -74,6 +75,7 @@ beforeAll(async () => {
       f('cover.mp3'),
     ]),
     make(['-i', f('clip.mp4'), ...w('-c copy -metadata:s:v:0 rotate=90'), f('rotated.mp4')]),
+    withClosedCaptions(f('clip.mp4'), f('captioned.mp4'), '25'),
     make(['-i', f('corner.mp4'), ...w('-c copy -metadata:s:v:0 rotate=90'), f('corner-rotated.mp4')]),
   ]);
 });
@@ -139,6 +141,11 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
     expect((await probeMedia(ffprobe, tmp.file('imx.mxf'))).video?.gop).toBe(1);
     // Other codecs are not read for it.
     expect((await probeMedia(ffprobe, tmp.file('clip.mp4'))).video?.gop).toBeUndefined();
+  });
+
+  it('sees closed captions carried inside an H.264 stream (ATSC A/53), which ffprobe reports only once it decodes', async () => {
+    expect((await probeMedia(ffprobe, tmp.file('captioned.mp4'))).video?.closedCaptions).toBe(true);
+    expect((await probeMedia(ffprobe, tmp.file('clip.mp4'))).video?.closedCaptions).toBeUndefined();
   });
 
   it('reads rotation from the display matrix, in degrees counterclockwise', async () => {

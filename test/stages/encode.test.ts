@@ -229,6 +229,13 @@ describe('encode apply: where the LUT meets the full-resolution picture', () => 
     ['a 4:4:4 source', { pixFmt: 'yuv444p' }, '/tmp/out.mp4', /yuv444p/],
     ['a rotated source', { rotation: 90 }, '/tmp/out.mp4', /rotated/],
     ['a still', { isStill: true }, '/tmp/out.mp4', /still/],
+    // Node is handed the pictures alone; the encoder's own decode keeps each frame's captions.
+    [
+      'a source with closed captions in its video',
+      { closedCaptions: true },
+      '/tmp/out.mp4',
+      /closed captions/,
+    ],
     ['an untaught matrix', { colorSpace: 'smpte240m' }, '/tmp/out.mp4', /smpte240m/],
     [
       'limited 4:2:0 tagged full range (written as yuvj420p)',
