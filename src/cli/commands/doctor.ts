@@ -18,7 +18,19 @@ async function shippedModels(): Promise<Record<string, boolean>> {
 }
 
 /** Encoders and filters the product uses or compares against, and what each is for. */
-const ENCODERS = ['libx264', 'libx265', 'libvpx-vp9', 'prores_ks', 'ffv1', 'png', 'tiff', 'mjpeg'];
+const ENCODERS = [
+  'libx264',
+  'libx265',
+  'libvpx-vp9',
+  'prores_ks',
+  'dnxhd',
+  'mpeg2video',
+  'ffv1',
+  'png',
+  'tiff',
+  'mjpeg',
+  'aac',
+];
 const FILTERS = ['haldclut', 'lut3d', 'scale', 'pad', 'showinfo', 'normalize', 'grayworld', 'colorcorrect'];
 /** `vgrade doctor`: what this installation will use, and what it lacks. */
 export async function runDoctor(opts: { json: boolean }): Promise<number> {
