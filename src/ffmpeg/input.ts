@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { toMediaInfo, type MediaInfo, type ProbeJson } from './probe.js';
+import { CAPTION_CODECS, captionReadArgs, toMediaInfo, type MediaInfo, type ProbeJson } from './probe.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 
 /**
@@ -95,6 +95,27 @@ export function mp4IndexAtEnd(head: Buffer): boolean {
   return false;
 }
 
+/** ffprobe's description of a stream's head, given on its standard input. */
+const PROBE_ARGS = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
+
+/** What ffprobe prints with `args`, given `head` on its standard input; rejects with its last error line. */
+function probeHead(ffprobe: string, args: readonly string[], head: Buffer): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(ffprobe, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdin.on('error', () => {});
+    child.stdin.end(head);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(err.trim().split('\n').pop() ?? `ffprobe exited with ${String(code)}`));
+    });
+  });
+}
+
 /**
  * Copies one readable (our stdin) into the stdin of each ffmpeg that reads the input.
  *
@@ -182,32 +203,23 @@ export class StdinTee {
           'or move the index to the front (ffmpeg -i in.mp4 -c copy -movflags faststart out.mp4)',
       );
     }
-    const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
-    if (format) args.push('-f', format);
-    args.push('-i', 'pipe:0');
-    const json = await new Promise<string>((resolve, reject) => {
-      const child = spawn(ffprobe, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.stdin.on('error', () => {});
-      child.stdin.end(head);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        if (code === 0) resolve(out);
-        else
-          reject(
-            new RuntimeFailure(
-              'E_INPUT_NOT_MEDIA',
-              `Cannot read standard input as media: ${err.trim().split('\n').pop() ?? `ffprobe exited with ${code}`}` +
-                (format ? '' : ' (name its container with --input-format, e.g. nut, matroska, y4m)'),
-            ),
-          );
-      });
+    const input = [...(format ? ['-f', format] : []), '-i', 'pipe:0'];
+    const json = await probeHead(ffprobe, [...PROBE_ARGS, ...input], head).catch((err: Error) => {
+      throw new RuntimeFailure(
+        'E_INPUT_NOT_MEDIA',
+        `Cannot read standard input as media: ${err.message}` +
+          (format ? '' : ' (name its container with --input-format, e.g. nut, matroska, y4m)'),
+      );
     });
     const info = toMediaInfo('-', JSON.parse(json) as ProbeJson);
-    if (!info.video) throw new RuntimeFailure('E_INPUT_NO_VIDEO', 'Standard input has no video stream');
+    const video = info.video;
+    if (!video) throw new RuntimeFailure('E_INPUT_NO_VIDEO', 'Standard input has no video stream');
+    if (CAPTION_CODECS.has(video.codec)) {
+      // As probeMedia does for a file: ffprobe reports captions once it has decoded some pictures.
+      const read = [...captionReadArgs(video.index), ...input];
+      const captions = await probeHead(ffprobe, read, head).catch(() => '');
+      if (captions.trim().split(/[\s,]+/)[0] === '1') video.closedCaptions = true;
+    }
     return info;
   }
 

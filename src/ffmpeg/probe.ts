@@ -238,7 +238,13 @@ export async function probeMedia(
 }
 
 /** Codecs that carry closed captions inside the video stream (ATSC A/53 user data). */
-const CAPTION_CODECS: ReadonlySet<string> = new Set(['h264', 'hevc', 'mpeg2video']);
+export const CAPTION_CODECS: ReadonlySet<string> = new Set(['h264', 'hevc', 'mpeg2video']);
+
+/** ffprobe's arguments (before the input) that decode a stream's first packets and say whether they carry captions. */
+export function captionReadArgs(streamIndex: number): string[] {
+  const args = ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#4'];
+  return [...args, '-count_frames', '-show_entries', 'stream=closed_captions', '-of', 'csv=p=0'];
+}
 
 /**
  * Whether the stream's first frames carry closed captions: ffprobe knows only once it has decoded
@@ -251,8 +257,7 @@ async function readClosedCaptions(
   inputPart: readonly string[],
   logger: Logger | undefined,
 ): Promise<boolean> {
-  const args = ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#4'];
-  args.push('-count_frames', '-show_entries', 'stream=closed_captions', '-of', 'csv=p=0', ...inputPart);
+  const args = [...captionReadArgs(streamIndex), ...inputPart];
   try {
     const { stdout } = await runFfmpeg(ffprobePath, args, { label: 'probe captions', logger });
     return stdout.trim().split(/[\s,]+/)[0] === '1';

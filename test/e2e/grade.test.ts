@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -492,6 +492,16 @@ describe('vgrade grade', () => {
     const [before, after] = [await captioned(source), await captioned(out)];
     expect(before).toBeGreaterThanOrEqual(18);
     expect(after).toBeGreaterThanOrEqual(before);
+    // The same from standard input, read from its head.
+    const nut = path.join(dir, 'news-cc.nut');
+    await ffmpeg(['-i', source, '-c', 'copy', nut]);
+    const piped = await vgrade(['grade', '-', '--input-format', 'nut', '-o', '-', '-f', 'nut'], {
+      stdin: await readFile(nut),
+    });
+    expect(piped.code, piped.stderr.toString()).toBe(0);
+    const pipedOut = path.join(dir, 'news-cc-piped.nut');
+    await writeFile(pipedOut, piped.stdout);
+    expect(await captioned(pipedOut)).toBeGreaterThanOrEqual(before);
   });
 
   it('writes a 16-bit still back at 16 bits', async () => {
