@@ -226,30 +226,72 @@ export function cccFile(shots: ReadonlyArray<{ id: string; cdl: Cdl }>): string 
   ].join('\n');
 }
 
-/** Frames as SMPTE non-drop timecode at an integer frame rate. */
-export function timecode(frame: number, fps: number): string {
-  const f = Math.max(0, Math.round(frame));
-  const rate = Math.max(1, Math.round(fps));
-  const ff = f % rate;
-  const totalSeconds = Math.floor(f / rate);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(totalSeconds / 3600))}:${pad(Math.floor(totalSeconds / 60) % 60)}:${pad(totalSeconds % 60)}:${pad(ff)}`;
+/**
+ * Frames dropped from the count each minute (but every tenth) in drop-frame timecode: 2 at
+ * 29.97, 4 at 59.94 (SMPTE 12M); 0 where the rate has no drop-frame form.
+ */
+function droppedPerMinute(rate: number): number {
+  return rate % 30 === 0 ? rate / 15 : 0;
 }
 
 /**
- * A CMX 3600 EDL: one event per shot over the same clip (source and record times equal, from
- * 00:00:00:00), each with its CDL as `*ASC_SOP` and `*ASC_SAT` (the form DaVinci Resolve imports).
+ * Frames as SMPTE timecode at the clip's rate (counted at the nearest integer rate): non-drop,
+ * or with `dropFrame` (29.97 and 59.94 only), drop-frame, written with `;` before the frames.
+ */
+export function timecode(frame: number, fps: number, dropFrame = false): string {
+  let f = Math.max(0, Math.round(frame));
+  const rate = Math.max(1, Math.round(fps));
+  const drop = dropFrame ? droppedPerMinute(rate) : 0;
+  if (drop > 0) {
+    // Back to the labels that count every frame: the dropped labels are skipped over.
+    const perTen = rate * 600 - drop * 9;
+    const perMinute = rate * 60 - drop;
+    const tens = Math.floor(f / perTen);
+    const rest = f % perTen;
+    f += drop * 9 * tens + (rest > drop ? drop * Math.floor((rest - drop) / perMinute) : 0);
+  }
+  const ff = f % rate;
+  const totalSeconds = Math.floor(f / rate);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(totalSeconds / 3600))}:${pad(Math.floor(totalSeconds / 60) % 60)}:${pad(totalSeconds % 60)}${drop > 0 ? ';' : ':'}${pad(ff)}`;
+}
+
+/**
+ * A timecode (`HH:MM:SS:FF`, or drop-frame `HH:MM:SS;FF`) as frames from 00:00:00:00 at the
+ * clip's rate, and whether it counts drop-frame; undefined for anything else.
+ */
+export function parseTimecode(text: string, fps: number): { frames: number; dropFrame: boolean } | undefined {
+  const m = /^(\d{2}):(\d{2}):(\d{2})([:;.,])(\d{2})$/.exec(text.trim());
+  if (!m) return undefined;
+  const [h, min, sec, frames] = [m[1], m[2], m[3], m[5]].map(Number) as [number, number, number, number];
+  const rate = Math.max(1, Math.round(fps));
+  const drop = m[4] === ';' || m[4] === ',' ? droppedPerMinute(rate) : 0;
+  if (min > 59 || sec > 59 || frames >= rate) return undefined;
+  const minutes = h * 60 + min;
+  const count = (minutes * 60 + sec) * rate + frames - drop * (minutes - Math.floor(minutes / 10));
+  return { frames: count, dropFrame: drop > 0 };
+}
+
+/**
+ * A CMX 3600 EDL: one event per shot over the same clip (source and record times equal), each
+ * with its CDL as `*ASC_SOP` and `*ASC_SAT` (the form DaVinci Resolve imports). Times count from
+ * the clip's own start timecode (`start`, drop-frame where it is), so that a colourist's tool
+ * finds each event in the clip; from 00:00:00:00 where the clip has none.
  */
 export function edlFile(
   title: string,
   clip: string,
   fps: number,
   shots: ReadonlyArray<{ id: string; from: number; to: number; cdl: Cdl }>,
+  start?: string,
 ): string {
-  const lines = [`TITLE: ${title}`, 'FCM: NON-DROP FRAME', ''];
+  const origin = start === undefined ? undefined : parseTimecode(start, fps);
+  const first = origin?.frames ?? 0;
+  const dropFrame = origin?.dropFrame ?? false;
+  const lines = [`TITLE: ${title}`, `FCM: ${dropFrame ? 'DROP FRAME' : 'NON-DROP FRAME'}`, ''];
   shots.forEach((s, i) => {
-    const inTc = timecode(s.from, fps);
-    const outTc = timecode(s.to + 1, fps);
+    const inTc = timecode(first + s.from, fps, dropFrame);
+    const outTc = timecode(first + s.to + 1, fps, dropFrame);
     lines.push(
       `${String(i + 1).padStart(3, '0')}  AX       V     C        ${inTc} ${outTc} ${inTc} ${outTc}`,
     );

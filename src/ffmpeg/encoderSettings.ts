@@ -290,6 +290,9 @@ export function planEncoder(
   const subtitles = subtitleArgs(format, media?.subtitleCodecs);
   streamArgs.push(...subtitles.args);
   const muxerArgs = ['-max_muxing_queue_size', '4096'];
+  // The source's start timecode (a video stream's or a timecode track's is not global metadata,
+  // so -map_metadata leaves it behind): QuickTime, MP4, MXF and Matroska write it.
+  if (media?.timecode) muxerArgs.push('-timecode', media.timecode);
   if (MP4_LIKE.has(ext) && output.path !== '-') muxerArgs.push('-movflags', '+faststart');
   // MP4 on a pipe cannot seek back to write its index: fragment it instead.
   if (output.path === '-' && (format === 'mp4' || format === 'mov' || format === 'ismv')) {

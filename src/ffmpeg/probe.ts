@@ -123,6 +123,11 @@ export interface MediaInfo {
   subtitleCodecs?: readonly string[];
   /** Data and attachment streams (timecode tracks, fonts...). */
   dataStreams: number;
+  /**
+   * The start timecode the file states (`HH:MM:SS:FF`, `;` before the frames where drop-frame):
+   * the container's (MXF), else the video's or a timecode track's (QuickTime, MP4).
+   */
+  timecode?: string;
   chapters: number;
   /** `nbFrames`, else duration times average rate, else 1 for a still. */
   estimatedFrames?: number;
@@ -348,6 +353,7 @@ export interface ProbeJson {
     duration?: string;
     start_time?: string;
     bit_rate?: string;
+    tags?: Record<string, string | undefined>;
   };
   streams?: ProbeStream[];
   chapters?: unknown[];
@@ -387,6 +393,9 @@ export function toMediaInfo(path: string, json: ProbeJson): MediaInfo {
   const duration = toNumber(format.duration);
   const videoStream = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   const video = videoStream && toVideoInfo(videoStream, formatName, duration);
+  const timecode = [format.tags, videoStream?.tags, ...streams.map((s) => s.tags)]
+    .map((tags) => tags?.timecode ?? tags?.TIMECODE)
+    .find((tc): tc is string => tc !== undefined && /^\d{2}:\d{2}:\d{2}[:;.,]\d{2}$/.test(tc));
 
   return {
     path,
@@ -404,6 +413,7 @@ export function toMediaInfo(path: string, json: ProbeJson): MediaInfo {
     dataStreams: count('data') + count('attachment'),
     chapters: json.chapters?.length ?? 0,
     estimatedFrames: video && estimateFrames(video, duration),
+    ...(timecode && { timecode }),
   };
 }
 

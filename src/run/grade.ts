@@ -119,6 +119,7 @@ export async function prepareRun(
     ...pipeline.format,
     label: input.label,
     frameRate: video.avgFrameRate ?? video.frameRate,
+    ...(info.timecode && { startTimecode: info.timecode }),
     ...(hdr && { hdr }),
     ...(fullFrames && {
       // The pool's frames, plus the few the decoder may fill ahead of the proxy it pairs them with.

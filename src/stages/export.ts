@@ -112,7 +112,7 @@ export const exportStage = defineStage({
             writeFileSync(path.join(opts.dir, `${name}.ccc`), cccFile(shots));
             writeFileSync(
               path.join(opts.dir, `${name}.edl`),
-              edlFile(name, path.basename(label), fps, shots),
+              edlFile(name, path.basename(label), fps, shots, run.startTimecode),
             );
           },
         }),

@@ -93,6 +93,8 @@ export interface StreamInfo extends StreamFormat {
   readonly label: string;
   /** The input's frames per second, when it says (export's EDL timecodes). */
   readonly frameRate?: number;
+  /** The input's start timecode, when it states one (export's EDL times count from it). */
+  readonly startTimecode?: string;
   /**
    * The input's HDR transfer, when it has one: the frames are then its SDR view (`color/hdr.ts`),
    * and each correction made on them is carried back to the HDR signal where it is applied.

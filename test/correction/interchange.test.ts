@@ -6,6 +6,7 @@ import {
   cubeFile,
   edlFile,
   fitCdl,
+  parseTimecode,
   timecode,
   type Cdl,
 } from '../../src/correction/interchange.js';
@@ -82,5 +83,53 @@ describe('.cube and EDL', () => {
     expect(edl).toContain('002  AX       V     C        00:00:02:00 00:00:04:00 00:00:02:00 00:00:04:00');
     expect(edl).toContain('*ASC_SOP (1.1 0.9 1.05)(0.02 -0.01 0)(0.9 1.1 1)');
     expect(edl).toContain('*ASC_SAT 0.8');
+  });
+
+  it("counts events from the clip's own start timecode, so a colourist's tool finds them in the clip", () => {
+    const shots = [{ id: 's0', from: 0, to: 49, cdl: known }];
+    expect(edlFile('clip', 'clip.mov', 25, shots, '10:00:00:00')).toContain(
+      '001  AX       V     C        10:00:00:00 10:00:02:00 10:00:00:00 10:00:02:00',
+    );
+    // Drop-frame at 29.97: the header says so, and the count skips ;00 and ;01 past each minute
+    // but every tenth.
+    const dropFrame = edlFile(
+      'clip',
+      'clip.mov',
+      30000 / 1001,
+      [{ id: 's0', from: 0, to: 59, cdl: known }],
+      '00:59:59;28',
+    );
+    expect(dropFrame).toContain('FCM: DROP FRAME');
+    expect(dropFrame).toContain('00:59:59;28 01:00:01;28');
+    expect(
+      edlFile('clip', 'clip.mov', 30000 / 1001, [{ id: 's0', from: 0, to: 1, cdl: known }], '00:00:59;28'),
+    ).toContain('00:00:59;28 00:01:00;02');
+  });
+});
+
+describe('timecode', () => {
+  it('writes and reads non-drop timecode at the nearest integer rate', () => {
+    expect(timecode(25 * 3661 + 7, 25)).toBe('01:01:01:07');
+    expect(parseTimecode('01:01:01:07', 25)).toEqual({ frames: 25 * 3661 + 7, dropFrame: false });
+    expect(timecode(24 * 60, 24000 / 1001)).toBe('00:01:00:00');
+  });
+
+  it('writes and reads drop-frame timecode at 29.97 and 59.94 (SMPTE 12M)', () => {
+    // A minute of 29.97 drops labels ;00 and ;01, but not the tenth minute.
+    expect(timecode(1800, 30000 / 1001, true)).toBe('00:01:00;02');
+    expect(timecode(17982, 30000 / 1001, true)).toBe('00:10:00;00');
+    expect(timecode(3600, 60000 / 1001, true)).toBe('00:01:00;04');
+    for (const frames of [0, 1799, 1800, 17981, 17982, 107892, 123456]) {
+      expect(parseTimecode(timecode(frames, 30000 / 1001, true), 30000 / 1001)).toEqual({
+        frames,
+        dropFrame: true,
+      });
+    }
+  });
+
+  it('reads nothing from what is not a timecode', () => {
+    expect(parseTimecode('1:00:00:00', 25)).toBeUndefined();
+    expect(parseTimecode('00:61:00:00', 25)).toBeUndefined();
+    expect(parseTimecode('00:00:00:25', 25)).toBeUndefined();
   });
 });

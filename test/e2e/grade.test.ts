@@ -504,6 +504,25 @@ describe('vgrade grade', () => {
     expect(await captioned(pipedOut)).toBeGreaterThanOrEqual(before);
   });
 
+  it("keeps a QuickTime master's start timecode, and its exported EDL counts from it", async () => {
+    const source = path.join(dir, 'reel.mov');
+    await makeClip(path.join(dir, 'reel-plain.mov'), {
+      size: '160x90',
+      fps: 25,
+      duration: 0.8,
+      pixelFormat: 'yuv420p',
+    });
+    await ffmpeg(['-i', path.join(dir, 'reel-plain.mov'), '-c', 'copy', '-timecode', '01:02:03:04', source]);
+    const out = path.join(dir, 'reel-graded.mov');
+    const looks = path.join(dir, 'reel-looks');
+    const result = await vgrade(['grade', source, '-o', out, '--export', looks]);
+    expect(result.code, result.stderr).toBe(0);
+    const video = (await probe(out)).streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+    expect(video.tags.timecode).toBe('01:02:03:04');
+    const edl = await readFile(path.join(looks, 'reel.edl'), 'utf8');
+    expect(edl).toContain('001  AX       V     C        01:02:03:04 01:02:03:24 01:02:03:04 01:02:03:24');
+  });
+
   it('writes a 16-bit still back at 16 bits', async () => {
     const png = path.join(dir, 'deep.png');
     await makeClip(png, { size: '64x48', frames: 1, pixelFormat: 'rgb48be' });

@@ -55,7 +55,7 @@ beforeAll(async () => {
       ...w(
         '-f lavfi -i testsrc2=size=320x180:rate=25 -frames:v 30 -c:v mpeg2video -pix_fmt yuv422p -profile:v 0',
       ),
-      ...w('-b:v 50M -minrate 50M -maxrate 50M -bufsize 17825792 -g 12 -bf 2'),
+      ...w('-b:v 50M -minrate 50M -maxrate 50M -bufsize 17825792 -g 12 -bf 2 -timecode 10:00:00:00'),
       f('xdcam.mxf'),
     ]),
     make([
@@ -75,6 +75,11 @@ beforeAll(async () => {
       f('cover.mp3'),
     ]),
     make(['-i', f('clip.mp4'), ...w('-c copy -metadata:s:v:0 rotate=90'), f('rotated.mp4')]),
+    make([
+      ...src('yuv420p'),
+      ...w('-frames:v 3 -r 30000/1001 -c:v libx264 -timecode 01:02:03;04'),
+      f('timecode.mov'),
+    ]),
     withClosedCaptions(f('clip.mp4'), f('captioned.mp4'), '25'),
     make(['-i', f('corner.mp4'), ...w('-c copy -metadata:s:v:0 rotate=90'), f('corner-rotated.mp4')]),
   ]);
@@ -127,6 +132,12 @@ describe.each(builds)('probeMedia with the $name ffprobe', ({ name, ffmpeg: deco
       chapters: 0,
       estimatedFrames: 10,
     });
+  });
+
+  it("reads the start timecode: MXF's the container's, QuickTime's its video's", async () => {
+    expect((await probeMedia(ffprobe, tmp.file('xdcam.mxf'))).timecode).toBe('10:00:00:00');
+    expect((await probeMedia(ffprobe, tmp.file('timecode.mov'))).timecode).toBe('01:02:03;04');
+    expect((await probeMedia(ffprobe, tmp.file('clip.mp4'))).timecode).toBeUndefined();
   });
 
   it("sees a VP9 stream's alpha, which only libvpx's decoder reads, and names that decoder", async () => {
