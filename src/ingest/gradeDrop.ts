@@ -242,7 +242,15 @@ export async function gradeDrop(
     pipeline: { file: path.basename(ctx.pipeline.file), description: ctx.pipeline.description ?? null },
     frames: result.frames,
     seconds: Number(result.seconds.toFixed(3)),
-    video: { width: video.width, height: video.height, duration: media.duration ?? null, codec: video.codec },
+    video: {
+      width: video.width,
+      height: video.height,
+      duration: media.duration ?? null,
+      codec: video.codec,
+      // What a broadcast ingest checks was carried over: the source's start timecode and captions.
+      timecode: sourceMedia.timecode ?? null,
+      closedCaptions: sourceMedia.video?.closedCaptions === true,
+    },
     contactSheet: {
       file: `${stem}.contact.png`,
       rows: CONTACT_SHEET_ROWS,

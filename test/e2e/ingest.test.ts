@@ -246,7 +246,8 @@ describe('vgrade ingest (embedded queue)', () => {
     await ffmpeg([
       ...lavfi,
       ...['-c:v', 'mpeg2video', '-pix_fmt', 'yuv422p', '-profile:v', '0', '-b:v', '50M', '-minrate', '50M'],
-      ...['-maxrate', '50M', '-bufsize', '17825792', '-g', '12', '-bf', '2', path.join(watch, 'news.mxf')],
+      ...['-maxrate', '50M', '-bufsize', '17825792', '-g', '12', '-bf', '2'],
+      ...['-timecode', '10:00:00:00', path.join(watch, 'news.mxf')],
     ]);
     await ffmpeg([...lavfi, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(watch, 'avc.mxf')]);
     const run = await vgrade(['ingest', '--watch', watch, '--out', out, '--once', ...FAST]);
@@ -255,9 +256,15 @@ describe('vgrade ingest (embedded queue)', () => {
     expect([news.codec_name, news.profile, news.bit_rate]).toEqual(['mpeg2video', '4:2:2', '50000000']);
     expect(await frameCount(path.join(out, 'news.mxf'))).toBe(24);
     expect((await probe(path.join(out, 'avc.mkv'))).streams[0].codec_name).toBe('h264');
+    expect((await probe(path.join(out, 'news.mxf'))).format.tags.timecode).toBe('10:00:00:00');
     for (const stem of ['news', 'avc']) {
       const report = JSON.parse(await readFile(path.join(out, `${stem}.report.json`), 'utf8'));
       expect(report.output).toBe(stem === 'news' ? 'news.mxf' : 'avc.mkv');
+      // (An MXF always states a timecode: ffmpeg wrote 00:00:00:00 into the H.264 one.)
+      expect(report.video).toMatchObject({
+        timecode: stem === 'news' ? '10:00:00:00' : '00:00:00:00',
+        closedCaptions: false,
+      });
     }
   });
 
