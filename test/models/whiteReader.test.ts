@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -174,14 +174,18 @@ describe('the shipped white-balance reader', () => {
 
   it('refuses a file that is not a reader, saying so', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'vgrade-white-'));
-    const file = path.join(dir, 'reader.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        readers: [{ inputs: 'statistics', mean: [1, 2], std: [1, 1], weights: [], bias: [0, 0] }],
-      }),
-    );
-    expect(() => loadWhiteReader(file)).toThrow(/is not a white-balance reader/);
-    expect(() => loadWhiteReader(path.join(dir, 'missing.json'))).toThrow(/No white-balance reader at/);
+    try {
+      const file = path.join(dir, 'reader.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          readers: [{ inputs: 'statistics', mean: [1, 2], std: [1, 1], weights: [], bias: [0, 0] }],
+        }),
+      );
+      expect(() => loadWhiteReader(file)).toThrow(/is not a white-balance reader/);
+      expect(() => loadWhiteReader(path.join(dir, 'missing.json'))).toThrow(/No white-balance reader at/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FramePool } from '../../src/frame/pool.js';
 import { invert, UNDONE } from '../../src/stages/invert.js';
 import { CLASSIFIER_OUTPUTS, FINDINGS } from '../../src/stages/classify.js';
@@ -9,7 +9,7 @@ import { applyDetunes } from '../../src/detune/apply.js';
 import { frameGeometry, transformContext } from '../helpers/stageContext.js';
 import { blackBodyGains } from '../../src/detune/whiteBalance.js';
 import { decodeRgb } from '../helpers/media.js';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { STATISTICS_LENGTH } from '../../src/models/classifier/statistics.js';
@@ -269,9 +269,12 @@ describe('invert', () => {
       expect(await redOf(false)).toBeLessThan(0.45);
       expect(await redOf(true)).toBeGreaterThan(0.47);
     });
+    const readerDirs: string[] = [];
+    afterAll(() => Promise.all(readerDirs.map((dir) => rm(dir, { recursive: true, force: true }))));
     /** A reader that reads no cast left, and an exposure read of a family share of `share`. */
     async function readerWithShare(share: number): Promise<string> {
       const dir = await mkdtemp(path.join(tmpdir(), 'vgrade-level-'));
+      readerDirs.push(dir);
       const n = STATISTICS_LENGTH;
       const read = (outputs: number, bias: number[]) => ({
         inputs: 'statistics',
