@@ -212,20 +212,12 @@ describe('vgrade grade outputs', () => {
 
   describe('what a container cannot hold as it is: audio encoded for it, subtitles converted or left out by name; every picture arrives', () => {
     beforeAll(async () => {
+      const clip = { size: '96x64', fps: 25, duration: 0.8, pixelFormat: 'yuv420p' } as const;
       // H.264 with AAC at 44.1 kHz, as phones and cameras write it.
-      await makeClip(path.join(dir, 'phone.mp4'), {
-        size: '96x64',
-        fps: 25,
-        duration: 0.8,
-        pixelFormat: 'yuv420p',
-        audio: { sampleRate: 44100 },
-      });
+      await makeClip(path.join(dir, 'phone.mp4'), { ...clip, audio: { sampleRate: 44100 } });
       // A master with 24-bit PCM at 48 kHz.
       await makeClip(path.join(dir, 'master.mov'), {
-        size: '96x64',
-        fps: 25,
-        duration: 0.8,
-        pixelFormat: 'yuv420p',
+        ...clip,
         audio: { sampleRate: 48000 },
         audioCodec: 'pcm_s24le',
       });
