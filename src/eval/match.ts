@@ -215,7 +215,9 @@ export async function evaluateMatch(
                     opts.env,
                   );
                   const names = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
-                  return Promise.all(names.map(async (f) => (await readPng(path.join(dir, f))).rgb));
+                  // Awaited here: a promise returned unawaited would let `finally` remove the
+                  // folder while its pictures are still being read.
+                  return await Promise.all(names.map(async (f) => (await readPng(path.join(dir, f))).rgb));
                 } finally {
                   await rm(dir, { recursive: true, force: true });
                 }
