@@ -118,14 +118,18 @@ export default tseslint.config(
     },
   },
   {
-    // `return promise` inside try/finally runs the finally at once, before the promise settles: a
-    // scratch folder removed while its files were still being read failed CI once in about 50
-    // runs (src/eval/match.ts). The rule needs types, so it alone reads the TypeScript project.
+    // Promises whose end nobody waits for. `return promise` inside try/finally runs the finally
+    // at once, before the promise settles: a scratch folder removed while its files were still
+    // being read failed CI, once in about 50 runs (src/eval/match.ts). A promise left floating
+    // fails unseen. These rules need types, so they alone read the TypeScript project.
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
     },
-    rules: { '@typescript-eslint/return-await': ['error', 'in-try-catch'] },
+    rules: {
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
   },
   {
     // Tests read ffprobe's JSON loosely.

@@ -88,7 +88,7 @@ class ExitSignal extends Error {}
 const argv = hideBin(process.argv).map((a) => (a === '-' ? STDIO_TOKEN : a));
 watchStdout();
 
-main(argv)
+void main(argv)
   .catch((err: unknown) => {
     process.stderr.write(`vgrade: ${String(err)}\n`);
     return 1;

@@ -27,7 +27,7 @@ const isCommandModule = (value: unknown): value is CommandModule =>
 /** What `vgrade COMMAND --help` prints, from the command's module alone. */
 function help(command: CommandModule): Promise<string> {
   return new Promise((resolve, reject) => {
-    yargs([])
+    void yargs([])
       .options(LOGGING_OPTIONS)
       .command(yargsModule(command, () => {}))
       .wrap(110)
