@@ -1,6 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { CAPTION_CODECS, captionReadArgs, toMediaInfo, type MediaInfo, type ProbeJson } from './probe.js';
+import {
+  CAPTION_CODECS,
+  captionReadArgs,
+  saysCaptions,
+  toMediaInfo,
+  type MediaInfo,
+  type ProbeJson,
+} from './probe.js';
 import { RuntimeFailure, UsageError } from '../util/errors.js';
 
 /**
@@ -218,7 +225,7 @@ export class StdinTee {
       // As probeMedia does for a file: ffprobe reports captions once it has decoded some pictures.
       const read = [...captionReadArgs(video.index), ...input];
       const captions = await probeHead(ffprobe, read, head).catch(() => '');
-      if (captions.trim().split(/[\s,]+/)[0] === '1') video.closedCaptions = true;
+      if (saysCaptions(captions)) video.closedCaptions = true;
     }
     return info;
   }

@@ -199,11 +199,14 @@ export async function probeMedia(
   }
   if (isLocalPath(input) && opts.format !== 'lavfi') await requireReadableFile(input);
 
+  // The input's part (its options, format and name) serves the caption and GOP reads as well.
+  const inputPart = [
+    ...(opts.inputOptions ?? []),
+    ...(opts.format !== undefined ? ['-f', opts.format] : []),
+    ...inputArgs(input),
+  ];
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters'];
-  if (opts.inputOptions) args.push(...opts.inputOptions);
-  if (opts.format !== undefined) args.push('-f', opts.format);
-  args.push(...inputArgs(input));
-  const inputPart = args.slice(args.indexOf('-show_chapters') + 1);
+  args.push(...inputPart);
 
   let stdout: string;
   try {
@@ -251,6 +254,11 @@ export function captionReadArgs(streamIndex: number): string[] {
   return [...args, '-count_frames', '-show_entries', 'stream=closed_captions', '-of', 'csv=p=0'];
 }
 
+/** Whether what ffprobe printed for {@link captionReadArgs} says the stream carries captions. */
+export function saysCaptions(csv: string): boolean {
+  return csv.trim().split(/[\s,]+/)[0] === '1';
+}
+
 /**
  * Whether the stream's first frames carry closed captions: ffprobe knows only once it has decoded
  * some (`closed_captions` is 0 before), so a few packets are decoded (about 0.1-0.2 s at 1080p,
@@ -265,7 +273,7 @@ async function readClosedCaptions(
   const args = [...captionReadArgs(streamIndex), ...inputPart];
   try {
     const { stdout } = await runFfmpeg(ffprobePath, args, { label: 'probe captions', logger });
-    return stdout.trim().split(/[\s,]+/)[0] === '1';
+    return saysCaptions(stdout);
   } catch (err) {
     logger?.debug({ err }, 'could not read for closed captions');
     return false;

@@ -138,9 +138,7 @@ export function encoderArgs(
       ? `gbr${lutAlpha ? 'a' : ''}pf32le`
       : rgbPixFmt(run.geometry.depth === 16, lutAlpha, 'le');
     const lut = `${toRgb}format=${mainFormat}[main];[1:v:0]format=rgb48le[clut];[main][clut]haldclut=interp=tetrahedral`;
-    graph = copiesAlpha
-      ? `[0:v:0]split[source][alpha];[source]${lut}[rgb];[alpha]alphaextract[plane];[rgb][plane]alphamerge[graded]`
-      : `[0:v:0]${lut}[graded]`;
+    graph = copiesAlpha ? alphaCopiedAround(lut) : `[0:v:0]${lut}[graded]`;
   }
   // The frames leave the graph marked with the source's field order, whichever road made them,
   // so the encoder codes the right fields.
@@ -192,7 +190,15 @@ export function framesGraph(depth: 8 | 16, alpha: boolean, toRgb: string): strin
   if (depth === 16) {
     return `[0:v:0]${toRgb}${blend('gbrap16le', 'c0_opacity=0:c1_opacity=0:c2_opacity=0:c3_opacity=1')}[graded]`;
   }
-  return `[0:v:0]split[source][alpha];[source]${toRgb}${blend('gbrp', 'all_opacity=0')}[rgb];[alpha]alphaextract[plane];[rgb][plane]alphamerge[graded]`;
+  return alphaCopiedAround(`${toRgb}${blend('gbrp', 'all_opacity=0')}`);
+}
+
+/**
+ * `[graded]` from the source (input 0) through `chain`, a filter chain that ends in RGB without
+ * alpha, with the source's 8-bit alpha plane copied around it code for code.
+ */
+function alphaCopiedAround(chain: string): string {
+  return `[0:v:0]split[source][alpha];[source]${chain}[rgb];[alpha]alphaextract[plane];[rgb][plane]alphamerge[graded]`;
 }
 
 /** swscale's names of the Y'CbCr matrices ffprobe reports (`color_space`). */
