@@ -116,8 +116,8 @@ function mpeg2Mezzanine(video: Mpeg2Source, containerBitRate: number | undefined
 /**
  * MPEG-2 as XDCAM HD422 codes it (4:2:2 profile, a constant 50 Mb/s, XDCAM's GOP for the rate):
  * what `--codec mpeg2video` writes for a source that is not MPEG-2 of a broadcast profile itself,
- * rather than ffmpeg's 200 kb/s default (below 720p, a rate in proportion to the pixels). Undefined above the 4:2:2 profile's high level (1920 x
- * 1152), where MPEG-2 has no broadcast form.
+ * rather than ffmpeg's 200 kb/s default (below 720p, a rate in proportion to the pixels).
+ * Undefined above the 4:2:2 profile's high level (1920 x 1152), where MPEG-2 has no broadcast form.
  */
 export function xdcamHd422(
   frame: { width: number; height: number },
