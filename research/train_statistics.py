@@ -10,7 +10,11 @@ Validation picks each configuration's best epoch by 1 - exact + 1 - doubles diag
 split and the held-out frames are only reported.
 
     python3 research/train_statistics.py --examples DIR --out DIR \
-        --configs 256x2,512x3 [--epochs 40] [--seeds 1] [--budget-seconds 420] [--stop-epoch N] [--resume]
+        --configs 256x2,512x3 [--epochs 40] [--seeds 1] [--budget-seconds 420] [--stop-epoch N] [--resume] \
+        [--score-every-epoch]
+
+`--score-every-epoch` also scores the test split and the held-out frames after every epoch, in each
+epoch's record (a report only: validation alone still picks the best epoch).
 
 After every epoch, each model's state (weights, Adam's moments, the shuffle's state, the best epoch
 so far) goes to `NAME.checkpoint.npz` in --out; `--resume` continues from it, with the same options.
@@ -279,6 +283,10 @@ def train_one(name, hidden, depth, seed, args, data, mean, std):
         record = {"epoch": epoch + 1, "step": step, "trainLoss": float(loss), "trainCrossEntropy": float(ce),
                   "trainAmountMse": float(mse), **{f"validation_{k}": v for k, v in val.items()},
                   "seconds": round(time.time() - started, 1)}
+        if args.score_every_epoch:
+            for other in ("test", "held-out"):
+                if other in data:
+                    record.update({f"{other}_{k}": v for k, v in scores(network, *data[other]).items()})
         history.append(record)
         print(json.dumps({"model": name, **record}), flush=True)
         if best is None or val["loss"] < best["validation"]["loss"]:
@@ -418,6 +426,8 @@ def main():
     parser.add_argument("--limit", type=int, default=0, help="use only this many training examples")
     parser.add_argument("--resume", action="store_true",
                         help="continue each model from its checkpoint in --out, written after every epoch")
+    parser.add_argument("--score-every-epoch", action="store_true",
+                        help="score the test split and the held-out frames after every epoch too (report only)")
     parser.add_argument("--check-gradients", action="store_true")
     args = parser.parse_args()
     if args.check_gradients:
