@@ -42,6 +42,7 @@ export function markdownReport(r: EvalResult): string {
     if (harmed.length > 0)
       lines.push('', `Clean frames moved by more than ${CLEAN_FRAME_LIMIT}: ${harmed.join(', ')}.`);
   }
+  lines.push(...againstAutomaticFilters(r));
   const flicker = Object.entries(r.flicker);
   if (flicker.length > 0) {
     lines.push(
@@ -56,6 +57,61 @@ export function markdownReport(r: EvalResult): string {
       );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The graders that are ffmpeg's automatic filters (`ffmpegBaselines`), by name. */
+const AUTOMATIC_FILTER = /^ffmpeg /;
+
+/**
+ * Each of our graders against ffmpeg's best automatic filter on each row (the issue's "below it on
+ * each kind"): which filter does best there, and whether ours is below it. Empty without a filter
+ * or without one of ours. The clean row has its own table: a filter moves clean frames by design.
+ */
+function againstAutomaticFilters(r: EvalResult): string[] {
+  const filters = r.graders.filter((g) => AUTOMATIC_FILTER.test(g));
+  const ours = r.graders.filter((g) => g !== 'input' && !AUTOMATIC_FILTER.test(g));
+  if (filters.length === 0 || ours.length === 0) return [];
+  const lines = [
+    '',
+    "Against ffmpeg's best automatic filter on each row (mean CIEDE2000; below: lower than the best filter's):",
+    '',
+    `| row | best filter | ${ours.map((g) => `${g} | below`).join(' | ')} |`,
+    `| --- | --- | ${ours.map(() => '---: | :---:').join(' | ')} |`,
+  ];
+  const compared = new Map<string, number>(ours.map((g) => [g, 0]));
+  const above = new Map<string, string[]>(ours.map((g) => [g, []]));
+  for (const [family, byGrader] of Object.entries(r.table)) {
+    if (family === CLEAN_ROW) continue;
+    const best = filters
+      .filter((f) => byGrader[f])
+      .reduce<string | undefined>(
+        (b, f) => (b && byGrader[b]!.deltaE <= byGrader[f]!.deltaE ? b : f),
+        undefined,
+      );
+    if (!best) continue;
+    const bestError = byGrader[best]!.deltaE;
+    const cells = ours.map((g) => {
+      const m = byGrader[g];
+      if (!m) return '- | -';
+      compared.set(g, compared.get(g)! + 1);
+      const below = m.deltaE < bestError;
+      if (!below) above.get(g)!.push(family);
+      return `${m.deltaE.toFixed(2)} | ${below ? 'yes' : 'no'}`;
+    });
+    const name = family === 'overall' ? '**overall**' : family;
+    lines.push(
+      `| ${name} | ${best.replace(AUTOMATIC_FILTER, '')} ${bestError.toFixed(2)} | ${cells.join(' | ')} |`,
+    );
+  }
+  lines.push('');
+  for (const g of ours) {
+    const missed = above.get(g)!;
+    const rows = compared.get(g)!;
+    lines.push(
+      `${g}: below the best filter on ${rows - missed.length} of ${rows} rows${missed.length > 0 ? `; not on ${missed.join(', ')}` : ''}.`,
+    );
+  }
+  return lines;
 }
 
 /** A contact sheet: one row per example, columns input, each grader, reference. */

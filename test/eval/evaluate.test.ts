@@ -229,3 +229,54 @@ describe('the report on clean frames', () => {
     expect(md).toContain('Clean frames moved by more than 3: g: test/a/ref-1.png, g: test/b/ref-3.png.');
   });
 });
+
+describe("the report against ffmpeg's best automatic filter", () => {
+  const row = (deltaE: number) => ({
+    deltaE,
+    psnr: 40,
+    exact: 0,
+    frames: 2,
+    worst: deltaE,
+    worstFrame: '',
+    overLimit: 0,
+    overLimitFrames: [],
+  });
+  const report = (table: Record<string, Record<string, ReturnType<typeof row>>>, graders: string[]) =>
+    markdownReport({ split: 'test', samples: 2, frames: 2, graders, table, flicker: {}, examples: [] });
+
+  it('names the best filter of each row and says on which rows each of our graders is below it', () => {
+    const graders = ['input', 'ffmpeg normalize', 'ffmpeg grayworld', 'vgrade grade'];
+    const md = report(
+      {
+        green: {
+          input: row(9),
+          'ffmpeg normalize': row(4),
+          'ffmpeg grayworld': row(3),
+          'vgrade grade': row(1),
+        },
+        'outside: warm 4500 K': {
+          input: row(8),
+          'ffmpeg normalize': row(2.8),
+          'ffmpeg grayworld': row(6),
+          'vgrade grade': row(4.2),
+        },
+        [CLEAN_ROW]: {
+          input: row(0),
+          'ffmpeg normalize': row(3),
+          'ffmpeg grayworld': row(5),
+          'vgrade grade': row(0.5),
+        },
+      },
+      graders,
+    );
+    expect(md).toContain('| green | grayworld 3.00 | 1.00 | yes |');
+    expect(md).toContain('| outside: warm 4500 K | normalize 2.80 | 4.20 | no |');
+    expect(md).toContain('vgrade grade: below the best filter on 1 of 2 rows; not on outside: warm 4500 K.');
+    expect(md).not.toContain(`| ${CLEAN_ROW} | normalize`);
+  });
+
+  it('is left out where no filter was run', () => {
+    const md = report({ green: { input: row(9), 'vgrade grade': row(1) } }, ['input', 'vgrade grade']);
+    expect(md).not.toContain('best automatic filter');
+  });
+});
