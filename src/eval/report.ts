@@ -82,13 +82,9 @@ function againstAutomaticFilters(r: EvalResult): string[] {
   const above = new Map<string, string[]>(ours.map((g) => [g, []]));
   for (const [family, byGrader] of Object.entries(r.table)) {
     if (family === CLEAN_ROW) continue;
-    const best = filters
-      .filter((f) => byGrader[f])
-      .reduce<string | undefined>(
-        (b, f) => (b && byGrader[b]!.deltaE <= byGrader[f]!.deltaE ? b : f),
-        undefined,
-      );
-    if (!best) continue;
+    const present = filters.filter((f) => byGrader[f]);
+    if (present.length === 0) continue;
+    const best = present.reduce((b, f) => (byGrader[f]!.deltaE < byGrader[b]!.deltaE ? f : b));
     const bestError = byGrader[best]!.deltaE;
     const cells = ours.map((g) => {
       const m = byGrader[g];
